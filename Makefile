@@ -1,0 +1,62 @@
+# stackkit — two commands on a fresh machine: `make lab` and `make test`.
+# Setup happens on demand: the venv is (re)installed only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8888
+# JupyterLab refuses to run as root without --allow-root (CI and containers run as root).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help lab test lint unit nbval notebooks bench dashboard clean
+
+help:
+	@echo "make lab        set up if needed, open JupyterLab on notebooks/00_overview.ipynb"
+	@echo "make test       set up if needed, run ruff, the unit/data/widget tests and nbval"
+	@echo "make notebooks  re-execute every notebook in place and normalize its metadata"
+	@echo "make bench      print the performance figures"
+	@echo "make clean      remove the venv and caches"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.stamp-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[lab,test,browser]"
+	touch $@
+
+lab: $(VENV)/.stamp-lab
+	@echo "JupyterLab on 127.0.0.1:$(PORT); open the URL with its token printed below."
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) notebooks/00_overview.ipynb
+
+lint: $(VENV)/.stamp-test
+	$(BIN)/ruff check .
+
+unit: $(VENV)/.stamp-test
+	$(BIN)/python -m pytest tests -m "not browser"
+
+nbval: $(VENV)/.stamp-test
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+test: $(VENV)/.stamp-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+notebooks: $(VENV)/.stamp-test
+	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
+
+bench: $(VENV)/.stamp-test
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist screenshots
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,12 @@
+"""Figures. Every function returns a matplotlib ``Figure`` and takes ``ax=`` to draw into one.
+
+Figures are created without pyplot, so nothing is shown twice in a notebook
+and widgets can redraw without leaking figures. One module per lesson; all
+their functions are available here (``stackkit.plots.roofline``).
+"""
+
+from ._style import PALETTE, VENDOR_COLORS, color_for, new_axes, source_note, tidy
+from .chips import *  # noqa: F403
+from .cloud import *  # noqa: F403
+from .clusters import *  # noqa: F403
+from .overview import catalog_bars, stack_diagram

@@ -1,0 +1,5 @@
+"""Tools for the clusters lesson."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

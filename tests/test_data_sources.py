@@ -1,0 +1,182 @@
+"""Spot checks of the sourced tables in data/ against published figures.
+
+Each test names the figure it checks and where it was published. The CSVs
+are read directly with pandas (this file does not import stackkit). Sources
+are expanded in data/README.md.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+DATA = Path(__file__).parents[1] / "data"
+TABLES = ["accelerators", "interconnects", "instances", "api_prices", "models"]
+
+
+def load(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / f"{name}.csv")
+
+
+@pytest.fixture(scope="module")
+def acc():
+    return load("accelerators").set_index("name")
+
+
+# ---------------------------------------------------------------- all tables
+@pytest.mark.parametrize("table", TABLES)
+def test_every_row_has_source_and_parseable_as_of(table):
+    df = load(table)
+    assert len(df) > 0
+    assert df["source"].notna().all() and (df["source"].str.strip() != "").all()
+    dates = pd.to_datetime(df["as_of"], format="%Y-%m-%d", errors="coerce")
+    assert dates.notna().all(), df.loc[dates.isna(), "as_of"].tolist()
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_numeric_values_positive(table):
+    df = load(table)
+    for col in df.select_dtypes("number").columns:
+        vals = df[col].dropna()
+        assert (vals > 0).all(), col
+
+
+# ---------------------------------------------------------------- accelerators
+def test_accelerator_coverage(acc):
+    assert acc.index.is_unique
+    assert len(acc) >= 22
+    assert {"NVIDIA", "AMD", "Google", "AWS", "Intel", "Groq", "Tenstorrent", "Cerebras"} <= set(acc["vendor"])
+    assert set(acc["kind"]) <= {"gpu", "tpu", "asic", "wafer"}
+
+
+def test_h100_sxm_datasheet(acc):
+    """H100 SXM: 989 dense BF16 TFLOPS, 1979 FP8, 80 GB HBM3 at 3.35 TB/s, 700 W.
+    Source: stas00/ml-engineering compute/accelerator/README.md (NVIDIA H100 spec)."""
+    h = acc.loc["H100 SXM"]
+    assert h["bf16_tflops"] == 989
+    assert h["fp8_tflops"] == 1979
+    assert h["memory_gb"] == 80
+    assert h["memory_bw_tb_s"] == pytest.approx(3.35)
+    assert h["tdp_w"] == 700
+    assert h["scaleup_bw_gb_s"] == 450  # NVLink 4, one direction
+
+
+def test_tpu_v5e_ridge_point(acc):
+    """TPU v5e: 197 TFLOPS bf16, 16 GB HBM2 at 819 GB/s -> ridge ~240 FLOP/byte.
+    Source: Google Cloud TPU v5e documentation (key chip specifications)."""
+    t = acc.loc["TPU v5e"]
+    assert t["bf16_tflops"] == 197 and t["memory_gb"] == 16
+    ridge = t["bf16_tflops"] * 1e12 / (t["memory_bw_tb_s"] * 1e12)
+    assert ridge == pytest.approx(240, rel=0.01)
+
+
+def test_groq_sram_only(acc):
+    """Groq LPU: 230 MB on-chip SRAM, no off-chip memory (TechPowerUp, Feb 2024)."""
+    g = acc.loc["Groq LPU"]
+    assert g["sram_mb"] == 230
+    assert pd.isna(g["memory_gb"])
+    assert g["memory_type"] == "SRAM"
+
+
+def test_measured_matmul_below_peak(acc):
+    """MAMF (stas00/ml-engineering, Maximum Achievable Matmul FLOPS table):
+    H100 SXM 794.5, MI300X 668.4; every measured figure is below its peak."""
+    assert acc.loc["H100 SXM", "measured_bf16_tflops"] == pytest.approx(794.5)
+    assert acc.loc["MI300X", "measured_bf16_tflops"] == pytest.approx(668.4)
+    m = acc.dropna(subset=["measured_bf16_tflops"])
+    assert (m["measured_bf16_tflops"] < m["bf16_tflops"]).all()
+
+
+# ---------------------------------------------------------------- interconnects
+def test_interconnect_one_way_bandwidths():
+    """NVLink 3/4/5 = 300/450/900 GB/s one way with 12/18/18 links; PCIe 5.0 x16
+    63 GB/s; InfiniBand NDR 4x 400 Gb/s = 50 GB/s (stas00/ml-engineering network/README.md)."""
+    ic = load("interconnects").set_index("name")
+    assert set(ic["kind"]) <= {"memory", "scale-up", "host", "scale-out"}
+    assert ic.loc["NVLink 3", "bandwidth_gb_s"] == 300 and ic.loc["NVLink 3", "links"] == 12
+    assert ic.loc["NVLink 4", "bandwidth_gb_s"] == 450 and ic.loc["NVLink 4", "links"] == 18
+    assert ic.loc["NVLink 5", "bandwidth_gb_s"] == 900 and ic.loc["NVLink 5", "links"] == 18
+    assert ic.loc["PCIe 5.0 x16", "bandwidth_gb_s"] == 63
+    assert ic.loc["InfiniBand NDR 4x", "bandwidth_gb_s"] == 50
+    assert ic.loc["InfiniBand EDR 4x", "latency_us"] == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------- instances
+def test_instances_coverage_and_keys(acc):
+    ins = load("instances")
+    assert len(ins) >= 12
+    assert ins["provider"].nunique() >= 2
+    assert not ins.duplicated(["instance", "provider", "region", "as_of"]).any()
+    missing = set(ins["accelerator"]) - set(acc.index)
+    assert not missing, missing
+
+
+def test_p5_june_2025_price_cut():
+    """p5.48xlarge us-east-1 on-demand: 98.32 $/h before the June 2025 AWS cut
+    (skypilot-catalog catalogs/v7/aws/vms.csv) and 55.04 after (catalogs/v8/aws/vms.csv)."""
+    ins = load("instances")
+    p5 = ins[(ins["instance"] == "p5.48xlarge") & (ins["region"] == "us-east-1")]
+    p5 = p5.assign(as_of=pd.to_datetime(p5["as_of"])).sort_values("as_of")
+    assert len(p5) == 2
+    before, after = p5.iloc[0], p5.iloc[1]
+    assert before["usd_per_hour"] == pytest.approx(98.32)
+    assert after["usd_per_hour"] == pytest.approx(55.04)
+    assert after["as_of"] > before["as_of"]
+
+
+# ---------------------------------------------------------------- API prices
+def test_api_prices_coverage():
+    ap = load("api_prices")
+    assert len(ap) >= 15
+    assert ap["provider"].nunique() >= 5
+    assert ap["model"].str.lower().is_unique
+
+
+def test_claude_sonnet_45_price():
+    """Claude Sonnet 4.5: $3 in / $15 out / $0.30 cached per Mtok
+    (anomalyco/models.dev providers/anthropic/models/claude-sonnet-4-5.toml)."""
+    ap = load("api_prices").set_index("model")
+    row = ap.loc["Claude Sonnet 4.5"]
+    assert row["input_usd_per_mtok"] == pytest.approx(3.0)
+    assert row["output_usd_per_mtok"] == pytest.approx(15.0)
+    assert row["cached_input_usd_per_mtok"] == pytest.approx(0.30)
+
+
+# ---------------------------------------------------------------- models
+def test_models_coverage():
+    m = load("models")
+    assert len(m) >= 10
+    assert m["name"].is_unique
+    assert set(m["ffn_kind"]) <= {"gelu", "relu", "swiglu"}
+
+
+def test_llama2_7b_dims():
+    """Llama 2 7B: 32 layers, d_model 4096, 32 heads, d_ff 11008, vocab 32000
+    (Touvron et al. 2023; Hugging Face meta-llama/Llama-2-7b-hf config.json)."""
+    r = load("models").set_index("name").loc["Llama 2 7B"]
+    assert (r["n_layers"], r["d_model"], r["n_heads"], r["d_ff"], r["vocab_size"]) == (32, 4096, 32, 11008, 32000)
+
+
+def test_llama3_8b_gqa():
+    """Llama 3 8B uses grouped-query attention with 8 KV heads (arXiv 2407.21783 Table 3)."""
+    r = load("models").set_index("name").loc["Llama 3 8B"]
+    assert r["n_kv_heads"] == 8 and r["n_heads"] == 32
+
+
+def _formula_params(r) -> float:
+    """vocab*d (x2 if untied) + L*[2d^2 + 2d*(kv*d/h) + m*d*d_ff*E + 2d] (+ d*ctx learned positions)."""
+    d, L = r["d_model"], r["n_layers"]
+    tied = str(r["tied_embeddings"]).strip().lower() == "true"
+    m = 3 if r["ffn_kind"] == "swiglu" else 2
+    kv_dim = r["n_kv_heads"] * d / r["n_heads"]
+    emb = r["vocab_size"] * d * (1 if tied else 2)
+    per_layer = 2 * d * d + 2 * d * kv_dim + m * d * r["d_ff"] * r["n_experts"] + 2 * d
+    learned_pos = d * r["context_length"] if r["family"] in ("GPT-2", "GPT-3", "OPT") else 0
+    return emb + L * per_layer + learned_pos
+
+
+def test_parameter_counts_match_architecture():
+    """Published total parameter count within 3 % of the count implied by the architecture."""
+    for _, r in load("models").iterrows():
+        est = _formula_params(r)
+        assert abs(est - r["params"]) / r["params"] < 0.03, (r["name"], est, r["params"])

@@ -1,0 +1,124 @@
+"""Every lesson follows the skeleton in DESIGN.md, so no later lesson can skip a part of it.
+
+Reads the notebooks as JSON (nbformat costs 1.5 s to import and adds nothing here).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def _headings(nb: dict) -> list[str]:
+    found = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            found += [m.strip().lower() for m in re.findall(r"^#+\s+(.*)$", _source(cell), re.M)]
+    return found
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ holds no .ipynb files"
+    names = [p.name for p in NOTEBOOKS]
+    assert all(re.fullmatch(r"\d\d_[a-z_]+\.ipynb", n) for n in names), names
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def notebook(request) -> tuple[Path, dict]:
+    return request.param, _load(request.param)
+
+
+def test_title_comes_first(notebook):
+    _, nb = notebook
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown" and _source(first).lstrip().startswith("# ")
+
+
+@pytest.mark.parametrize("section", ["learning objectives", "prerequisites", "summary",
+                                     "further reading"])
+def test_has_section(notebook, section):
+    _, nb = notebook
+    assert any(h.startswith(section) for h in _headings(nb)), f"no '{section}' heading"
+
+
+def test_prerequisites_state_time_to_learn(notebook):
+    _, nb = notebook
+    text = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown").lower()
+    section = text.split("prerequisites", 1)[1][:1500]
+    assert re.search(r"time to learn[^\n]*\d+\s*(min|minutes|hour|hours)", section), \
+        "prerequisites must say the time to learn, e.g. 'Time to learn: 30 minutes'"
+
+
+def test_exercises_have_asserted_solutions(notebook):
+    """Each 'Check your understanding' heading is followed, before the next heading of the
+    same or higher level, by a code cell that asserts the answer."""
+    _, nb = notebook
+    cells = nb["cells"]
+    exercises = 0
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "markdown":
+            continue
+        match = re.search(r"^(#+)\s+check your understanding", _source(cell), re.I | re.M)
+        if not match:
+            continue
+        exercises += 1
+        level = len(match.group(1))
+        asserted = False
+        for later in cells[i + 1:]:
+            text = _source(later)
+            if later["cell_type"] == "markdown" and re.search(rf"^#{{1,{level}}}\s", text, re.M):
+                break
+            if later["cell_type"] == "code" and re.search(r"^\s*assert\b", text, re.M):
+                asserted = True
+                break
+        assert asserted, f"exercise {exercises} has no solution cell with an assert"
+    assert exercises >= 1, "no 'Check your understanding' exercise"
+
+
+def test_further_reading_cites_sources(notebook):
+    _, nb = notebook
+    text = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    reading = re.split(r"^#+\s+further reading", text, flags=re.I | re.M)[-1]
+    assert len(re.findall(r"^\s*[-*]\s+\S", reading, re.M)) >= 2, "list at least two sources"
+
+
+def test_imports_the_installed_package(notebook):
+    _, nb = notebook
+    code = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "sys.path" not in code
+    assert re.search(r"^\s*(from stackkit|import stackkit)", code, re.M)
+
+
+def test_committed_executed_and_clean(notebook):
+    path, nb = notebook
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    counts = [c.get("execution_count") for c in code]
+    assert counts == list(range(1, len(code) + 1)), f"{path.name}: run `make notebooks`"
+    assert "widgets" not in nb["metadata"], "saved widget state: run `make notebooks`"
+    for cell in code:
+        assert "execution" not in cell["metadata"], "timing metadata: run `make notebooks`"
+        for output in cell["outputs"]:
+            assert output["output_type"] != "error", _source(cell)[:80]
+            assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {})
+
+
+def test_widget_cells_are_ignored_by_nbval(notebook):
+    """nbval cannot see widgets; a cell that shows one must say NBVAL_IGNORE_OUTPUT."""
+    _, nb = notebook
+    for cell in nb["cells"]:
+        text = _source(cell)
+        if cell["cell_type"] == "code" and re.search(r"\bexplore_\w+\(", text):
+            assert "# NBVAL_IGNORE_OUTPUT" in text, text[:80]
