@@ -365,7 +365,8 @@ def _unknown_message(what: str, name: object, known: list[str]) -> str:
     if suggestions:
         hint = "closest known names: " + ", ".join(repr(by_normal[s]) for s in suggestions)
     else:
-        hint = f"known names: {', '.join(map(repr, known[:12]))}" + (" …" if len(known) > 12 else "")
+        more = " …" if len(known) > 12 else ""
+        hint = f"known names: {', '.join(map(repr, known[:12]))}{more}"
     return f"unknown {what} {name!r}; {hint}"
 
 

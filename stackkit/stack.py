@@ -55,12 +55,12 @@ def key_figures() -> pd.DataFrame:
     """A few catalog numbers per layer, each with the row it comes from and its date."""
     chip = catalog.accelerator("H100 SXM")
     nvlink = catalog.interconnect("NVLink 4")
-    infiniband = catalog.interconnect("InfiniBand NDR")
+    infiniband = catalog.interconnect("InfiniBand NDR 4x")
     p5_now = catalog.instance("p5.48xlarge")
     p5_before = catalog.instance("p5.48xlarge", as_of="2025-05-01")
     corpus = catalog.dataset("FineWeb")
     big = catalog.model("Llama 3.1 405B")
-    api = catalog.api_price("GPT-4o mini")
+    api = catalog.api_price("GPT-5 mini")
     s1, s2, s3, s4, s5, s6 = LAYERS
     rows = [
         _figure(s1, "dense BF16 compute", chip.bf16_tflops, "TFLOP/s", chip.name,
@@ -72,15 +72,16 @@ def key_figures() -> pd.DataFrame:
         _figure(s2, "scale-out link, per port", infiniband.bandwidth_gb_s, "GB/s",
                 infiniband.name, infiniband.source, infiniband.as_of),
         _figure(s2, "board power", chip.tdp_w, "W", chip.name, chip.source, chip.as_of),
-        _figure(s3, "on-demand price per GPU-hour", p5_now.usd_per_gpu_hour, "USD",
+        _figure(s3, "on-demand price", p5_now.usd_per_gpu_hour, "USD per GPU-hour",
                 p5_now.instance, p5_now.source, p5_now.as_of),
-        _figure(s3, "the same, before the June 2025 cut", p5_before.usd_per_gpu_hour, "USD",
+        _figure(s3, "the same, before the June 2025 cut", p5_before.usd_per_gpu_hour,
+                "USD per GPU-hour",
                 p5_before.instance, p5_before.source, p5_before.as_of),
         _figure(s4, "web text for pre-training", corpus.tokens / 1e12, "trillion tokens",
                 corpus.name, corpus.source, corpus.as_of),
         _figure(s4, "the same on disk", corpus.size_tb, "TB", corpus.name, corpus.source,
                 corpus.as_of),
-        _figure(s5, "parameters of a frontier open model", big.params / 1e9, "billion",
+        _figure(s5, "parameters of a frontier open model", big.params / 1e9, "billion parameters",
                 big.name, big.source, big.as_of),
         _figure(s6, "API price, input", api.input_usd_per_mtok, "USD per million tokens",
                 api.model, api.source, api.as_of),

@@ -6,7 +6,7 @@ their functions are available here (``stackkit.plots.roofline``).
 """
 
 from ._style import PALETTE, VENDOR_COLORS, color_for, new_axes, source_note, tidy
-from .chips import *  # noqa: F403
-from .cloud import *  # noqa: F403
-from .clusters import *  # noqa: F403
+from .chips import *
+from .cloud import *
+from .clusters import *
 from .overview import catalog_bars, stack_diagram

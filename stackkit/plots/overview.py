@@ -10,39 +10,48 @@ from matplotlib.patches import FancyBboxPatch
 from ._style import INK, PALETTE, color_for, new_axes, source_note, tidy
 
 
+def _value_text(value: float, unit: str) -> str:
+    if unit == "USD":
+        return f"${value:,.2f}"
+    if unit.startswith("USD "):
+        return f"${value:,.4g} {unit[4:]}"
+    return f"{value:,.4g} {unit}"
+
+
 def stack_diagram(layers: pd.DataFrame, figures: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """The six layers as a stack, silicon at the bottom, each with one catalog number.
+    """The six layers as a stack, silicon at the bottom, each beside one catalog number.
 
     ``layers`` is :func:`stackkit.stack.layers`; ``figures`` is
     :func:`stackkit.stack.key_figures` (the first figure per layer is shown).
     """
-    ax = new_axes(ax, figsize=(8.5, 5.2))
+    ax = new_axes(ax, figsize=(10, 5.6))
     first = figures.groupby("layer").first()
     for level, (number, row) in enumerate(layers.sort_index().iterrows()):
         colour = PALETTE[level % len(PALETTE)]
-        box = FancyBboxPatch((0.02, level + 0.08), 0.96, 0.84, boxstyle="round,pad=0,rounding_size=0.08",
+        box = FancyBboxPatch((0.0, level + 0.08), 0.60, 0.84,
+                             boxstyle="round,pad=0,rounding_size=0.08",
                              facecolor=colour, alpha=0.16, edgecolor=colour, linewidth=1.5)
         ax.add_patch(box)
-        ax.text(0.05, level + 0.62, f"{number}  {row['name']}", fontsize=12, weight="bold",
+        ax.text(0.02, level + 0.64, f"{number}  {row['name']}", fontsize=12, weight="bold",
                 color=INK, va="center")
-        ax.text(0.05, level + 0.30, row["what it is"], fontsize=9, color="#444444", va="center")
+        ax.text(0.02, level + 0.30, row["what it is"], fontsize=9, color="#444444",
+                va="center")
+        ax.text(0.585, level + 0.5, f"lesson {row['lesson'][:2]}", fontsize=8,
+                color="#666666", ha="right", va="center")
         if number in first.index:
             fig_row = first.loc[number]
-            ax.text(0.97, level + 0.62, f"{fig_row['value']:,.4g} {fig_row['unit']}",
-                    fontsize=11, color=INK, ha="right", va="center", weight="bold")
-            ax.text(0.97, level + 0.30,
-                    f"{fig_row['figure']} · {fig_row['from']} · {fig_row['as_of']:%Y-%m}",
-                    fontsize=8, color="#555555", ha="right", va="center")
-        ax.text(-0.005, level + 0.5, row["lesson"][:2], fontsize=9, color="#777777",
-                ha="right", va="center")
-    ax.set_xlim(-0.04, 1.0)
-    ax.set_ylim(0, len(layers))
+            ax.text(0.63, level + 0.64, _value_text(fig_row["value"], fig_row["unit"]),
+                    fontsize=12, color=INK, va="center", weight="bold")
+            ax.text(0.63, level + 0.30,
+                    f"{fig_row['figure']}, {fig_row['from']} ({fig_row['as_of']:%b %Y})",
+                    fontsize=8, color="#555555", va="center")
+    ax.set_xlim(0, 1.0)
+    ax.set_ylim(0, len(layers) + 0.1)
     ax.axis("off")
-    ax.set_title("The AI infrastructure stack: each layer rents or buys the one below",
-                 loc="left", fontsize=11, color=INK)
-    ax.annotate("tokens for users ↑", xy=(0.5, len(layers)), xycoords="data",
-                ha="center", va="bottom", fontsize=9, color="#777777")
-    source_note(ax, "Numbers from stackkit.catalog (data/*.csv); left: lesson number")
+    ax.set_title("The AI infrastructure stack: each layer rents or buys the one below it",
+                 loc="left", fontsize=12, color=INK)
+    source_note(ax, "One number per layer from stackkit.catalog (data/*.csv), with its catalog "
+                    "row and date")
     return ax.figure
 
 
@@ -52,7 +61,7 @@ def _label(value: float) -> str:
 
 def catalog_bars(frame: pd.DataFrame, label: str, metric: str, color_by: str | None = None,
                  unit: str = "", log: bool = False, ax: Axes | None = None) -> Figure:
-    """Horizontal bars of ``metric`` per row, in the frame's order top-down, coloured by ``color_by``."""
+    """Horizontal bars of ``metric``, one per row in the frame's order, coloured by ``color_by``."""
     ax = new_axes(ax, figsize=(7.5, max(2.5, 0.28 * len(frame) + 1.2)))
     data = frame.dropna(subset=[metric]).iloc[::-1]
     keys = data[color_by].astype(str) if color_by else pd.Series([""] * len(data), index=data.index)

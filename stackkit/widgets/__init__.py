@@ -6,7 +6,7 @@ module per lesson; all their tools are available here.
 """
 
 from ._base import Explorer, error_html, table_html
-from .chips import *  # noqa: F403
-from .cloud import *  # noqa: F403
-from .clusters import *  # noqa: F403
+from .chips import *
+from .cloud import *
+from .clusters import *
 from .overview import catalog_view, explore_catalog

@@ -125,7 +125,7 @@ class Explorer(widgets.VBox):
                 self.figure.clear()
                 self._draw(value, self.figure)
                 png = figure_png(self.figure)
-        except Exception as exc:  # noqa: BLE001 - shown to the reader instead of a traceback
+        except Exception as exc:  # shown to the reader instead of a traceback
             self.error = exc
             self.result.value = error_html(exc)
             self.plot.layout.visibility = "hidden"
