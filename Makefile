@@ -34,7 +34,8 @@ $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 
 lab: $(VENV)/.stamp-lab
 	@echo "JupyterLab on 127.0.0.1:$(PORT); open the URL with its token printed below."
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) notebooks/00_overview.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) --ServerApp.root_dir=. \
+		--LabApp.default_url=/lab/tree/notebooks/00_overview.ipynb
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
