@@ -49,7 +49,7 @@ def test_make_lab_serves_jupyterlab_with_a_token(tmp_path):
         token = None
         deadline = time.monotonic() + 120  # includes a first-time `pip install -e .[lab]`
         while time.monotonic() < deadline and token is None:
-            match = re.search(r"127\.0\.0\.1:%d/\S*[?&]token=([0-9a-f]+)" % port, log.read_text())
+            match = re.search(rf"127\.0\.0\.1:{port}/\S*[?&]token=([0-9a-f]+)", log.read_text())
             token = match.group(1) if match else None
             if process.poll() is not None:
                 pytest.fail(f"make lab exited early:\n{log.read_text()[-2000:]}")
