@@ -45,7 +45,8 @@ def test_numeric_values_positive(table):
 def test_accelerator_coverage(acc):
     assert acc.index.is_unique
     assert len(acc) >= 22
-    assert {"NVIDIA", "AMD", "Google", "AWS", "Intel", "Groq", "Tenstorrent", "Cerebras"} <= set(acc["vendor"])
+    vendors = {"NVIDIA", "AMD", "Google", "AWS", "Intel", "Groq", "Tenstorrent", "Cerebras"}
+    assert vendors <= set(acc["vendor"])
     assert set(acc["kind"]) <= {"gpu", "tpu", "asic", "wafer"}
 
 
@@ -154,7 +155,8 @@ def test_llama2_7b_dims():
     """Llama 2 7B: 32 layers, d_model 4096, 32 heads, d_ff 11008, vocab 32000
     (Touvron et al. 2023; Hugging Face meta-llama/Llama-2-7b-hf config.json)."""
     r = load("models").set_index("name").loc["Llama 2 7B"]
-    assert (r["n_layers"], r["d_model"], r["n_heads"], r["d_ff"], r["vocab_size"]) == (32, 4096, 32, 11008, 32000)
+    dims = (r["n_layers"], r["d_model"], r["n_heads"], r["d_ff"], r["vocab_size"])
+    assert dims == (32, 4096, 32, 11008, 32000)
 
 
 def test_llama3_8b_gqa():
@@ -164,7 +166,8 @@ def test_llama3_8b_gqa():
 
 
 def _formula_params(r) -> float:
-    """vocab*d (x2 if untied) + L*[2d^2 + 2d*(kv*d/h) + m*d*d_ff*E + 2d] (+ d*ctx learned positions)."""
+    """vocab*d (x2 if untied) + L*[2d^2 + 2d*(kv*d/h) + m*d*d_ff*E + 2d]
+    (+ d*ctx learned positions)."""
     d, L = r["d_model"], r["n_layers"]
     tied = str(r["tied_embeddings"]).strip().lower() == "true"
     m = 3 if r["ffn_kind"] == "swiglu" else 2
