@@ -1,5 +1,205 @@
-"""Tools for the cloud lesson."""
+"""Lesson 3's tools: GPU prices by mode, a spot job's time and cost, an API bill."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+
+from .. import catalog, cloud, plots
+from ..units import fmt_usd
+from ._base import Explorer, table_html
+
+__all__ = ["explore_api_bill", "explore_gpu_pricing", "explore_spot_job"]
+
+LATEST = "latest"
+_PERCENT = ".0%"
+
+
+def _instances(with_spot: bool = False) -> list[str]:
+    frame = catalog.instances()
+    if with_spot:
+        frame = frame[frame["spot_usd_per_hour"].notna()]
+    return list(dict.fromkeys(frame["instance"]))
+
+
+def _price_dates() -> list[tuple[str, str]]:
+    dates = sorted({f"{d:%Y-%m-%d}" for d in catalog.instances()["as_of"]})
+    return [(LATEST, LATEST)] + [(f"on {d}", d) for d in dates]
+
+
+# --------------------------------------------------------------------------- GPU pricing
+
+def gpu_pricing_view(instance: str, price_date: str, reserved_discount: float,
+                     hours_per_month: float):
+    """Glue: the control values -> :func:`cloud.pricing_modes`."""
+    as_of = None if price_date == LATEST else price_date
+    return cloud.pricing_modes(instance, reserved_discount, hours_per_month, as_of=as_of)
+
+
+def _render_pricing(modes) -> str:
+    first = modes.iloc[0]
+    rows = {f"{r.mode}": f"${r.usd_per_gpu_hour:.2f} per GPU-hour · "
+                         f"{fmt_usd(r.usd_per_instance_month)} per instance-month"
+            + (f" (−{r.discount_vs_on_demand:.0%})" if r.discount_vs_on_demand > 0 else "")
+            for r in modes.itertuples()}
+    if "spot" not in set(modes["mode"]):
+        rows["spot"] = "no spot price in the catalog"
+    return table_html(rows, caption=f"{first['instance']} ({first['accelerator']}), "
+                                    f"prices dated {first['as_of']:%Y-%m-%d}")
+
+
+def _draw_pricing(modes, figure: Figure) -> None:
+    plots.pricing_mode_bars(modes, ax=figure.add_subplot())
+
+
+def explore_gpu_pricing(instance: str = "p5.48xlarge", reserved_discount: float | None = None
+                        ) -> Explorer:
+    """Pick an instance and a price date; see on-demand, reserved and spot per GPU-hour.
+
+    The reserved discount starts at Google Cloud's quoted ceiling for GPU commitments
+    ("up to 57 %", ``catalog.assumption("gcp_resource_cud_max_discount")``); a real
+    quote is usually lower.
+    """
+    if reserved_discount is None:
+        reserved_discount = catalog.assumption("gcp_resource_cud_max_discount").value
+    ceiling = catalog.assumption("aws_ec2_instance_savings_plan_max_discount").value
+    controls = {
+        "instance": widgets.Dropdown(options=_instances(), value=instance,
+                                     description="instance"),
+        "price_date": widgets.Dropdown(options=_price_dates(), value=LATEST,
+                                       description="price on"),
+        "reserved_discount": widgets.FloatSlider(
+            value=reserved_discount, min=0.0, max=ceiling, step=0.01, readout_format=_PERCENT,
+            description="reserved discount (fraction)"),
+        "hours_per_month": widgets.FloatSlider(value=730.0, min=10.0, max=730.0, step=10.0,
+                                               description="hours used per month (h)"),
+    }
+    return Explorer(controls, compute=gpu_pricing_view, render=_render_pricing,
+                    draw=_draw_pricing, figsize=(6.5, 3.2),
+                    title="<b>GPU pricing modes</b> — on-demand, reserved (1–3 year "
+                          "commitment) and spot, per GPU-hour, with the price date")
+
+
+# --------------------------------------------------------------------------- spot job
+
+def spot_job_view(instance: str, work_hours: float, interruptions_per_hour: float,
+                  checkpoint_interval_hours: float, checkpoint_minutes: float,
+                  restart_minutes: float):
+    """Glue: minutes -> hours, then :func:`cloud.spot_vs_on_demand` (10,000 seeded runs)."""
+    return cloud.spot_vs_on_demand(instance, work_hours, interruptions_per_hour,
+                                   checkpoint_interval_hours, checkpoint_minutes / 60,
+                                   restart_minutes / 60)
+
+
+def _render_spot(result: cloud.SpotVsOnDemand) -> str:
+    job = result.job
+    rows = {
+        "expected wall time (Daly closed form)": f"{job.expected_hours:,.1f} h",
+        "simulated mean ± standard error": f"{job.mean_hours:,.1f} ± "
+                                           f"{job.standard_error_hours:.2f} h",
+        "P50 / P90 wall time": f"{job.p50_hours:,.1f} h / {job.p90_hours:,.1f} h",
+        "interruptions per run (mean)": f"{job.mean_interruptions:.1f}",
+        "spot cost: expected / P90": f"{fmt_usd(result.spot_expected_usd)} / "
+                                     f"{fmt_usd(result.spot_p90_usd)}",
+        "on-demand cost (no interruptions)": fmt_usd(result.on_demand_usd),
+        "spot discount in the catalog": f"{result.spot_discount:.0%}",
+        "spot breaks even at a discount of": f"{result.breakeven_discount:.1%}",
+        "runs where spot is cheaper": f"{result.spot_cheaper_share:.0%}",
+    }
+    return table_html(rows, caption=f"{result.instance}, prices dated {result.as_of}")
+
+
+def _draw_spot(result: cloud.SpotVsOnDemand, figure: Figure) -> None:
+    figure.set_layout_engine("none")  # fixed margins: faster than constrained layout
+    ax = figure.add_subplot()
+    ax.set_position((0.09, 0.15, 0.89, 0.75))
+    plots.spot_cost_histogram(result.job, result.on_demand_usd, ax=ax)
+
+
+def explore_spot_job(instance: str = "p5.48xlarge", work_hours: float = 100.0,
+                     interruptions_per_hour: float = 0.05) -> Explorer:
+    """A checkpointed job on spot capacity: time, cost and their spread, against on-demand.
+
+    ``interruptions_per_hour`` is a scenario, not a measured rate: no provider publishes
+    one per instance type (AWS gives monthly interruption-frequency bands).
+    """
+    controls = {
+        "instance": widgets.Dropdown(options=_instances(with_spot=True), value=instance,
+                                     description="instance"),
+        "work_hours": widgets.FloatLogSlider(value=work_hours, base=10, min=0, max=3.5,
+                                             step=0.05, description="work (h)"),
+        "interruptions_per_hour": widgets.FloatLogSlider(
+            value=interruptions_per_hour, base=10, min=-3, max=0, step=0.05,
+            readout_format=".3f", description="interruptions per hour (scenario)"),
+        "checkpoint_interval_hours": widgets.FloatLogSlider(
+            value=2.0, base=10, min=-1, max=1.5, step=0.05,
+            description="checkpoint every (h of work)"),
+        "checkpoint_minutes": widgets.FloatSlider(value=6.0, min=0.0, max=60.0, step=1.0,
+                                                  description="checkpoint takes (min)"),
+        "restart_minutes": widgets.FloatSlider(value=15.0, min=0.0, max=120.0, step=1.0,
+                                               description="restart takes (min)"),
+    }
+    return Explorer(controls, compute=spot_job_view, render=_render_spot, draw=_draw_spot,
+                    figsize=(7.0, 3.0),
+                    title="<b>Spot job</b> — expected time in closed form (Daly 2006) and "
+                          "its spread from 10,000 simulated runs")
+
+
+# --------------------------------------------------------------------------- API bill
+
+def api_bill_view(model: str, users_per_day: float, requests_per_user: float,
+                  input_tokens: float, output_tokens: float, cached_input_share: float) -> dict:
+    """Glue: one model's :func:`cloud.api_bill`, every model's :func:`cloud.compare_api_bills`."""
+    args = (users_per_day, requests_per_user, input_tokens, output_tokens, cached_input_share)
+    return {"bill": cloud.api_bill(model, *args), "all": cloud.compare_api_bills(*args)}
+
+
+def _render_api(view: dict) -> str:
+    bill: cloud.ApiBill = view["bill"]
+    table = view["all"]
+    cheapest = table.iloc[0]
+    rows = {
+        "requests per month": f"{bill.requests_per_month:,.0f}",
+        "tokens per month (input / output)": f"{bill.input_tokens_per_month / 1e6:,.0f} M / "
+                                             f"{bill.output_tokens_per_month / 1e6:,.0f} M",
+        "input / cached input / output": f"{fmt_usd(bill.input_usd)} / "
+                                         f"{fmt_usd(bill.cached_input_usd)} / "
+                                         f"{fmt_usd(bill.output_usd)}",
+        "monthly bill": fmt_usd(bill.monthly_usd),
+        "per request": fmt_usd(bill.usd_per_request),
+        "cheapest model for this traffic": f"{cheapest['model']} "
+                                           f"({fmt_usd(cheapest['monthly_usd'])} per month)",
+    }
+    if not bill.cached_price_known:
+        rows["note"] = "no cached-input price in the catalog: cached tokens billed at full price"
+    return table_html(rows, caption=f"{bill.model} ({bill.provider}), price dated {bill.as_of}")
+
+
+def _draw_api(view: dict, figure: Figure) -> None:
+    # Fixed margins instead of constrained layout: the redraw stays under 100 ms.
+    figure.set_layout_engine("none")
+    ax = figure.add_subplot()
+    ax.set_position((0.27, 0.16, 0.70, 0.76))
+    plots.api_bill_bars(view["all"], highlight=view["bill"].model, ax=ax)
+
+
+def explore_api_bill(model: str = "Claude Haiku 4.5", users_per_day: int = 5000) -> Explorer:
+    """Users × requests × tokens × price: one model's monthly bill and every model's."""
+    controls = {
+        "model": widgets.Dropdown(options=list(catalog.api_prices()["model"]), value=model,
+                                  description="model"),
+        "users_per_day": widgets.IntText(value=users_per_day, description="users per day"),
+        "requests_per_user": widgets.FloatSlider(value=10.0, min=0.0, max=100.0, step=1.0,
+                                                 description="requests per user per day"),
+        "input_tokens": widgets.IntSlider(value=2000, min=0, max=50_000, step=100,
+                                          description="input tokens per request"),
+        "output_tokens": widgets.IntSlider(value=500, min=0, max=10_000, step=50,
+                                           description="output tokens per request"),
+        "cached_input_share": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05,
+                                                  readout_format=_PERCENT,
+                                                  description="cached input (fraction)"),
+    }
+    return Explorer(controls, compute=api_bill_view, render=_render_api, draw=_draw_api,
+                    figsize=(6.0, 3.3),
+                    title="<b>API bill</b> — monthly cost of LLM API traffic, every price "
+                          "with its date")
