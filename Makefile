@@ -18,6 +18,7 @@ help:
 	@echo "make test       set up if needed, run ruff, the unit/data/widget tests and nbval"
 	@echo "make notebooks  re-execute every notebook in place and normalize its metadata"
 	@echo "make bench      print the performance figures"
+	@echo "make dashboard  serve every tool as a Voila app (code hidden) on 127.0.0.1"
 	@echo "make clean      remove the venv and caches"
 
 $(BIN)/python:
@@ -57,6 +58,12 @@ notebooks: $(VENV)/.stamp-test
 
 bench: $(VENV)/.stamp-test
 	$(BIN)/python benchmarks/run.py
+
+# Voila has no --allow-root and runs as root as it is; --token makes and prints a token.
+dashboard: $(VENV)/.stamp-test
+	@echo "Voila on 127.0.0.1:$(PORT); open the URL with its token printed below."
+	$(BIN)/voila dashboards/tools.ipynb --Voila.ip=127.0.0.1 --port=$(PORT) --no-browser \
+		--token --strip_sources=True
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist screenshots
