@@ -1,5 +1,222 @@
-"""Figures for the chips lesson."""
+"""Figures for the chips lesson: rooflines, measured vs datasheet peaks, value for money."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .. import catalog, chips
+from ._style import INK, PALETTE, color_for, new_axes, tidy
+
+__all__ = ["bench_matmul", "chip_ranking", "decode_batch", "realistic_peaks", "roofline",
+           "roofline_colors"]
+
+_LINESTYLES = ["-", "--", "-.", ":"]
+
+
+def _note(ax: Axes, text: str) -> None:
+    """A small grey source line under the x-axis label (constrained layout makes room)."""
+    ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -36),
+                textcoords="offset points", fontsize=7, color="#777777", va="top",
+                annotation_clip=False)
+
+
+def _plain_log_labels(ax: Axes) -> None:
+    """Tick labels as plain numbers (0.1, 10, 1,000): LaTeX-style 10^n labels are slow to draw."""
+    formatter = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+    ax.xaxis.set_major_formatter(formatter)
+    ax.yaxis.set_major_formatter(formatter)
+
+
+def _num(value: float) -> str:
+    """1,365 or 2.35 or 0.167: three significant figures, never an exponent."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def _as_list(items: object) -> list:
+    if isinstance(items, (str, catalog.Accelerator)):
+        return [items]
+    return list(items)
+
+
+def roofline(chip_list: object, precision: str = "bf16",
+             operations: Mapping[str, float] | None = None,
+             intensity_range: tuple[float, float] | None = None,
+             legend: bool = True, ax: Axes | None = None) -> Figure:
+    """Rooflines of several chips on log-log axes, ridge points marked.
+
+    Parameters
+    ----------
+    chip_list : names or Accelerators (e.g. ``bench.run().as_accelerator()``).
+    precision : which peak to draw; chips without it are listed under the plot.
+    operations : label -> intensity (FLOP per byte); each is drawn as a vertical
+        line with a dot where it meets every roof.
+    intensity_range : x-axis limits; default spans the ridges and operations.
+    legend : draw the legend and source line (a widget that lists the chips beside
+        the plot, in :func:`roofline_colors`, leaves them out to redraw faster).
+    """
+    ax = new_axes(ax, figsize=(7.5, 4.4))
+    accelerators = [catalog.accelerator(c) for c in _as_list(chip_list)]
+    drawn = [a for a in accelerators if precision in chips.precisions(a)]
+    skipped = [a.name for a in accelerators if a not in drawn]
+    if not drawn:
+        raise ValueError(f"none of the chips has a {precision} figure in the catalog")
+    ops = dict(operations or {})
+    ridges = [chips.ridge_point(a, precision) for a in drawn]
+    if intensity_range is None:
+        known = ridges + list(ops.values())
+        low, high = min(known) / 10, max(known) * 10
+        intensity_range = (min(low, 0.1), max(high, 1e3))
+    low, high = intensity_range
+    for i, (accelerator, ridge) in enumerate(zip(drawn, ridges, strict=True)):
+        colour = roofline_colors(len(drawn))[i]
+        # The roof is two straight lines in log-log space: three points draw it exactly.
+        xs = np.array(sorted({low, min(max(ridge, low), high), high}))
+        ys = chips.roofline_curve(accelerator, xs, precision)
+        ax.plot(xs, ys, color=colour, linestyle=_LINESTYLES[(i // len(PALETTE)) % 4],
+                linewidth=2, label=f"{accelerator.name} (ridge {_num(ridge)} FLOP/B)")
+        if low <= ridge <= high:
+            ax.plot([ridge], [chips.peak_tflops(accelerator, precision)], "o", color=colour,
+                    markersize=6, markeredgecolor="white")
+        for intensity in ops.values():
+            if low <= intensity <= high:
+                ax.plot([intensity], [chips.attainable_tflops(accelerator, intensity, precision)],
+                        "D", color=colour, markersize=6, markeredgecolor=INK)
+    for label, intensity in ops.items():
+        ax.axvline(intensity, color="#888888", linestyle=":", linewidth=1)
+        # label to the left of the line when it sits in the right half of the axis
+        right_half = np.log(intensity / low) > 0.5 * np.log(high / low)
+        ax.annotate(f"{label}\n{_num(intensity)} FLOP/B", xy=(intensity, 1),
+                    xycoords=("data", "axes fraction"), xytext=(-3 if right_half else 3, -3),
+                    textcoords="offset points", fontsize=8, color="#444444", va="top",
+                    ha="right" if right_half else "left")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.minorticks_off()  # log-axis minor ticks cost more to draw than the rest of the figure
+    _plain_log_labels(ax)
+    ax.set_xlim(low, high)
+    peaks = [chips.peak_tflops(a, precision) for a in drawn]
+    floor = min(chips.roofline_curve(a, [low], precision)[0] for a in drawn)
+    ax.set_ylim(floor / 2, max(peaks) * 6)  # headroom for the operation labels
+    unit = "TOP/s" if precision == "int8" else "TFLOP/s"
+    tidy(ax, title=f"Roofline, {precision}: below the ridge (dot) memory bandwidth limits",
+         xlabel="arithmetic intensity (FLOP per byte, log scale)",
+         ylabel=f"attainable {unit} (log scale)")
+    if legend:
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
+        note = "Dense datasheet peaks and memory bandwidths from stackkit.catalog"
+        if skipped:
+            note += f"; no {precision} figure: {', '.join(skipped)}"
+        _note(ax, note)
+    return ax.figure
+
+
+def roofline_colors(n_chips: int) -> list[str]:
+    """The colours :func:`roofline` gives its chips, in order (for a legend drawn elsewhere)."""
+    return [PALETTE[i % len(PALETTE)] for i in range(n_chips)]
+
+
+def chip_ranking(frame: pd.DataFrame, metric: str, ax: Axes | None = None) -> Figure:
+    """Horizontal bars of ``chips.rank_chips(metric)``, best at the top, coloured by vendor."""
+    ax = new_axes(ax, figsize=(7.5, max(2.4, 0.3 * len(frame) + 1.3)))
+    data = frame.iloc[::-1]
+    colours = [color_for(v, i) for i, v in enumerate(data["vendor"])]
+    ax.barh(data["chip"].astype(str), data[metric], color=colours)
+    for y, value in enumerate(data[metric]):
+        ax.text(value, y, f" {_num(value)}", va="center", fontsize=8, color=INK)
+    ax.set_xlim(0, float(data[metric].max()) * 1.2)
+    rows = len(data)
+    ax.set_ylim(rows - 0.5 - max(rows, 6), rows - 0.5)  # keep bars slim when few chips qualify
+    description = chips.COST_METRICS.get(metric, ("", "", metric))[2]
+    best = frame.iloc[0]
+    tidy(ax, title=f"Best {metric}: {best['chip']} ({_num(float(best[metric]))})",
+         xlabel=description)
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", labelsize=8)
+    note = "stackkit.catalog.accelerators()"
+    if "price_usd" in frame.columns:
+        note += "; prices are estimates (see price_note), chips without one are left out"
+    _note(ax, note)
+    return ax.figure
+
+
+def realistic_peaks(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Datasheet BF16 peak beside the best measured matmul (``chips.realistic_peaks()``)."""
+    ax = new_axes(ax, figsize=(7.5, 3.8))
+    y = np.arange(len(frame))[::-1]
+    ax.barh(y + 0.2, frame["datasheet_tflops"], height=0.4, color="#BBBBBB",
+            label="datasheet peak")
+    colours = [color_for(v, i) for i, v in enumerate(frame["vendor"])]
+    ax.barh(y - 0.2, frame["measured_tflops"], height=0.4, color=colours,
+            label="best measured matmul")
+    for yi, measured, eff in zip(y, frame["measured_tflops"], frame["efficiency"], strict=True):
+        ax.text(measured, yi - 0.2, f" {eff:.0%}", va="center", fontsize=8, color=INK)
+    ax.set_yticks(y, frame["chip"])
+    ax.set_xlim(0, float(frame["datasheet_tflops"].max()) * 1.12)
+    low, high = frame["efficiency"].min(), frame["efficiency"].max()
+    tidy(ax, title=f"Measured matmul reaches {low:.0%}–{high:.0%} of the datasheet BF16 peak",
+         xlabel="dense BF16 TFLOP/s")
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _note(ax, "Measured: stas00/ml-engineering, Maximum Achievable Matmul FLOPS (BF16)")
+    return ax.figure
+
+
+def decode_batch(frames: pd.DataFrame | Iterable[pd.DataFrame], ax: Axes | None = None) -> Figure:
+    """Decode throughput (tokens/s per chip) against batch size, from ``chips.decode_batch_curve``.
+
+    Hollow markers are memory-bound steps, filled ones compute-bound.
+    """
+    ax = new_axes(ax, figsize=(7.5, 4.0))
+    frame = frames if isinstance(frames, pd.DataFrame) else pd.concat(list(frames))
+    for i, (chip, group) in enumerate(frame.groupby("chip", sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(group["batch_size"], group["tokens_per_s_per_chip"], color=colour,
+                linewidth=1.8, label=f"{chip} ({group['n_chips'].iloc[0]} chip(s))")
+        memory = group[group["bound"] == "memory"]
+        compute = group[group["bound"] == "compute"]
+        ax.plot(memory["batch_size"], memory["tokens_per_s_per_chip"], "o", color=colour,
+                markerfacecolor="white", markersize=5)
+        ax.plot(compute["batch_size"], compute["tokens_per_s_per_chip"], "o", color=colour,
+                markersize=5)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.minorticks_off()
+    _plain_log_labels(ax)
+    model = ", ".join(frame["model"].unique())
+    tidy(ax, title=f"{model} decode: batching buys throughput until compute runs out",
+         xlabel="batch size (sequences decoded together, log scale)",
+         ylabel="tokens/s per chip, upper bound (log)")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    _note(ax, "Hollow: memory-bound step; filled: compute-bound. Datasheet peaks, "
+                    "no communication cost")
+    return ax.figure
+
+
+def bench_matmul(result, ax: Axes | None = None) -> Figure:
+    """Matmul GFLOP/s against matrix size for a ``bench.run()`` result, bandwidth noted."""
+    ax = new_axes(ax, figsize=(7.5, 3.8))
+    frame = result.to_frame()
+    matmul = frame[frame["kernel"] == "matmul"]
+    for i, (dtype, group) in enumerate(matmul.groupby("dtype")):
+        ax.plot(group["size"], group["rate"], "o-", color=PALETTE[i], label=f"matmul {dtype}")
+    ax.set_xscale("log", base=2)
+    ax.minorticks_off()
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.set_ylim(bottom=0)
+    stream = frame[frame["kernel"].isin(["copy", "triad"])]
+    text = "\n".join(f"STREAM {row.kernel}: {row.rate:,.1f} GB/s"
+                     for row in stream.itertuples())
+    if text:
+        ax.text(0.02, 0.95, text, transform=ax.transAxes, fontsize=8, va="top", color=INK)
+    tidy(ax, title="This machine: matmul speed grows with size until the cores are busy",
+         xlabel="matrix side n (n×n by n×n, log scale)", ylabel="GFLOP/s (median of repeats)")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _note(ax, f"stackkit.bench.run() on {result.machine}, {result.date:%Y-%m-%d}")
+    return ax.figure

@@ -1,5 +1,122 @@
-"""Tools for the chips lesson."""
+"""Tools for the chips lesson: a roofline explorer and a value-for-money ranking."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import html
+
+import ipywidgets as widgets
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import catalog, chips, plots
+from ._base import Explorer
+
+__all__ = ["explore_chip_costs", "explore_roofline", "roofline_for_operation"]
+
+_DEFAULT_CHIPS = ("H100 SXM", "B200", "TPU v5e", "Groq LPU")
+
+
+def _operation_label(operation: str, m: int, n: int, k: int, model: str, batch_size: int,
+                     context_tokens: int, n_tokens: int) -> str:
+    if operation == "matmul":
+        return f"matmul {m}×{k} · {k}×{n}"
+    if operation == "decode step":
+        return f"{model} decode, batch {batch_size}, context {context_tokens}"
+    if operation == "prefill":
+        return f"{model} prefill, {n_tokens} tokens"
+    return "element-wise add"
+
+
+def roofline_for_operation(chip_names: tuple[str, ...], precision: str, operation: str, m: int,
+                           n: int, k: int, model: str, batch_size: int, context_tokens: int,
+                           n_tokens: int) -> chips.RooflineView:
+    """The explorer's compute: the operation's intensity, then where it lands on each roof."""
+    intensity = chips.operation_intensity(operation, m=m, n=n, k=k, model=model,
+                                          batch_size=batch_size, context_tokens=context_tokens,
+                                          n_tokens=n_tokens, precision=precision)
+    label = _operation_label(operation, m, n, k, model, batch_size, context_tokens, n_tokens)
+    return chips.roofline_view(chip_names, intensity, precision, label)
+
+
+def _render_roofline(view: chips.RooflineView) -> str:
+    shown = view.rows[["chip", "peak_tflops", "ridge_flop_per_byte", "attainable_tflops",
+                       "percent_of_peak", "bound"]].copy()
+    # The plot has no legend (it redraws faster without one): colour each chip's name instead.
+    colours = plots.roofline_colors(len(shown))
+    shown["chip"] = [f"<span style='color:{c}'>&#9632;</span> {html.escape(name)}"
+                     for c, name in zip(colours, shown["chip"], strict=True)]
+    table = shown.to_html(index=False, border=0, classes="sk-result", escape=False,
+                          float_format=lambda x: f"{x:,.4g}")
+    skipped = (f"<div>No {html.escape(view.precision)} figure in the catalog for: "
+               f"{html.escape(', '.join(view.skipped))}</div>" if view.skipped else "")
+    return (f"<div><b>{html.escape(view.label)}</b>: "
+            f"{view.intensity_flop_per_byte:,.4g} FLOP per byte at {view.precision}</div>"
+            f"{table}{skipped}")
+
+
+def _draw_roofline(view: chips.RooflineView, figure: Figure) -> None:
+    # Fixed margins instead of constrained layout: a layout pass costs ~15 ms per update.
+    figure.set_layout_engine("none")
+    ax = figure.add_subplot()
+    ax.set_position((0.115, 0.14, 0.87, 0.78))
+    plots.roofline(list(view.rows["chip"]), view.precision,
+                   {view.label.split(",")[0]: view.intensity_flop_per_byte}, legend=False,
+                   ax=ax)
+
+
+def explore_roofline(chip_names: tuple[str, ...] = _DEFAULT_CHIPS, precision: str = "bf16",
+                     operation: str = "decode step", model: str = "Llama 3 8B") -> Explorer:
+    """Pick chips, a precision and an operation; see attainable TFLOP/s, the bound, the roofline."""
+    names = list(catalog.accelerators().index)
+    models = list(catalog.models().index)
+    int_box = dict(layout=widgets.Layout(width="auto"))
+    controls = {
+        "chip_names": widgets.SelectMultiple(options=names, value=tuple(chip_names), rows=5,
+                                             description="chips (ctrl-click)"),
+        "precision": widgets.Dropdown(options=list(chips.PRECISIONS), value=precision,
+                                      description="precision"),
+        "operation": widgets.Dropdown(options=list(chips.OPERATIONS), value=operation,
+                                      description="operation"),
+        "model": widgets.Dropdown(options=models, value=catalog.model(model).name,
+                                  description="model (decode, prefill)"),
+        "m": widgets.IntText(value=4096, description="matmul m (rows)", **int_box),
+        "n": widgets.IntText(value=4096, description="matmul n (columns)", **int_box),
+        "k": widgets.IntText(value=4096, description="matmul k (inner)", **int_box),
+        "batch_size": widgets.IntText(value=1, description="decode batch (sequences)", **int_box),
+        "context_tokens": widgets.IntText(value=0, description="decode context (tokens)",
+                                          **int_box),
+        "n_tokens": widgets.IntText(value=2048, description="prefill length (tokens)", **int_box),
+    }
+    return Explorer(controls, compute=roofline_for_operation, render=_render_roofline,
+                    draw=_draw_roofline, figsize=(7.5, 4.0),
+                    title="<b>Roofline explorer</b> — is this operation limited by compute or "
+                          "by memory bandwidth on each chip?")
+
+
+def _render_costs(frame: pd.DataFrame) -> str:
+    shown = frame.copy()
+    shown["as_of"] = shown["as_of"].dt.strftime("%Y-%m-%d")
+    metric = shown.columns[2]
+    caption = html.escape(chips.COST_METRICS[metric][2])
+    table = shown.to_html(index=False, border=0, classes="sk-result",
+                          float_format=lambda x: f"{x:,.4g}")
+    return (f"<div>{len(frame)} chips ranked by <b>{html.escape(metric)}</b> ({caption}); "
+            "chips without the figures are left out.</div>" + table)
+
+
+def _draw_costs(frame: pd.DataFrame, figure: Figure) -> None:
+    plots.chip_ranking(frame, frame.columns[2], ax=figure.add_subplot())
+
+
+def explore_chip_costs(metric: str = "gflops_per_w", precision: str = "bf16") -> Explorer:
+    """Choose a value-for-money metric; see the chips ranked (table with dates) and a bar chart."""
+    controls = {
+        "metric": widgets.Dropdown(
+            options=[(f"{name} — {spec[2]}", name) for name, spec in chips.COST_METRICS.items()],
+            value=metric, description="metric"),
+        "precision": widgets.Dropdown(options=list(chips.PRECISIONS), value=precision,
+                                      description="precision (peak)"),
+    }
+    return Explorer(controls, compute=chips.rank_chips, render=_render_costs, draw=_draw_costs,
+                    figsize=(7.5, 4.6), columns=1,
+                    title="<b>Chips compared</b> — performance per dollar and per watt")

@@ -1,0 +1,81 @@
+"""The chips lesson's tools, driven headless: set a control, read the result."""
+
+from __future__ import annotations
+
+import pytest
+
+from stackkit import widgets
+
+
+@pytest.fixture
+def roofline():
+    return widgets.explore_roofline()
+
+
+def test_roofline_starts_on_a_memory_bound_decode(roofline):
+    assert roofline.error is None
+    rows = roofline.value.rows.set_index("chip")
+    # Decode at batch 1 is ~1 FLOP per byte, far below every HBM chip's ridge (H100 295).
+    assert rows.loc["H100 SXM", "bound"] == "memory"
+    assert rows.loc["H100 SXM", "attainable_tflops"] == pytest.approx(3.35, rel=0.01)
+    assert "H100 SXM" in roofline.result.value
+    assert roofline.plot.value  # a PNG was drawn
+
+
+def test_roofline_big_matmul_is_compute_bound(roofline):
+    roofline.controls["operation"].value = "matmul"
+    assert roofline.error is None
+    # 4096³ in BF16: 4096/3 = 1365 FLOP/B, above the H100 ridge of 295 -> the 989 peak.
+    assert roofline.value.intensity_flop_per_byte == pytest.approx(4096 / 3)
+    rows = roofline.value.rows.set_index("chip")
+    assert rows.loc["H100 SXM", "bound"] == "compute"
+    assert rows.loc["H100 SXM", "attainable_tflops"] == pytest.approx(989)
+
+
+def test_roofline_prefill_and_batch_controls(roofline):
+    with roofline.hold():
+        roofline.controls["operation"].value = "decode step"
+        roofline.controls["batch_size"].value = 512
+    assert roofline.value.rows.set_index("chip").loc["H100 SXM", "bound"] == "compute"
+    roofline.controls["operation"].value = "prefill"
+    assert "prefill, 2048 tokens" in roofline.result.value
+
+
+def test_roofline_lists_chips_without_the_precision(roofline):
+    roofline.controls["precision"].value = "fp8"
+    assert roofline.error is None
+    assert "TPU v5e" in roofline.value.skipped
+    assert "No fp8 figure" in roofline.result.value
+
+
+def test_roofline_bad_input_shows_a_message(roofline):
+    roofline.controls["operation"].value = "matmul"
+    roofline.controls["m"].value = 0
+    assert isinstance(roofline.error, ValueError)
+    assert "sk-error" in roofline.result.value
+    assert "m must be a whole number of at least 1" in roofline.result.value
+    roofline.controls["m"].value = 64
+    assert roofline.error is None
+
+
+def test_roofline_no_chip_has_the_precision(roofline):
+    roofline.controls["chip_names"].value = ("TPU v5e",)
+    roofline.controls["precision"].value = "fp8"
+    assert "sk-error" in roofline.result.value
+    assert "fp8" in str(roofline.error)
+    roofline.controls["chip_names"].value = ()
+    assert "at least one chip" in roofline.result.value
+
+
+def test_chip_costs_ranks_and_marks_estimates():
+    costs = widgets.explore_chip_costs(metric="tflops_per_kusd")
+    assert costs.error is None
+    # H100 SXM 989 TFLOPS / $25,000 estimate = 39.6 per $1,000, ahead of the A100 40GB
+    # (312 / $24,875 = 12.5).
+    assert list(costs.value["chip"][:2]) == ["H100 SXM", "A100 SXM 40GB"]
+    assert "estimate" in costs.result.value
+    costs.controls["metric"].value = "gflops_per_w"
+    assert costs.value["gflops_per_w"].is_monotonic_decreasing
+    assert costs.value["gflops_per_w"].notna().all()
+    costs.controls["precision"].value = "fp8"
+    assert costs.error is None and "TPU v5e" not in set(costs.value["chip"])
