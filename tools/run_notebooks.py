@@ -3,7 +3,10 @@
     python tools/run_notebooks.py notebooks/*.ipynb
 
 Normalizing removes what differs between runs but not in content: execution
-timing metadata, saved widget state, and the kernel's Python patch version.
+timing metadata, saved widget state, the kernel's Python patch version, and how
+stdout happened to be split into chunks. A cell marked ``# NBVAL_IGNORE_OUTPUT``
+that measures this machine (a benchmark) keeps a note instead of its numbers:
+they would differ on every run and would tell a reader nothing about theirs.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import nbformat
 from nbclient import NotebookClient
 
 WIDGET_PLACEHOLDER = "(interactive widget: run this cell in Jupyter to use it)"
+MEASURED_PLACEHOLDER = "(measured on the machine that runs this cell: run it to see yours)"
+IGNORE_MARK = "# NBVAL_IGNORE_OUTPUT"
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -29,6 +34,7 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
         if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.get("outputs", []))
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)
                 data = output.get("data", {})
@@ -36,7 +42,29 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 # it reads "Error displaying widget" to someone who opens the file.
                 if "application/vnd.jupyter.widget-view+json" in data:
                     output["data"] = {"text/plain": WIDGET_PLACEHOLDER}
+            if cell.source.lstrip().startswith(IGNORE_MARK) and not _is_widget(cell):
+                cell.outputs = [nbformat.v4.new_output(
+                    "display_data", data={"text/plain": MEASURED_PLACEHOLDER})]
     return nb
+
+
+def _is_widget(cell: nbformat.NotebookNode) -> bool:
+    return all(o.get("data", {}).get("text/plain") == WIDGET_PLACEHOLDER
+               for o in cell.outputs) and bool(cell.outputs)
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks into one output, as a reader sees them."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
 
 
 def run(path: Path, timeout_s: int = 300) -> float:
