@@ -10,7 +10,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
            "#000000"]
 VENDOR_COLORS = {
     "NVIDIA": "#76B900", "AMD": "#ED1C24", "Google": "#4285F4", "AWS": "#FF9900",
-    "Intel": "#0071C5", "Groq": "#F55036", "Tenstorrent": "#7B3FA0", "Cerebras": "#555555",
+    "Intel": "#17BECF", "Groq": "#F55036", "Tenstorrent": "#7B3FA0", "Cerebras": "#555555",
     "Anthropic": "#D97757", "OpenAI": "#10A37F", "DeepSeek": "#4D6BFE", "Mistral": "#FA520F",
     "GCP": "#4285F4", "Azure": "#0078D4",
 }

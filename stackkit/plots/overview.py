@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch, Patch
 
 from ._style import INK, PALETTE, color_for, new_axes, source_note, tidy
 
@@ -79,6 +79,6 @@ def catalog_bars(frame: pd.DataFrame, label: str, metric: str, color_by: str | N
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", labelsize=8)
     if color_by and len(order) > 1:
-        handles = [ax.bar(0, 0, color=color_for(k, i), label=k) for i, k in enumerate(order)]
+        handles = [Patch(color=color_for(k, i), label=k) for i, k in enumerate(order)]
         ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
     return ax.figure

@@ -53,6 +53,10 @@ def _render(view: dict) -> str:
 
 
 def _draw(view: dict, figure: Figure) -> None:
+    # Fixed margins sized to the longest row label, instead of a layout pass per update.
+    longest = view["frame"][view["label"]].astype(str).str.len().max()
+    figure.subplots_adjust(left=min(0.5, 0.03 + 0.0088 * longest), right=0.97, top=0.92,
+                           bottom=0.12)
     ax = figure.add_subplot()
     plots.catalog_bars(view["frame"], view["label"], view["metric"], color_by=view["color_by"],
                        log=view["log_scale"], ax=ax)
@@ -90,7 +94,7 @@ def explore_catalog(table: str = "accelerators", metric: str = "bf16_tflops",
          "largest_first": order_control, "top_n": top_control, "log_scale": log_control},
         compute=catalog_view, render=_render, draw=_draw,
         title="<b>Catalog explorer</b> — every row has a source and an <code>as_of</code> date",
-        figsize=(7.5, 4.2),
+        figsize=(7.5, 4.2), layout=None,
     )
     built.append(explorer)
     return explorer
