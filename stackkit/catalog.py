@@ -19,7 +19,6 @@ import dataclasses
 import datetime as dt
 import difflib
 import functools
-import html
 import math
 import os
 import re
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from ._results import Result
 
 __all__ = [
     "Accelerator",
@@ -402,21 +403,8 @@ def _record(cls: type, row: pd.Series) -> Any:
     return cls(**{n: _none_if_missing(row[n]) for n in names})
 
 
-class _HtmlRecord:
-    """Mixin: render a frozen dataclass as a two-column table in Jupyter."""
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(f.name)}</th>"
-            f"<td style='text-align:left'>{html.escape('' if v is None else str(v))}</td></tr>"
-            for f in dataclasses.fields(self)
-            for v in [getattr(self, f.name)]
-        )
-        return f"<table>{rows}</table>"
-
-
 @dataclass(frozen=True)
-class Accelerator(_HtmlRecord):
+class Accelerator(Result):
     """One chip from ``data/accelerators.csv``; ``None`` marks a figure not published."""
 
     name: str
@@ -452,7 +440,7 @@ class Accelerator(_HtmlRecord):
 
 
 @dataclass(frozen=True)
-class Interconnect(_HtmlRecord):
+class Interconnect(Result):
     """One link type from ``data/interconnects.csv``."""
 
     name: str
@@ -467,7 +455,7 @@ class Interconnect(_HtmlRecord):
 
 
 @dataclass(frozen=True)
-class Instance(_HtmlRecord):
+class Instance(Result):
     """One cloud instance price from ``data/instances.csv``."""
 
     instance: str
@@ -488,7 +476,7 @@ class Instance(_HtmlRecord):
 
 
 @dataclass(frozen=True)
-class ApiPrice(_HtmlRecord):
+class ApiPrice(Result):
     """One model's API price from ``data/api_prices.csv`` (USD per million tokens)."""
 
     provider: str
@@ -501,7 +489,7 @@ class ApiPrice(_HtmlRecord):
 
 
 @dataclass(frozen=True)
-class ModelSpec(_HtmlRecord):
+class ModelSpec(Result):
     """A transformer architecture from ``data/models.csv``."""
 
     name: str
@@ -565,7 +553,7 @@ class ModelSpec(_HtmlRecord):
 
 
 @dataclass(frozen=True)
-class Assumption(_HtmlRecord):
+class Assumption(Result):
     """One sourced default from ``data/assumptions/<layer>.csv``."""
 
     key: str
@@ -608,7 +596,7 @@ def model(name: str | ModelSpec) -> ModelSpec:
 
 
 @dataclass(frozen=True)
-class Dataset(_HtmlRecord):
+class Dataset(Result):
     """One training corpus from ``data/datasets.csv``."""
 
     name: str

@@ -20,13 +20,14 @@ bandwidth is the on-chip SRAM bandwidth, so their roofline is the SRAM one.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from numbers import Real
 
 import numpy as np
 import pandas as pd
 
 from . import _checks, catalog
+from ._results import Result
 from .units import BYTES_PER_ELEMENT
 
 __all__ = [
@@ -329,8 +330,10 @@ def roofline_view(chip_list: object, intensity: float, precision: str = "bf16",
 # --------------------------------------------------------------------------- measured peaks
 
 @dataclass(frozen=True)
-class RealisticPeak:
+class RealisticPeak(Result):
     """A chip's datasheet BF16 peak beside the best matmul throughput measured on it."""
+
+    _derived = ("efficiency",)
 
     chip: str
     datasheet_tflops: float
@@ -341,11 +344,6 @@ class RealisticPeak:
         """Measured / datasheet, a fraction in (0, 1]."""
         return self.measured_tflops / self.datasheet_tflops
 
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{**asdict(self), "efficiency": self.efficiency}])
-
-    def _repr_html_(self) -> str:
-        return self.to_frame().T.to_html(header=False)
 
 
 def realistic_peak(chip: str | catalog.Accelerator) -> RealisticPeak:
@@ -379,12 +377,15 @@ def realistic_peaks() -> pd.DataFrame:
 # --------------------------------------------------------------------------- inference bounds
 
 @dataclass(frozen=True)
-class StepBound:
+class StepBound(Result):
     """Lower bound on the time of one inference step: the slower of compute and memory.
 
     time = max(FLOPs / (n_chips · peak), bytes / (n_chips · bandwidth)); the
     chips are assumed to split the work perfectly (no communication cost).
     """
+
+    _derived = ("bytes_moved", "time_s", "bound", "intensity_flop_per_byte", "tokens_per_s",
+                "tokens_per_s_per_chip")
 
     chip: str
     model: str
@@ -425,15 +426,6 @@ class StepBound:
     def tokens_per_s_per_chip(self) -> float:
         return self.tokens_per_s / self.n_chips
 
-    def to_frame(self) -> pd.DataFrame:
-        row = asdict(self)
-        for name in ("bytes_moved", "time_s", "bound", "intensity_flop_per_byte",
-                     "tokens_per_s", "tokens_per_s_per_chip"):
-            row[name] = getattr(self, name)
-        return pd.DataFrame([row])
-
-    def _repr_html_(self) -> str:
-        return self.to_frame().T.to_html(header=False, float_format=lambda x: f"{x:,.4g}")
 
 
 def _bytes_per_param(bytes_per_param: float | None, precision: str) -> float:

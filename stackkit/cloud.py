@@ -9,14 +9,14 @@ introduces every function here.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import _checks, catalog, clusters
+from ._results import Result
 from .units import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_YEAR, SECONDS_PER_HOUR
 
 __all__ = [
@@ -59,32 +59,10 @@ _MAX_EXPONENT = 700.0
 _MAX_DRAWS = 20_000_000
 
 
-class _Record:
-    """Mixin: a frozen result renders as a two-column table (field, value)."""
-
-    def _rows(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
-
-    def to_frame(self) -> pd.DataFrame:
-        """The fields as a one-column table (quantity -> value)."""
-        return pd.DataFrame({"value": pd.Series(self._rows(), dtype=object)})
-
-    def _repr_html_(self) -> str:
-        def cell(value: object) -> str:
-            if isinstance(value, float):
-                return f"{value:,.4g}"
-            return "" if value is None else str(value)
-
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-                       f"<td style='text-align:right'>{html.escape(cell(v))}</td></tr>"
-                       for k, v in self._rows().items())
-        return f"<table>{rows}</table>"
-
-
 # --------------------------------------------------------------------------- prices
 
 @dataclass(frozen=True)
-class GpuHourPrice(_Record):
+class GpuHourPrice(Result):
     """What one accelerator-hour costs on one instance in one pricing mode."""
 
     instance: str
@@ -372,7 +350,7 @@ def _simulate_segments(rng: np.random.Generator, trials: int, n_segments: int,
 
 
 @dataclass(frozen=True)
-class SpotJob(_Record):
+class SpotJob(Result):
     """A checkpointed job under random interruptions: closed form and Monte Carlo, time and cost."""
 
     work_hours: float
@@ -478,7 +456,7 @@ def spot_breakeven_discount(work_hours: float, interruptions_per_hour: float,
 
 
 @dataclass(frozen=True)
-class SpotVsOnDemand(_Record):
+class SpotVsOnDemand(Result):
     """One job on a catalog instance: on spot (simulated) against on-demand (uninterrupted)."""
 
     instance: str
@@ -575,7 +553,7 @@ def breakeven_utilization(owned: clusters.OwnedCost, rent_usd_per_gpu_hour: floa
 
 
 @dataclass(frozen=True)
-class RentVsBuy(_Record):
+class RentVsBuy(Result):
     """One GPU owned against the same GPU rented, at one utilization."""
 
     chip: str
@@ -653,7 +631,7 @@ def breakeven_table(chip: str | catalog.Accelerator, capital_usd_per_gpu: float,
 # --------------------------------------------------------------------------- API bills
 
 @dataclass(frozen=True)
-class ApiBill(_Record):
+class ApiBill(Result):
     """A month of API usage and what it costs."""
 
     model: str
@@ -772,7 +750,7 @@ def blended_usd_per_mtok(model: str | catalog.ApiPrice, input_tokens: float,
 # --------------------------------------------------------------------------- self-hosting
 
 @dataclass(frozen=True)
-class SelfHosting(_Record):
+class SelfHosting(Result):
     """Serving tokens on rented GPUs running all day, against an API's price per token."""
 
     api_usd_per_mtok: float
@@ -843,7 +821,7 @@ def self_hosting_breakeven(api_usd_per_mtok: float, tokens_per_second_per_gpu: f
 # --------------------------------------------------------------------------- planning
 
 @dataclass(frozen=True)
-class GpuHourPlan(_Record):
+class GpuHourPlan(Result):
     """The cheapest way to get a number of GPU-hours done by a deadline."""
 
     gpu_hours: float

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import pandas as pd
 
 from . import _checks, catalog
+from ._results import Result
 from .units import HOURS_PER_DAY, HOURS_PER_YEAR, SECONDS_PER_HOUR
 
 __all__ = [
@@ -69,18 +70,6 @@ _DGX_A100_GPUS = 8
 COLLECTIVES = ("allreduce", "reduce_scatter", "all_gather", "all_to_all")
 _ALGORITHMS = ("ring", "tree")
 _PUE_MAX = 3.0  # no surveyed data centre is worse; a typo guard, not physics
-
-
-class _Result:
-    """Mixin for result dataclasses: a one-row table and a tidy HTML rendering."""
-
-    def to_frame(self) -> pd.DataFrame:
-        row = {f.name: getattr(self, f.name) for f in fields(self)
-               if not isinstance(getattr(self, f.name), _Result)}
-        return pd.DataFrame([row])
-
-    def _repr_html_(self) -> str:
-        return self.to_frame().T.to_html(header=False)
 
 
 # --------------------------------------------------------------------------- collectives
@@ -259,7 +248,7 @@ def _link_latency_s(link: catalog.Interconnect) -> float:
 
 
 @dataclass(frozen=True)
-class CollectiveTime(_Result):
+class CollectiveTime(Result):
     """One collective on one interconnect, split into its latency and bandwidth parts."""
 
     collective: str
@@ -387,7 +376,7 @@ def _default_achieved_tflops(chip: catalog.Accelerator) -> float:
 
 
 @dataclass(frozen=True)
-class DataParallelStep(_Result):
+class DataParallelStep(Result):
     """One data-parallel training step: compute, gradient all-reduce, and how they combine."""
 
     chip: str
@@ -556,7 +545,7 @@ def rack_power_kw(chip: str | catalog.Accelerator, nodes_per_rack: int, gpus_per
 
 
 @dataclass(frozen=True)
-class ClusterPower(_Result):
+class ClusterPower(Result):
     """A cluster's power from the chips to the grid, and a year of it in MWh and dollars."""
 
     chip: str
@@ -695,7 +684,7 @@ def goodput(checkpoint_s: float, restart_s: float, mtbf_s: float,
 
 
 @dataclass(frozen=True)
-class Reliability(_Result):
+class Reliability(Result):
     """Failures and checkpointing for a run on ``n_gpus`` GPUs."""
 
     n_gpus: int
@@ -757,8 +746,10 @@ def server_price_usd_per_gpu(chip: str | catalog.Accelerator) -> float:
 
 
 @dataclass(frozen=True)
-class OwnedCost:
+class OwnedCost(Result):
     """What one owned GPU costs per hour, split into its parts (USD per GPU-hour)."""
+
+    _derived = ("fixed_usd_per_gpu_hour", "usd_per_gpu_hour")
 
     chip: str
     capital_usd_per_gpu_hour: float  # purchase price spread over every hour of its life
@@ -786,11 +777,6 @@ class OwnedCost:
         u = _checks.in_range("utilization", utilization, 0.0, 1.0, low_open=True)
         return self.fixed_usd_per_gpu_hour / u + self.power_usd_per_gpu_hour
 
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([asdict(self)])
-
-    def _repr_html_(self) -> str:
-        return self.to_frame().T.to_html(header=False)
 
 
 def owned_cost(chip: str | catalog.Accelerator, capital_usd_per_gpu: float | None = None,
@@ -836,7 +822,7 @@ def owned_cost(chip: str | catalog.Accelerator, capital_usd_per_gpu: float | Non
 # --------------------------------------------------------------------------- one cluster
 
 @dataclass(frozen=True)
-class ClusterSummary(_Result):
+class ClusterSummary(Result):
     """A cluster at a glance: power and its bill, failures, network, and owned cost."""
 
     chip: str

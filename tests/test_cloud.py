@@ -245,7 +245,7 @@ def test_monte_carlo_is_seeded_and_reports_interruptions():
     # Expected interruptions ≈ λ × expected wall time (Poisson arrivals while running).
     assert a.mean_interruptions == pytest.approx(0.1 * a.expected_hours, rel=0.05)
     assert a.trials == 10_000 and len(a.hours) == 10_000
-    assert "expected_hours" in a.to_frame().index and "<table>" in a._repr_html_()
+    assert "expected_hours" in a.to_frame().columns and "<table>" in a._repr_html_()
 
 
 def test_spot_job_bad_input():
