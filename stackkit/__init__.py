@@ -24,6 +24,8 @@ _SUBMODULES = (
     "bench",
     "clusters",
     "cloud",
+    "stack",
+    "exercises",
     "plots",
     "widgets",
 )
@@ -31,7 +33,7 @@ _SUBMODULES = (
 __all__ = ["__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import bench, catalog, chips, cloud, clusters, plots, units, widgets
+    from . import bench, catalog, chips, cloud, clusters, exercises, plots, stack, units, widgets
 
 
 def __getattr__(name: str):
