@@ -1,60 +1,190 @@
-"""Argument checks shared by every layer module.
+"""Argument and result checks shared by every layer module.
 
-Each raises ``ValueError`` naming the parameter, the value given and what is
-allowed, so a student sees what to change rather than a NaN three cells later.
+Each check raises ``ValueError`` naming the parameter, the value given and what
+is allowed, so a student sees what to change rather than a NaN three cells later
+or an ``OverflowError`` from deep inside a formula. Every public function checks
+its arguments with these helpers and nothing else.
+
+Numbers
+    ``number(name, value, low=, high=)``  a finite float in a range
+    ``positive(name, value, high=LIMIT)``  > 0
+    ``non_negative(name, value, high=LIMIT)``  >= 0
+    ``in_range(name, value, low, high, low_open=, high_open=)``
+    ``fraction(name, value, low_open=, high_open=)``  in [0, 1]
+    ``positive_int(name, value, high=COUNT_LIMIT)``  a whole number >= 1
+    ``non_negative_int(name, value, high=COUNT_LIMIT)``  a whole number >= 0
+    ``whole(name, value, low, high)``  a whole number in [low, high]
+Everything else
+    ``boolean(name, value)``  ``True`` or ``False`` (numpy's too), nothing truthy
+    ``text(name, value)``  a non-empty string (a name)
+    ``one_of(name, value, allowed)``  one of some strings, case-insensitively
+    ``sequence(name, value, single=, min_len=, max_len=)``  a list from any
+        iterable except a string (a string is never read letter by letter)
+    ``optional(check, name, value, *args)``  ``None`` or what ``check`` returns
+    ``date(name, value)``  a ``datetime.date`` from a date or an ISO string
+Results
+    ``finite(what, value, inputs=, minimum=)``  a float, array or result object
+        with no NaN or infinity (and nothing below ``minimum``), else
+        ``ValueError`` naming the inputs that produced it
+
+Ceilings. A float quantity is at most :data:`LIMIT` (1e30) unless a caller
+states another ceiling: large enough for any real quantity in the kit (training
+compute is about 1e26 FLOP, a year is 3e7 s), small enough that a product of
+three such numbers cannot overflow a float. A whole number is at most
+:data:`COUNT_LIMIT` (1e15: more than the tokens in any training set or the
+parameters of any model); a function whose work grows with a count (Monte Carlo
+trials, simulated requests) states a smaller ceiling.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import math
-from collections.abc import Iterable
-from numbers import Real
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields, is_dataclass
+from decimal import Decimal
+from numbers import Integral, Real
+from typing import Any, TypeVar
+
+#: Default ceiling on a float quantity (see the module docstring).
+LIMIT = 1e30
+#: Default ceiling on a whole number.
+COUNT_LIMIT = 10**15
+#: Default ceiling on the length of a sequence argument.
+SEQUENCE_LIMIT = 100_000
+
+T = TypeVar("T")
 
 
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be a number; got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    return number
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
-def positive(name: str, value: object) -> float:
-    """``value`` as a float, if it is a finite number > 0."""
-    number = _number(name, value)
-    if number <= 0:
-        raise ValueError(f"{name} must be greater than 0; got {value!r}")
-    return number
+def _as_float(name: str, value: object) -> float:
+    """``value`` as a float (possibly ±inf for a huge int or Fraction), or ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (Real, Decimal)):
+        raise ValueError(f"{name} must be a number; got {_show(value)}")
+    try:
+        return float(value)
+    except OverflowError:  # a huge int, Fraction or Decimal
+        return math.inf if value > 0 else -math.inf
+    except (ValueError, ArithmeticError):  # Decimal('sNaN')
+        return math.nan
 
 
-def non_negative(name: str, value: object) -> float:
-    """``value`` as a float, if it is a finite number >= 0."""
-    number = _number(name, value)
-    if number < 0:
-        raise ValueError(f"{name} must be 0 or more; got {value!r}")
-    return number
+def _g(x: float) -> str:
+    return f"{x:g}"
+
+
+def number(name: str, value: object, *, low: float | None = None, high: float | None = LIMIT,
+           low_open: bool = False, high_open: bool = False) -> float:
+    """``value`` as a float, if it is a finite number in the range given (default ≤ LIMIT)."""
+    x = _as_float(name, value)
+    if math.isnan(x) or (math.isinf(x) and isinstance(value, float)):
+        raise ValueError(f"{name} must be a finite number; got {_show(value)}")
+    if low is not None and (x <= low if low_open else x < low):
+        allowed = f"greater than {_g(low)}" if low_open else f"at least {_g(low)}"
+        if low == 0:
+            allowed = "greater than 0" if low_open else "0 or more"
+        raise ValueError(f"{name} must be {allowed}; got {_show(value)}")
+    if high is not None and (x >= high if high_open else x > high):
+        allowed = f"less than {_g(high)}" if high_open else f"at most {_g(high)}"
+        why = " (the kit's ceiling for any quantity)" if high == LIMIT else ""
+        raise ValueError(f"{name} must be {allowed}{why}; got {_show(value)}")
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number; got {_show(value)}")
+    return x
+
+
+def positive(name: str, value: object, *, high: float = LIMIT) -> float:
+    """``value`` as a float, if it is a finite number > 0 (and ≤ ``high``)."""
+    return number(name, value, low=0.0, low_open=True, high=high)
+
+
+def non_negative(name: str, value: object, *, high: float = LIMIT) -> float:
+    """``value`` as a float, if it is a finite number >= 0 (and ≤ ``high``)."""
+    return number(name, value, low=0.0, high=high)
 
 
 def in_range(name: str, value: object, low: float, high: float, *, low_open: bool = False,
              high_open: bool = False) -> float:
     """``value`` as a float, if it lies in [low, high] (or the open ends asked for)."""
-    number = _number(name, value)
-    too_low = number <= low if low_open else number < low
-    too_high = number >= high if high_open else number > high
+    x = _as_float(name, value)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number; got {_show(value)}")
+    too_low = x <= low if low_open else x < low
+    too_high = x >= high if high_open else x > high
     if too_low or too_high:
         left = "(" if low_open else "["
         right = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in {left}{low:g}, {high:g}{right}; got {value!r}")
-    return number
+        raise ValueError(f"{name} must be in {left}{_g(low)}, {_g(high)}{right}; "
+                         f"got {_show(value)}")
+    return x
 
 
-def positive_int(name: str, value: object) -> int:
-    """``value`` as an int, if it is a whole number >= 1."""
-    number = _number(name, value)
-    if number < 1 or number != int(number):
-        raise ValueError(f"{name} must be a whole number of at least 1; got {value!r}")
-    return int(number)
+def fraction(name: str, value: object, *, low_open: bool = False,
+             high_open: bool = False) -> float:
+    """``value`` as a float, if it lies in [0, 1] (or the open ends asked for)."""
+    return in_range(name, value, 0.0, 1.0, low_open=low_open, high_open=high_open)
+
+
+def whole(name: str, value: object, low: int, high: int) -> int:
+    """``value`` as an int, if it is a whole number in [low, high] (3.0 counts; 2.5 does not)."""
+    if isinstance(value, bool) or not isinstance(value, (Real, Decimal)):
+        raise ValueError(f"{name} must be a whole number; got {_show(value)}")
+    if isinstance(value, Integral):
+        n = int(value)
+    else:
+        x = _as_float(name, value)
+        if not math.isfinite(x):
+            raise ValueError(f"{name} must be a whole number from {low:,} to {high:,}; "
+                             f"got {_show(value)}")
+        if not x.is_integer():
+            raise ValueError(_whole_message(name, value, low, high))
+        n = int(x)
+    if n < low or n > high:
+        raise ValueError(_whole_message(name, value, low, high))
+    return n
+
+
+def _whole_message(name: str, value: object, low: int, high: int) -> str:
+    if low in (0, 1) and high == COUNT_LIMIT:
+        return (f"{name} must be a whole number of at least {low} (and at most "
+                f"{high:.0e}); got {_show(value)}")
+    if low in (0, 1):
+        return (f"{name} must be a whole number of at least {low} and at most {high:,}; "
+                f"got {_show(value)}")
+    return f"{name} must be a whole number from {low:,} to {high:,}; got {_show(value)}"
+
+
+def positive_int(name: str, value: object, *, high: int = COUNT_LIMIT) -> int:
+    """``value`` as an int, if it is a whole number >= 1 (and ≤ ``high``)."""
+    return whole(name, value, 1, high)
+
+
+def non_negative_int(name: str, value: object, *, high: int = COUNT_LIMIT) -> int:
+    """``value`` as an int, if it is a whole number >= 0 (and ≤ ``high``)."""
+    return whole(name, value, 0, high)
+
+
+def boolean(name: str, value: object) -> bool:
+    """``value`` if it is ``True`` or ``False`` (a numpy bool too); ``"no"`` or 1 is refused."""
+    if isinstance(value, bool):
+        return value
+    if type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):
+        return bool(value)
+    raise ValueError(f"{name} must be True or False; got {_show(value)}")
+
+
+def text(name: str, value: object) -> str:
+    """``value`` if it is a non-empty string (a name, a label)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a name (a string); got {_show(value)}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty name; got {_show(value)}")
+    return value
 
 
 def one_of(name: str, value: object, allowed: Iterable[str]) -> str:
@@ -62,4 +192,109 @@ def one_of(name: str, value: object, allowed: Iterable[str]) -> str:
     options = list(allowed)
     if isinstance(value, str) and value.lower() in options:
         return value.lower()
-    raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; "
+                     f"got {_show(value)}")
+
+
+def sequence(name: str, value: object, *, single: type | tuple[type, ...] | None = None,
+             min_len: int = 1, max_len: int = SEQUENCE_LIMIT) -> list[Any]:
+    """``value`` as a list, if it is an iterable other than a string, of a sensible length.
+
+    ``single``: types taken as a one-item list (e.g. ``single=str`` lets a caller
+    pass one name where a list of names is expected). Without it a string is an
+    error, never read letter by letter.
+    """
+    if single is not None and isinstance(value, single):
+        items: list[Any] = [value]
+    elif isinstance(value, (str, bytes)):
+        raise ValueError(f"{name} must be a list, not a single string; got {_show(value)} "
+                         f"(write [{value!r}])")
+    elif isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise ValueError(f"{name} must be a list or another sequence; got {_show(value)}")
+    else:
+        items = list(itertools.islice(value, max_len + 1))
+    if len(items) < min_len:
+        raise ValueError(f"{name} must hold at least {min_len} item"
+                         f"{'s' if min_len != 1 else ''}; got {_show(value)}")
+    if len(items) > max_len:
+        raise ValueError(f"{name} must hold at most {max_len:,} items; got more")
+    return items
+
+
+def optional(check: Callable[..., T], name: str, value: object, *args: Any,
+             **kwargs: Any) -> T | None:
+    """``None`` if ``value`` is None, else ``check(name, value, *args, **kwargs)``."""
+    return None if value is None else check(name, value, *args, **kwargs)
+
+
+def date(name: str, value: object) -> dt.date:
+    """``value`` as a ``datetime.date``: a date, a datetime, a pandas Timestamp or 'YYYY-MM-DD'."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date (datetime.date or 'YYYY-MM-DD'); "
+                     f"got {_show(value)}")
+
+
+# --------------------------------------------------------------------------- results
+
+def _bad_number(value: object, minimum: float | None) -> bool:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False
+    x = float(value)
+    return not math.isfinite(x) or (minimum is not None and x < minimum)
+
+
+def _offenders(value: object, minimum: float | None) -> list[tuple[str, object]]:
+    """(field, value) pairs of ``value`` that are NaN, infinite or below ``minimum``."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return [("", value)] if _bad_number(value, minimum) else []
+    if hasattr(value, "dtype") and hasattr(value, "shape"):  # a numpy array
+        import numpy as np
+
+        array = np.asarray(value)
+        if array.dtype.kind not in "fiu":
+            return []
+        bad = ~np.isfinite(array)
+        if minimum is not None:
+            bad |= array < minimum
+        return [("", array[bad].flat[0])] if bad.any() else []
+    if is_dataclass(value) and not isinstance(value, type):
+        found = []
+        names = [f.name for f in fields(value)]
+        names += list(getattr(value, "_derived", ()))
+        for field_name in names:
+            item = getattr(value, field_name)
+            if _bad_number(item, minimum):
+                found.append((field_name, item))
+        return found
+    return []
+
+
+def finite(what: str, value: T, inputs: Mapping[str, object] | None = None, *,
+           minimum: float | None = None) -> T:
+    """``value`` unchanged if it holds no NaN or infinity (and nothing below ``minimum``).
+
+    ``value`` is a number, a numpy array, or a result dataclass (its float fields
+    and ``_derived`` properties are checked). Otherwise ``ValueError`` names
+    ``what`` was computed and the ``inputs`` that produced it, so the caller
+    knows which arguments to bring back into range.
+    """
+    bad = _offenders(value, minimum)
+    if not bad:
+        return value
+    field_name, item = bad[0]
+    label = f"{what}.{field_name}" if field_name else what
+    problem = ("below " + _g(minimum)) if (minimum is not None and isinstance(item, Real)
+                                           and math.isfinite(float(item))) else "not finite"
+    given = ", ".join(f"{k}={_show(v)}" for k, v in (inputs or {}).items())
+    raise ValueError(f"{label} is {problem} ({_show(item)})"
+                     + (f" for {given}" if given else "")
+                     + ": these inputs are beyond what the model can represent; "
+                       "bring them into a realistic range")

@@ -211,7 +211,7 @@ def decode_intensity(model: str | catalog.ModelSpec, batch_size: int = 1,
     """
     spec = _model(model)
     b = _checks.positive_int("batch_size", batch_size)
-    c = _non_negative_int("context_tokens", context_tokens)
+    c = _checks.non_negative_int("context_tokens", context_tokens)
     flops, weights, kv = _decode_work(spec, b, c,
                                       _checks.positive("bytes_per_param", bytes_per_param),
                                       _checks.positive("kv_bytes_per_element",
@@ -234,13 +234,6 @@ def prefill_intensity(model: str | catalog.ModelSpec, n_tokens: int,
                                        _checks.positive("kv_bytes_per_element",
                                                         kv_bytes_per_element))
     return flops / (weights + kv)
-
-
-def _non_negative_int(name: str, value: object) -> int:
-    number = _checks.non_negative(name, value)
-    if number != int(number):
-        raise ValueError(f"{name} must be a whole number of 0 or more; got {value!r}")
-    return int(number)
 
 
 #: The operations :func:`operation_intensity` knows.
@@ -476,7 +469,7 @@ def decode_step(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     accelerator, spec = catalog.accelerator(chip), _model(model)
     precision = _precision(precision)
     b = _checks.positive_int("batch_size", batch_size)
-    c = _non_negative_int("context_tokens", context_tokens)
+    c = _checks.non_negative_int("context_tokens", context_tokens)
     width = _bytes_per_param(bytes_per_param, precision)
     kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
     work = _decode_work(spec, b, c, width, kv_width)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import math
+from decimal import Decimal
+from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -57,8 +62,8 @@ def test_checks_name_parameter_value_and_what_is_allowed(check, args, message):
         check(*args)
 
 
-@given(st.floats(min_value=1e-300, max_value=1e300))
-def test_positive_accepts_every_positive_float(value):
+@given(st.floats(min_value=1e-300, max_value=_checks.LIMIT))
+def test_positive_accepts_every_positive_float_up_to_the_ceiling(value):
     assert _checks.positive("x", value) == value
 
 
@@ -70,3 +75,69 @@ def test_in_range_with_an_open_end():
 
 def test_one_of_ignores_case():
     assert _checks.one_of("precision", "BF16", ["bf16", "fp8"]) == "bf16"
+
+
+# ---------------------------------------------------------------- the extended checks (issue 11)
+
+@pytest.mark.parametrize(("check", "args", "message"), [
+    # huge ints, Fractions and floats hit a stated ceiling instead of OverflowError
+    (_checks.positive, ("size_bytes", 10**400), r"size_bytes must be at most 1e\+30"),
+    (_checks.positive, ("size_bytes", Fraction(10**400, 3)), r"size_bytes must be at most 1e\+30"),
+    (_checks.non_negative, ("hours", 1e308), r"hours must be at most 1e\+30"),
+    (_checks.positive, ("hours", math.inf), "hours must be a finite number"),
+    (_checks.positive_int, ("n_gpus", 1e308), r"n_gpus must be a whole number .*at most"),
+    (_checks.positive_int, ("n_gpus", 10**400), r"n_gpus must be a whole number .*at most"),
+    (_checks.positive_int, ("n_gpus", math.inf), "n_gpus must be a whole number"),
+    (_checks.positive_int, ("n_gpus", "8"), "n_gpus must be a whole number; got '8'"),
+    (_checks.non_negative_int, ("seed", -1), "seed must be a whole number of at least 0"),
+    (_checks.whole, ("trials", 10**9, 2, 10**6), "trials must be a whole number from 2 to"),
+    (_checks.boolean, ("overlap", "no"), "overlap must be True or False; got 'no'"),
+    (_checks.boolean, ("history", 1), "history must be True or False; got 1"),
+    (_checks.text, ("chip", 3), r"chip must be a name \(a string\); got 3"),
+    (_checks.text, ("chip", "  "), "chip must be a non-empty name"),
+    (_checks.one_of, ("mode", None, ["spot"]), "mode must be one of 'spot'; got None"),
+    (_checks.sequence, ("links", "NVLink 4"), "links must be a list, not a single string"),
+    (_checks.sequence, ("links", 3), "links must be a list or another sequence; got 3"),
+    (_checks.sequence, ("links", []), "links must hold at least 1 item"),
+    (_checks.date, ("as_of", "yesterday"), "as_of must be a date"),
+    (_checks.finite, ("intensity", math.inf, {"m": 1e103}), r"intensity is not finite .*m=1e\+103"),
+])
+def test_extended_checks(check, args, message):
+    if message is None:
+        check(*args)
+        return
+    with pytest.raises(ValueError, match=message):
+        check(*args)
+
+
+def test_checks_return_clean_values():
+    assert _checks.positive_int("n", 3.0) == 3 and type(_checks.positive_int("n", 3.0)) is int
+    assert _checks.positive("x", Fraction(1, 2)) == 0.5
+    assert _checks.positive("x", Decimal("2.5")) == 2.5
+    assert _checks.boolean("flag", np.bool_(True)) is True
+    assert _checks.sequence("links", ("a", "b")) == ["a", "b"]
+    assert _checks.sequence("links", "NVLink 4", single=str) == ["NVLink 4"]
+    assert _checks.sequence("xs", iter(range(3))) == [0, 1, 2]
+    assert _checks.optional(_checks.positive, "x", None) is None
+    assert _checks.date("as_of", "2025-06-01") == dt.date(2025, 6, 1)
+    assert _checks.fraction("share", 1) == 1.0
+
+
+def test_finite_checks_result_objects():
+    @dataclasses.dataclass(frozen=True)
+    class R:
+        _derived = ("ratio",)
+        a: float
+        b: float
+
+        @property
+        def ratio(self) -> float:
+            return self.a / self.b
+
+    assert _checks.finite("r", R(1.0, 2.0)).a == 1.0
+    with pytest.raises(ValueError, match=r"r\.a is not finite .*for x=1"):
+        _checks.finite("r", R(math.inf, 2.0), {"x": 1})
+    with pytest.raises(ValueError, match=r"r\.b is below 0"):
+        _checks.finite("r", R(1.0, -2.0), minimum=0)
+    with pytest.raises(ValueError, match="curve is not finite"):
+        _checks.finite("curve", np.array([1.0, np.nan]))
