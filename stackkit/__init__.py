@@ -5,9 +5,10 @@ Submodules load on first use so that ``import stackkit`` stays cheap::
     from stackkit import catalog, chips
     chips.ridge_point("H100 SXM")        # FLOP per byte
 
-Layers: ``catalog`` and ``units`` (data and constants), ``chips`` and ``bench``
-(layer 1), ``clusters`` (2), ``cloud`` (3); ``plots`` and ``widgets`` draw and
-wire them up for the notebooks.
+Layers: ``catalog`` and ``units`` (data and constants); ``transformer`` and
+``reliability`` (models shared by the layers); ``chips`` and ``bench`` (layer 1),
+``clusters`` (2), ``cloud`` (3); ``plots`` and ``widgets`` draw and wire them up
+for the notebooks. docs/architecture.md has the map.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "catalog",
     "units",
+    "transformer",
+    "reliability",
     "chips",
     "bench",
     "clusters",
@@ -33,7 +36,20 @@ _SUBMODULES = (
 __all__ = ["__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import bench, catalog, chips, cloud, clusters, exercises, plots, stack, units, widgets
+    from . import (
+        bench,
+        catalog,
+        chips,
+        cloud,
+        clusters,
+        exercises,
+        plots,
+        reliability,
+        stack,
+        transformer,
+        units,
+        widgets,
+    )
 
 
 def __getattr__(name: str):

@@ -513,43 +513,24 @@ class ModelSpec(Result):
     def __post_init__(self) -> None:
         object.__setattr__(self, "head_dim", self.d_model // self.n_heads)
 
-    @property
-    def _ffn_matrices(self) -> int:
-        return 3 if self.ffn_kind == "swiglu" else 2  # SwiGLU: gate, up, down
-
-    def _layer_params(self, experts: int) -> int:
-        d, kv = self.d_model, self.n_kv_heads * self.head_dim
-        attention = 2 * d * d + 2 * d * kv  # W_q and W_o (d x d); W_k, W_v (d x kv)
-        ffn = experts * self._ffn_matrices * d * self.d_ff
-        router = d * self.n_experts if self.n_experts > 1 else 0
-        norms = 2 * d
-        return attention + ffn + router + norms
-
-    def _embedding_params(self) -> int:
-        tables = 1 if self.tied_embeddings else 2  # input embedding and output head
-        return tables * self.vocab_size * self.d_model
-
+    # The arithmetic lives in stackkit.transformer (one home for it); these methods
+    # stay for code written against them. The import is deferred because transformer
+    # sits above the catalog (see docs/architecture.md, tests/test_layers.py).
     def param_count(self) -> int:
-        """Parameters computed from the architecture (weights only; biases ignored).
-
-        Per layer: attention 2d² + 2d·(n_kv·d_head) (grouped-query attention,
-        Ainslie et al. 2023), FFN m·d·d_ff per expert (m = 3 for SwiGLU, 2
-        otherwise; Shazeer 2020), two norms; plus the embedding and output
-        head. Learned position tables (GPT-3, OPT: context·d, under 0.2 % of
-        the total) are left out. This is Kaplan et al. 2020, Table 1's
-        N ≈ 12·L·d² generalised to grouped-query attention, SwiGLU and MoE.
-        """
-        layers = self.n_layers * self._layer_params(self.n_experts)
-        return layers + self._embedding_params() + self.d_model  # + final norm
+        """Parameters from the architecture; see :func:`stackkit.transformer.param_count`."""
+        from . import transformer
+        return transformer.param_count(self)
 
     def active_param_count(self) -> int:
-        """Parameters one token passes through (differs from the total only for MoE)."""
-        layers = self.n_layers * self._layer_params(self.experts_per_token)
-        return layers + self._embedding_params() + self.d_model
+        """Parameters one token passes through; see
+        :func:`stackkit.transformer.active_param_count`."""
+        from . import transformer
+        return transformer.active_param_count(self)
 
     def kv_cache_bytes_per_token(self, bytes_per_element: float = 2.0) -> float:
-        """KV cache per token of context: 2 (K and V) · layers · kv_heads · head_dim · bytes."""
-        return 2 * self.n_layers * self.n_kv_heads * self.head_dim * bytes_per_element
+        """KV cache per token; see :func:`stackkit.transformer.kv_cache_bytes_per_token`."""
+        from . import transformer
+        return transformer.kv_cache_bytes_per_token(self, bytes_per_element)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from . import _checks, catalog
+from . import _checks, catalog, transformer
 from ._results import Result
 from .units import BYTES_PER_ELEMENT
 
@@ -113,7 +113,8 @@ def ridge_point(chip: str | catalog.Accelerator, precision: str = "bf16") -> flo
     ridge = peak FLOP/s / memory bandwidth B/s (Williams et al. 2009, Figure 1).
     The H100 SXM at BF16: 989e12 / 3.35e12 ≈ 295 FLOP per byte.
     """
-    return peak_tflops(chip, precision) / memory_bandwidth_tb_s(chip)
+    accelerator = catalog.accelerator(chip)
+    return peak_tflops(accelerator, precision) / memory_bandwidth_tb_s(accelerator)
 
 
 def attainable_tflops(chip: str | catalog.Accelerator, intensity: float,
@@ -123,7 +124,9 @@ def attainable_tflops(chip: str | catalog.Accelerator, intensity: float,
     attainable = min(peak, intensity · memory bandwidth) (Williams et al. 2009, eq. 1).
     """
     intensity = _checks.positive("intensity", intensity)
-    return min(peak_tflops(chip, precision), intensity * memory_bandwidth_tb_s(chip))
+    accelerator = catalog.accelerator(chip)
+    return min(peak_tflops(accelerator, precision),
+               intensity * memory_bandwidth_tb_s(accelerator))
 
 
 def bound(chip: str | catalog.Accelerator, intensity: float, precision: str = "bf16") -> str:
@@ -138,7 +141,9 @@ def roofline_curve(chip: str | catalog.Accelerator, intensities: object,
     values = np.asarray(intensities, dtype=float)
     if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
         raise ValueError("intensities must be a non-empty array of finite numbers > 0")
-    return np.minimum(peak_tflops(chip, precision), values * memory_bandwidth_tb_s(chip))
+    accelerator = catalog.accelerator(chip)
+    return np.minimum(peak_tflops(accelerator, precision),
+                      values * memory_bandwidth_tb_s(accelerator))
 
 
 # --------------------------------------------------------------------------- intensity
@@ -169,36 +174,6 @@ def matmul_intensity(m: int, n: int, k: int, bytes_per_element: float = 2) -> fl
     return 2.0 * m * n * k / ((m * k + k * n + m * n) * size)
 
 
-def _model(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
-    return catalog.model(model)
-
-
-def _active_params(spec: catalog.ModelSpec) -> float:
-    """Parameters one token passes through: the published count, scaled for MoE."""
-    return spec.params * spec.active_param_count() / spec.param_count()
-
-
-def _decode_work(spec: catalog.ModelSpec, batch_size: int, context_tokens: int,
-                 bytes_per_param: float, kv_bytes_per_element: float) -> tuple[float, float, float]:
-    """(FLOPs, weight bytes, KV bytes) of one decode step for ``batch_size`` sequences."""
-    flops = 2.0 * _active_params(spec) * batch_size
-    # Weights read once per step; an MoE step reads at most every expert, and at
-    # least the active ones for each token (taken as disjoint: the worst case).
-    weight_bytes = min(spec.params, _active_params(spec) * batch_size) * bytes_per_param
-    kv_per_token = spec.kv_cache_bytes_per_token(kv_bytes_per_element)
-    kv_bytes = batch_size * (context_tokens + 1) * kv_per_token  # read c tokens, write 1
-    return flops, weight_bytes, kv_bytes
-
-
-def _prefill_work(spec: catalog.ModelSpec, n_tokens: int, bytes_per_param: float,
-                  kv_bytes_per_element: float) -> tuple[float, float, float]:
-    """(FLOPs, weight bytes, KV bytes) of a prefill of ``n_tokens`` tokens of one sequence."""
-    flops = 2.0 * _active_params(spec) * n_tokens
-    weight_bytes = spec.params * bytes_per_param
-    kv_bytes = n_tokens * spec.kv_cache_bytes_per_token(kv_bytes_per_element)  # written once
-    return flops, weight_bytes, kv_bytes
-
-
 def decode_intensity(model: str | catalog.ModelSpec, batch_size: int = 1,
                      context_tokens: int = 0, bytes_per_param: float = 2.0,
                      kv_bytes_per_element: float = 2.0) -> float:
@@ -209,14 +184,8 @@ def decode_intensity(model: str | catalog.ModelSpec, batch_size: int = 1,
     weight read once per step) + B · (context_tokens + 1) · KV bytes per token.
     At batch 1 in BF16 this is about 1 FLOP per byte: decode is memory-bound.
     """
-    spec = _model(model)
-    b = _checks.positive_int("batch_size", batch_size)
-    c = _checks.non_negative_int("context_tokens", context_tokens)
-    flops, weights, kv = _decode_work(spec, b, c,
-                                      _checks.positive("bytes_per_param", bytes_per_param),
-                                      _checks.positive("kv_bytes_per_element",
-                                                       kv_bytes_per_element))
-    return flops / (weights + kv)
+    return transformer.decode_work(model, batch_size, context_tokens, bytes_per_param,
+                                   kv_bytes_per_element).intensity_flop_per_byte
 
 
 def prefill_intensity(model: str | catalog.ModelSpec, n_tokens: int,
@@ -227,13 +196,8 @@ def prefill_intensity(model: str | catalog.ModelSpec, n_tokens: int,
     once + n tokens of KV cache written. Intensity grows with n: prefill is
     compute-bound for prompts of a few hundred tokens or more.
     """
-    spec = _model(model)
-    n = _checks.positive_int("n_tokens", n_tokens)
-    flops, weights, kv = _prefill_work(spec, n,
-                                       _checks.positive("bytes_per_param", bytes_per_param),
-                                       _checks.positive("kv_bytes_per_element",
-                                                        kv_bytes_per_element))
-    return flops / (weights + kv)
+    return transformer.prefill_work(model, n_tokens, bytes_per_param,
+                                    kv_bytes_per_element).intensity_flop_per_byte
 
 
 #: The operations :func:`operation_intensity` knows.
@@ -429,8 +393,8 @@ def _bytes_per_param(bytes_per_param: float | None, precision: str) -> float:
 
 def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
           precision: str, batch_size: int, tokens: int, n_chips: int | None,
-          bytes_per_param: float, work: tuple[float, float, float]) -> StepBound:
-    flops, weight_bytes, kv_bytes = work
+          bytes_per_param: float, work: transformer.StepWork) -> StepBound:
+    flops, weight_bytes, kv_bytes = work.flops, work.weight_bytes, work.kv_bytes
     if n_chips is None:
         n_chips = chips_to_hold_weights(spec, accelerator, bytes_per_param)
     n_chips = _checks.positive_int("n_chips", n_chips)
@@ -466,13 +430,11 @@ def decode_step(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     n_chips : chips sharing the model; default the fewest that hold the weights
         (:func:`chips_to_hold_weights`), each contributing its bandwidth and peak.
     """
-    accelerator, spec = catalog.accelerator(chip), _model(model)
+    accelerator, spec = catalog.accelerator(chip), transformer.spec(model)
     precision = _precision(precision)
-    b = _checks.positive_int("batch_size", batch_size)
-    c = _checks.non_negative_int("context_tokens", context_tokens)
     width = _bytes_per_param(bytes_per_param, precision)
-    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
-    work = _decode_work(spec, b, c, width, kv_width)
+    work = transformer.decode_work(spec, batch_size, context_tokens, width, kv_bytes_per_element)
+    b = int(batch_size)
     return _step(accelerator, spec, "decode", precision, b, b, n_chips, width, work)
 
 
@@ -486,12 +448,11 @@ def prefill(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_t
 
     Arguments as in :func:`decode_step`.
     """
-    accelerator, spec = catalog.accelerator(chip), _model(model)
+    accelerator, spec = catalog.accelerator(chip), transformer.spec(model)
     precision = _precision(precision)
-    n = _checks.positive_int("n_tokens", n_tokens)
     width = _bytes_per_param(bytes_per_param, precision)
-    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
-    work = _prefill_work(spec, n, width, kv_width)
+    work = transformer.prefill_work(spec, n_tokens, width, kv_bytes_per_element)
+    n = int(n_tokens)
     return _step(accelerator, spec, "prefill", precision, 1, n, n_chips, width, work)
 
 
@@ -520,14 +481,14 @@ def chips_to_hold_weights(model: str | catalog.ModelSpec | float,
 
     ``model`` is a catalog name, a ModelSpec, or a parameter count.
     """
-    if isinstance(model, Real) and not isinstance(model, bool):
-        params = _checks.positive("model (parameter count)", model)
-    else:
-        params = float(_model(model).params)
     width = _checks.positive("bytes_per_param", bytes_per_param)
+    if isinstance(model, Real) and not isinstance(model, bool):
+        weights = _checks.positive("model (parameter count)", model) * width
+    else:
+        weights = transformer.weight_bytes(model, width)
     capacity_bytes = catalog.accelerator(chip).weight_capacity_gb * 1e9
     # round first so that an exact fit (80 GB on 80 GB) is not pushed up by float error
-    return max(1, math.ceil(round(params * width / capacity_bytes, 9)))
+    return max(1, math.ceil(round(weights / capacity_bytes, 9)))
 
 
 # --------------------------------------------------------------------------- value for money

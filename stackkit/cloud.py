@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import _checks, catalog, clusters
+from . import _checks, catalog, clusters, reliability
 from ._results import Result
 from .units import DAYS_PER_MONTH, HOURS_PER_DAY, HOURS_PER_YEAR, SECONDS_PER_HOUR
 
@@ -53,10 +53,6 @@ __all__ = [
 MODES = ("on-demand", "reserved", "spot")
 
 _TOKENS_PER_MTOK = 1e6
-# exp() overflows a float above ~709; a job whose segment needs e^700 attempts never ends.
-_MAX_EXPONENT = 700.0
-# Monte Carlo draws one number per interruption; beyond this the job is hopeless anyway.
-_MAX_DRAWS = 20_000_000
 
 
 # --------------------------------------------------------------------------- prices
@@ -187,29 +183,8 @@ def pricing_modes(instance: str | catalog.Instance, reserved_discount: float,
 
 # --------------------------------------------------------------------------- spot jobs
 
-def _segments(work_hours: float, checkpoint_interval_hours: float) -> tuple[int, float]:
-    """Split the work into full checkpoint intervals and one shorter last piece.
-
-    Returns (number of full intervals, work in the last partial interval; 0 if none).
-    A last piece shorter than a billionth of an interval is rounding error, not a segment.
-    """
-    ratio = work_hours / checkpoint_interval_hours
-    n_full = math.floor(ratio + 1e-9)
-    rest = work_hours - n_full * checkpoint_interval_hours
-    if rest <= 1e-9 * checkpoint_interval_hours:
-        rest = 0.0
-    return n_full, rest
-
-
-def _segment_hours(length_hours: float, rate: float, restart_hours: float) -> float:
-    """Expected wall time to get ``length_hours`` done without an interruption.
-
-    E = e^{λR} (e^{λL} − 1) / λ  (Daly 2006, per segment; → L as λ → 0).
-    """
-    x = rate * length_hours
-    growth = math.expm1(x) / x if x > 0 else 1.0  # (e^x − 1)/x → 1; safe when λL underflows
-    return math.exp(rate * restart_hours) * length_hours * growth
-
+# The model of a checkpointed job lives in stackkit.reliability (in seconds); lesson 3
+# speaks in hours, so these functions check their hour-named arguments and convert.
 
 def _check_job(work_hours: object, interruptions_per_hour: object,
                checkpoint_interval_hours: object, checkpoint_hours: object,
@@ -220,13 +195,20 @@ def _check_job(work_hours: object, interruptions_per_hour: object,
     delta = _checks.non_negative("checkpoint_hours", checkpoint_hours)
     restart = _checks.non_negative("restart_hours", restart_hours)
     exponent = rate * (restart + min(tau, work) + delta)
-    if exponent > _MAX_EXPONENT:
+    if exponent > reliability.MAX_EXPONENT:
         raise ValueError(
             f"interruptions_per_hour={interruptions_per_hour!r} is far too high for segments of "
             f"{min(tau, work) + delta:g} h plus a {restart:g} h restart: each segment would need "
             f"about e^{exponent:.0f} tries, so the job never finishes; checkpoint more often "
             "or choose a lower rate")
     return work, rate, tau, delta, restart
+
+
+def _job(work_hours: object, interruptions_per_hour: object, checkpoint_interval_hours: object,
+         checkpoint_hours: object, restart_hours: object) -> reliability.CheckpointedJob:
+    return reliability.CheckpointedJob.from_hours(*_check_job(
+        work_hours, interruptions_per_hour, checkpoint_interval_hours, checkpoint_hours,
+        restart_hours))
 
 
 def expected_runtime_hours(work_hours: float, interruptions_per_hour: float,
@@ -253,30 +235,17 @@ def expected_runtime_hours(work_hours: float, interruptions_per_hour: float,
         E[T] = ⌊W/τ⌋ · M e^{R/M}(e^{(τ+δ)/M} − 1) + M e^{R/M}(e^{(r+δ)/M} − 1),
 
     which equals Daly's T_w when τ divides W. With λ = 0 it is W + ⌈W/τ⌉·δ: the work
-    plus the checkpoint overhead. :func:`spot_job` simulates the same process.
+    plus the checkpoint overhead. :func:`spot_job` simulates the same process. The
+    model is :func:`stackkit.reliability.expected_runtime_s`; this is it in hours.
 
     Raises
     ------
     ValueError
         for negative or non-finite inputs, or a rate so high that the job never finishes.
     """
-    work, rate, tau, delta, restart = _check_job(work_hours, interruptions_per_hour,
-                                                 checkpoint_interval_hours, checkpoint_hours,
-                                                 restart_hours)
-    n_full, rest = _segments(work, tau)
-    hours = n_full * _segment_hours(tau + delta, rate, restart)
-    if rest > 0:
-        hours += _segment_hours(rest + delta, rate, restart)
-    if not math.isfinite(hours):
-        raise ValueError("the expected run time overflows: the job practically never "
-                         "finishes; lower interruptions_per_hour or checkpoint more often")
-    return hours
-
-
-def _checkpoint_rate_per_work_hour(tau: float, rate: float, delta: float) -> float:
-    """Wall hours per hour of work for long jobs (restart factor e^{λR} left out: it
-    scales every τ alike, so it does not move the optimum)."""
-    return math.expm1(rate * (tau + delta)) / (rate * tau)
+    job = _job(work_hours, interruptions_per_hour, checkpoint_interval_hours, checkpoint_hours,
+               restart_hours)
+    return job.expected_runtime_s / SECONDS_PER_HOUR
 
 
 def best_checkpoint_interval_hours(interruptions_per_hour: float, checkpoint_hours: float) -> float:
@@ -289,64 +258,8 @@ def best_checkpoint_interval_hours(interruptions_per_hour: float, checkpoint_hou
     """
     rate = _checks.positive("interruptions_per_hour", interruptions_per_hour)
     delta = _checks.positive("checkpoint_hours", checkpoint_hours)
-    young = math.sqrt(2 * delta / rate)
-    low, high = young / 50, min(young * 5, _MAX_EXPONENT / rate - delta)
-    golden = (math.sqrt(5) - 1) / 2
-    a, b = low, high
-    c, d = b - golden * (b - a), a + golden * (b - a)
-    for _ in range(200):
-        if _checkpoint_rate_per_work_hour(c, rate, delta) < _checkpoint_rate_per_work_hour(
-                d, rate, delta):
-            b = d
-        else:
-            a = c
-        c, d = b - golden * (b - a), a + golden * (b - a)
-        if b - a < 1e-12 * young:
-            break
-    return (a + b) / 2
-
-
-def _simulate_segments(rng: np.random.Generator, trials: int, n_segments: int,
-                       length_hours: float, rate: float, restart_hours: float
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Wall time and interruptions per trial for ``n_segments`` segments of ``length_hours``.
-
-    Per segment the first try needs L hours without an interruption, each retry R + L.
-    Across a trial's segments the number of failed first tries is Binomial(n, p₁) with
-    p₁ = 1 − e^{−λL}; the further failures before those segments succeed are negative
-    binomial with success probability e^{−λ(R+L)}. Each failed try loses an exponential
-    time truncated to the try's length (inverse-CDF draw); all draws of all trials are
-    made at once and summed per trial with ``bincount``.
-    """
-    hours = np.full(trials, n_segments * length_hours)
-    failures = np.zeros(trials, dtype=np.int64)
-    if n_segments == 0 or rate == 0.0:
-        return hours, failures
-    retry = restart_hours + length_hours
-    p_first = -math.expm1(-rate * length_hours)
-    p_retry_ok = math.exp(-rate * retry)
-    expected_draws = trials * n_segments * p_first / p_retry_ok
-    if expected_draws > _MAX_DRAWS:
-        raise ValueError(
-            f"interruptions are so frequent (about {expected_draws / trials:,.0f} per run) "
-            "that simulating them is pointless: the job barely progresses; checkpoint more "
-            "often or lower interruptions_per_hour")
-    first = rng.binomial(n_segments, p_first, size=trials)
-    more = np.zeros(trials, dtype=np.int64)
-    failed = first > 0
-    if failed.any():
-        more[failed] = rng.negative_binomial(first[failed], p_retry_ok)
-    hours += first * restart_hours  # a failed segment's successful try starts with a restart
-    for counts, span in ((first, length_hours), (more, retry)):
-        total = int(counts.sum())
-        if total == 0:
-            continue
-        p_within = -math.expm1(-rate * span)
-        lost = -np.log1p(-rng.random(total) * p_within) / rate  # Exp(λ) truncated to [0, span)
-        owner = np.repeat(np.arange(trials), counts)
-        hours += np.bincount(owner, weights=lost, minlength=trials)
-    failures += first + more
-    return hours, failures
+    return reliability.best_interval_s(rate / SECONDS_PER_HOUR,
+                                       delta * SECONDS_PER_HOUR) / SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)
@@ -389,9 +302,10 @@ def spot_job(work_hours: float, interruptions_per_hour: float, checkpoint_interv
     """Time and cost of a checkpointed job on interruptible (spot) capacity.
 
     The expected wall time comes from :func:`expected_runtime_hours` (Daly 2006); the
-    spread (P50, P90) from a seeded, vectorised Monte Carlo of the same process (see
-    ``_simulate_segments``), whose mean agrees with the closed form within its standard
-    error. You pay for every wall-clock hour, restarts included: cost = hours × usd_per_hour.
+    spread (P50, P90) from a seeded, vectorised Monte Carlo of the same process
+    (:func:`stackkit.reliability.simulate_runtime_s`), whose mean agrees with the closed
+    form within its standard error. You pay for every wall-clock hour, restarts included:
+    cost = hours × usd_per_hour.
 
     Parameters
     ----------
@@ -409,20 +323,16 @@ def spot_job(work_hours: float, interruptions_per_hour: float, checkpoint_interv
     work, rate, tau, delta, restart = _check_job(work_hours, interruptions_per_hour,
                                                  checkpoint_interval_hours, checkpoint_hours,
                                                  restart_hours)
+    job = reliability.CheckpointedJob.from_hours(work, rate, tau, delta, restart)
     price = _checks.non_negative("usd_per_hour", usd_per_hour)
     n_trials = _checks.positive_int("trials", trials)
     if n_trials < 2:
         raise ValueError(f"trials must be at least 2 to estimate a spread; got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
-    expected = expected_runtime_hours(work, rate, tau, delta, restart)
-    rng = np.random.default_rng(seed)
-    n_full, rest = _segments(work, tau)
-    hours, failures = _simulate_segments(rng, n_trials, n_full, tau + delta, rate, restart)
-    if rest > 0:
-        last_hours, last_failures = _simulate_segments(rng, n_trials, 1, rest + delta, rate,
-                                                       restart)
-        hours, failures = hours + last_hours, failures + last_failures
+    expected = job.expected_runtime_s / SECONDS_PER_HOUR
+    seconds, failures = reliability.simulate_runtime_s(job, n_trials, seed)
+    hours = seconds / SECONDS_PER_HOUR
     p50, p90 = np.quantile(hours, [0.5, 0.9])
     hours.setflags(write=False)
     return SpotJob(

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import _checks, catalog
+from . import _checks, catalog, reliability
 from ._results import Result
+from .reliability import goodput, young_daly_interval_s
 from .units import HOURS_PER_DAY, HOURS_PER_YEAR, SECONDS_PER_HOUR
 
 __all__ = [
@@ -614,18 +615,17 @@ def cluster_power(n_gpus: int, chip: str | catalog.Accelerator = "H100 SXM",
 
 # --------------------------------------------------------------------------- reliability
 
+# The failure and checkpoint models live in stackkit.reliability, in seconds; these
+# are lesson 2's names for them, in the hours a cluster operator counts in.
+# ``young_daly_interval_s`` and ``goodput`` are reliability's own functions.
+
 def llama3_gpu_mtbf_hours() -> float:
     """Per-GPU mean time between job-stopping failures from the Llama 3 record: ≈ 50,700 h.
 
-    Meta counted 419 unexpected interruptions in a 54-day snapshot of Llama 3
-    405B pre-training on 16,384 H100s (arXiv 2407.21783, section 3.3.4, Table 5).
-    Treating each GPU (with its share of host, network and software) as failing
-    independently: MTBF per GPU = 16,384 · 54 · 24 h / 419 ≈ 50,677 h (5.8 years).
+    16,384 · 54 · 24 h / 419 (arXiv 2407.21783, section 3.3.4, Table 5); see
+    :func:`stackkit.reliability.llama3_chip_mtbf_s`.
     """
-    gpus = catalog.assumption("llama3_gpus").value
-    days = catalog.assumption("llama3_snapshot_days").value
-    failures = catalog.assumption("llama3_interruptions_unexpected").value
-    return gpus * days * HOURS_PER_DAY / failures
+    return reliability.llama3_chip_mtbf_s() / SECONDS_PER_HOUR
 
 
 def _gpu_mtbf(gpu_mtbf_hours: float | None) -> float:
@@ -637,50 +637,24 @@ def _gpu_mtbf(gpu_mtbf_hours: float | None) -> float:
 def mtbf_hours(n_gpus: int, gpu_mtbf_hours: float) -> float:
     """Cluster MTBF when any one of ``n_gpus`` independent GPUs stops the job: M_gpu / n.
 
-    With independent exponential failures the first of n arrives at n times the
-    rate (e.g. Schroeder & Gibson 2007, "Understanding failures in petascale computers").
+    Hours in and out; the model is :func:`stackkit.reliability.mtbf_s`.
     """
     n = _checks.positive_int("n_gpus", n_gpus)
-    return _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours) / n
+    m = _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours)
+    return reliability.mtbf_s(n, m * SECONDS_PER_HOUR) / SECONDS_PER_HOUR
 
 
 def expected_interruptions(n_gpus: int, run_hours: float,
                            gpu_mtbf_hours: float | None = None) -> float:
     """Expected failures during a run: run time / cluster MTBF = hours · n / M_gpu.
 
-    ``gpu_mtbf_hours`` defaults to :func:`llama3_gpu_mtbf_hours`.
+    ``gpu_mtbf_hours`` defaults to :func:`llama3_gpu_mtbf_hours`; the model is
+    :func:`stackkit.reliability.expected_interruptions`.
     """
     hours = _checks.non_negative("run_hours", run_hours)
-    return hours / mtbf_hours(n_gpus, _gpu_mtbf(gpu_mtbf_hours))
-
-
-def young_daly_interval_s(checkpoint_s: float, mtbf_s: float) -> float:
-    """Checkpoint interval that wastes the least time: τ = sqrt(2 δ M).
-
-    Young 1974, "A first order approximation to the optimum checkpoint interval",
-    CACM 17(9); Daly 2006, FGCS 22(3), eq. 11 at first order. δ is the time to
-    write one checkpoint, M the cluster MTBF, both in seconds.
-    """
-    delta = _checks.positive("checkpoint_s", checkpoint_s)
-    m = _checks.positive("mtbf_s", mtbf_s)
-    return math.sqrt(2 * delta * m)
-
-
-def goodput(checkpoint_s: float, restart_s: float, mtbf_s: float,
-            interval_s: float | None = None) -> float:
-    """Fraction of wall-clock time spent on useful work, to first order (Young 1974).
-
-    1 − δ/τ − (τ/2 + R)/M: writing a checkpoint every τ costs δ/τ; each failure
-    (every M seconds) loses on average half an interval of work plus the
-    restart time R. τ defaults to :func:`young_daly_interval_s`, which minimises
-    the loss. Clipped at 0 when failures come faster than the job can recover.
-    """
-    delta = _checks.positive("checkpoint_s", checkpoint_s)
-    restart = _checks.non_negative("restart_s", restart_s)
-    m = _checks.positive("mtbf_s", mtbf_s)
-    tau = young_daly_interval_s(delta, m) if interval_s is None else _checks.positive(
-        "interval_s", interval_s)
-    return max(0.0, 1 - delta / tau - (tau / 2 + restart) / m)
+    n = _checks.positive_int("n_gpus", n_gpus)
+    m = _gpu_mtbf(gpu_mtbf_hours)
+    return reliability.expected_interruptions(n, hours * SECONDS_PER_HOUR, m * SECONDS_PER_HOUR)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,337 @@
+"""Failures and checkpoints, in one place and one unit: seconds.
+
+Shared below the layers: clusters (lesson 2) asks how often a big cluster
+fails and how often to checkpoint; cloud (lesson 3) prices a job on spot
+capacity that is interrupted at random; training and the capstone stand on
+:class:`CheckpointedJob`. Every time here is in seconds (``_s``) and every rate
+per second (``_per_s``); the lessons convert to hours or days at their edge.
+
+Sources: Young 1974, "A first order approximation to the optimum checkpoint
+interval", CACM 17(9); Daly 2006, "A higher order estimate of the optimum
+checkpoint interval for restart dumps", FGCS 22(3):303–312; Schroeder & Gibson
+2007 (independent failures: n components fail n times as often); Dubey et al.
+2024, "The Llama 3 herd of models", arXiv 2407.21783, section 3.3.4, Table 5.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _checks, catalog
+from ._results import Result
+from .units import HOURS_PER_DAY, SECONDS_PER_HOUR
+
+__all__ = [
+    "CheckpointedJob",
+    "best_interval_s",
+    "expected_interruptions",
+    "expected_runtime_s",
+    "goodput",
+    "llama3_chip_mtbf_s",
+    "mtbf_s",
+    "simulate_runtime_s",
+    "young_daly_interval_s",
+]
+
+# exp() overflows a float above ~709; a job whose segment needs e^700 attempts never ends.
+MAX_EXPONENT = 700.0
+# Monte Carlo draws one number per interruption; beyond this the job is hopeless anyway.
+MAX_DRAWS = 20_000_000
+
+
+# --------------------------------------------------------------------------- failures at scale
+
+def llama3_chip_mtbf_s() -> float:
+    """Per-GPU mean time between job-stopping failures from the Llama 3 record: ≈ 50,700 h.
+
+    Meta counted 419 unexpected interruptions in a 54-day snapshot of Llama 3
+    405B pre-training on 16,384 H100s (arXiv 2407.21783, section 3.3.4, Table 5).
+    Treating each GPU (with its share of host, network and software) as failing
+    independently: MTBF per GPU = 16,384 · 54 · 24 h / 419 ≈ 50,677 h (5.8 years).
+    """
+    gpus = catalog.assumption("llama3_gpus").value
+    days = catalog.assumption("llama3_snapshot_days").value
+    failures = catalog.assumption("llama3_interruptions_unexpected").value
+    return gpus * days * HOURS_PER_DAY / failures * SECONDS_PER_HOUR
+
+
+def mtbf_s(n_chips: int, chip_mtbf_s: float) -> float:
+    """Mean time between failures of a job on ``n_chips`` chips, any of which stops it: M / n.
+
+    With independent exponential failures the first of n arrives at n times the
+    rate (Schroeder & Gibson 2007, "Understanding failures in petascale computers").
+    """
+    n = _checks.positive_int("n_chips", n_chips)
+    return _checks.positive("chip_mtbf_s", chip_mtbf_s) / n
+
+
+def expected_interruptions(n_chips: int, run_s: float, chip_mtbf_s: float) -> float:
+    """Expected failures during a run: run time / cluster MTBF = t · n / M_chip."""
+    t = _checks.non_negative("run_s", run_s)
+    return t / mtbf_s(n_chips, chip_mtbf_s)
+
+
+# --------------------------------------------------------------------------- first order
+
+def young_daly_interval_s(checkpoint_s: float, mtbf_s: float) -> float:
+    """Checkpoint interval that wastes the least time: τ = sqrt(2 δ M).
+
+    Young 1974, CACM 17(9); Daly 2006, FGCS 22(3), eq. 11 at first order. δ is
+    the time to write one checkpoint, M the job's MTBF, both in seconds.
+    """
+    delta = _checks.positive("checkpoint_s", checkpoint_s)
+    m = _checks.positive("mtbf_s", mtbf_s)
+    return math.sqrt(2 * delta * m)
+
+
+def goodput(checkpoint_s: float, restart_s: float, mtbf_s: float,
+            interval_s: float | None = None) -> float:
+    """Fraction of wall-clock time spent on useful work, to first order (Young 1974).
+
+    1 − δ/τ − (τ/2 + R)/M: writing a checkpoint every τ costs δ/τ; each failure
+    (every M seconds) loses on average half an interval of work plus the
+    restart time R. τ defaults to :func:`young_daly_interval_s`, which minimises
+    the loss. Clipped at 0 when failures come faster than the job can recover.
+    """
+    delta = _checks.positive("checkpoint_s", checkpoint_s)
+    restart = _checks.non_negative("restart_s", restart_s)
+    m = _checks.positive("mtbf_s", mtbf_s)
+    tau = young_daly_interval_s(delta, m) if interval_s is None else _checks.positive(
+        "interval_s", interval_s)
+    return max(0.0, 1 - delta / tau - (tau / 2 + restart) / m)
+
+
+# --------------------------------------------------------------------------- Daly's full model
+
+@dataclass(frozen=True)
+class CheckpointedJob(Result):
+    """A job that checkpoints as it goes, under random interruptions: the five numbers.
+
+    Parameters
+    ----------
+    work_s : computing the job needs without interruptions (W).
+    interruptions_per_s : rate λ of interruptions of the whole job (1 / its MTBF); 0 = none.
+    interval_s : work between checkpoints (τ).
+    checkpoint_s : time to write one checkpoint (δ).
+    restart_s : time to get going again from the last checkpoint (R).
+
+    Validated when built; :meth:`from_hours` takes the same numbers in hours.
+    """
+
+    _derived = ("expected_runtime_s", "overhead_fraction")
+
+    work_s: float
+    interruptions_per_s: float
+    interval_s: float
+    checkpoint_s: float
+    restart_s: float
+
+    def __post_init__(self) -> None:
+        checked = {
+            "work_s": _checks.positive("work_s", self.work_s),
+            "interruptions_per_s": _checks.non_negative("interruptions_per_s",
+                                                        self.interruptions_per_s),
+            "interval_s": _checks.positive("interval_s", self.interval_s),
+            "checkpoint_s": _checks.non_negative("checkpoint_s", self.checkpoint_s),
+            "restart_s": _checks.non_negative("restart_s", self.restart_s),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+        exponent = self.interruptions_per_s * (self.restart_s + min(self.interval_s, self.work_s)
+                                               + self.checkpoint_s)
+        if exponent > MAX_EXPONENT:
+            raise ValueError(
+                f"interruptions_per_s={self.interruptions_per_s!r} is far too high for segments "
+                f"of {min(self.interval_s, self.work_s) + self.checkpoint_s:g} s plus a "
+                f"{self.restart_s:g} s restart: each segment would need about "
+                f"e^{exponent:.0f} tries, so the job never finishes; checkpoint more often "
+                "or choose a lower rate")
+
+    @classmethod
+    def from_hours(cls, work_hours: float, interruptions_per_hour: float,
+                   interval_hours: float, checkpoint_hours: float,
+                   restart_hours: float) -> CheckpointedJob:
+        """The same job from figures in hours (rate per hour)."""
+        h = SECONDS_PER_HOUR
+        return cls(_checks.positive("work_hours", work_hours) * h,
+                   _checks.non_negative("interruptions_per_hour", interruptions_per_hour) / h,
+                   _checks.positive("interval_hours", interval_hours) * h,
+                   _checks.non_negative("checkpoint_hours", checkpoint_hours) * h,
+                   _checks.non_negative("restart_hours", restart_hours) * h)
+
+    @property
+    def mtbf_s(self) -> float | None:
+        """1 / λ; None when there are no interruptions."""
+        return 1 / self.interruptions_per_s if self.interruptions_per_s > 0 else None
+
+    def segments(self) -> tuple[int, float]:
+        """(number of full intervals, work in the last partial one; 0 if none).
+
+        A last piece shorter than a billionth of an interval is rounding error, not a segment.
+        """
+        ratio = self.work_s / self.interval_s
+        n_full = math.floor(ratio + 1e-9)
+        rest = self.work_s - n_full * self.interval_s
+        if rest <= 1e-9 * self.interval_s:
+            rest = 0.0
+        return n_full, rest
+
+    @property
+    def expected_runtime_s(self) -> float:
+        """Expected wall-clock seconds (Daly 2006); see :func:`expected_runtime_s`."""
+        n_full, rest = self.segments()
+        delta, rate, restart = self.checkpoint_s, self.interruptions_per_s, self.restart_s
+        total = n_full * _segment_s(self.interval_s + delta, rate, restart)
+        if rest > 0:
+            total += _segment_s(rest + delta, rate, restart)
+        if not math.isfinite(total):
+            raise ValueError("the expected run time overflows: the job practically never "
+                             "finishes; lower the interruption rate or checkpoint more often")
+        return total
+
+    @property
+    def overhead_fraction(self) -> float:
+        """Expected wall time beyond the work itself, as a fraction of the work."""
+        return self.expected_runtime_s / self.work_s - 1
+
+    @property
+    def goodput(self) -> float:
+        """Work over expected wall time, in (0, 1]."""
+        return self.work_s / self.expected_runtime_s
+
+
+def _segment_s(length_s: float, rate: float, restart_s: float) -> float:
+    """Expected wall time to get ``length_s`` done without an interruption.
+
+    E = e^{λR} (e^{λL} − 1) / λ  (Daly 2006, per segment; → L as λ → 0).
+    """
+    x = rate * length_s
+    growth = math.expm1(x) / x if x > 0 else 1.0  # (e^x − 1)/x → 1; safe when λL underflows
+    return math.exp(rate * restart_s) * length_s * growth
+
+
+def expected_runtime_s(work_s: float, interruptions_per_s: float, interval_s: float,
+                       checkpoint_s: float, restart_s: float) -> float:
+    """Expected wall-clock seconds of a job that checkpoints every ``interval_s`` of work.
+
+    Interruptions arrive as a Poisson process (rate λ). The job runs in segments
+    of τ seconds of work followed by a checkpoint of δ; an interruption loses the
+    segment in progress, and the job restarts (R, which can itself be interrupted)
+    from the last checkpoint. Daly (2006), FGCS 22(3):303–312, section 3 (the
+    complete cost model; eq. 9 as secondary sources number it):
+
+        T_w = M · e^{R/M} · (e^{(τ+δ)/M} − 1) · W / τ,     M = 1/λ.
+
+    M·e^{R/M}·(e^{(τ+δ)/M} − 1) is the exact expected time to finish one segment
+    of τ + δ, and W/τ counts segments. Here W/τ need not be whole: the job runs
+    ⌊W/τ⌋ full segments and one last segment of the remaining work r, also
+    followed by a checkpoint (the final save), so
+
+        E[T] = ⌊W/τ⌋ · M e^{R/M}(e^{(τ+δ)/M} − 1) + M e^{R/M}(e^{(r+δ)/M} − 1),
+
+    which equals Daly's T_w when τ divides W. With λ = 0 it is W + ⌈W/τ⌉·δ.
+    """
+    return CheckpointedJob(work_s, interruptions_per_s, interval_s, checkpoint_s,
+                           restart_s).expected_runtime_s
+
+
+def _wall_per_work(tau: float, rate: float, delta: float) -> float:
+    """Wall time per unit of work for long jobs (the restart factor e^{λR} left out:
+    it scales every τ alike, so it does not move the optimum)."""
+    return math.expm1(rate * (tau + delta)) / (rate * tau)
+
+
+def best_interval_s(interruptions_per_s: float, checkpoint_s: float) -> float:
+    """The checkpoint interval τ that minimises Daly's expected wall time (for long jobs).
+
+    Minimises (e^{λ(τ+δ)} − 1)/τ numerically (golden-section search). The restart
+    time R multiplies T_w by e^{λR} for every τ alike, so it does not change the
+    optimum. Young's first-order answer is √(2δ/λ); Daly (2006) publishes
+    τ_opt = 117 min for M = 24 h, δ = 5 min (his Fig. 3).
+    """
+    rate = _checks.positive("interruptions_per_s", interruptions_per_s)
+    delta = _checks.positive("checkpoint_s", checkpoint_s)
+    young = math.sqrt(2 * delta / rate)
+    low, high = young / 50, min(young * 5, MAX_EXPONENT / rate - delta)
+    golden = (math.sqrt(5) - 1) / 2
+    a, b = low, high
+    c, d = b - golden * (b - a), a + golden * (b - a)
+    for _ in range(200):
+        if _wall_per_work(c, rate, delta) < _wall_per_work(d, rate, delta):
+            b = d
+        else:
+            a = c
+        c, d = b - golden * (b - a), a + golden * (b - a)
+        if b - a < 1e-12 * young:
+            break
+    return (a + b) / 2
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+
+def _simulate_segments(rng: np.random.Generator, trials: int, n_segments: int,
+                       length_s: float, rate: float, restart_s: float
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Wall time and interruptions per trial for ``n_segments`` segments of ``length_s``.
+
+    Per segment the first try needs L without an interruption, each retry R + L.
+    Across a trial's segments the number of failed first tries is Binomial(n, p₁) with
+    p₁ = 1 − e^{−λL}; the further failures before those segments succeed are negative
+    binomial with success probability e^{−λ(R+L)}. Each failed try loses an exponential
+    time truncated to the try's length (inverse-CDF draw); all draws of all trials are
+    made at once and summed per trial with ``bincount``.
+    """
+    times = np.full(trials, n_segments * length_s)
+    failures = np.zeros(trials, dtype=np.int64)
+    if n_segments == 0 or rate == 0.0:
+        return times, failures
+    retry = restart_s + length_s
+    p_first = -math.expm1(-rate * length_s)
+    p_retry_ok = math.exp(-rate * retry)
+    expected_draws = trials * n_segments * p_first / p_retry_ok
+    if expected_draws > MAX_DRAWS:
+        raise ValueError(
+            f"interruptions are so frequent (about {expected_draws / trials:,.0f} per run) "
+            "that simulating them is pointless: the job barely progresses; checkpoint more "
+            "often or lower the interruption rate")
+    first = rng.binomial(n_segments, p_first, size=trials)
+    more = np.zeros(trials, dtype=np.int64)
+    failed = first > 0
+    if failed.any():
+        more[failed] = rng.negative_binomial(first[failed], p_retry_ok)
+    times += first * restart_s  # a failed segment's successful try starts with a restart
+    for counts, span in ((first, length_s), (more, retry)):
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        p_within = -math.expm1(-rate * span)
+        lost = -np.log1p(-rng.random(total) * p_within) / rate  # Exp(λ) truncated to [0, span)
+        owner = np.repeat(np.arange(trials), counts)
+        times += np.bincount(owner, weights=lost, minlength=trials)
+    failures += first + more
+    return times, failures
+
+
+def simulate_runtime_s(job: CheckpointedJob, trials: int = 10_000,
+                       seed: int | np.random.Generator = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Monte Carlo of ``job``: (wall seconds per trial, interruptions per trial).
+
+    The same process as :func:`expected_runtime_s`, simulated with a seeded,
+    vectorised draw; the mean agrees with the closed form within its standard error.
+    """
+    if not isinstance(job, CheckpointedJob):
+        raise ValueError(f"job must be a CheckpointedJob; got {type(job).__name__}")
+    n_trials = _checks.positive_int("trials", trials)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    n_full, rest = job.segments()
+    delta, rate, restart = job.checkpoint_s, job.interruptions_per_s, job.restart_s
+    times, failures = _simulate_segments(rng, n_trials, n_full, job.interval_s + delta, rate,
+                                         restart)
+    if rest > 0:
+        last_times, last_failures = _simulate_segments(rng, n_trials, 1, rest + delta, rate,
+                                                       restart)
+        times, failures = times + last_times, failures + last_failures
+    return times, failures

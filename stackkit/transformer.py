@@ -1,0 +1,229 @@
+"""Transformer arithmetic, in one place: parameters, FLOPs, KV cache and weight bytes.
+
+Shared below the layers: chips (lesson 1) puts these numbers on a roofline,
+training (lesson 5) multiplies them by tokens, serving (lesson 6) sizes the KV
+cache with them. A ``model`` argument is a catalog name (``"Llama 3 8B"``) or a
+:class:`~stackkit.catalog.ModelSpec`; it is looked up once per call.
+
+Two parameter counts, on purpose:
+
+- :func:`param_count` / :func:`active_param_count` *compute* the count from the
+  architecture (layers, widths, experts), so they show where parameters live;
+- :func:`weight_bytes`, :func:`flops_per_token` and the work of a decode or
+  prefill step use the *published* count (``ModelSpec.params``), scaled by the
+  architecture's active fraction for mixture-of-experts models, so a figure
+  matches the model card.
+
+Sources: Kaplan et al. 2020, "Scaling laws for neural language models", Table 1
+(N ≈ 12·L·d², forward FLOPs per token 2N plus attention); Chowdhery et al. 2022
+(PaLM), Appendix B (training FLOPs per token 6N + 12·L·H·Q·T, so a forward pass
+is 2N + 4·L·T·d_attn: scores QKᵀ and their product with V); Ainslie et al.
+2023 (grouped-query attention); Shazeer 2020 (SwiGLU); Kwon et al. 2023 (vLLM,
+KV cache per token).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import _checks, catalog
+from ._results import Result
+
+__all__ = [
+    "StepWork",
+    "active_fraction",
+    "active_param_count",
+    "decode_flops_per_token",
+    "decode_work",
+    "flops_per_token",
+    "kv_cache_bytes_per_token",
+    "param_count",
+    "prefill_flops",
+    "prefill_work",
+    "spec",
+    "weight_bytes",
+]
+
+def spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
+    """The :class:`~stackkit.catalog.ModelSpec` for ``model`` (a spec passes through)."""
+    return catalog.model(model)
+
+
+# --------------------------------------------------------------------------- parameters
+
+def _ffn_matrices(s: catalog.ModelSpec) -> int:
+    return 3 if s.ffn_kind == "swiglu" else 2  # SwiGLU: gate, up, down
+
+
+def _layer_params(s: catalog.ModelSpec, experts: int) -> int:
+    d, kv = s.d_model, s.n_kv_heads * s.head_dim
+    attention = 2 * d * d + 2 * d * kv  # W_q and W_o (d x d); W_k, W_v (d x kv)
+    ffn = experts * _ffn_matrices(s) * d * s.d_ff
+    router = d * s.n_experts if s.n_experts > 1 else 0
+    norms = 2 * d
+    return attention + ffn + router + norms
+
+
+def _embedding_params(s: catalog.ModelSpec) -> int:
+    tables = 1 if s.tied_embeddings else 2  # input embedding and output head
+    return tables * s.vocab_size * s.d_model
+
+
+def _count(s: catalog.ModelSpec, experts: int) -> int:
+    return s.n_layers * _layer_params(s, experts) + _embedding_params(s) + s.d_model  # + final norm
+
+
+def param_count(model: str | catalog.ModelSpec) -> int:
+    """Parameters computed from the architecture (weights only; biases ignored).
+
+    Per layer: attention 2d² + 2d·(n_kv·d_head) (grouped-query attention,
+    Ainslie et al. 2023), FFN m·d·d_ff per expert (m = 3 for SwiGLU, 2
+    otherwise; Shazeer 2020), two norms; plus the embedding and output head.
+    Learned position tables (GPT-3, OPT: context·d, under 0.2 % of the total)
+    are left out. This is Kaplan et al. 2020, Table 1's N ≈ 12·L·d² generalised
+    to grouped-query attention, SwiGLU and MoE.
+    """
+    s = spec(model)
+    return _count(s, s.n_experts)
+
+
+def active_param_count(model: str | catalog.ModelSpec) -> int:
+    """Parameters one token passes through (differs from the total only for MoE)."""
+    s = spec(model)
+    return _count(s, s.experts_per_token)
+
+
+def active_fraction(model: str | catalog.ModelSpec) -> float:
+    """Active over total parameters from the architecture: 1 for dense models."""
+    s = spec(model)
+    return _count(s, s.experts_per_token) / _count(s, s.n_experts)
+
+
+def _active_params(s: catalog.ModelSpec) -> float:
+    """The published count scaled by the active fraction: N in 2N FLOPs per token."""
+    return s.params * _count(s, s.experts_per_token) / _count(s, s.n_experts)
+
+
+def weight_bytes(model: str | catalog.ModelSpec, bytes_per_param: float = 2.0) -> float:
+    """Bytes of all the weights: published parameters × ``bytes_per_param`` (BF16 → 2)."""
+    s = spec(model)
+    return s.params * _checks.positive("bytes_per_param", bytes_per_param)
+
+
+def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
+                             bytes_per_element: float = 2.0) -> float:
+    """KV cache per token of context: 2 (K and V) · layers · kv_heads · head_dim · bytes.
+
+    Kwon et al. 2023 (vLLM), section 2.3: OPT-13B holds 2 · 5120 · 40 · 2 B = 800 KB
+    per token in FP16.
+    """
+    s = spec(model)
+    width = _checks.positive("bytes_per_element", bytes_per_element)
+    return 2 * s.n_layers * s.n_kv_heads * s.head_dim * width
+
+
+# --------------------------------------------------------------------------- FLOPs
+
+def _attention_flops(s: catalog.ModelSpec, context_tokens: float) -> float:
+    """4 · L · n_ctx · d_attn: QKᵀ and scores·V, 2 · n_ctx · d_attn FLOPs each per layer.
+
+    PaLM (Chowdhery et al. 2022), Appendix B: 12·L·H·Q·T per trained token is three
+    times this (forward + backward). Kaplan et al. 2020, Table 1 counts only the QKᵀ
+    half (2 · L · n_ctx · d_attn). d_attn = n_heads · head_dim.
+    """
+    return 4.0 * s.n_layers * context_tokens * s.n_heads * s.head_dim
+
+
+def flops_per_token(model: str | catalog.ModelSpec, context_tokens: int = 0) -> float:
+    """Forward FLOPs for one token that attends to ``context_tokens`` earlier tokens.
+
+    2 · N_active + 4 · L · n_ctx · d_attn (Kaplan et al. 2020, Table 1, for 2N;
+    PaLM, Appendix B, for the attention term), N_active the published count scaled
+    for MoE. Training costs three times this per token (forward and backward:
+    6N + 12·L·n_ctx·d_attn, PaLM Appendix B; Kaplan eq. 2.1).
+    """
+    s = spec(model)
+    c = _checks.non_negative_int("context_tokens", context_tokens)
+    return 2.0 * _active_params(s) + _attention_flops(s, c)
+
+
+def decode_flops_per_token(model: str | catalog.ModelSpec, context_tokens: int = 0) -> float:
+    """FLOPs to decode one token with ``context_tokens`` already in the KV cache.
+
+    The same as :func:`flops_per_token`: a decode step is one forward pass per sequence.
+    """
+    return flops_per_token(model, context_tokens)
+
+
+def prefill_flops(model: str | catalog.ModelSpec, n_tokens: int, context_tokens: int = 0) -> float:
+    """Forward FLOPs of a prompt of ``n_tokens`` (after ``context_tokens`` already cached).
+
+    Token i attends to the c + i tokens before it (causal), so the total is
+    n · 2N_active + 4 · L · d_attn · (n·c + n(n−1)/2) (:func:`flops_per_token`
+    summed over positions).
+    """
+    s = spec(model)
+    n = _checks.positive_int("n_tokens", n_tokens)
+    c = _checks.non_negative_int("context_tokens", context_tokens)
+    attended = n * c + n * (n - 1) / 2
+    return n * 2.0 * _active_params(s) + _attention_flops(s, attended)
+
+
+# --------------------------------------------------------------------------- one step's work
+
+@dataclass(frozen=True)
+class StepWork(Result):
+    """FLOPs and bytes moved by one inference step (the inputs of a roofline bound)."""
+
+    _derived = ("bytes_moved", "intensity_flop_per_byte")
+
+    flops: float
+    weight_bytes: float
+    kv_bytes: float
+
+    @property
+    def bytes_moved(self) -> float:
+        return self.weight_bytes + self.kv_bytes
+
+    @property
+    def intensity_flop_per_byte(self) -> float:
+        return self.flops / self.bytes_moved
+
+
+def decode_work(model: str | catalog.ModelSpec, batch_size: int = 1, context_tokens: int = 0,
+                bytes_per_param: float = 2.0, kv_bytes_per_element: float = 2.0,
+                attention: bool = False) -> StepWork:
+    """FLOPs, weight bytes and KV bytes of one decode step for ``batch_size`` sequences.
+
+    FLOPs = 2 · N_active · B (Kaplan et al. 2020, Table 1), plus the attention
+    term 4 · L · c · d_attn per sequence when ``attention`` is true; weights are
+    read once per step (an MoE step reads at least the active experts for each
+    token, taken as disjoint, and at most all of them); each sequence reads its
+    c cached tokens and writes one: B · (c + 1) · KV bytes per token.
+    """
+    s = spec(model)
+    b = _checks.positive_int("batch_size", batch_size)
+    c = _checks.non_negative_int("context_tokens", context_tokens)
+    width = _checks.positive("bytes_per_param", bytes_per_param)
+    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
+    active = _active_params(s)
+    flops = 2.0 * active * b + (b * _attention_flops(s, c) if attention else 0.0)
+    weights = min(s.params, active * b) * width
+    kv = b * (c + 1) * kv_cache_bytes_per_token(s, kv_width)
+    return StepWork(flops, weights, kv)
+
+
+def prefill_work(model: str | catalog.ModelSpec, n_tokens: int, bytes_per_param: float = 2.0,
+                 kv_bytes_per_element: float = 2.0, attention: bool = False) -> StepWork:
+    """FLOPs, weight bytes and KV bytes of a prefill of ``n_tokens`` tokens (one sequence).
+
+    FLOPs = 2 · N_active · n (plus the causal attention term of
+    :func:`prefill_flops` when ``attention`` is true); every weight is read once;
+    n tokens of KV cache are written.
+    """
+    s = spec(model)
+    n = _checks.positive_int("n_tokens", n_tokens)
+    width = _checks.positive("bytes_per_param", bytes_per_param)
+    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
+    flops = prefill_flops(s, n) if attention else 2.0 * _active_params(s) * n
+    return StepWork(flops, s.params * width, n * kv_cache_bytes_per_token(s, kv_width))
