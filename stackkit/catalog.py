@@ -11,21 +11,35 @@ cell sees.
 
 Look-ups by name ignore case and treat spaces, hyphens and underscores alike;
 an unknown name raises ``KeyError`` that lists the closest known names.
+
+One declaration per table: a frozen record dataclass, registered with
+:func:`table`, *is* the table's schema. Its fields are the CSV's columns (in
+order), their annotations the types (``str``, ``float``, ``int``, ``bool``,
+``datetime.date``; ``X | None`` marks a column that may be empty), and
+``field(metadata=column(...))`` adds what a type cannot say (allowed values, the key, the label,
+the filter columns). The same rules check every record, whether the loader
+builds it from a file or code builds it by hand (``bench.run().as_accelerator()``).
+``data/README.md`` says how to add a table.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import difflib
 import functools
 import math
+import numbers
 import os
 import re
+import types
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -40,6 +54,7 @@ __all__ = [
     "Instance",
     "Interconnect",
     "ModelSpec",
+    "Record",
     "UnknownNameError",
     "accelerator",
     "accelerators",
@@ -47,6 +62,7 @@ __all__ = [
     "api_prices",
     "assumption",
     "assumptions",
+    "column",
     "data_dir",
     "dataset",
     "datasets",
@@ -55,10 +71,18 @@ __all__ = [
     "interconnect",
     "interconnects",
     "load_table",
+    "lookup",
     "model",
     "models",
+    "numeric_columns",
+    "query",
+    "table",
     "table_names",
 ]
+
+#: How far past today an ``as_of`` date may lie before the loader rejects it: a figure
+#: announced for the start of next month is fine, one dated 2099 is a typo.
+FUTURE_GRACE_DAYS = 31
 
 
 class CatalogError(ValueError):
@@ -72,95 +96,196 @@ class UnknownNameError(KeyError):
         return str(self.args[0])
 
 
-# --------------------------------------------------------------------------- schema
+# --------------------------------------------------------------------------- declaring a table
 
-# Column kinds: str, float, int, bool, date. A column that is not required may be
-# empty (unknown); one that is required may not.
 @dataclass(frozen=True)
-class Column:
+class _ColumnRule:
+    """What a record field says about its column (from the annotation and :func:`column`)."""
+
     name: str
-    kind: str
-    required: bool = True
+    kind: str  # 'str', 'float', 'int', 'bool' or 'date'
+    required: bool  # False: the cell may be empty (the field is ``X | None``)
+    allowed: tuple[Any, ...] = ()
+    key: bool = False
+    label: bool = False
+    filter: bool = False
+    metric: bool = True
+    allow_zero: bool = False
+    in_file: bool = True
 
 
-def _cols(spec: str) -> tuple[Column, ...]:
-    """Parse "name:kind[?]" words; "?" marks a column that may be empty."""
-    columns = []
-    for word in spec.split():
-        name, kind = word.split(":")
-        columns.append(Column(name, kind.rstrip("?"), required=not kind.endswith("?")))
-    return tuple(columns)
+def column(*, key: bool = False, label: bool = False, allowed: tuple[Any, ...] = (),
+           filter: bool = False, metric: bool = True, allow_zero: bool = False,
+           in_file: bool = True) -> dict[str, Any]:
+    """Field metadata for a record's column: what its type annotation cannot say.
+
+    Used as ``name: str = field(metadata=column(key=True, label=True))``.
+
+    Parameters
+    ----------
+    key : part of the key that must be unique in the file (compared ignoring case and
+        separators); several fields may be key fields (instances: name, provider,
+        region, date).
+    label : the column that names a row: look-ups by name search it and, for a table
+        declared ``indexed=True``, the table is indexed by it. One per table.
+    allowed : the only values the column may hold (e.g. ``("gpu", "tpu")``).
+    filter : a category the catalog explorer and :func:`query` offer as a filter (the
+        first one also colours the explorer's bars).
+    metric : for a number: offered as a sort and chart metric (``False`` for a year).
+    allow_zero : for a number: 0 is allowed (numbers must otherwise be > 0).
+    in_file : ``False`` for a field the loader fills in rather than reads (an assumption's
+        ``layer``, the name of the file it came from).
+    """
+    rule = {"key": key, "label": label, "allowed": tuple(allowed), "filter": filter,
+            "metric": metric, "allow_zero": allow_zero, "in_file": in_file}
+    return {"catalog": rule}
 
 
-_PROVENANCE = "source:str as_of:date"
+_KINDS = {str: "str", float: "float", int: "int", bool: "bool", dt.date: "date"}
 
-SCHEMAS: dict[str, tuple[tuple[Column, ...], tuple[str, ...]]] = {
-    # table: (columns, key columns that must be unique together)
-    "accelerators": (
-        _cols(
-            "name:str vendor:str kind:str bf16_tflops:float? fp8_tflops:float? "
-            "fp32_tflops:float? tf32_tflops:float? int8_tops:float? memory_gb:float? "
-            "memory_type:str? memory_bw_tb_s:float sram_mb:float? tdp_w:float? "
-            "price_usd:float? price_note:str? scaleup_link:str? scaleup_bw_gb_s:float? "
-            "measured_bf16_tflops:float? year:int " + _PROVENANCE
-        ),
-        ("name",),
-    ),
-    "interconnects": (
-        _cols(
-            "name:str kind:str generation:str? bandwidth_gb_s:float latency_us:float? "
-            "links:int? year:int? " + _PROVENANCE
-        ),
-        ("name",),
-    ),
-    "instances": (
-        _cols(
-            "instance:str provider:str region:str accelerator:str accelerator_count:int "
-            "usd_per_hour:float spot_usd_per_hour:float? pricing_note:str? " + _PROVENANCE
-        ),
-        ("instance", "provider", "region", "as_of"),
-    ),
-    "api_prices": (
-        _cols(
-            "provider:str model:str input_usd_per_mtok:float output_usd_per_mtok:float "
-            "cached_input_usd_per_mtok:float? " + _PROVENANCE
-        ),
-        ("model",),
-    ),
-    "models": (
-        _cols(
-            "name:str family:str n_layers:int d_model:int n_heads:int n_kv_heads:int d_ff:int "
-            "vocab_size:int ffn_kind:str n_experts:int experts_per_token:int "
-            "tied_embeddings:bool context_length:int params:int " + _PROVENANCE
-        ),
-        ("name",),
-    ),
-    # Sourced scalar figures that a layer uses as defaults; one file per layer in
-    # data/assumptions/<layer>.csv, read together (the key is unique across files).
-    "assumptions": (
-        _cols("key:str value:float unit:str description:str " + _PROVENANCE),
-        ("key",),
-    ),
-    "datasets": (
-        _cols("name:str kind:str tokens:float? size_tb:float? tokenizer:str? licence:str? "
-              + _PROVENANCE),
-        ("name",),
-    ),
-}
 
-ALLOWED_VALUES = {
-    ("accelerators", "kind"): ("gpu", "tpu", "asic", "wafer"),
-    ("interconnects", "kind"): ("memory", "scale-up", "host", "scale-out"),
-    ("models", "ffn_kind"): ("gelu", "relu", "swiglu"),
-}
+def _kind_of(annotation: Any) -> tuple[str, bool]:
+    """('float', True) for ``float``; ('float', False) for ``float | None``."""
+    args = typing.get_args(annotation)
+    optional = (typing.get_origin(annotation) in (typing.Union, types.UnionType)
+                and type(None) in args)
+    if optional:
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) != 1:
+            raise TypeError(f"a column is one type or None; got {annotation!r}")
+        annotation = rest[0]
+    if annotation not in _KINDS:
+        raise TypeError(f"a column's type is one of str, float, int, bool, datetime.date "
+                        f"(or that | None); got {annotation!r}")
+    return _KINDS[annotation], not optional
 
-_TRUE = {"true", "yes", "1"}
-_FALSE = {"false", "no", "0"}
+
+class Record(Result):
+    """Base of every catalog record: a frozen dataclass that checks itself when built.
+
+    Subclasses are declared with ``@table("name")`` and ``@dataclass(frozen=True)``.
+    Building one (by the loader or by hand) checks every column: its type, that a
+    required value is present, that a number is finite and positive, that a
+    category is one of the allowed values. A bad value raises ``ValueError``
+    naming the record type, the field, the value and what is allowed.
+    """
+
+    _table: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        what = type(self).__name__
+        for rule in _rules(type(self)):
+            value = getattr(self, rule.name)
+            problem = _check_value(rule, value)
+            if problem:
+                raise ValueError(f"{what}.{rule.name}: {problem}")
+
+
+@functools.cache
+def _rules(cls: type) -> tuple[_ColumnRule, ...]:
+    """The column rules of a record class, read once from its fields and annotations."""
+    hints = typing.get_type_hints(cls)
+    rules = []
+    for f in dataclasses.fields(cls):
+        if not f.init:  # derived in __post_init__ (e.g. ModelSpec.head_dim)
+            continue
+        kind, required = _kind_of(hints[f.name])
+        rules.append(_ColumnRule(f.name, kind, required, **f.metadata.get("catalog", {})))
+    return tuple(rules)
+
+
+def _check_value(rule: _ColumnRule, value: Any) -> str | None:
+    """Why ``value`` cannot be in this column, or None if it can."""
+    if value is None:
+        return "is empty but required" if rule.required else None
+    kind = rule.kind
+    if kind in ("float", "int"):
+        integral = isinstance(value, numbers.Integral)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return f"{value!r} is not a number"
+        if kind == "int" and not integral:
+            return f"{value!r} must be a whole number"
+        if not math.isfinite(value):
+            return f"{value!r} must be a finite number"
+        if value < 0 or (value == 0 and not rule.allow_zero):
+            return f"{value!r} must be a positive number" + (" or 0" if rule.allow_zero else "")
+    elif kind == "bool" and not isinstance(value, bool):
+        return f"{value!r} must be true or false"
+    elif kind == "date" and not isinstance(value, dt.date):
+        return f"{value!r} is not a date"
+    elif kind == "str" and not isinstance(value, str):
+        return f"{value!r} is not text"
+    if rule.allowed and value not in rule.allowed:
+        return f"{value!r} is not one of {', '.join(map(str, rule.allowed))}"
+    return None
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    record: type
+    folder: bool  # True: every data/<name>/*.csv, read together
+    indexed: bool  # True: the frame is indexed by the label column
+
+    @property
+    def rules(self) -> tuple[_ColumnRule, ...]:
+        return _rules(self.record)
+
+    @property
+    def label(self) -> str:
+        return next(r.name for r in self.rules if r.label)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.rules if r.key)
+
+
+_TABLES: dict[str, _Table] = {}
+
+
+def table(name: str, *, folder: bool = False, indexed: bool = True) -> Callable[[type], type]:
+    """Register a record dataclass as the schema of ``data/<name>.csv``.
+
+    ``folder=True`` reads every ``data/<name>/*.csv`` as one table (the assumptions,
+    one file per layer). ``indexed=False`` keeps a plain row index (tables whose
+    label repeats, such as dated prices). Use it above ``@dataclass(frozen=True)``::
+
+        @table("storage_tiers")
+        @dataclass(frozen=True)
+        class StorageTier(Record):
+            name: str = field(metadata=column(key=True, label=True))
+            kind: str = field(metadata=column(allowed=("object", "file", "block"),
+                                              filter=True))
+            read_gb_s: float
+            usd_per_tb_month: float | None
+            source: str
+            as_of: dt.date
+    """
+    def register(cls: type) -> type:
+        if not (dataclasses.is_dataclass(cls) and issubclass(cls, Record)):
+            raise TypeError(f"@table({name!r}) needs a frozen dataclass derived from Record")
+        spec = _Table(name, cls, folder, indexed)
+        labels = [r.name for r in spec.rules if r.label]
+        if len(labels) != 1 or not spec.key:
+            raise TypeError(f"{cls.__name__}: a table needs one label column and a key")
+        for required in ("source", "as_of"):
+            if required not in {r.name for r in spec.rules}:
+                raise TypeError(f"{cls.__name__}: every table has a {required} column")
+        cls._table = name
+        _TABLES[name] = spec
+        return cls
+    return register
+
+
+def _spec(name: str) -> _Table:
+    if name not in _TABLES:
+        raise UnknownNameError(_unknown_message("table", name, list(_TABLES)))
+    return _TABLES[name]
 
 
 def table_names() -> tuple[str, ...]:
     """The tables the catalog knows, e.g. ``("accelerators", "interconnects", ...)``."""
-    return tuple(SCHEMAS)
+    return tuple(_TABLES)
 
 
 # --------------------------------------------------------------------------- loading
@@ -187,8 +312,16 @@ def data_dir() -> Path:
     )
 
 
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0"}
+
+
 def _parse_cell(kind: str, text: str) -> Any:
-    """Parse one non-empty cell; raise ValueError with a reason on failure."""
+    """Parse one non-empty cell; raise ValueError with a reason on failure.
+
+    Only the syntax is checked here; the column's rules (positive, allowed values)
+    are :func:`_check_value`'s, shared with records built in code.
+    """
     if kind == "str":
         return text
     if kind in ("float", "int"):
@@ -196,8 +329,8 @@ def _parse_cell(kind: str, text: str) -> Any:
             number = float(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a number") from None
-        if not math.isfinite(number) or number <= 0:
-            raise ValueError(f"{text!r} must be a positive number")
+        if not math.isfinite(number):
+            raise ValueError(f"{text!r} must be a finite number")
         if kind == "int":
             if number != int(number):
                 raise ValueError(f"{text!r} must be a whole number")
@@ -215,7 +348,7 @@ def _parse_cell(kind: str, text: str) -> Any:
             return dt.date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
-    raise AssertionError(f"unknown column kind {kind!r}")  # a bug in SCHEMAS
+    raise AssertionError(f"unknown column kind {kind!r}")  # a bug in a record class
 
 
 def load_table(table: str, directory: str | Path | None = None) -> pd.DataFrame:
@@ -224,81 +357,135 @@ def load_table(table: str, directory: str | Path | None = None) -> pd.DataFrame:
     Parameters
     ----------
     table : one of :func:`table_names`.
-    directory : folder holding ``<table>.csv`` (``assumptions/*.csv`` for the
-        assumptions table); defaults to :func:`data_dir`.
+    directory : folder holding ``<table>.csv`` (``<table>/*.csv`` for a table declared
+        ``folder=True``, such as the assumptions); defaults to :func:`data_dir`.
 
     Raises
     ------
     CatalogError
-        naming the file, the line (the header is line 1) and the column of the
-        first problem: a missing column, an empty required cell, a value of the
-        wrong type, a non-positive number, an unknown category, a repeated name.
+        naming the file, the line (the file's own line number: the header is line 1,
+        blank lines and line breaks inside quoted cells count) and the column of the
+        first problem: an empty file, a missing or unknown column, a row with more or
+        fewer fields than the header, an empty required cell, a value of the wrong
+        type, a non-positive number, an unknown category, an ``as_of`` date in the
+        future, a repeated name.
     """
-    if table not in SCHEMAS:
-        raise UnknownNameError(_unknown_message("table", table, list(SCHEMAS)))
+    spec = _spec(table)
     folder = Path(directory) if directory is not None else data_dir()
-    if table == "assumptions":
-        parts = [_load_file(table, path) for path in sorted((folder / "assumptions").glob("*.csv"))]
-        if not parts:
-            raise CatalogError(f"{folder / 'assumptions'}: no CSV files")
-        frame = pd.concat(parts)
-        repeated = frame.index[frame.index.duplicated()]
+    if spec.folder:
+        paths = sorted((folder / table).glob("*.csv"))
+        if not paths:
+            raise CatalogError(f"{folder / table}: no CSV files")
+        frame = pd.concat([_load_file(spec, path) for path in paths])
+        repeated = frame[spec.label][frame[spec.label].duplicated()]
         if len(repeated):
-            raise CatalogError(f"assumptions: key {repeated[0]!r} appears in more than one file")
+            raise CatalogError(f"{table}: {spec.label} {repeated.iloc[0]!r} appears in more "
+                               "than one file")
         return frame
-    return _load_file(table, folder / f"{table}.csv")
+    return _load_file(spec, folder / f"{table}.csv")
 
 
-def _load_file(table: str, path: Path) -> pd.DataFrame:
-    columns, key = SCHEMAS[table]
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    missing = [c.name for c in columns if c.name not in raw.columns]
+def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The file's rows, each with the line it starts on; blank lines are skipped."""
+    rows: list[tuple[int, list[str]]] = []
+    previous_end = 0
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, skipinitialspace=True, strict=True)
+            try:
+                for cells in reader:
+                    start, previous_end = previous_end + 1, reader.line_num
+                    if len(cells) <= 1 and not "".join(cells).strip():
+                        continue  # a blank line
+                    rows.append((start, cells))
+            except csv.Error as exc:
+                raise CatalogError(f"{path.name}, line {previous_end + 1}: "
+                                   f"not valid CSV ({exc})") from None
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path.name}: not UTF-8 text ({exc.reason} at byte "
+                           f"{exc.start})") from None
+    return rows
+
+
+def _load_file(spec: _Table, path: Path) -> pd.DataFrame:
+    rules = spec.rules
+    in_file = [r for r in rules if r.in_file]
+    rows = _read_rows(path)
+    if not rows:
+        raise CatalogError(f"{path.name}: the file is empty (no header line)")
+    header_line, header = rows[0]
+    header = [h.strip() for h in header]
+    where_header = f"{path.name}, line {header_line}"
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise CatalogError(f"{where_header}: column(s) {', '.join(repeated)} appear twice")
+    missing = [r.name for r in in_file if r.name not in header]
     if missing:
         raise CatalogError(f"{path.name}: missing column(s) {', '.join(missing)}")
-    if raw.empty:
+    known = {r.name for r in in_file}
+    unknown = [h for h in header if h not in known]
+    if unknown:
+        raise CatalogError(f"{where_header}: unknown column(s) {', '.join(map(repr, unknown))}; "
+                           f"{spec.name} has {', '.join(r.name for r in in_file)} "
+                           f"(declared by catalog.{spec.record.__name__})")
+    if len(rows) == 1:
         raise CatalogError(f"{path.name}: has no rows")
 
-    parsed: dict[str, list[Any]] = {c.name: [] for c in columns}
+    latest = dt.date.today() + dt.timedelta(days=FUTURE_GRACE_DAYS)
+    parsed: dict[str, list[Any]] = {r.name: [] for r in rules}
     seen: dict[tuple[str, ...], int] = {}
-    for index, row in enumerate(raw.itertuples(index=False)):
-        line = index + 2
-        values = row._asdict()
-        for column in columns:
-            text = values[column.name].strip()
-            where = f"{path.name}, line {line}, column '{column.name}'"
-            if not text:
-                if column.required:
-                    raise CatalogError(f"{where}: is empty but required")
-                parsed[column.name].append(None)
+    for line, cells in rows[1:]:
+        if len(cells) != len(header):
+            raise CatalogError(f"{path.name}, line {line}: {len(cells)} fields, but the header "
+                               f"has {len(header)} (a comma inside an unquoted cell?)")
+        texts = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+        values: dict[str, Any] = {}
+        for rule in rules:
+            where = f"{path.name}, line {line}, column '{rule.name}'"
+            if not rule.in_file:  # filled in by the loader: the file's name
+                values[rule.name] = path.stem
                 continue
+            text = texts[rule.name]
             try:
-                value = _parse_cell(column.kind, text)
+                value = _parse_cell(rule.kind, text) if text else None
             except ValueError as exc:
                 raise CatalogError(f"{where}: {exc}") from None
-            allowed = ALLOWED_VALUES.get((table, column.name))
-            if allowed and value not in allowed:
-                raise CatalogError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
-            parsed[column.name].append(value)
-        key_value = tuple(_normalize(str(values[k])) for k in key)
+            problem = _check_value(rule, value)
+            if problem:
+                raise CatalogError(f"{where}: {problem}")
+            if rule.name == "as_of" and value > latest:
+                raise CatalogError(f"{where}: {value} is in the future (later than {latest}); "
+                                   "as_of is the date the figure was true")
+            values[rule.name] = value
+        try:
+            spec.record(**values)  # the record's own checks, beyond single columns
+        except ValueError as exc:
+            raise CatalogError(f"{path.name}, line {line}: {exc}") from None
+        key_value = tuple(_normalize(texts[k]) for k in spec.key)
         if key_value in seen:
             raise CatalogError(
-                f"{path.name}, line {line}, column '{key[0]}': "
-                f"{', '.join(values[k] for k in key)} repeats line {seen[key_value]}"
+                f"{path.name}, line {line}, column '{spec.key[0]}': "
+                f"{', '.join(texts[k] for k in spec.key)} repeats line {seen[key_value]}"
             )
         seen[key_value] = line
+        for name, value in values.items():
+            parsed[name].append(value)
 
-    frame = pd.DataFrame(parsed)
-    for column in columns:
-        if column.kind == "float":
-            frame[column.name] = pd.to_numeric(frame[column.name], errors="raise").astype(float)
-        elif column.kind == "int" and frame[column.name].notna().all():
-            frame[column.name] = frame[column.name].astype("int64")
-        elif column.kind == "date":
-            frame[column.name] = pd.to_datetime(frame[column.name])
-    if table == "assumptions":
-        frame.insert(0, "layer", path.stem)
-    if key in (("name",), ("key",)):
-        frame = frame.set_index(key[0], drop=False)
+    # Columns the loader fills in come first (an assumption's layer), then the file's.
+    order = [r for r in rules if not r.in_file] + in_file
+    frame = pd.DataFrame({r.name: parsed[r.name] for r in order})
+    for rule in order:
+        values = frame[rule.name]
+        if rule.kind == "float":
+            frame[rule.name] = pd.to_numeric(values, errors="raise").astype(float)
+        elif rule.kind in ("int", "bool") and values.notna().all():
+            frame[rule.name] = values.astype("int64" if rule.kind == "int" else bool)
+        elif rule.kind == "date":
+            frame[rule.name] = pd.to_datetime(values)
+    if spec.indexed:
+        frame = frame.set_index(spec.label, drop=False)
         frame.index.name = None
     return frame
 
@@ -403,13 +590,49 @@ def _record(cls: type, row: pd.Series) -> Any:
     return cls(**{n: _none_if_missing(row[n]) for n in names})
 
 
+def _noun(table: str) -> str:
+    return {"api_prices": "API model"}.get(table, table.removesuffix("s"))
+
+
+# Records are frozen, so a look-up's answer can be kept: (table, name as typed) -> record.
+_LOOKUPS: dict[tuple[str, str], Any] = {}
+
+
+def lookup(table: str, name: Any) -> Any:
+    """One record of ``table`` by its label column (the first row if the label repeats).
+
+    ``lookup("datasets", "fineweb")`` is ``dataset("fineweb")``; a record of the
+    table's own type passes through. The answer is cached (records are frozen).
+    """
+    spec = _spec(table)
+    if isinstance(name, spec.record):
+        return name
+    if isinstance(name, str) and (table, name) in _LOOKUPS:
+        return _LOOKUPS[(table, name)]
+    frame = _cached(table)
+    labels = list(dict.fromkeys(frame[spec.label]))
+    found = _find(labels, name, _noun(table))
+    row = frame.loc[found] if spec.indexed else frame[frame[spec.label] == found].iloc[0]
+    record = _record(spec.record, row)
+    _LOOKUPS[(table, name)] = record
+    return record
+
+
+# --------------------------------------------------------------------------- the tables
+# One declaration per table: the record class is the schema of data/<table>.csv.
+# The order of the declarations is the order of table_names().
+
+@table("accelerators")
 @dataclass(frozen=True)
-class Accelerator(Result):
+class Accelerator(Record):
     """One chip from ``data/accelerators.csv``; ``None`` marks a figure not published."""
 
-    name: str
-    vendor: str
-    kind: str  # 'gpu', 'tpu', 'asic' or 'wafer'
+    name: str = field(metadata=column(key=True, label=True))
+    vendor: str = field(metadata=column(filter=True))
+    # 'cpu' rows are machines measured by stackkit.bench (bench.run().as_accelerator());
+    # the CSV holds accelerators only.
+    kind: str = field(metadata=column(allowed=("gpu", "tpu", "asic", "wafer", "cpu"),
+                                      filter=True))
     bf16_tflops: float | None  # dense BF16 (FP16 where the vendor gives only that)
     fp8_tflops: float | None
     fp32_tflops: float | None
@@ -425,7 +648,7 @@ class Accelerator(Result):
     scaleup_link: str | None
     scaleup_bw_gb_s: float | None  # per chip, one direction
     measured_bf16_tflops: float | None  # best measured matmul throughput
-    year: int
+    year: int = field(metadata=column(metric=False))
     source: str
     as_of: dt.date
 
@@ -439,35 +662,38 @@ class Accelerator(Result):
         raise ValueError(f"{self.name} has neither memory_gb nor sram_mb in the catalog")
 
 
+@table("interconnects")
 @dataclass(frozen=True)
-class Interconnect(Result):
+class Interconnect(Record):
     """One link type from ``data/interconnects.csv``."""
 
-    name: str
-    kind: str  # 'memory', 'scale-up', 'host' or 'scale-out'
+    name: str = field(metadata=column(key=True, label=True))
+    kind: str = field(metadata=column(allowed=("memory", "scale-up", "host", "scale-out"),
+                                      filter=True))
     generation: str | None
     bandwidth_gb_s: float  # one direction, per GPU / slot / port
     latency_us: float | None
     links: int | None
-    year: int | None
+    year: int | None = field(metadata=column(metric=False))
     source: str
     as_of: dt.date
 
 
+@table("instances", indexed=False)
 @dataclass(frozen=True)
-class Instance(Result):
-    """One cloud instance price from ``data/instances.csv``."""
+class Instance(Record):
+    """One cloud instance price from ``data/instances.csv`` (one row per price date)."""
 
-    instance: str
-    provider: str
-    region: str
-    accelerator: str
+    instance: str = field(metadata=column(key=True, label=True))
+    provider: str = field(metadata=column(key=True, filter=True))
+    region: str = field(metadata=column(key=True))
+    accelerator: str = field(metadata=column(filter=True))
     accelerator_count: int
     usd_per_hour: float  # on-demand, the whole instance
     spot_usd_per_hour: float | None
     pricing_note: str | None
     source: str
-    as_of: dt.date
+    as_of: dt.date = field(metadata=column(key=True))
 
     @property
     def usd_per_gpu_hour(self) -> float:
@@ -475,12 +701,13 @@ class Instance(Result):
         return self.usd_per_hour / self.accelerator_count
 
 
+@table("api_prices", indexed=False)
 @dataclass(frozen=True)
-class ApiPrice(Result):
+class ApiPrice(Record):
     """One model's API price from ``data/api_prices.csv`` (USD per million tokens)."""
 
-    provider: str
-    model: str
+    provider: str = field(metadata=column(filter=True))
+    model: str = field(metadata=column(key=True, label=True))
     input_usd_per_mtok: float
     output_usd_per_mtok: float
     cached_input_usd_per_mtok: float | None
@@ -488,19 +715,20 @@ class ApiPrice(Result):
     as_of: dt.date
 
 
+@table("models")
 @dataclass(frozen=True)
-class ModelSpec(Result):
+class ModelSpec(Record):
     """A transformer architecture from ``data/models.csv``."""
 
-    name: str
-    family: str
+    name: str = field(metadata=column(key=True, label=True))
+    family: str = field(metadata=column(filter=True))
     n_layers: int
     d_model: int
     n_heads: int
     n_kv_heads: int
     d_ff: int
     vocab_size: int
-    ffn_kind: str  # 'gelu', 'relu' or 'swiglu'
+    ffn_kind: str = field(metadata=column(allowed=("gelu", "relu", "swiglu"), filter=True))
     n_experts: int
     experts_per_token: int
     tied_embeddings: bool
@@ -511,7 +739,9 @@ class ModelSpec(Result):
     head_dim: int = field(init=False)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         object.__setattr__(self, "head_dim", self.d_model // self.n_heads)
+
 
     # The arithmetic lives in stackkit.transformer (one home for it); these methods
     # stay for code written against them. The import is deferred because transformer
@@ -533,55 +763,27 @@ class ModelSpec(Result):
         return transformer.kv_cache_bytes_per_token(self, bytes_per_element)
 
 
+@table("assumptions", folder=True)
 @dataclass(frozen=True)
-class Assumption(Result):
+class Assumption(Record):
     """One sourced default from ``data/assumptions/<layer>.csv``."""
 
-    key: str
+    key: str = field(metadata=column(key=True, label=True))
     value: float
     unit: str
     description: str
     source: str
     as_of: dt.date
-    layer: str
+    layer: str = field(metadata=column(in_file=False, filter=True))  # the file it came from
 
 
-def assumption(key: str) -> Assumption:
-    """One sourced default by key, e.g. ``assumption("pue_industry_average").value``."""
-    frame = _cached("assumptions")
-    return _record(Assumption, frame.loc[_find(list(frame.index), key, "assumption")])
-
-
-def accelerator(name: str | Accelerator) -> Accelerator:
-    """One chip by name (``"h100 sxm"``, ``"H100-SXM"``); an ``Accelerator`` passes through."""
-    if isinstance(name, Accelerator):
-        return name
-    frame = _cached("accelerators")
-    return _record(Accelerator, frame.loc[_find(list(frame.index), name, "accelerator")])
-
-
-def interconnect(name: str | Interconnect) -> Interconnect:
-    """One link type by name, e.g. ``"NVLink 4"`` or ``"InfiniBand NDR"``."""
-    if isinstance(name, Interconnect):
-        return name
-    frame = _cached("interconnects")
-    return _record(Interconnect, frame.loc[_find(list(frame.index), name, "interconnect")])
-
-
-def model(name: str | ModelSpec) -> ModelSpec:
-    """One transformer architecture by name, e.g. ``"llama-3-8b"``."""
-    if isinstance(name, ModelSpec):
-        return name
-    frame = _cached("models")
-    return _record(ModelSpec, frame.loc[_find(list(frame.index), name, "model")])
-
-
+@table("datasets")
 @dataclass(frozen=True)
-class Dataset(Result):
+class Dataset(Record):
     """One training corpus from ``data/datasets.csv``."""
 
-    name: str
-    kind: str
+    name: str = field(metadata=column(key=True, label=True))
+    kind: str = field(metadata=column(filter=True))
     tokens: float | None
     size_tb: float | None
     tokenizer: str | None  # the tokenizer ``tokens`` was counted with
@@ -590,21 +792,36 @@ class Dataset(Result):
     as_of: dt.date
 
 
+# --------------------------------------------------------------------------- look-up by name
+
+def assumption(key: str | Assumption) -> Assumption:
+    """One sourced default by key, e.g. ``assumption("pue_industry_average").value``."""
+    return lookup("assumptions", key)
+
+
+def accelerator(name: str | Accelerator) -> Accelerator:
+    """One chip by name (``"h100 sxm"``, ``"H100-SXM"``); an ``Accelerator`` passes through."""
+    return lookup("accelerators", name)
+
+
+def interconnect(name: str | Interconnect) -> Interconnect:
+    """One link type by name, e.g. ``"NVLink 4"`` or ``"InfiniBand NDR"``."""
+    return lookup("interconnects", name)
+
+
+def model(name: str | ModelSpec) -> ModelSpec:
+    """One transformer architecture by name, e.g. ``"llama-3-8b"``."""
+    return lookup("models", name)
+
+
 def dataset(name: str | Dataset) -> Dataset:
     """One training corpus by name, e.g. ``"FineWeb"``."""
-    if isinstance(name, Dataset):
-        return name
-    frame = _cached("datasets")
-    return _record(Dataset, frame.loc[_find(list(frame.index), name, "dataset")])
+    return lookup("datasets", name)
 
 
 def api_price(name: str | ApiPrice) -> ApiPrice:
     """One model's API price by model name, e.g. ``"GPT-4o mini"``."""
-    if isinstance(name, ApiPrice):
-        return name
-    frame = _cached("api_prices")
-    found = _find(list(frame["model"]), name, "API model")
-    return _record(ApiPrice, frame[frame["model"] == found].iloc[0])
+    return lookup("api_prices", name)
 
 
 def instance(name: str | Instance, as_of: str | dt.date | None = None,
@@ -618,7 +835,9 @@ def instance(name: str | Instance, as_of: str | dt.date | None = None,
         return name
     frame = _cached("instances")
     if provider is not None:
-        frame = frame[frame["provider"].map(_normalize) == _normalize(provider)]
+        providers = list(dict.fromkeys(frame["provider"]))
+        chosen = _find(providers, provider, "provider")
+        frame = frame[frame["provider"] == chosen]
     found = _find(list(dict.fromkeys(frame["instance"])), name, "instance")
     rows = frame[frame["instance"] == found].sort_values("as_of")
     if as_of is not None:
@@ -633,35 +852,28 @@ def instance(name: str | Instance, as_of: str | dt.date | None = None,
 
 # --------------------------------------------------------------------------- query
 
-#: Columns a table can be filtered by, in the explorer and in :func:`query`.
-FILTER_COLUMNS = {
-    "accelerators": ("vendor", "kind"),
-    "interconnects": ("kind",),
-    "instances": ("provider", "accelerator"),
-    "api_prices": ("provider",),
-    "models": ("family", "ffn_kind"),
-    "datasets": ("kind",),
-    "assumptions": ("layer",),
-}
+def label_column(table: str) -> str:
+    """The column that names a row of ``table`` (``"name"``, ``"instance"``, ``"model"``, …)."""
+    return _spec(table).label
 
-#: The column that names a row, per table.
-LABEL_COLUMNS = {
-    "accelerators": "name",
-    "interconnects": "name",
-    "instances": "instance",
-    "api_prices": "model",
-    "models": "name",
-    "datasets": "name",
-    "assumptions": "key",
-}
+
+def filter_columns(table: str) -> tuple[str, ...]:
+    """The category columns ``table`` can be filtered by, in the explorer and in :func:`query`."""
+    return tuple(r.name for r in _spec(table).rules if r.filter)
 
 
 def numeric_columns(table: str) -> tuple[str, ...]:
     """The numeric columns of ``table``: the metrics it can be sorted and charted by."""
-    if table not in SCHEMAS:
-        raise UnknownNameError(_unknown_message("table", table, list(SCHEMAS)))
-    columns, _ = SCHEMAS[table]
-    return tuple(c.name for c in columns if c.kind in ("float", "int") and c.name != "year")
+    return tuple(r.name for r in _spec(table).rules if r.kind in ("float", "int") and r.metric)
+
+
+def __getattr__(name: str) -> Any:
+    # FILTER_COLUMNS and LABEL_COLUMNS were dicts; they are now read off the declarations.
+    if name == "FILTER_COLUMNS":
+        return {t: filter_columns(t) for t in _TABLES}
+    if name == "LABEL_COLUMNS":
+        return {t: label_column(t) for t in _TABLES}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def query(table: str, where: dict[str, str] | None = None, sort_by: str | None = None,
@@ -679,12 +891,14 @@ def query(table: str, where: dict[str, str] | None = None, sort_by: str | None =
     >>> query("accelerators", where={"vendor": "AMD"}, sort_by="memory_gb").index[0]
     'MI325X'
     """
-    frame = _table(table) if table in SCHEMAS else load_table(table)
-    for column, value in (where or {}).items():
-        if column not in frame.columns:
-            raise ValueError(f"where: {table} has no column {column!r}; "
+    frame = _table(_spec(table).name)
+    if where is not None and not isinstance(where, dict):
+        raise ValueError(f"where must be a dict of column -> value; got {where!r}")
+    for column_name, value in (where or {}).items():
+        if column_name not in frame.columns:
+            raise ValueError(f"where: {table} has no column {column_name!r}; "
                              f"columns are {', '.join(frame.columns)}")
-        frame = frame[frame[column].astype(str).str.lower() == str(value).lower()]
+        frame = frame[frame[column_name].astype(str).str.lower() == str(value).lower()]
     if sort_by is not None:
         metrics = numeric_columns(table)
         if sort_by not in metrics:

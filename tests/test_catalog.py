@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -231,3 +234,177 @@ def test_data_ships_inside_the_wheel_and_is_found_there(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], env={"PYTHONPATH": str(site)},
                          check=True, capture_output=True, text=True, cwd=tmp_path)
     assert int(out.stdout) > 80
+
+
+# --------------------------------------------------------------------------- strict loading
+# Each test breaks a temporary copy of one file by hand, as an editor's slip would.
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _load_error(table: str, folder: Path) -> str:
+    with pytest.raises(catalog.CatalogError) as excinfo:
+        catalog.load_table(table, folder)
+    return str(excinfo.value)
+
+
+def test_an_as_of_in_the_future_is_rejected(data_copy):
+    path = data_copy / "datasets.csv"
+    lines = _lines(path)
+    lines[2] = lines[2].rsplit(",", 1)[0] + ",2099-01-01"
+    _write(path, lines)
+    message = _load_error("datasets", data_copy)
+    assert "datasets.csv, line 3, column 'as_of'" in message
+    assert "2099-01-01 is in the future" in message
+
+
+def test_an_as_of_within_the_grace_period_is_accepted(data_copy):
+    """A figure announced for next month (a price change with a date) may be loaded."""
+    path = data_copy / "datasets.csv"
+    lines = _lines(path)
+    soon = pd.Timestamp.today().date() + pd.Timedelta(days=catalog.FUTURE_GRACE_DAYS - 1)
+    lines[2] = lines[2].rsplit(",", 1)[0] + f",{soon:%Y-%m-%d}"
+    _write(path, lines)
+    assert len(catalog.load_table("datasets", data_copy)) == len(lines) - 1
+
+
+def test_an_unknown_column_is_rejected(data_copy):
+    path = data_copy / "interconnects.csv"
+    _write(path, [line + ",x" for line in _lines(path)[:1]]
+           + [line + ",1" for line in _lines(path)[1:]])
+    message = _load_error("interconnects", data_copy)
+    assert "interconnects.csv, line 1: unknown column(s) 'x'" in message
+    assert "catalog.Interconnect" in message
+
+
+def test_a_line_number_counts_blank_lines(data_copy):
+    path = data_copy / "models.csv"
+    lines = _lines(path)
+    row = next(i for i, line in enumerate(lines) if ",swiglu," in line)
+    lines[row] = lines[row].replace(",swiglu,", ",geglu,")
+    _write(path, [*lines[:1], "", "", *lines[1:]])  # two blank lines above every row
+    assert (f"models.csv, line {row + 3}, column 'ffn_kind'"
+            in _load_error("models", data_copy))
+
+
+def test_a_line_number_counts_lines_inside_a_quoted_cell(data_copy):
+    path = data_copy / "datasets.csv"
+    lines = _lines(path)
+    # A row whose source runs over two lines, then a row with a bad token count.
+    lines += ['Two-line corpus,web text,1e12,1,GPT-2,CC0,"first line\nsecond line",2024-01-01',
+              "Bad corpus,web text,many,1,GPT-2,CC0,example,2024-01-01"]
+    _write(path, lines)
+    bad_line = len(lines) + 1  # the file has one line more than the list: the line break
+    assert (f"datasets.csv, line {bad_line}, column 'tokens'"
+            in _load_error("datasets", data_copy))
+
+
+def test_a_row_with_an_extra_field_names_file_and_line(data_copy):
+    path = data_copy / "api_prices.csv"
+    lines = _lines(path)
+    lines[4] += ",surplus"
+    _write(path, lines)
+    message = _load_error("api_prices", data_copy)
+    assert message.startswith("api_prices.csv, line 5:")
+    assert "8 fields, but the header has 7" in message
+
+
+def test_a_row_with_a_missing_field_names_file_and_line(data_copy):
+    path = data_copy / "api_prices.csv"
+    lines = _lines(path)
+    lines[2] = lines[2].rsplit(",", 1)[0]
+    _write(path, lines)
+    assert _load_error("api_prices", data_copy).startswith("api_prices.csv, line 3: 6 fields")
+
+
+def test_an_empty_file_is_named(data_copy):
+    (data_copy / "instances.csv").write_text("", encoding="utf-8")
+    assert _load_error("instances", data_copy) == ("instances.csv: the file is empty "
+                                                    "(no header line)")
+
+
+def test_a_header_without_rows_is_named(data_copy):
+    path = data_copy / "instances.csv"
+    _write(path, _lines(path)[:1])
+    assert _load_error("instances", data_copy) == "instances.csv: has no rows"
+
+
+def test_an_unclosed_quote_names_file_and_line(data_copy):
+    path = data_copy / "datasets.csv"
+    lines = _lines(path)
+    lines.append('Broken,"web text')
+    _write(path, lines)
+    message = _load_error("datasets", data_copy)
+    assert message.startswith(f"datasets.csv, line {len(lines)}: not valid CSV")
+
+
+def test_a_file_that_is_not_utf8_is_named(data_copy):
+    path = data_copy / "models.csv"
+    path.write_bytes(path.read_bytes() + "Modèle,x\n".encode("latin-1"))
+    assert _load_error("models", data_copy).startswith("models.csv: not UTF-8 text")
+
+
+# --------------------------------------------------------------------------- records
+
+def test_a_record_built_in_code_is_checked_like_a_row():
+    h100 = catalog.accelerator("H100 SXM")
+    with pytest.raises(ValueError, match=r"Accelerator\.kind: 'fpga' is not one of gpu"):
+        dataclasses.replace(h100, kind="fpga")
+    with pytest.raises(ValueError, match=r"Accelerator\.memory_bw_tb_s: -1 must be a positive"):
+        dataclasses.replace(h100, memory_bw_tb_s=-1)
+    with pytest.raises(ValueError, match=r"Accelerator\.year: 2024\.5 must be a whole number"):
+        dataclasses.replace(h100, year=2024.5)
+    with pytest.raises(ValueError, match=r"ApiPrice\.input_usd_per_mtok: 'cheap' is not a number"):
+        dataclasses.replace(catalog.api_price("GPT-5 mini"), input_usd_per_mtok="cheap")
+    with pytest.raises(ValueError, match=r"ModelSpec\.source: is empty but required"):
+        dataclasses.replace(catalog.model("Llama 3 8B"), source=None)
+
+
+def test_a_measured_cpu_is_an_allowed_accelerator():
+    """bench.run().as_accelerator() builds a kind='cpu' record; the schema allows it."""
+    chip = dataclasses.replace(catalog.accelerator("H100 SXM"), name="this machine", kind="cpu")
+    assert chip.kind == "cpu"
+
+
+def test_adding_a_table_is_one_csv_and_one_dataclass(tmp_path):
+    """The pattern data/README.md documents: declare the record, drop the CSV, look it up."""
+    @catalog.table("storage_tiers_example")
+    @dataclass(frozen=True)
+    class StorageTier(catalog.Record):
+        name: str = field(metadata=catalog.column(key=True, label=True))
+        kind: str = field(metadata=catalog.column(allowed=("object", "file"), filter=True))
+        read_gb_s: float
+        usd_per_tb_month: float | None
+        source: str
+        as_of: dt.date
+
+    try:
+        (tmp_path / "storage_tiers_example.csv").write_text(
+            "name,kind,read_gb_s,usd_per_tb_month,source,as_of\n"
+            "Object store,object,5,23,example,2026-01-01\n"
+            "Parallel file system,file,100,,example,2026-01-01\n", encoding="utf-8")
+        frame = catalog.load_table("storage_tiers_example", tmp_path)
+        assert list(frame.index) == ["Object store", "Parallel file system"]
+        assert catalog.numeric_columns("storage_tiers_example") == ("read_gb_s",
+                                                                    "usd_per_tb_month")
+        assert catalog.filter_columns("storage_tiers_example") == ("kind",)
+        assert frame["usd_per_tb_month"].isna().iloc[1]
+        with pytest.raises(ValueError, match="'tape' is not one of object, file"):
+            StorageTier("Tape", "tape", 1.0, None, "example", dt.date(2026, 1, 1))
+    finally:
+        catalog._TABLES.pop("storage_tiers_example")
+
+
+def test_query_rejects_a_where_that_is_not_a_dict():
+    with pytest.raises(ValueError, match="where must be a dict"):
+        catalog.query("accelerators", where="vendor=AMD")
+
+
+def test_an_unknown_provider_lists_the_known_ones():
+    with pytest.raises(KeyError, match="unknown provider 'Azure'; known names: 'AWS', 'GCP'"):
+        catalog.instance("p5.48xlarge", provider="Azure")

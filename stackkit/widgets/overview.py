@@ -17,7 +17,7 @@ ALL = "all rows"
 def _filter_options(table: str) -> list[tuple[str, str]]:
     frame = catalog.query(table)
     options = [(ALL, "")]
-    for column in catalog.FILTER_COLUMNS[table]:
+    for column in catalog.filter_columns(table):
         for value in sorted(frame[column].dropna().astype(str).unique()):
             options.append((f"{column} = {value}", f"{column}={value}"))
     return options
@@ -33,14 +33,14 @@ def catalog_view(table: str, filter: str, metric: str, largest_first: bool,
         raise ValueError(f"no rows of {table} with {filter.replace('=', ' = ')} "
                          f"have a value for {metric}")
     return {"table": table, "frame": frame, "metric": metric,
-            "label": catalog.LABEL_COLUMNS[table],
-            "color_by": catalog.FILTER_COLUMNS[table][0], "log_scale": log_scale}
+            "label": catalog.label_column(table),
+            "color_by": catalog.filter_columns(table)[0], "log_scale": log_scale}
 
 
 def _render(view: dict) -> str:
     frame: pd.DataFrame = view["frame"]
     label, metric = view["label"], view["metric"]
-    columns = list(dict.fromkeys([label, metric, *catalog.FILTER_COLUMNS[view["table"]],
+    columns = list(dict.fromkeys([label, metric, *catalog.filter_columns(view["table"]),
                                   "as_of"]))
     shown = frame[columns].copy()
     shown["as_of"] = shown["as_of"].dt.strftime("%Y-%m-%d")
