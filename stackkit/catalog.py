@@ -586,8 +586,13 @@ def _none_if_missing(value: Any) -> Any:
 
 
 def _record(cls: type, row: pd.Series) -> Any:
-    names = [f.name for f in dataclasses.fields(cls) if f.init]
-    return cls(**{n: _none_if_missing(row[n]) for n in names})
+    values = {}
+    for rule in _rules(cls):
+        value = _none_if_missing(row[rule.name])
+        if rule.kind == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)  # an int column with empty cells is stored as floats
+        values[rule.name] = value
+    return cls(**values)
 
 
 def _noun(table: str) -> str:

@@ -154,6 +154,19 @@ def gpu_hour_price(instance: str | catalog.Instance, mode: str = "on-demand",
     )
 
 
+def reserved_discount_ceiling() -> float:
+    """The largest reserved discount a provider quotes: AWS EC2 Instance Savings Plans,
+    "up to 72 %" (AWS Savings Plans FAQs). No commitment saves more."""
+    return catalog.assumption("aws_ec2_instance_savings_plan_max_discount").value
+
+
+def gpu_commitment_discount() -> float:
+    """Google Cloud's quoted ceiling for GPU commitments, "up to 57 %" (Compute Engine
+    committed-use discount docs): the kit's reserved-discount scenario. A quote is
+    usually lower."""
+    return catalog.assumption("gcp_resource_cud_max_discount").value
+
+
 def pricing_modes(instance: str | catalog.Instance, reserved_discount: float,
                   hours_per_month: float = HOURS_PER_DAY * DAYS_PER_MONTH,
                   as_of: str | dt.date | None = None) -> pd.DataFrame:

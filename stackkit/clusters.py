@@ -489,9 +489,21 @@ def _tdp_w(chip: str | catalog.Accelerator) -> tuple[catalog.Accelerator, float]
     return accelerator, accelerator.tdp_w
 
 
+def default_pue() -> float:
+    """The PUE the kit assumes unless told otherwise: 1.56, the average data centre in the
+    Uptime Institute Global Data Center Survey 2024 (``pue_industry_average``)."""
+    return catalog.assumption("pue_industry_average").value
+
+
+def default_usd_per_kwh() -> float:
+    """The electricity price the kit assumes unless told otherwise: $0.0806/kWh, the 2023 US
+    industrial average (US EIA, Electric Power Monthly, Table 5.6.A)."""
+    return catalog.assumption("electricity_usd_per_kwh").value
+
+
 def _pue(pue: float | None) -> float:
     if pue is None:
-        pue = catalog.assumption("pue_industry_average").value
+        pue = default_pue()
     return _checks.in_range("pue", pue, 1.0, _PUE_MAX)
 
 
@@ -592,7 +604,7 @@ def cluster_power(n_gpus: int, chip: str | catalog.Accelerator = "H100 SXM",
     n = _checks.positive_int("n_gpus", n_gpus)
     g = _checks.positive_int("gpus_per_node", gpus_per_node)
     if usd_per_kwh is None:
-        usd_per_kwh = catalog.assumption("electricity_usd_per_kwh").value
+        usd_per_kwh = default_usd_per_kwh()
     price = _checks.non_negative("usd_per_kwh", usd_per_kwh)
     host = _host_w(host_w_per_gpu)
     p = _pue(pue)
@@ -618,6 +630,41 @@ def cluster_power(n_gpus: int, chip: str | catalog.Accelerator = "H100 SXM",
 # The failure and checkpoint models live in stackkit.reliability, in seconds; these
 # are lesson 2's names for them, in the hours a cluster operator counts in.
 # ``young_daly_interval_s`` and ``goodput`` are reliability's own functions.
+
+@dataclass(frozen=True)
+class FailureRecord(Result):
+    """A published count of job-stopping failures on one training cluster."""
+
+    _derived = ("hours_between_failures", "gpu_mtbf_hours")
+
+    name: str
+    n_gpus: int
+    days: float  # length of the observed period
+    failures: int  # unexpected, job-stopping interruptions in it
+    source: str
+
+    @property
+    def hours_between_failures(self) -> float:
+        """Observed cluster MTBF: the period's hours over its failures."""
+        return self.days * HOURS_PER_DAY / self.failures
+
+    @property
+    def gpu_mtbf_hours(self) -> float:
+        """Per-GPU MTBF, treating the GPUs as failing independently: n · cluster MTBF."""
+        return self.n_gpus * self.hours_between_failures
+
+
+def llama3_failure_record() -> FailureRecord:
+    """Llama 3 405B pre-training: 419 unexpected interruptions in a 54-day snapshot on
+    16,384 H100s, one every ≈ 3.1 h (arXiv 2407.21783, section 3.3.4, Table 5)."""
+    return FailureRecord(
+        name="Llama 3 405B pre-training",
+        n_gpus=int(catalog.assumption("llama3_gpus").value),
+        days=catalog.assumption("llama3_snapshot_days").value,
+        failures=int(catalog.assumption("llama3_interruptions_unexpected").value),
+        source=catalog.assumption("llama3_interruptions_unexpected").source,
+    )
+
 
 def llama3_gpu_mtbf_hours() -> float:
     """Per-GPU mean time between job-stopping failures from the Llama 3 record: ≈ 50,700 h.
@@ -778,7 +825,7 @@ def owned_cost(chip: str | catalog.Accelerator, capital_usd_per_gpu: float | Non
     years = _checks.positive("amortization_years", amortization_years)
     p = _pue(pue)
     if usd_per_kwh is None:
-        usd_per_kwh = catalog.assumption("electricity_usd_per_kwh").value
+        usd_per_kwh = default_usd_per_kwh()
     price = _checks.non_negative("usd_per_kwh", usd_per_kwh)
     ops = _checks.non_negative("ops_usd_per_gpu_hour", ops_usd_per_gpu_hour)
     it_kw = (tdp + host_overhead_w_per_gpu()) / 1e3

@@ -408,3 +408,12 @@ def test_query_rejects_a_where_that_is_not_a_dict():
 def test_an_unknown_provider_lists_the_known_ones():
     with pytest.raises(KeyError, match="unknown provider 'Azure'; known names: 'AWS', 'GCP'"):
         catalog.instance("p5.48xlarge", provider="Azure")
+
+
+@pytest.mark.parametrize("table", catalog.table_names())
+def test_every_row_becomes_a_record(table):
+    """Every row, looked up by its label, builds a record that passes the record's checks."""
+    frame = catalog.load_table(table)
+    for label in dict.fromkeys(frame[catalog.label_column(table)]):
+        record = catalog.lookup(table, label)
+        assert getattr(record, catalog.label_column(table)) == label

@@ -112,7 +112,7 @@ def rent_vs_buy_curve(owned: OwnedCost, rents: dict[str, float], ax: Axes | None
     each break-even utilization marked (:func:`cloud.breakeven_utilization`)."""
     ax = new_axes(ax, figsize=(7.5, 4.0))
     u = np.linspace(0.03, 1.0, 200)
-    owned_cost = owned.fixed_usd_per_gpu_hour / u + owned.power_usd_per_gpu_hour
+    owned_cost = [owned.usd_per_used_gpu_hour(x) for x in u]
     ax.plot(u * 100, owned_cost, color=INK, linewidth=2, label=f"own {owned.chip}")
     top = max(max(rents.values()) * 1.6, owned.usd_per_gpu_hour * 3)
     for i, (label, rent) in enumerate(rents.items()):

@@ -199,12 +199,11 @@ def failures_at_scale(gpu_counts: np.ndarray | list[int], gpu_mtbf_hours: float 
     counts = np.asarray(gpu_counts, dtype=float)
     ax.loglog(counts, [clusters.mtbf_hours(int(n), per_gpu) for n in counts], color=PALETTE[3],
               lw=2, label=f"MTBF = {per_gpu:,.0f} h per GPU / n")
-    n_llama = int(catalog.assumption("llama3_gpus").value)
-    days = catalog.assumption("llama3_snapshot_days").value
-    failures = catalog.assumption("llama3_interruptions_unexpected").value
-    observed = days * 24 / failures
+    record = clusters.llama3_failure_record()
+    n_llama, observed = record.n_gpus, record.hours_between_failures
     ax.plot(n_llama, observed, "o", color=INK, ms=6)
-    ax.annotate(f"Llama 3: {failures:.0f} failures\nin {days:.0f} days on {n_llama:,} GPUs",
+    ax.annotate(f"Llama 3: {record.failures} failures\nin {record.days:.0f} days on "
+                f"{n_llama:,} GPUs",
                 (n_llama, observed), xytext=(-150, -12), textcoords="offset points", fontsize=8,
                 arrowprops={"arrowstyle": "-", "color": "#777777"})
     for hours, label in [(24, "1 day"), (1, "1 hour")]:

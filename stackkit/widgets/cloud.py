@@ -57,12 +57,13 @@ def explore_gpu_pricing(instance: str = "p5.48xlarge", reserved_discount: float 
     """Pick an instance and a price date; see on-demand, reserved and spot per GPU-hour.
 
     The reserved discount starts at Google Cloud's quoted ceiling for GPU commitments
-    ("up to 57 %", ``catalog.assumption("gcp_resource_cud_max_discount")``); a real
-    quote is usually lower.
+    ("up to 57 %", :func:`cloud.gpu_commitment_discount`); a real quote is usually lower.
+    The slider stops at the largest discount any provider quotes
+    (:func:`cloud.reserved_discount_ceiling`).
     """
     if reserved_discount is None:
-        reserved_discount = catalog.assumption("gcp_resource_cud_max_discount").value
-    ceiling = catalog.assumption("aws_ec2_instance_savings_plan_max_discount").value
+        reserved_discount = cloud.gpu_commitment_discount()
+    ceiling = cloud.reserved_discount_ceiling()
     controls = {
         "instance": widgets.Dropdown(options=_instances(), value=instance,
                                      description="instance"),

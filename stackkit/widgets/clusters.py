@@ -67,9 +67,9 @@ def explore_cluster(chip: str = "H100 SXM", n_gpus: int = 1024, gpus_per_node: i
     Computes :func:`stackkit.clusters.cluster_summary`; draws the chip-to-grid power waterfall.
     """
     if pue is None:
-        pue = catalog.assumption("pue_industry_average").value
+        pue = clusters.default_pue()
     if usd_per_kwh is None:
-        usd_per_kwh = catalog.assumption("electricity_usd_per_kwh").value
+        usd_per_kwh = clusters.default_usd_per_kwh()
     controls = {
         "chip": widgets.Dropdown(options=_chip_options(), value=chip, description="GPU"),
         "n_gpus": widgets.BoundedIntText(value=n_gpus, min=-10**9, max=10**7,
