@@ -45,14 +45,14 @@ def test_explorer_starts_with_a_table_and_a_chart(explorer):
 
 def test_changing_the_metric_reorders_the_table(explorer):
     explorer.controls["metric"].value = "memory_gb"
-    first = explorer.value["frame"].index[0]
+    first = explorer.value.frame.index[0]
     assert first == catalog.accelerators()["memory_gb"].idxmax()
     assert explorer.error is None
 
 
 def test_filter_by_vendor(explorer):
     explorer.controls["filter"].value = "vendor=AMD"
-    assert set(explorer.value["frame"]["vendor"]) == {"AMD"}
+    assert set(explorer.value.frame["vendor"]) == {"AMD"}
     assert "MI300X" in explorer.result.value and "H100 SXM" not in explorer.result.value
 
 
@@ -71,7 +71,7 @@ def test_switching_table_resets_filter_and_metric(explorer):
 def test_order_and_limit(explorer):
     explorer.controls["largest_first"].value = False
     explorer.controls["top_n"].value = 3
-    frame: pd.DataFrame = explorer.value["frame"]
+    frame: pd.DataFrame = explorer.value.frame
     assert len(frame) == 3 and list(frame["bf16_tflops"]) == sorted(frame["bf16_tflops"])
 
 

@@ -67,7 +67,9 @@ def catalog_bars(frame: pd.DataFrame, label: str, metric: str, color_by: str | N
     keys = data[color_by].astype(str) if color_by else pd.Series([""] * len(data), index=data.index)
     order = list(dict.fromkeys(keys))
     colours = [color_for(k, order.index(k)) for k in keys]
-    ax.barh(data[label].astype(str), data[metric], color=colours)
+    positions = range(len(data))  # numbers, not category names: the axes can be redrawn
+    ax.barh(positions, data[metric], color=colours)
+    ax.set_yticks(positions, data[label].astype(str))
     for y, value in enumerate(data[metric]):
         ax.text(value, y, _label(value), va="center", fontsize=8, color=INK)
     if log:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 import pandas as pd
-from matplotlib.figure import Figure
 
 from .. import catalog, plots
-from ._base import Explorer
+from .._results import Result
+from ._base import Chart, Explorer, render_table
 
 ALL = "all rows"
 
@@ -23,8 +24,20 @@ def _filter_options(table: str) -> list[tuple[str, str]]:
     return options
 
 
+@dataclass(frozen=True)
+class CatalogView(Result):
+    """A filtered, sorted slice of one catalog table and how to chart it."""
+
+    table: str
+    metric: str
+    label: str  # the column that names a row
+    color_by: str  # the category that colours the bars
+    log_scale: bool
+    frame: pd.DataFrame = field(repr=False, compare=False)
+
+
 def catalog_view(table: str, filter: str, metric: str, largest_first: bool,
-                 top_n: int, log_scale: bool = False) -> dict:
+                 top_n: int, log_scale: bool = False) -> CatalogView:
     """The explorer's view: a filtered, sorted slice of one table and how to chart it."""
     where = dict([filter.split("=", 1)]) if filter else None
     frame = catalog.query(table, where=where, sort_by=metric, ascending=not largest_first,
@@ -32,35 +45,38 @@ def catalog_view(table: str, filter: str, metric: str, largest_first: bool,
     if frame.empty:
         raise ValueError(f"no rows of {table} with {filter.replace('=', ' = ')} "
                          f"have a value for {metric}")
-    return {"table": table, "frame": frame, "metric": metric,
-            "label": catalog.label_column(table),
-            "color_by": catalog.filter_columns(table)[0], "log_scale": log_scale}
+    return CatalogView(table=table, metric=metric, label=catalog.label_column(table),
+                       color_by=catalog.filter_columns(table)[0], log_scale=bool(log_scale),
+                       frame=frame)
 
 
-def _render(view: dict) -> str:
-    frame: pd.DataFrame = view["frame"]
-    label, metric = view["label"], view["metric"]
-    columns = list(dict.fromkeys([label, metric, *catalog.filter_columns(view["table"]),
+def _render(view: CatalogView) -> str:
+    frame = view.frame
+    columns = list(dict.fromkeys([view.label, view.metric, *catalog.filter_columns(view.table),
                                   "as_of"]))
-    shown = frame[columns].copy()
-    shown["as_of"] = shown["as_of"].dt.strftime("%Y-%m-%d")
     dates = f"{frame['as_of'].min():%Y-%m-%d} to {frame['as_of'].max():%Y-%m-%d}"
-    table = shown.to_html(index=False, float_format=lambda x: f"{x:,.4g}", border=0,
-                          classes="sk-result")
-    return (f"<div>{len(frame)} rows of <code>{html.escape(view['table'])}</code>, "
-            f"figures dated {dates}. Sources: <code>catalog.{view['table']}()['source']</code>"
-            f"</div>{table}")
+    caption = (f"{len(frame)} rows of <code>{html.escape(view.table)}</code>, figures dated "
+               f"{dates}. Sources: <code>catalog.{view.table}()['source']</code>")
+    return f"<div>{caption}</div>" + render_table(frame[columns])
 
 
-def _draw(view: dict, figure: Figure) -> None:
-    # Fixed margins sized to the longest row label, instead of a layout pass per update.
-    longest = view["frame"][view["label"]].astype(str).str.len().max()
-    figure.subplots_adjust(left=min(0.5, 0.03 + 0.0088 * longest), right=0.97, top=0.92,
-                           bottom=0.12)
-    ax = figure.add_subplot()
-    plots.catalog_bars(view["frame"], view["label"], view["metric"], color_by=view["color_by"],
-                       log=view["log_scale"], ax=ax)
-    ax.set_title(f"{view['table']}: {view['metric']}", loc="left", fontsize=10)
+class CatalogChart(Chart):
+    """Bars of one metric, one per row: the axes is kept, the bars are redrawn."""
+
+    figsize = (7.5, 4.2)
+    rect = (0.3, 0.12, 0.67, 0.8)
+
+    def update(self, view: CatalogView) -> None:
+        self.clear()
+        # Fixed margins sized to the longest row label, instead of a layout pass.
+        longest = view.frame[view.label].astype(str).str.len().max()
+        left = min(0.5, 0.03 + 0.0088 * longest)
+        self.ax.set_position((left, 0.12, 0.97 - left, 0.8))
+        if not view.log_scale and self.ax.get_xscale() != "linear":
+            self.ax.set_xscale("linear")
+        plots.catalog_bars(view.frame, view.label, view.metric, color_by=view.color_by,
+                           log=view.log_scale, ax=self.ax)
+        self.fixed_title(f"{view.table}: {view.metric}")
 
 
 def explore_catalog(table: str = "accelerators", metric: str = "bf16_tflops",
@@ -92,9 +108,8 @@ def explore_catalog(table: str = "accelerators", metric: str = "bf16_tflops",
     explorer = Explorer(
         {"table": table_control, "filter": filter_control, "metric": metric_control,
          "largest_first": order_control, "top_n": top_control, "log_scale": log_control},
-        compute=catalog_view, render=_render, draw=_draw,
+        compute=catalog_view, render=_render, chart=CatalogChart,
         title="<b>Catalog explorer</b> — every row has a source and an <code>as_of</code> date",
-        figsize=(7.5, 4.2), layout=None,
     )
     built.append(explorer)
     return explorer
