@@ -228,7 +228,7 @@ def operation_intensity(operation: str, *, m: int = 4096, n: int = 4096, k: int 
 # --------------------------------------------------------------------------- several chips
 
 @dataclass(frozen=True, eq=False)
-class RooflineView:
+class RooflineView(Result):
     """Where one operation lands on several chips' rooflines."""
 
     intensity_flop_per_byte: float

@@ -72,10 +72,10 @@ def test_chip_costs_ranks_and_marks_estimates():
     assert costs.error is None
     # H100 SXM 989 TFLOPS / $25,000 estimate = 39.6 per $1,000, ahead of the A100 40GB
     # (312 / $24,875 = 12.5).
-    assert list(costs.value["chip"][:2]) == ["H100 SXM", "A100 SXM 40GB"]
+    assert list(costs.value.frame["chip"][:2]) == ["H100 SXM", "A100 SXM 40GB"]
     assert "estimate" in costs.result.value
     costs.controls["metric"].value = "gflops_per_w"
-    assert costs.value["gflops_per_w"].is_monotonic_decreasing
-    assert costs.value["gflops_per_w"].notna().all()
+    assert costs.value.frame["gflops_per_w"].is_monotonic_decreasing
+    assert costs.value.frame["gflops_per_w"].notna().all()
     costs.controls["precision"].value = "fp8"
-    assert costs.error is None and "TPU v5e" not in set(costs.value["chip"])
+    assert costs.error is None and "TPU v5e" not in set(costs.value.frame["chip"])

@@ -31,7 +31,7 @@ def test_gpu_pricing_shows_the_price_and_its_date(pricing):
     assert "$6.88 per GPU-hour" in pricing.result.value  # p5.48xlarge, skypilot-catalog v8
     assert "2025-06-01" in pricing.result.value
     assert "$4.13 per GPU-hour" in pricing.result.value  # reserved: 6.88 × 0.6
-    assert list(pricing.value["mode"]) == ["on-demand", "reserved", "spot"]
+    assert list(pricing.value.frame["mode"]) == ["on-demand", "reserved", "spot"]
     assert pricing.plot.value  # a PNG was drawn
 
 
@@ -96,7 +96,7 @@ def test_api_bill_by_hand(api):
         api.controls["output_tokens"].value = 500
         api.controls["cached_input_share"].value = 0.0
     assert api.error is None
-    assert api.value["bill"].monthly_usd == pytest.approx(1000 * 10 * 365 / 12 * 4.5e-3)
+    assert api.value.bill.monthly_usd == pytest.approx(1000 * 10 * 365 / 12 * 4.5e-3)
     assert "$1,369" in api.result.value
     assert "2026-11-01" in api.result.value  # the price's date
     assert api.plot.value

@@ -126,7 +126,9 @@ def chip_ranking(frame: pd.DataFrame, metric: str, ax: Axes | None = None) -> Fi
     ax = new_axes(ax, figsize=(7.5, max(2.4, 0.3 * len(frame) + 1.3)))
     data = frame.iloc[::-1]
     colours = [color_for(v, i) for i, v in enumerate(data["vendor"])]
-    ax.barh(data["chip"].astype(str), data[metric], color=colours)
+    positions = range(len(data))  # numbers, not category names: the axes can be redrawn
+    ax.barh(positions, data[metric], color=colours)
+    ax.set_yticks(positions, data["chip"].astype(str))
     for y, value in enumerate(data[metric]):
         ax.text(value, y, f" {_num(value)}", va="center", fontsize=8, color=INK)
     ax.set_xlim(0, float(data[metric].max()) * 1.2)

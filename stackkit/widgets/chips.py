@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 import pandas as pd
-from matplotlib.figure import Figure
 
 from .. import catalog, chips, plots
-from ._base import Explorer
+from .._results import Result
+from ._base import Chart, Explorer, render_table
 
-__all__ = ["explore_chip_costs", "explore_roofline", "roofline_for_operation"]
+__all__ = ["chip_ranking_view", "explore_chip_costs", "explore_roofline",
+           "roofline_for_operation"]
 
 _DEFAULT_CHIPS = ("H100 SXM", "B200", "TPU v5e", "Groq LPU")
 
@@ -45,21 +47,24 @@ def _render_roofline(view: chips.RooflineView) -> str:
     colours = plots.roofline_colors(len(shown))
     shown["chip"] = [f"<span style='color:{c}'>&#9632;</span> {html.escape(name)}"
                      for c, name in zip(colours, shown["chip"], strict=True)]
-    table = shown.to_html(index=False, border=0, classes="sk-result", escape=False,
-                          float_format=lambda x: f"{x:,.4g}")
-    skipped = (f"<div>No {html.escape(view.precision)} figure in the catalog for: "
-               f"{html.escape(', '.join(view.skipped))}</div>" if view.skipped else "")
+    skipped = (f"No {html.escape(view.precision)} figure in the catalog for: "
+               f"{html.escape(', '.join(view.skipped))}" if view.skipped else None)
     return (f"<div><b>{html.escape(view.label)}</b>: "
             f"{view.intensity_flop_per_byte:,.4g} FLOP per byte at {view.precision}</div>"
-            f"{table}{skipped}")
+            + render_table(shown, note=skipped, escape=False))
 
 
-def _draw_roofline(view: chips.RooflineView, figure: Figure) -> None:
-    ax = figure.add_subplot()  # fixed margins (layout=None): no layout pass per update
-    ax.set_position((0.115, 0.14, 0.87, 0.78))
-    plots.roofline(list(view.rows["chip"]), view.precision,
-                   {view.label.split(",")[0]: view.intensity_flop_per_byte}, legend=False,
-                   ax=ax)
+class RooflineChart(Chart):
+    """Each chip's roof and the operation's line: the axes is kept, the roofs redrawn."""
+
+    figsize = (7.5, 4.0)
+    rect = (0.115, 0.14, 0.87, 0.78)
+
+    def update(self, view: chips.RooflineView) -> None:
+        self.clear()
+        plots.roofline(list(view.rows["chip"]), view.precision,
+                       {view.label.split(",")[0]: view.intensity_flop_per_byte}, legend=False,
+                       ax=self.ax)
 
 
 def explore_roofline(chip_names: tuple[str, ...] = _DEFAULT_CHIPS, precision: str = "bf16",
@@ -86,24 +91,44 @@ def explore_roofline(chip_names: tuple[str, ...] = _DEFAULT_CHIPS, precision: st
         "n_tokens": widgets.IntText(value=2048, description="prefill length (tokens)", **int_box),
     }
     return Explorer(controls, compute=roofline_for_operation, render=_render_roofline,
-                    draw=_draw_roofline, figsize=(7.5, 4.0), layout=None,
+                    chart=RooflineChart,
                     title="<b>Roofline explorer</b> — is this operation limited by compute or "
                           "by memory bandwidth on each chip?")
 
 
-def _render_costs(frame: pd.DataFrame) -> str:
-    shown = frame.copy()
-    shown["as_of"] = shown["as_of"].dt.strftime("%Y-%m-%d")
-    metric = shown.columns[2]
-    caption = html.escape(chips.COST_METRICS[metric][2])
-    table = shown.to_html(index=False, border=0, classes="sk-result",
-                          float_format=lambda x: f"{x:,.4g}")
-    return (f"<div>{len(frame)} chips ranked by <b>{html.escape(metric)}</b> ({caption}); "
-            "chips without the figures are left out.</div>" + table)
+@dataclass(frozen=True)
+class ChipRanking(Result):
+    """Chips ranked by one value-for-money metric (:func:`chips.rank_chips`)."""
+
+    metric: str
+    precision: str
+    description: str  # what the metric measures, with its unit
+    frame: pd.DataFrame = field(repr=False, compare=False)  # best first, with dates
 
 
-def _draw_costs(frame: pd.DataFrame, figure: Figure) -> None:
-    plots.chip_ranking(frame, frame.columns[2], ax=figure.add_subplot())
+def chip_ranking_view(metric: str, precision: str) -> ChipRanking:
+    """The explorer's compute: :func:`chips.rank_chips` with the metric's description."""
+    return ChipRanking(metric=metric, precision=precision,
+                       description=chips.COST_METRICS[metric][2],
+                       frame=chips.rank_chips(metric, precision))
+
+
+def _render_costs(ranking: ChipRanking) -> str:
+    return (f"<div>{len(ranking.frame)} chips ranked by <b>{html.escape(ranking.metric)}</b> "
+            f"({html.escape(ranking.description)}); chips without the figures are left "
+            "out.</div>" + render_table(ranking.frame))
+
+
+class ChipRankingChart(Chart):
+    """Bars of the ranking: the axes is kept, the bars are redrawn."""
+
+    figsize = (7.5, 4.6)
+    rect = (0.26, 0.17, 0.70, 0.75)
+
+    def update(self, ranking: ChipRanking) -> None:
+        self.clear()
+        plots.chip_ranking(ranking.frame, ranking.metric, ax=self.ax)
+        self.fixed_title(self.ax.get_title(loc="left"))
 
 
 def explore_chip_costs(metric: str = "gflops_per_w", precision: str = "bf16") -> Explorer:
@@ -115,6 +140,6 @@ def explore_chip_costs(metric: str = "gflops_per_w", precision: str = "bf16") ->
         "precision": widgets.Dropdown(options=list(chips.PRECISIONS), value=precision,
                                       description="precision (peak)"),
     }
-    return Explorer(controls, compute=chips.rank_chips, render=_render_costs, draw=_draw_costs,
-                    figsize=(7.5, 4.6), columns=1,
+    return Explorer(controls, compute=chip_ranking_view, render=_render_costs,
+                    chart=ChipRankingChart, columns=1,
                     title="<b>Chips compared</b> — performance per dollar and per watt")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+
 import ipywidgets as widgets
-from matplotlib.figure import Figure
+import pandas as pd
+from matplotlib.axes import Axes
 
 from .. import catalog, cloud, plots
+from .._results import Result
+from ..plots import PALETTE
 from ..units import fmt_usd
-from ._base import Explorer, table_html
+from ._base import Chart, Explorer, render_table
 
 __all__ = ["explore_api_bill", "explore_gpu_pricing", "explore_spot_job"]
 
@@ -29,27 +35,68 @@ def _price_dates() -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------------- GPU pricing
 
+@dataclass(frozen=True)
+class PricingView(Result):
+    """One instance's price per GPU-hour in each pricing mode (:func:`cloud.pricing_modes`)."""
+
+    instance: str
+    accelerator: str
+    as_of: dt.date
+    frame: pd.DataFrame = field(repr=False, compare=False)  # one row per mode
+
+
 def gpu_pricing_view(instance: str, price_date: str, reserved_discount: float,
-                     hours_per_month: float):
+                     hours_per_month: float) -> PricingView:
     """Glue: the control values -> :func:`cloud.pricing_modes`."""
     as_of = None if price_date == LATEST else price_date
-    return cloud.pricing_modes(instance, reserved_discount, hours_per_month, as_of=as_of)
-
-
-def _render_pricing(modes) -> str:
+    modes = cloud.pricing_modes(instance, reserved_discount, hours_per_month, as_of=as_of)
     first = modes.iloc[0]
+    return PricingView(instance=first["instance"], accelerator=first["accelerator"],
+                       as_of=first["as_of"].date(), frame=modes)
+
+
+def _render_pricing(view: PricingView) -> str:
+    modes = view.frame
     rows = {f"{r.mode}": f"${r.usd_per_gpu_hour:.2f} per GPU-hour · "
                          f"{fmt_usd(r.usd_per_instance_month)} per instance-month"
             + (f" (−{r.discount_vs_on_demand:.0%})" if r.discount_vs_on_demand > 0 else "")
             for r in modes.itertuples()}
     if "spot" not in set(modes["mode"]):
         rows["spot"] = "no spot price in the catalog"
-    return table_html(rows, caption=f"{first['instance']} ({first['accelerator']}), "
-                                    f"prices dated {first['as_of']:%Y-%m-%d}")
+    return render_table(rows, caption=f"{view.instance} ({view.accelerator}), "
+                                      f"prices dated {view.as_of:%Y-%m-%d}")
 
 
-def _draw_pricing(modes, figure: Figure) -> None:
-    plots.pricing_mode_bars(modes, ax=figure.add_subplot())
+class PricingChart(Chart):
+    """One bar per pricing mode, built once; an update moves the bars and their labels."""
+
+    figsize = (6.5, 3.2)
+    rect = (0.11, 0.1, 0.86, 0.78)
+    MODES = ("on-demand", "reserved", "spot")
+
+    def build(self, ax: Axes) -> None:
+        colours = {"on-demand": PALETTE[0], "reserved": PALETTE[2], "spot": PALETTE[1]}
+        self.bars = ax.bar(range(3), [0.0] * 3, color=[colours[m] for m in self.MODES])
+        self.labels = [ax.text(x, 0, "", ha="center", va="bottom", fontsize=9)
+                       for x in range(3)]
+        ax.set_xticks(range(3), self.MODES)
+        plots.tidy(ax, ylabel="USD per GPU-hour")
+        ax.grid(axis="x", visible=False)
+        self.title = self.fixed_title()
+
+    def update(self, view: PricingView) -> None:
+        rows = {row.mode: row for row in view.frame.itertuples()}
+        for x, mode in enumerate(self.MODES):
+            row = rows.get(mode)
+            self.bars[x].set_height(row.usd_per_gpu_hour if row else 0.0)
+            saving = (f"\n−{row.discount_vs_on_demand:.0%}"
+                      if row and row.discount_vs_on_demand > 0 else "")
+            text = f"${row.usd_per_gpu_hour:.2f}{saving}" if row else "no spot\nprice"
+            self.labels[x].set_text(text)
+            self.labels[x].set_y(row.usd_per_gpu_hour if row else 0.0)
+        self.ax.set_ylim(0, view.frame["usd_per_gpu_hour"].max() * 1.35)
+        self.title.set_text(f"{view.instance} ({view.accelerator}), prices of "
+                            f"{view.as_of:%Y-%m-%d}")
 
 
 def explore_gpu_pricing(instance: str = "p5.48xlarge", reserved_discount: float | None = None
@@ -76,7 +123,7 @@ def explore_gpu_pricing(instance: str = "p5.48xlarge", reserved_discount: float 
                                                description="hours used per month (h)"),
     }
     return Explorer(controls, compute=gpu_pricing_view, render=_render_pricing,
-                    draw=_draw_pricing, figsize=(6.5, 3.2),
+                    chart=PricingChart,
                     title="<b>GPU pricing modes</b> — on-demand, reserved (1–3 year "
                           "commitment) and spot, per GPU-hour, with the price date")
 
@@ -107,13 +154,18 @@ def _render_spot(result: cloud.SpotVsOnDemand) -> str:
         "spot breaks even at a discount of": f"{result.breakeven_discount:.1%}",
         "runs where spot is cheaper": f"{result.spot_cheaper_share:.0%}",
     }
-    return table_html(rows, caption=f"{result.instance}, prices dated {result.as_of}")
+    return render_table(rows, caption=f"{result.instance}, prices dated {result.as_of}")
 
 
-def _draw_spot(result: cloud.SpotVsOnDemand, figure: Figure) -> None:
-    ax = figure.add_subplot()  # fixed margins (layout=None): no layout pass per update
-    ax.set_position((0.09, 0.15, 0.89, 0.75))
-    plots.spot_cost_histogram(result.job, result.on_demand_usd, ax=ax)
+class SpotChart(Chart):
+    """The simulated cost histogram with its marks: the axes is kept, the data redrawn."""
+
+    figsize = (7.0, 3.0)
+    rect = (0.09, 0.15, 0.89, 0.75)
+
+    def update(self, result: cloud.SpotVsOnDemand) -> None:
+        self.clear()
+        plots.spot_cost_histogram(result.job, result.on_demand_usd, ax=self.ax)
 
 
 def explore_spot_job(instance: str = "p5.48xlarge", work_hours: float = 100.0,
@@ -139,25 +191,32 @@ def explore_spot_job(instance: str = "p5.48xlarge", work_hours: float = 100.0,
         "restart_minutes": widgets.FloatSlider(value=15.0, min=0.0, max=120.0, step=1.0,
                                                description="restart takes (min)"),
     }
-    return Explorer(controls, compute=spot_job_view, render=_render_spot, draw=_draw_spot,
-                    figsize=(7.0, 3.0), layout=None,
+    return Explorer(controls, compute=spot_job_view, render=_render_spot, chart=SpotChart,
                     title="<b>Spot job</b> — expected time in closed form (Daly 2006) and "
                           "its spread from 10,000 simulated runs")
 
 
 # --------------------------------------------------------------------------- API bill
 
+@dataclass(frozen=True)
+class ApiBillView(Result):
+    """One model's monthly bill, and the same traffic priced on every catalog model."""
+
+    bill: cloud.ApiBill
+    bills: pd.DataFrame = field(repr=False, compare=False)  # cheapest first
+
+
 def api_bill_view(model: str, users_per_day: float, requests_per_user: float,
-                  input_tokens: float, output_tokens: float, cached_input_share: float) -> dict:
+                  input_tokens: float, output_tokens: float,
+                  cached_input_share: float) -> ApiBillView:
     """Glue: one model's :func:`cloud.api_bill`, every model's :func:`cloud.compare_api_bills`."""
     args = (users_per_day, requests_per_user, input_tokens, output_tokens, cached_input_share)
-    return {"bill": cloud.api_bill(model, *args), "all": cloud.compare_api_bills(*args)}
+    return ApiBillView(bill=cloud.api_bill(model, *args), bills=cloud.compare_api_bills(*args))
 
 
-def _render_api(view: dict) -> str:
-    bill: cloud.ApiBill = view["bill"]
-    table = view["all"]
-    cheapest = table.iloc[0]
+def _render_api(view: ApiBillView) -> str:
+    bill = view.bill
+    cheapest = view.bills.iloc[0]
     rows = {
         "requests per month": f"{bill.requests_per_month:,.0f}",
         "tokens per month (input / output)": f"{bill.input_tokens_per_month / 1e6:,.0f} M / "
@@ -172,13 +231,19 @@ def _render_api(view: dict) -> str:
     }
     if not bill.cached_price_known:
         rows["note"] = "no cached-input price in the catalog: cached tokens billed at full price"
-    return table_html(rows, caption=f"{bill.model} ({bill.provider}), price dated {bill.as_of}")
+    return render_table(rows, caption=f"{bill.model} ({bill.provider}), price dated "
+                                      f"{bill.as_of}")
 
 
-def _draw_api(view: dict, figure: Figure) -> None:
-    ax = figure.add_subplot()  # fixed margins (layout=None): no layout pass per update
-    ax.set_position((0.27, 0.16, 0.70, 0.76))
-    plots.api_bill_bars(view["all"], highlight=view["bill"].model, ax=ax)
+class ApiBillChart(Chart):
+    """Every model's bill as a bar: the axes is kept, the bars are redrawn."""
+
+    figsize = (6.0, 3.3)
+    rect = (0.27, 0.16, 0.70, 0.76)
+
+    def update(self, view: ApiBillView) -> None:
+        self.clear()
+        plots.api_bill_bars(view.bills, highlight=view.bill.model, ax=self.ax)
 
 
 def explore_api_bill(model: str = "Claude Haiku 4.5", users_per_day: int = 5000) -> Explorer:
@@ -197,7 +262,6 @@ def explore_api_bill(model: str = "Claude Haiku 4.5", users_per_day: int = 5000)
                                                   readout_format=_PERCENT,
                                                   description="cached input (fraction)"),
     }
-    return Explorer(controls, compute=api_bill_view, render=_render_api, draw=_draw_api,
-                    figsize=(6.0, 3.3), layout=None,
+    return Explorer(controls, compute=api_bill_view, render=_render_api, chart=ApiBillChart,
                     title="<b>API bill</b> — monthly cost of LLM API traffic, every price "
                           "with its date")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.axes import Axes
 
 from .. import catalog, clusters, plots
+from ..plots import PALETTE
 from ..units import fmt_bytes, fmt_duration, fmt_usd
-from ._base import Explorer, table_html
+from ._base import Chart, Explorer, render_table
 
 __all__ = ["allreduce_view", "explore_allreduce", "explore_cluster"]
 
@@ -52,11 +53,41 @@ def _render_cluster(summary: clusters.ClusterSummary) -> str:
         f"all-reduce of 10 GB over {summary.network}": fmt_duration(summary.allreduce_10gb_s),
         "owned cost per GPU-hour (4-year life)": owned,
     }
-    return table_html(rows, caption=f"{summary.n_gpus:,} × {summary.chip}")
+    return render_table(rows, caption=f"{summary.n_gpus:,} × {summary.chip}")
 
 
-def _draw_cluster(summary: clusters.ClusterSummary, figure: Figure) -> None:
-    plots.power_stack(summary.power, ax=figure.add_subplot())
+class PowerChart(Chart):
+    """Chip-to-grid power as four bars, built once; an update moves bars, labels, title."""
+
+    figsize = (7.5, 3.6)
+    rect = (0.09, 0.13, 0.88, 0.78)
+
+    def build(self, ax: Axes) -> None:
+        colours = ["#76B900", PALETTE[0], PALETTE[3], "#555555"]
+        self.bars = ax.bar(range(4), [0.0] * 4, color=colours, width=0.6)
+        self.labels = [ax.text(x, 0, "", ha="center", va="bottom", fontsize=8, color="#222222")
+                       for x in range(4)]
+        ax.set_xticks(range(4))
+        ax.tick_params(axis="x", labelsize=8)
+        plots.tidy(ax, ylabel="power (MW)")
+        ax.grid(axis="x", visible=False)
+        self.title = self.fixed_title()
+
+    def update(self, summary: clusters.ClusterSummary) -> None:
+        power = summary.power
+        steps = [(0.0, power.chips_mw), (power.chips_mw, power.host_mw),
+                 (power.it_mw, power.facility_overhead_mw), (0.0, power.facility_mw)]
+        for bar, label, (bottom, height) in zip(self.bars, self.labels, steps, strict=True):
+            bar.set_y(bottom)
+            bar.set_height(height)
+            label.set_y(bottom + height)
+            label.set_text(f"{height:,.3g} MW")
+        self.ax.set_xticklabels(["GPUs at TDP", "+ host (CPU, RAM,\nNIC, fans)",
+                                 f"+ facility\n(PUE {power.pue:.2f})", "grid draw"])
+        self.ax.set_ylim(0, power.facility_mw * 1.15)
+        self.title.set_text(f"{power.n_gpus:,} × {power.chip}: the chips are "
+                            f"{power.chips_mw / power.facility_mw:.0%} of what the building "
+                            "draws")
 
 
 def explore_cluster(chip: str = "H100 SXM", n_gpus: int = 1024, gpus_per_node: int = 8,
@@ -85,10 +116,9 @@ def explore_cluster(chip: str = "H100 SXM", n_gpus: int = 1024, gpus_per_node: i
                                            description="electricity ($/kWh)"),
     }
     return Explorer(controls, compute=clusters.cluster_summary, render=_render_cluster,
-                    draw=_draw_cluster,
+                    chart=PowerChart,
                     title="<b>Cluster explorer</b> — power from chip to grid, failures, "
-                          "and what an owned GPU-hour costs",
-                    figsize=(7.5, 3.6))
+                          "and what an owned GPU-hour costs")
 
 
 # --------------------------------------------------------------------------- explore_allreduce
@@ -115,17 +145,26 @@ def _render_allreduce(result: clusters.CollectiveTime) -> str:
         "link: datasheet × efficiency": f"{result.link_bandwidth_gb_s:,.4g} GB/s × "
                                         f"{result.link_efficiency:.2f}",
     }
-    return table_html(rows, caption=f"{result.algorithm} all-reduce of "
+    return render_table(rows, caption=f"{result.algorithm} all-reduce of "
                                      f"{fmt_bytes(result.size_bytes)} over {result.n_ranks} "
                                      f"GPUs on {result.interconnect}")
 
 
-def _draw_allreduce(result: clusters.CollectiveTime, figure: Figure) -> None:
-    sizes = np.geomspace(1e3, 1e11, _SWEEP_POINTS)
-    frame = clusters.allreduce_sweep(sizes, result.n_ranks, [result.interconnect],
-                                     algorithm=result.algorithm)
-    highlight = (result.size_bytes, result.seconds) if result.size_bytes > 0 else None
-    plots.collective_times(frame, result.n_ranks, highlight=highlight, ax=figure.add_subplot())
+class AllreduceChart(Chart):
+    """Time against message size for the chosen link, your message starred: the axes is
+    kept, the curve redrawn."""
+
+    figsize = (7.5, 3.6)
+    rect = (0.09, 0.14, 0.88, 0.77)
+
+    def update(self, result: clusters.CollectiveTime) -> None:
+        self.clear()
+        sizes = np.geomspace(1e3, 1e11, _SWEEP_POINTS)
+        frame = clusters.allreduce_sweep(sizes, result.n_ranks, [result.interconnect],
+                                         algorithm=result.algorithm)
+        highlight = (result.size_bytes, result.seconds) if result.size_bytes > 0 else None
+        plots.collective_times(frame, result.n_ranks, highlight=highlight, ax=self.ax)
+        self.fixed_title(self.ax.get_title(loc="left"), fontsize=9.5)
 
 
 def explore_allreduce(size_mb: float = 100.0, n_ranks: int = 8,
@@ -146,7 +185,6 @@ def explore_allreduce(size_mb: float = 100.0, n_ranks: int = 8,
                                       description="algorithm"),
     }
     return Explorer(controls, compute=allreduce_view, render=_render_allreduce,
-                    draw=_draw_allreduce,
+                    chart=AllreduceChart,
                     title="<b>All-reduce explorer</b> — alpha-beta model at measured link "
-                          "efficiency",
-                    figsize=(7.5, 3.6))
+                          "efficiency")
