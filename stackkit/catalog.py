@@ -747,7 +747,6 @@ class ModelSpec(Record):
         super().__post_init__()
         object.__setattr__(self, "head_dim", self.d_model // self.n_heads)
 
-
     # The arithmetic lives in stackkit.transformer (one home for it); these methods
     # stay for code written against them. The import is deferred because transformer
     # sits above the catalog (see docs/architecture.md, tests/test_layers.py).
