@@ -7,8 +7,8 @@ Submodules load on first use so that ``import stackkit`` stays cheap::
 
 Layers: ``catalog`` and ``units`` (data and constants); ``transformer`` and
 ``reliability`` (models shared by the layers); ``chips`` and ``bench`` (layer 1),
-``clusters`` (2), ``cloud`` (3); ``plots`` and ``widgets`` draw and wire them up
-for the notebooks. docs/architecture.md has the map.
+``clusters`` (2), ``cloud`` (3), ``training`` (5); ``plots`` and ``widgets`` draw and
+wire them up for the notebooks. docs/architecture.md has the map.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _SUBMODULES = (
     "bench",
     "clusters",
     "cloud",
+    "training",
     "stack",
     "exercises",
     "plots",
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plots,
         reliability,
         stack,
+        training,
         transformer,
         units,
         widgets,
