@@ -32,9 +32,15 @@ from .units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 __all__ = [
     "CHINCHILLA",
+    "MATMUL_EFFICIENCY",
+    "PRICE_MODES",
     "RECOMPUTE",
     "ZERO_STAGES",
     "MemoryFit",
+    "Plan",
+    "StepTime",
+    "TinyRun",
+    "TrainingRun",
     "Utilization",
     "activation_bytes_per_layer",
     "attention_flops_per_token",
@@ -44,15 +50,23 @@ __all__ = [
     "days",
     "flops",
     "gpu_hours",
+    "implied_mfu",
     "isoflop_curve",
     "memory_fit",
     "model_states_gb",
     "model_training_flops",
+    "pipeline_bubble",
+    "plan",
+    "step_time",
+    "tiny_corpus",
+    "tiny_train",
     "tokens_per_param",
     "training_flops_per_token",
+    "training_run",
     "utilization",
 ]
 
+PRICE_MODES = ("on-demand", "reserved", "spot", "owned")
 RECOMPUTE = ("none", "selective", "full")
 ZERO_STAGES = (0, 1, 2, 3)
 
@@ -502,3 +516,712 @@ def memory_fit(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         capacity_gb=capacity / 1e9, fits=fits, shortfall_gb=max(0.0, total - capacity) / 1e9,
         suggestion="fits" if fits else _suggest(spec, capacity, config),
     )
+
+
+# --------------------------------------------------------------------------- parallelism
+
+def pipeline_bubble(pp: int, n_microbatches: int, interleave: int = 1) -> float:
+    """Pipeline bubble time over ideal compute time: (p − 1) / (v · m).
+
+    Narayanan et al. 2021, section 2.2: with p stages and m micro-batches a
+    1F1B (or GPipe) schedule idles for p − 1 micro-batch slots at the start
+    and end of each step; the interleaved schedule with v model chunks per
+    GPU divides that by v (section 2.2.2).
+    """
+    p = _checks.positive_int("pp", pp)
+    m = _checks.positive_int("n_microbatches", n_microbatches)
+    v = _checks.positive_int("interleave", interleave)
+    return (p - 1) / (v * m)
+
+
+#: Matmul efficiency assumed by the step-time model: the fraction of the chip's dense peak
+#: that a transformer's kernels reach on one GPU. 0.48 = Megatron-LM's single-GPU baseline
+#: (1.2B GPT-2 at 62.4 TFLOP/s, 48 % of a V100's peak; NVIDIA ADLR, "MegatronLM's
+#: Supercharged V1.0", 2019). One constant for every configuration, not fitted per row.
+MATMUL_EFFICIENCY = 0.48
+
+
+@dataclass(frozen=True)
+class StepTime(Result):
+    """One training step of a DP × TP × PP (× EP) configuration, split into its parts."""
+
+    _derived = ("n_gpus", "exposed_comm_s")
+
+    model: str
+    chip: str
+    dp: int
+    tp: int
+    pp: int
+    ep: int
+    micro_batch: int
+    n_microbatches: int  # per pipeline per step
+    global_batch: int  # sequences per step
+    seq_len: int
+    zero_stage: int
+    recompute: str
+    sequence_parallel: bool
+    interleave: int
+    compute_s: float  # hardware FLOPs per GPU / (efficiency · peak)
+    bubble_s: float  # compute_s · (p − 1) / (v · m)
+    tp_comm_s: float  # tensor-parallel all-reduces inside the node
+    pp_comm_s: float  # activations sent between stages
+    dp_comm_s: float  # gradient all-reduce (exposed part)
+    ep_comm_s: float  # MoE all-to-alls
+    step_s: float
+    tokens_per_s: float
+    achieved_tflops_per_gpu: float  # hardware FLOPs (recomputation included), as Megatron counts
+    mfu: float  # model FLOPs (6N + 12·L·d·s) over peak
+    memory_gb: float  # per GPU, on the busiest stage
+    fits: bool
+
+    @property
+    def n_gpus(self) -> int:
+        return self.dp * self.tp * self.pp
+
+    @property
+    def exposed_comm_s(self) -> float:
+        return self.tp_comm_s + self.pp_comm_s + self.dp_comm_s + self.ep_comm_s
+
+
+class _Setup:
+    """Everything about (model, chip, links) that no configuration changes: computed once."""
+
+    def __init__(self, model, chip, seq_len, global_batch, gpus_per_node, node_link, network,
+                 efficiency, link_efficiency, overlap_dp):
+        from . import clusters
+        self.spec = _spec(model)
+        self.accelerator = catalog.accelerator(chip)
+        if self.accelerator.bf16_tflops is None:
+            raise ValueError(f"chip {self.accelerator.name!r} has no bf16_tflops in the catalog")
+        self.peak = self.accelerator.bf16_tflops * 1e12
+        self.capacity = self.accelerator.weight_capacity_gb * 1e9
+        self.seq_len = _checks.positive_int("seq_len", self.spec.context_length if seq_len is None
+                                            else seq_len)
+        self.global_batch = _checks.positive_int("global_batch", global_batch)
+        self.gpus_per_node = _checks.positive_int("gpus_per_node", gpus_per_node)
+        self.efficiency = _checks.in_range("efficiency", efficiency, 0.0, 1.0, low_open=True)
+        link_eff = (clusters.link_efficiency() if link_efficiency is None
+                    else _checks.in_range("link_efficiency", link_efficiency, 0.0, 1.0,
+                                          low_open=True))
+        inside = catalog.interconnect(node_link)
+        outside = catalog.interconnect(network)
+        self.node_names = (inside.name, outside.name)
+        self.intra_bw = inside.bandwidth_gb_s * link_eff
+        self.inter_bw = outside.bandwidth_gb_s * link_eff
+        self.alpha = clusters.collective_latency_s()
+        self.inter_alpha = self.alpha + (outside.latency_us or 0.0) * 1e-6
+        if not isinstance(overlap_dp, bool):
+            raise ValueError(f"overlap_dp must be True or False; got {overlap_dp!r}")
+        self.overlap_dp = overlap_dp
+        spec, s = self.spec, self.seq_len
+        self.model_fpt = training_flops_per_token(spec, s, "none")
+        self.hw_fpt = {r: training_flops_per_token(spec, s, r) for r in RECOMPUTE}
+        self.hw_fpt["selective"] += 4.0 * spec.n_layers * spec.d_model * s
+        self.scale = spec.params / spec.param_count()
+        self.layer_params = spec._layer_params(spec.n_experts) * self.scale
+        self.expert_params = (spec.n_experts * spec._ffn_matrices * spec.d_model * spec.d_ff
+                              * self.scale if spec.n_experts > 1 else 0.0)
+        self.table_params = spec.vocab_size * spec.d_model * self.scale
+
+
+def _degree_problems(spec: catalog.ModelSpec, n_gpus: int, dp: int, tp: int, pp: int, ep: int,
+                     micro_batch: int, global_batch: int, interleave: int,
+                     gpus_per_node: int) -> list[str]:
+    problems = []
+    if dp * tp * pp != n_gpus:
+        problems.append(f"dp·tp·pp = {dp}·{tp}·{pp} = {dp * tp * pp} is not n_gpus={n_gpus}")
+    if spec.n_heads % tp:
+        problems.append(f"tp={tp} does not divide n_heads={spec.n_heads}")
+    if gpus_per_node % tp:
+        problems.append(f"tp={tp} does not divide gpus_per_node={gpus_per_node} (tensor "
+                        "parallelism stays inside a node)")
+    if spec.n_layers % (pp * interleave):
+        problems.append(f"pp·interleave={pp}·{interleave} does not divide "
+                        f"n_layers={spec.n_layers}")
+    if global_batch % (dp * micro_batch):
+        problems.append(f"dp·micro_batch={dp}·{micro_batch} does not divide "
+                        f"global_batch={global_batch} sequences")
+    if ep > 1 and (spec.n_experts % ep or dp % ep):
+        problems.append(f"ep={ep} must divide n_experts={spec.n_experts} and dp={dp}")
+    return problems
+
+
+def _ring_allreduce_s(size: float, n: int, bw_gb_s: float, alpha: float) -> float:
+    """clusters.allreduce_seconds (ring) without argument checks: the planner's inner loop."""
+    return 2 * (n - 1) / n * size / (bw_gb_s * 1e9) + 2 * (n - 1) * alpha if n > 1 else 0.0
+
+
+def _one_pass_s(size: float, n: int, bw_gb_s: float, alpha: float) -> float:
+    """clusters.all_to_all_seconds without argument checks."""
+    return (n - 1) / n * size / (bw_gb_s * 1e9) + (n - 1) * alpha
+
+
+def _activation(s: int, b: int, h: int, a: int, t: int, sp: bool, mode: str) -> float:
+    """activation_bytes_per_layer without argument checks."""
+    sbh = float(s) * b * h
+    if mode == "full":
+        return 2 * sbh / (t if sp else 1)
+    linear = 34 / t if sp else 10 + 24 / t
+    return sbh * (linear + (0.0 if mode == "selective" else 5 * a * s / (h * t)))
+
+
+def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
+              recompute: str, sp: bool, v: int) -> dict:
+    """The step-time model (Narayanan et al. 2021, sections 3.2–3.5), per GPU, in seconds."""
+    spec, s, h = st.spec, st.seq_len, st.spec.d_model
+    n = dp * tp * pp
+    m = st.global_batch // (dp * b)
+    tokens = st.global_batch * s
+    compute = tokens * st.hw_fpt[recompute] / n / (st.efficiency * st.peak)
+    bubble = compute * (pp - 1) / (v * m)
+    act_bytes = 2.0 * b * s * h  # one micro-batch's hidden states in bf16
+    layers_here = spec.n_layers // pp
+    # Megatron tensor parallelism: 2 all-reduces forward, 2 backward per layer (+2 with full
+    # recomputation); sequence parallelism swaps each for a reduce-scatter + all-gather of
+    # the same volume (Korthikanti et al. 2022, section 4.2.2).
+    tp_comm = 0.0
+    if tp > 1:
+        per = _ring_allreduce_s(act_bytes, tp, st.intra_bw, st.alpha)
+        tp_comm = (6 if recompute == "full" else 4) * layers_here * m * per
+    # pipeline: each micro-batch's activations forward and gradients back, per chunk boundary;
+    # scatter/gather sends 1/t of them per rank (Narayanan et al. 2021, section 4.1)
+    pp_comm = 0.0
+    if pp > 1:
+        cross = tp * pp > st.gpus_per_node
+        bw = st.inter_bw if cross else st.intra_bw
+        alpha = st.inter_alpha if cross else st.alpha
+        pp_comm = 2 * m * v * (act_bytes / tp / (bw * 1e9) + alpha)
+    # data parallelism: all-reduce the bf16 gradients of this GPU's parameters over dp
+    # (ZeRO-1/2: reduce-scatter + all-gather, the same volume; ZeRO-3 adds a weight
+    # all-gather: 1.5× (Rajbhandari et al. 2020, section 7))
+    experts = st.expert_params
+    tables = 1 if (pp > 1 or spec.tied_embeddings) else 2
+    params = (layers_here * (st.layer_params - experts + experts / ep)
+              + tables * st.table_params) / tp
+    dp_comm = 0.0
+    if dp > 1:
+        grad_bytes = 2.0 * params * (1.5 if zero == 3 else 1.0)
+        per_node = max(1, st.gpus_per_node // (tp * pp))
+        if dp <= per_node:
+            dp_comm = _ring_allreduce_s(grad_bytes, dp, st.intra_bw, st.alpha)
+        elif per_node > 1 and dp % per_node == 0:
+            # clusters.hierarchical_allreduce_seconds: reduce-scatter and all-gather inside
+            # the node, all-reduce of 1/g across nodes
+            dp_comm = (2 * _one_pass_s(grad_bytes, per_node, st.intra_bw, st.alpha)
+                       + _ring_allreduce_s(grad_bytes / per_node, dp // per_node,
+                                           st.inter_bw, st.inter_alpha))
+        else:
+            dp_comm = _ring_allreduce_s(grad_bytes, dp, st.inter_bw, st.inter_alpha)
+        if st.overlap_dp:  # hidden behind the backward pass, up to its length (2/3 of compute)
+            dp_comm = max(0.0, dp_comm - compute * 2 / 3)
+    # MoE: dispatch and combine all-to-alls of the routed tokens, forward and backward
+    ep_comm = 0.0
+    if ep > 1:
+        routed = act_bytes * spec.experts_per_token
+        cross = tp * ep > st.gpus_per_node
+        per = _one_pass_s(routed, ep, st.inter_bw if cross else st.intra_bw,
+                          st.inter_alpha if cross else st.alpha)
+        ep_comm = 4 * layers_here * m * per
+    step = compute + bubble + tp_comm + pp_comm + dp_comm + ep_comm
+    weights, grads, optimizer = _model_states_bytes(params, zero, dp // ep if experts else dp)
+    per_layer = _activation(s, b, h, spec.n_heads, tp, sp, recompute)
+    # 1F1B holds min(p, m) micro-batches on the first stage; interleaving adds (p−1)/(p·v)
+    # of a stage's worth (Korthikanti et al. 2022, section 4.2.3)
+    first = per_layer * layers_here * min(pp, m) * (1 + (pp - 1) / (pp * v) if v > 1 else 1)
+    logits = 4.0 * s * b * spec.vocab_size / tp
+    busiest = first + logits if pp == 1 else max(first, per_layer * layers_here + logits)
+    memory = weights + grads + optimizer + busiest
+    return {"compute_s": compute, "bubble_s": bubble, "tp_comm_s": tp_comm,
+            "pp_comm_s": pp_comm, "dp_comm_s": dp_comm, "ep_comm_s": ep_comm, "step_s": step,
+            "tokens_per_s": tokens / step,
+            "achieved_tflops_per_gpu": tokens * st.hw_fpt[recompute] / n / step / 1e12,
+            "mfu": tokens * st.model_fpt / n / step / st.peak,
+            "memory_gb": memory / 1e9, "fits": memory <= st.capacity,
+            "n_microbatches": m}
+
+
+def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus: int,
+              dp: int, tp: int, pp: int, global_batch: int, micro_batch: int = 1,
+              seq_len: int | None = None, ep: int = 1, zero_stage: int = 1,
+              recompute: str = "selective", sequence_parallel: bool | None = None,
+              interleave: int = 1, gpus_per_node: int = 8,
+              node_link: str | catalog.Interconnect = "NVLink 4",
+              network: str | catalog.Interconnect = "InfiniBand NDR 4x",
+              efficiency: float = MATMUL_EFFICIENCY, link_efficiency: float | None = None,
+              overlap_dp: bool = False) -> StepTime:
+    """Time of one training step of a DP × TP × PP (× EP) configuration.
+
+    step = compute + bubble + exposed communication, where
+
+    - compute = global_batch · seq_len · (hardware FLOPs per token) / (n · efficiency · peak);
+      ``efficiency`` defaults to :data:`MATMUL_EFFICIENCY` (0.48);
+    - bubble = compute · (p − 1)/(v · m) (:func:`pipeline_bubble`), m = global_batch / (dp · b);
+    - tensor parallel: 4 all-reduces of b·s·h bf16 values per layer per micro-batch (6 with
+      full recomputation) over ``node_link`` (Narayanan et al. 2021, section 3.2);
+    - pipeline: 2 point-to-point sends of b·s·h/t values per micro-batch and chunk, over
+      ``network`` once a pipeline spans nodes;
+    - data parallel: the gradient all-reduce of this GPU's parameters (bf16), hierarchical
+      when several dp ranks share a node (lesson 2's collectives at the measured link
+      efficiency), exposed unless ``overlap_dp`` (Megatron-LM 2021 reduced after the
+      backward pass);
+    - MoE: 4 all-to-alls of the routed tokens per layer per micro-batch over ``ep`` ranks.
+
+    The memory per GPU and whether it fits come from the same formulas as
+    :func:`memory_fit`. Degrees that do not divide (dp·tp·pp ≠ n_gpus, heads,
+    layers, the batch, the node) raise ``ValueError`` naming them.
+    """
+    st = _Setup(model, chip, seq_len, global_batch, gpus_per_node, node_link, network,
+                efficiency, link_efficiency, overlap_dp)
+    n = _checks.positive_int("n_gpus", n_gpus)
+    degrees = {k: _checks.positive_int(k, v) for k, v in
+               {"dp": dp, "tp": tp, "pp": pp, "ep": ep, "micro_batch": micro_batch,
+                "interleave": interleave}.items()}
+    zero = _zero_stage(zero_stage)
+    mode = _recompute(recompute)
+    sp = degrees["tp"] > 1 if sequence_parallel is None else sequence_parallel
+    if not isinstance(sp, bool):
+        raise ValueError(f"sequence_parallel must be True, False or None; got {sp!r}")
+    problems = _degree_problems(st.spec, n, degrees["dp"], degrees["tp"], degrees["pp"],
+                                degrees["ep"], degrees["micro_batch"], st.global_batch,
+                                degrees["interleave"], st.gpus_per_node)
+    if problems:
+        raise ValueError("parallel degrees do not fit together: " + "; ".join(problems))
+    parts = _evaluate(st, degrees["dp"], degrees["tp"], degrees["pp"], degrees["ep"],
+                      degrees["micro_batch"], zero, mode, sp, degrees["interleave"])
+    return StepTime(model=st.spec.name, chip=st.accelerator.name, dp=degrees["dp"],
+                    tp=degrees["tp"], pp=degrees["pp"], ep=degrees["ep"],
+                    micro_batch=degrees["micro_batch"], global_batch=st.global_batch,
+                    seq_len=st.seq_len, zero_stage=zero, recompute=mode, sequence_parallel=sp,
+                    interleave=degrees["interleave"], **parts)
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+@dataclass(frozen=True)
+class Plan(Result):
+    """The planner's answer: every valid configuration that fits, fastest first, and why."""
+
+    model: str
+    chip: str
+    n_gpus: int
+    global_batch: int
+    seq_len: int
+    n_considered: int  # configurations whose degrees divide
+    n_fit: int  # of those, the ones that fit in memory
+    best: StepTime | None
+    explanation: str
+    table: object  # pandas DataFrame, one row per fitting configuration, fastest first
+
+    def top(self, k: int = 5):
+        """The ``k`` fastest configurations."""
+        return self.table.head(_checks.positive_int("k", k))
+
+
+_PLAN_COLUMNS = ("dp", "tp", "pp", "ep", "interleave", "micro_batch", "n_microbatches",
+                 "zero_stage",
+                 "recompute", "step_s", "compute_s", "bubble_s", "tp_comm_s", "pp_comm_s",
+                 "dp_comm_s", "ep_comm_s", "mfu", "achieved_tflops_per_gpu", "memory_gb",
+                 "tokens_per_s")
+
+
+def _explain(best: dict, table, st: _Setup) -> str:
+    parts = {"compute": best["compute_s"], "pipeline bubble": best["bubble_s"],
+             "tensor-parallel all-reduces": best["tp_comm_s"],
+             "pipeline sends": best["pp_comm_s"], "gradient all-reduce": best["dp_comm_s"],
+             "MoE all-to-alls": best["ep_comm_s"]}
+    overhead = {k: v for k, v in parts.items() if k != "compute" and v > 0}
+    worst = max(overhead, key=overhead.get) if overhead else None
+    text = (f"dp={best['dp']} × tp={best['tp']} × pp={best['pp']}"
+            + (f" × ep={best['ep']}" if best["ep"] > 1 else "")
+            + f", micro-batch {best['micro_batch']}, ZeRO-{best['zero_stage']}, "
+            f"{best['recompute']} recomputation: {best['step_s']:.3g} s per step at "
+            f"{best['mfu']:.0%} MFU, {best['memory_gb']:.0f} of "
+            f"{st.capacity / 1e9:.0f} GB per GPU. Compute is "
+            f"{best['compute_s'] / best['step_s']:.0%} of the step")
+    if worst is not None:
+        text += f"; the largest overhead is the {worst} ({overhead[worst] / best['step_s']:.0%})"
+    text += "."
+    if best["tp"] > 1:
+        text += (f" tp={best['tp']} splits each layer over GPUs of one node, where the "
+                 f"all-reduces ride {st.node_names[0]}.")
+    if best["pp"] > 1:
+        v = best["interleave"]
+        text += (f" pp={best['pp']} splits the layers into stages to fit memory; its bubble "
+                 f"is (p−1)/(v·m) = {(best['pp'] - 1) / (v * best['n_microbatches']):.1%}"
+                 + (f" with {v} interleaved chunks per GPU." if v > 1 else "."))
+    degrees = ["dp", "tp", "pp", "ep"]
+    others = table[(table[degrees] != [best[k] for k in degrees]).any(axis=1)]
+    if len(others):
+        runner = others.iloc[0]
+        text += (f" The fastest other layout (dp={runner['dp']} × tp={runner['tp']} × "
+                 f"pp={runner['pp']}) is {runner['step_s'] / best['step_s'] - 1:.1%} slower"
+                 + (", mostly in "
+                    + max(("compute_s", "bubble_s", "tp_comm_s", "pp_comm_s", "dp_comm_s",
+                           "ep_comm_s"), key=lambda k: runner[k] - best[k])
+                    .removesuffix("_s").replace("_", " ") + "."
+                    if runner["step_s"] > best["step_s"] else "."))
+    return text
+
+
+def plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus: int,
+         global_batch_tokens: float, seq_len: int | None = None, gpus_per_node: int = 8,
+         node_link: str | catalog.Interconnect = "NVLink 4",
+         network: str | catalog.Interconnect = "InfiniBand NDR 4x",
+         micro_batches: tuple[int, ...] = (1, 2, 4, 8),
+         zero_stages: tuple[int, ...] = (0, 1, 2, 3),
+         recomputes: tuple[str, ...] = RECOMPUTE, interleaves: tuple[int, ...] = (1, 2, 4),
+         efficiency: float = MATMUL_EFFICIENCY, overlap_dp: bool = True) -> Plan:
+    """Enumerate DP × TP × PP (× EP) factorisations of ``n_gpus``, keep those that fit, rank.
+
+    Tensor parallelism stays inside a node (tp divides ``gpus_per_node`` and the
+    heads); pp divides the layers; dp = n / (tp · pp) must leave a whole number
+    of micro-batches: global_batch = global_batch_tokens / seq_len sequences, so
+    the batch bounds data parallelism (dp ≤ global_batch). For MoE models expert
+    parallelism ep divides both the experts and dp. Each configuration is timed
+    by :func:`step_time`'s model (sequence parallelism on whenever tp > 1); those
+    whose memory per GPU exceeds the chip's are dropped; the rest are ranked by
+    step time. ``plan(...).explanation`` says why the winner wins.
+    """
+    import pandas as pd
+    n = _checks.positive_int("n_gpus", n_gpus)
+    spec = _spec(model)
+    s = _checks.positive_int("seq_len", spec.context_length if seq_len is None else seq_len)
+    tokens = _checks.positive("global_batch_tokens", global_batch_tokens)
+    batch = round(tokens / s)
+    if batch < 1:
+        raise ValueError(f"global_batch_tokens={global_batch_tokens!r} is less than one "
+                         f"sequence of seq_len={s}")
+    st = _Setup(spec, chip, s, batch, gpus_per_node, node_link, network, efficiency, None,
+                overlap_dp)
+    micro = [_checks.positive_int("micro_batches", b) for b in micro_batches]
+    stages = [_zero_stage(z) for z in zero_stages]
+    modes = [_recompute(r) for r in recomputes]
+    chunks = [_checks.positive_int("interleaves", v) for v in interleaves] or [1]
+    eps = [e for e in _divisors(spec.n_experts)] if spec.n_experts > 1 else [1]
+    rows, considered = [], 0
+    for tp in _divisors(st.gpus_per_node):
+        if spec.n_heads % tp or n % tp:
+            continue
+        for pp in _divisors(spec.n_layers):
+            if (n // tp) % pp:
+                continue
+            dp = n // (tp * pp)
+            for ep in eps:
+                if dp % ep:
+                    continue
+                for b in micro:
+                    if batch % (dp * b):
+                        continue
+                    for zero in stages:
+                        if zero > 0 and dp == 1:
+                            continue
+                        for mode in modes:
+                            for v in chunks:
+                                if v > 1 and (pp == 1 or spec.n_layers % (pp * v)):
+                                    continue
+                                considered += 1
+                                r = _evaluate(st, dp, tp, pp, ep, b, zero, mode, tp > 1, v)
+                                if r["fits"]:
+                                    r.update(dp=dp, tp=tp, pp=pp, ep=ep, micro_batch=b,
+                                             zero_stage=zero, recompute=mode, interleave=v,
+                                             rank_recompute=RECOMPUTE.index(mode))
+                                    rows.append(r)
+    table = pd.DataFrame(rows, columns=[*_PLAN_COLUMNS, "rank_recompute"])
+    # equal times: prefer the simpler configuration (less sharding, less recomputation)
+    table["step_s"] = table["step_s"].round(12)
+    table = (table.sort_values(["step_s", "zero_stage", "rank_recompute", "tp", "pp",
+                                "interleave"], kind="stable")
+             .drop(columns="rank_recompute").reset_index(drop=True))
+    if table.empty:
+        why = (f"no factorisation of {n} GPUs fits {spec.name} on {st.accelerator.name} "
+               f"with a global batch of {batch} sequences of {s} tokens"
+               + ("" if considered else " (no degrees divide: check n_gpus and the batch)"))
+        return Plan(model=spec.name, chip=st.accelerator.name, n_gpus=n, global_batch=batch,
+                    seq_len=s, n_considered=considered, n_fit=0, best=None, explanation=why,
+                    table=table)
+    top = table.iloc[0]
+    best = step_time(spec, st.accelerator, n, int(top["dp"]), int(top["tp"]), int(top["pp"]),
+                     batch, int(top["micro_batch"]), s, int(top["ep"]), int(top["zero_stage"]),
+                     str(top["recompute"]), None, int(top["interleave"]), st.gpus_per_node,
+                     node_link, network,
+                     efficiency, None, overlap_dp)
+    return Plan(model=spec.name, chip=st.accelerator.name, n_gpus=n, global_batch=batch,
+                seq_len=s, n_considered=considered, n_fit=len(table), best=best,
+                explanation=_explain(table.iloc[0].to_dict(), table, st), table=table)
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+@dataclass(frozen=True)
+class TrainingRun(Result):
+    """A whole training run: compute, time (with failures), GPU-hours, money and energy."""
+
+    model: str
+    chip: str
+    n_gpus: int
+    n_params: float  # parameters a token passes through (active for MoE)
+    n_tokens: float
+    flops: float  # 6·N·D (the convention of published figures)
+    mfu: float
+    achieved_tflops_per_gpu: float
+    compute_days: float  # flops / (n · achieved), no failures
+    goodput: float  # useful share of wall-clock time (reliability model; 1 = no failures)
+    days: float  # wall clock: compute_days / goodput
+    gpu_hours: float
+    price_mode: str
+    usd_per_gpu_hour: float
+    price_source: str
+    usd: float
+    facility_mw: float
+    energy_mwh: float  # facility energy: IT power · PUE · wall-clock hours
+
+
+def _instance_for(chip: catalog.Accelerator) -> str:
+    frame = catalog.instances()
+    rows = frame[frame["accelerator"] == chip.name].sort_values("as_of")
+    if rows.empty:
+        raise ValueError(f"the catalog has no cloud instance with {chip.name!r}; pass "
+                         "usd_per_gpu_hour or use price_mode='owned'")
+    latest = rows[rows["as_of"] == rows["as_of"].max()].assign(
+        per_gpu=lambda f: f["usd_per_hour"] / f["accelerator_count"])
+    # the cheapest GPU-hour; on a tie the full 8-GPU server a training run would rent
+    best = latest.sort_values(["per_gpu", "accelerator_count"], ascending=[True, False])
+    return str(best["instance"].iloc[0])
+
+
+def _price(chip: catalog.Accelerator, mode: str, instance: str | None,
+           reserved_discount: float | None, usd_per_gpu_hour: float | None) -> tuple[float, str]:
+    if usd_per_gpu_hour is not None:
+        return _checks.positive("usd_per_gpu_hour", usd_per_gpu_hour), "given"
+    if mode == "owned":
+        from . import clusters
+        owned = clusters.owned_cost(chip)
+        return owned.usd_per_gpu_hour, (f"owned {chip.name}: capital over "
+                                        f"{owned.amortization_years:g} years + power")
+    from . import cloud
+    price = cloud.gpu_hour_price(instance or _instance_for(chip), mode,
+                                 reserved_discount=reserved_discount)
+    return price.usd_per_gpu_hour, (f"{price.instance} {price.mode} ({price.provider}, "
+                                    f"as of {price.as_of})")
+
+
+def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
+                 chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 1024,
+                 mfu: float = 0.4, price_mode: str = "on-demand", instance: str | None = None,
+                 reserved_discount: float | None = None, usd_per_gpu_hour: float | None = None,
+                 checkpoint_s: float | None = None, restart_s: float = 0.0,
+                 gpu_mtbf_hours: float | None = None, pue: float | None = None) -> TrainingRun:
+    """FLOPs, days, GPU-hours, dollars and MWh of a training run.
+
+    flops = 6·N·D (N active parameters); achieved = mfu · BF16 peak; compute
+    time = flops / (n · achieved). With ``checkpoint_s`` given, failures at the
+    Llama 3 rate (lesson 2: ``clusters.llama3_gpu_mtbf_hours``, unless
+    ``gpu_mtbf_hours``) cost goodput (Young 1974, ``clusters.goodput``) and the
+    wall clock is compute time / goodput; without it, no failures are modelled.
+    Price per GPU-hour: the catalog instance for the chip (cheapest latest one
+    unless ``instance``) on-demand, reserved (``reserved_discount`` required)
+    or spot (lesson 3, ``cloud.gpu_hour_price``); "owned" uses lesson 2's
+    ``clusters.owned_cost``; ``usd_per_gpu_hour`` overrides all. Energy =
+    facility power (``clusters.facility_power_mw``, PUE default 1.56) × wall hours.
+    """
+    from . import chips, clusters
+    if isinstance(model, Real) and not isinstance(model, bool):
+        n_active, name = _checks.positive("model (parameter count)", model), "custom"
+    else:
+        spec = _spec(model)
+        n_active, name = _active_params(spec), spec.name
+    accelerator = catalog.accelerator(chip)
+    n = _checks.positive_int("n_gpus", n_gpus)
+    u = _checks.in_range("mfu", mfu, 0.0, 1.0, low_open=True)
+    mode = _checks.one_of("price_mode", price_mode, PRICE_MODES)
+    c = flops(n_active, n_tokens)
+    achieved = u * chips.peak_tflops(accelerator, "bf16")
+    compute_days = days(c, n, achieved)
+    good = 1.0
+    if checkpoint_s is not None:
+        gpu_mtbf = (clusters.llama3_gpu_mtbf_hours() if gpu_mtbf_hours is None
+                    else _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours))
+        mtbf_s = clusters.mtbf_hours(n, gpu_mtbf) * SECONDS_PER_HOUR
+        good = clusters.goodput(checkpoint_s, restart_s, mtbf_s)
+        if good <= 0:
+            raise ValueError(f"with {n} GPUs failures come every {mtbf_s:.0f} s, faster than "
+                             f"checkpoint_s={checkpoint_s!r} and restart_s={restart_s!r} let "
+                             "the run progress; checkpoint faster or use fewer GPUs")
+    wall_days = compute_days / good
+    hours = wall_days * HOURS_PER_DAY
+    price, source = _price(accelerator, mode, instance, reserved_discount, usd_per_gpu_hour)
+    facility = clusters.facility_power_mw(n, accelerator, pue)
+    return TrainingRun(
+        model=name, chip=accelerator.name, n_gpus=n, n_params=n_active,
+        n_tokens=float(n_tokens), flops=c, mfu=u, achieved_tflops_per_gpu=achieved,
+        compute_days=compute_days, goodput=good, days=wall_days, gpu_hours=n * hours,
+        price_mode=mode if usd_per_gpu_hour is None else "given", usd_per_gpu_hour=price,
+        price_source=source, usd=n * hours * price, facility_mw=facility,
+        energy_mwh=facility * hours,
+    )
+
+
+def implied_mfu(flops: float, gpu_hours: float, peak_tflops: float) -> float:
+    """The MFU a published run implies: C / (GPU-hours · 3,600 · peak).
+
+    DeepSeek-V3 (arXiv 2412.19437, Table 1): 6 · 37e9 · 14.8e12 FLOPs in
+    2.788M H800 GPU-hours at 989 dense BF16 TFLOP/s → about 0.33 (it trained in
+    FP8, whose peak is twice that, so ≈ 0.17 of the FP8 peak).
+    """
+    c = _checks.positive("flops", flops)
+    h = _checks.positive("gpu_hours", gpu_hours)
+    peak = _checks.positive("peak_tflops", peak_tflops)
+    return c / (h * SECONDS_PER_HOUR * peak * 1e12)
+
+
+# --------------------------------------------------------------------------- a real step, here
+
+@dataclass(frozen=True)
+class TinyRun(Result):
+    """A small MLP language model trained here in NumPy, every matmul's FLOPs counted."""
+
+    _derived = ("first_loss", "last_loss")
+
+    steps: int
+    batch_size: int
+    context: int
+    vocab_size: int
+    n_matmul_params: int  # weights the matmuls use: N in 6·N·D
+    tokens: int  # D: predicted tokens, batch_size · steps
+    counted_flops: float  # summed over every matmul, forward and backward
+    analytic_flops: float  # 6 · N · D
+    seconds: float  # wall time of the steps (data, optimiser and all)
+    matmul_seconds: float  # time inside the matmuls alone
+    achieved_gflops: float  # counted FLOPs / seconds
+    peak_gflops: float | None  # this machine's measured float32 matmul peak (lesson 1)
+    mfu: float | None  # achieved / peak
+    losses: tuple[float, ...]
+    learning_rate: float
+    seed: int
+
+    @property
+    def first_loss(self) -> float:
+        return self.losses[0]
+
+    @property
+    def last_loss(self) -> float:
+        return self.losses[-1]
+
+
+def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
+    """A deterministic token stream with structure to learn: a sparse random Markov chain.
+
+    Each token is followed by one of 3 successors (probabilities 0.6, 0.3, 0.1), so a
+    model that learns the chain reaches a loss near 0.9 nats, from ln(V) at the start.
+    """
+    import numpy as np
+    n = _checks.positive_int("n_tokens", n_tokens)
+    v = _checks.positive_int("vocab_size", vocab_size)
+    rng = np.random.default_rng(seed)
+    successors = np.stack([rng.choice(v, size=3, replace=False) for _ in range(v)])
+    draws = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
+    out = np.empty(n, dtype=np.int64)
+    out[0] = 0
+    for i in range(1, n):
+        out[i] = successors[out[i - 1], draws[i]]
+    return out
+
+
+def tiny_train(steps: int = 30, batch_size: int = 64, learning_rate: float = 1e-2,
+               context: int = 8, embed: int = 32, hidden: int = 128, vocab_size: int = 32,
+               seed: int = 0, peak_gflops: float | None = None, callback=None) -> TinyRun:
+    """Train a small MLP language model (Bengio et al. 2003) for ``steps`` steps with Adam.
+
+    tokens (B, c) → embedding lookup (B, c·e) → ReLU(X·W1 + b1) (B, H) → H·W2 + b2 → softmax.
+    Each step's matmuls are counted as they run (2·m·k·n each): forward X·W1 and
+    h·W2, backward dW2 = hᵀ·dlogits, dh = dlogits·W2ᵀ, dW1 = Xᵀ·dz, dX = dz·W1ᵀ
+    (dX feeds the embedding gradient). That is 2 + 4 = 6 FLOPs per weight per
+    token: counted = 6·N·D exactly, N = c·e·H + H·V (Kaplan et al. 2020, 2.1).
+    Biases, the embedding lookup, softmax and Adam are O(N) element-wise work, not
+    counted. ``peak_gflops`` (e.g. ``bench.measure_matmul(512).rate``) gives the
+    MFU; ``callback(step, loss)`` is called after each step (a tracker's log).
+    """
+    import time
+
+    import numpy as np
+    n_steps = _checks.positive_int("steps", steps)
+    b = _checks.positive_int("batch_size", batch_size)
+    lr = _checks.positive("learning_rate", learning_rate)
+    c = _checks.positive_int("context", context)
+    e = _checks.positive_int("embed", embed)
+    h = _checks.positive_int("hidden", hidden)
+    v = _checks.positive_int("vocab_size", vocab_size)
+    peak = None if peak_gflops is None else _checks.positive("peak_gflops", peak_gflops)
+    rng = np.random.default_rng(seed)
+    data = tiny_corpus(max(20_000, b * 4), v, seed)
+    f32 = np.float32
+    params = {
+        "E": (rng.standard_normal((v, e)) * 0.1).astype(f32),
+        "W1": (rng.standard_normal((c * e, h)) / np.sqrt(c * e)).astype(f32),
+        "b1": np.zeros(h, f32),
+        "W2": (rng.standard_normal((h, v)) / np.sqrt(h)).astype(f32),
+        "b2": np.zeros(v, f32),
+    }
+    moments = {k: (np.zeros_like(p), np.zeros_like(p)) for k, p in params.items()}
+    counted = 0.0
+    matmul_s = 0.0
+
+    def mm(a, w):
+        nonlocal counted, matmul_s
+        counted += 2.0 * a.shape[0] * a.shape[1] * w.shape[1]
+        start = time.perf_counter()
+        out = a @ w
+        matmul_s += time.perf_counter() - start
+        return out
+
+    losses = []
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    rows = np.arange(b)
+    start = time.perf_counter()
+    for step in range(1, n_steps + 1):
+        starts = rng.integers(0, len(data) - c - 1, size=b)
+        idx = starts[:, None] + np.arange(c)
+        x_tok, y = data[idx], data[starts + c]
+        x = params["E"][x_tok].reshape(b, c * e)
+        z = mm(x, params["W1"]) + params["b1"]
+        a = np.maximum(z, 0)
+        logits = mm(a, params["W2"]) + params["b2"]
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        loss = float(-np.log(p[rows, y] + 1e-12).mean())
+        dlogits = p
+        dlogits[rows, y] -= 1
+        dlogits /= b
+        grads = {"W2": mm(a.T, dlogits), "b2": dlogits.sum(axis=0)}
+        dz = mm(dlogits, params["W2"].T) * (z > 0)
+        grads["W1"] = mm(x.T, dz)
+        grads["b1"] = dz.sum(axis=0)
+        dx = mm(dz, params["W1"].T).reshape(b, c, e)
+        d_embed = np.zeros_like(params["E"])
+        np.add.at(d_embed, x_tok, dx)
+        grads["E"] = d_embed
+        for k, g in grads.items():  # Adam (Kingma & Ba 2015), bias-corrected
+            m1, m2 = moments[k]
+            m1 *= beta1
+            m1 += (1 - beta1) * g
+            m2 *= beta2
+            m2 += (1 - beta2) * g * g
+            params[k] -= (lr * (m1 / (1 - beta1**step))
+                          / (np.sqrt(m2 / (1 - beta2**step)) + eps)).astype(f32)
+        losses.append(loss)
+        if callback is not None:
+            callback(step, loss)
+    seconds = time.perf_counter() - start
+    n_matmul = c * e * h + h * v
+    tokens = b * n_steps
+    achieved = counted / seconds / 1e9
+    return TinyRun(steps=n_steps, batch_size=b, context=c, vocab_size=v,
+                   n_matmul_params=n_matmul, tokens=tokens, counted_flops=counted,
+                   analytic_flops=6.0 * n_matmul * tokens, seconds=seconds,
+                   matmul_seconds=matmul_s, achieved_gflops=achieved, peak_gflops=peak,
+                   mfu=None if peak is None else achieved / peak, losses=tuple(losses),
+                   learning_rate=lr, seed=seed)

@@ -220,3 +220,214 @@ def test_bad_memory_inputs_name_the_parameter():
         training.flops(1e9, -1)
     with pytest.raises(ValueError, match="tokens_per_param"):
         training.chinchilla_optimal(1e23, 0)
+
+
+# --------------------------------------------------------------------------- parallelism
+
+# Narayanan et al. 2021 (Megatron-LM, SC'21), Table 1: parameters (billions), heads, hidden
+# size, layers, tensor- and pipeline-parallel size, GPUs, batch size, achieved TFLOP/s per
+# A100. Sequence 2048, vocabulary 51,200, full activation recomputation.
+NARAYANAN_TABLE_1 = [
+    (1.7, 24, 2304, 24, 1, 1, 32, 512, 137),
+    (3.6, 32, 3072, 30, 2, 1, 64, 512, 138),
+    (7.5, 32, 4096, 36, 4, 1, 128, 512, 142),
+    (18.4, 48, 6144, 40, 8, 1, 256, 1024, 135),
+    (39.1, 64, 8192, 48, 8, 2, 512, 1536, 138),
+    (76.1, 80, 10240, 60, 8, 4, 1024, 1792, 140),
+    (145.6, 96, 12288, 80, 8, 8, 1536, 2304, 148),
+    (310.1, 128, 16384, 96, 8, 16, 1920, 2160, 155),
+    (529.6, 128, 20480, 105, 8, 35, 2520, 2520, 163),
+    (1008.0, 160, 25600, 128, 8, 64, 3072, 3072, 163),
+]
+
+
+def _gpt(billions, heads, hidden, layers):
+    import datetime as dt
+    return catalog.ModelSpec(
+        name=f"GPT {billions}B", family="GPT (Megatron-LM)", n_layers=layers, d_model=hidden,
+        n_heads=heads, n_kv_heads=heads, d_ff=4 * hidden, vocab_size=51200, ffn_kind="gelu",
+        n_experts=1, experts_per_token=1, tied_embeddings=True, context_length=2048,
+        params=int(billions * 1e9), source="Narayanan et al. 2021, Table 1",
+        as_of=dt.date(2021, 4, 9))
+
+
+def _narayanan_predicted_tflops(row):
+    billions, heads, hidden, layers, tp, pp, n, batch, _ = row
+    step = training.step_time(_gpt(billions, heads, hidden, layers), "A100 SXM 80GB", n,
+                              n // (tp * pp), tp, pp, batch, micro_batch=1, seq_len=2048,
+                              zero_stage=0, recompute="full", node_link="NVLink 3",
+                              network="InfiniBand HDR 4x")
+    # the paper's own FLOP count, eq. (3): 96·B·s·l·h²·(1 + s/6h + V/16lh)
+    s, v = 2048, 51200
+    paper_flops = 96 * batch * s * layers * hidden**2 * (
+        1 + s / (6 * hidden) + v / (16 * layers * hidden))
+    return paper_flops / n / step.step_s / 1e12
+
+
+@pytest.mark.parametrize("row", NARAYANAN_TABLE_1[:8], ids=lambda r: f"{r[0]}B")
+def test_narayanan_table_1_within_20_percent(row):
+    # One stated constant for every row: MATMUL_EFFICIENCY = 0.48 (Megatron-LM's single-GPU
+    # baseline, NVIDIA ADLR 2019), links from the catalog (NVLink 3, HDR InfiniBand per GPU
+    # as on Selene), the paper's own TP, PP, GPUs and batch.
+    assert training.MATMUL_EFFICIENCY == 0.48
+    assert _narayanan_predicted_tflops(row) == pytest.approx(row[-1], rel=0.20)
+
+
+def test_narayanan_largest_rows_are_underestimated():
+    # The 530B and 1T rows reach 52 % of peak with bigger matrices than the constant
+    # assumes; the model stays within 25 % but below (what the lesson says).
+    for row in NARAYANAN_TABLE_1[8:]:
+        predicted = _narayanan_predicted_tflops(row)
+        assert 0.75 * row[-1] < predicted < row[-1]
+
+
+def test_narayanan_training_time_equation_1t():
+    # Narayanan et al. 2021, section 5.1: 1T parameters on 450B tokens, 3,072 A100s at
+    # 163 TFLOP/s: "about 84 days".
+    assert training.days(training.flops(1e12, 450e9, "full"), 3072, 163) == pytest.approx(
+        84, rel=0.02)
+
+
+def test_pipeline_bubble_formula():
+    # Narayanan et al. 2021, section 2.2: (p - 1) / m, divided by v when interleaved
+    assert training.pipeline_bubble(8, 32) == pytest.approx(7 / 32)
+    assert training.pipeline_bubble(8, 32, interleave=4) == pytest.approx(7 / 128)
+    assert training.pipeline_bubble(1, 1) == 0
+
+
+@FAST
+@given(st.integers(1, 128), st.integers(1, 512), st.integers(1, 8))
+def test_bubble_falls_with_microbatches(p, m, v):
+    assert training.pipeline_bubble(p, m + 1, v) <= training.pipeline_bubble(p, m, v)
+
+
+def test_inlined_collectives_match_lesson_2():
+    from stackkit import clusters
+    assert training._ring_allreduce_s(3e9, 64, 41.0, 3e-6) == pytest.approx(
+        clusters.allreduce_seconds(3e9, 64, 41.0, 3e-6))
+    assert training._one_pass_s(3e9, 8, 369.0, 3e-6) == pytest.approx(
+        clusters.all_to_all_seconds(3e9, 8, 369.0, 3e-6))
+    assert training._activation(4096, 2, 8192, 64, 8, True, "none") == pytest.approx(
+        training.activation_bytes_per_layer(4096, 2, 8192, 64, 8, True, "none"))
+
+
+def test_non_divisible_degrees_are_named():
+    with pytest.raises(ValueError, match=r"dp·tp·pp = 3·8·2 = 48 is not n_gpus=64"):
+        training.step_time("Llama 3 70B", "H100 SXM", 64, 3, 8, 2, 96)
+    with pytest.raises(ValueError, match=r"tp=3 does not divide n_heads=64"):
+        training.step_time("Llama 3 70B", "H100 SXM", 48, 2, 3, 8, 96)
+    with pytest.raises(ValueError, match=r"pp·interleave=3·1 does not divide n_layers=80"):
+        training.step_time("Llama 3 70B", "H100 SXM", 48, 2, 8, 3, 96)
+    with pytest.raises(ValueError, match=r"dp·micro_batch=8·2 does not divide global_batch=100"):
+        training.step_time("Llama 3 70B", "H100 SXM", 64, 8, 8, 1, 100, micro_batch=2)
+
+
+def test_planner_returns_only_configurations_that_fit_and_divide():
+    p = training.plan("Llama 3 70B", "H100 SXM", 512, 1024 * 8192, 8192)
+    assert p.n_fit == len(p.table) > 0 and p.n_considered >= p.n_fit
+    assert (p.table["memory_gb"] <= 80).all()
+    assert ((p.table["dp"] * p.table["tp"] * p.table["pp"]) == 512).all()
+    assert (p.table["step_s"].diff().dropna() >= 0).all()
+    assert p.best.step_s == pytest.approx(p.table["step_s"].iloc[0])
+    assert p.best.fits and "MFU" in p.explanation
+
+
+@FAST
+@given(st.sampled_from(["Llama 3 8B", "Llama 2 13B", "Mixtral 8x7B"]),
+       st.sampled_from([8, 16, 64, 128]))
+def test_planner_rows_fit_their_memory(model, n):
+    p = training.plan(model, "A100 SXM 80GB", n, 256 * 4096, 4096,
+                      micro_batches=(1, 2), zero_stages=(0, 1, 3))
+    for row in p.table.head(3).itertuples():
+        fit = training.step_time(model, "A100 SXM 80GB", n, row.dp, row.tp, row.pp, 256,
+                                 row.micro_batch, 4096, row.ep, row.zero_stage, row.recompute,
+                                 interleave=row.interleave, overlap_dp=True)
+        assert fit.fits and fit.memory_gb == pytest.approx(row.memory_gb)
+
+
+def test_planner_says_when_nothing_fits():
+    p = training.plan("Llama 3.1 405B", "L4", 8, 8 * 4096, 4096)
+    assert p.best is None and p.n_fit == 0 and "no factorisation" in p.explanation
+
+
+def test_planner_4096_gpus_70b_is_quick():
+    import time
+    start = time.perf_counter()
+    training.plan("Llama 3 70B", "H100 SXM", 4096, 2048 * 8192, 8192)
+    assert time.perf_counter() - start < 5  # budget 1 s (make bench); loose on a shared CI box
+
+
+# --------------------------------------------------------------------------- a whole run
+
+def test_gpt3_run_on_1024_a100():
+    # Narayanan et al. 2021, section 5.1: ≈ 34 days at 140 TFLOP/s per A100 (8TP/nX; the
+    # run model counts 6ND, so 140 TFLOP/s of 8ND work is 105 of 6ND work, MFU 105/312).
+    run = training.training_run(175e9, 300e9, "A100 SXM 80GB", 1024, mfu=140 * 6 / 8 / 312)
+    assert run.days == pytest.approx(34, rel=0.02)
+    assert run.gpu_hours == pytest.approx(34 * 24 * 1024, rel=0.02)
+
+
+def test_llama3_405b_run():
+    # Llama 3 paper: 16,384 H100s at 400 TFLOP/s (41 % MFU), 3.8e25 FLOPs; model card
+    # 30.84M GPU-hours. At 90 % goodput (">90 % effective training time", section 3.3.4)
+    # the 6ND run model lands within 20 % of the published GPU-hours.
+    run = training.training_run("Llama 3.1 405B", 15.6e12, "H100 SXM", 16384, mfu=400 / 989,
+                                usd_per_gpu_hour=2.0)
+    assert run.flops == pytest.approx(3.8e25, rel=0.01)
+    assert run.gpu_hours / 0.90 == pytest.approx(30.84e6, rel=0.20)
+    assert run.usd == pytest.approx(run.gpu_hours * 2.0)
+    # energy: 16,384 H100s at facility power, for the run's hours
+    from stackkit import clusters
+    assert run.energy_mwh == pytest.approx(
+        clusters.facility_power_mw(16384, "H100 SXM") * run.days * 24)
+
+
+def test_deepseek_v3_cost_and_implied_mfu():
+    # DeepSeek-V3 technical report (arXiv 2412.19437), Table 1: 2.788M H800 GPU-hours,
+    # $5.576M at $2 per GPU-hour; 14.8T tokens, 37B active parameters of 671B.
+    run = training.training_run(37e9, 14.8e12, "H100 SXM", 2048, mfu=0.33,
+                                usd_per_gpu_hour=2.0)
+    assert 2.788e6 * run.usd_per_gpu_hour == pytest.approx(5.576e6)
+    # H800 = H100 compute (989 dense BF16 TFLOP/s); 6ND over 2.788M GPU-hours → MFU ≈ 0.33
+    mfu = training.implied_mfu(training.flops(37e9, 14.8e12), 2.788e6, 989)
+    assert mfu == pytest.approx(0.33, abs=0.01)
+    assert run.gpu_hours == pytest.approx(2.788e6, rel=0.02)
+
+
+def test_price_modes_come_from_lessons_2_and_3():
+    from stackkit import cloud, clusters
+    on_demand = training.training_run("Llama 3 8B", 1e12, "H100 SXM", 64)
+    assert on_demand.usd_per_gpu_hour == pytest.approx(
+        cloud.gpu_hour_price("p5.48xlarge").usd_per_gpu_hour)
+    reserved = training.training_run("Llama 3 8B", 1e12, "H100 SXM", 64, price_mode="reserved",
+                                     reserved_discount=0.4)
+    assert reserved.usd == pytest.approx(on_demand.usd * 0.6)
+    owned = training.training_run("Llama 3 8B", 1e12, "H100 SXM", 64, price_mode="owned")
+    assert owned.usd_per_gpu_hour == pytest.approx(clusters.owned_cost("H100 SXM").usd_per_gpu_hour)
+    with pytest.raises(ValueError, match="no cloud instance"):
+        training.training_run("Llama 3 8B", 1e12, "MI300X", 64)
+
+
+def test_failures_stretch_the_run():
+    calm = training.training_run("Llama 3 70B", 15e12, "H100 SXM", 16384)
+    failing = training.training_run("Llama 3 70B", 15e12, "H100 SXM", 16384, checkpoint_s=60,
+                                    restart_s=600)
+    assert calm.goodput == 1 and 0.5 < failing.goodput < 1
+    assert failing.days == pytest.approx(calm.days / failing.goodput)
+
+
+# --------------------------------------------------------------------------- a real step
+
+def test_tiny_training_counts_exactly_6nd_and_learns():
+    run = training.tiny_train(steps=40, batch_size=32)
+    assert run.counted_flops == run.analytic_flops == 6 * run.n_matmul_params * run.tokens
+    assert run.last_loss < 0.7 * run.first_loss  # it learns the Markov chain
+    assert run.first_loss == pytest.approx(__import__("math").log(32), rel=0.1)  # ln V
+    assert run.mfu is None and run.achieved_gflops > 0
+
+
+def test_tiny_training_is_deterministic_and_reports_mfu():
+    a = training.tiny_train(steps=5, peak_gflops=100.0)
+    b = training.tiny_train(steps=5, peak_gflops=100.0)
+    assert a.losses == b.losses
+    assert a.mfu == pytest.approx(a.achieved_gflops / 100.0)
