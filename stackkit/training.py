@@ -345,8 +345,7 @@ def activation_bytes_per_layer(seq_len: int, micro_batch: int, d_model: int, n_h
     h = _checks.positive_int("d_model", d_model)
     a = _checks.positive_int("n_heads", n_heads)
     t = _checks.positive_int("tp", tp)
-    if not isinstance(sequence_parallel, bool):
-        raise ValueError(f"sequence_parallel must be True or False; got {sequence_parallel!r}")
+    sequence_parallel = _checks.boolean("sequence_parallel", sequence_parallel)
     mode = _recompute(recompute)
     sbh = float(s) * b * h
     if mode == "full":
@@ -500,10 +499,9 @@ def memory_fit(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         "micro_batch": _checks.positive_int("micro_batch", micro_batch),
         "seq_len": _checks.positive_int("seq_len", spec.context_length if seq_len is None
                                         else seq_len),
-        "recompute": _recompute(recompute), "sequence_parallel": sequence_parallel,
+        "recompute": _recompute(recompute),
+        "sequence_parallel": _checks.boolean("sequence_parallel", sequence_parallel),
     }
-    if not isinstance(sequence_parallel, bool):
-        raise ValueError(f"sequence_parallel must be True or False; got {sequence_parallel!r}")
     _check_degrees(spec, config["tp"], config["pp"])
     params, weights, grads, optimizer, activations, logits = _memory_parts(spec, **config)
     total = weights + grads + optimizer + activations + logits
@@ -610,9 +608,7 @@ class _Setup:
         self.inter_bw = outside.bandwidth_gb_s * link_eff
         self.alpha = clusters.collective_latency_s()
         self.inter_alpha = self.alpha + (outside.latency_us or 0.0) * 1e-6
-        if not isinstance(overlap_dp, bool):
-            raise ValueError(f"overlap_dp must be True or False; got {overlap_dp!r}")
-        self.overlap_dp = overlap_dp
+        self.overlap_dp = _checks.boolean("overlap_dp", overlap_dp)
         spec, s = self.spec, self.seq_len
         self.model_fpt = training_flops_per_token(spec, s, "none")
         self.hw_fpt = {r: training_flops_per_token(spec, s, r) for r in RECOMPUTE}
@@ -778,9 +774,8 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n
                 "interleave": interleave}.items()}
     zero = _zero_stage(zero_stage)
     mode = _recompute(recompute)
-    sp = degrees["tp"] > 1 if sequence_parallel is None else sequence_parallel
-    if not isinstance(sp, bool):
-        raise ValueError(f"sequence_parallel must be True, False or None; got {sp!r}")
+    sp = (degrees["tp"] > 1 if sequence_parallel is None
+          else _checks.boolean("sequence_parallel", sequence_parallel))
     problems = _degree_problems(st.spec, n, degrees["dp"], degrees["tp"], degrees["pp"],
                                 degrees["ep"], degrees["micro_batch"], st.global_batch,
                                 degrees["interleave"], st.gpus_per_node)
