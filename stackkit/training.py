@@ -137,7 +137,22 @@ def _spec(model: object) -> catalog.ModelSpec:
 
 def _active_params(spec: catalog.ModelSpec) -> float:
     """Active parameters: the published count scaled by the architecture's active share (MoE)."""
-    return spec.params * spec.active_param_count() / spec.param_count()
+    from . import transformer
+    return spec.params * transformer.active_fraction(spec)
+
+
+def _param_parts(spec: catalog.ModelSpec) -> tuple[float, float, float]:
+    """(one layer, one embedding table, a layer's experts) in parameters, scaled so the
+    architecture's count (``transformer.param_count``) matches the published one."""
+    from . import transformer
+    counted = transformer.param_count(spec)
+    scale = spec.params / counted
+    table = spec.vocab_size * spec.d_model
+    tables = 1 if spec.tied_embeddings else 2
+    layer = (counted - tables * table - spec.d_model) / spec.n_layers  # less the final norm
+    matrices = 3 if spec.ffn_kind == "swiglu" else 2  # SwiGLU: gate, up, down
+    experts = spec.n_experts * matrices * spec.d_model * spec.d_ff if spec.n_experts > 1 else 0
+    return layer * scale, table * scale, experts * scale
 
 
 def training_flops_per_token(model: str | catalog.ModelSpec, seq_len: int | None = None,
@@ -146,12 +161,14 @@ def training_flops_per_token(model: str | catalog.ModelSpec, seq_len: int | None
 
     ``seq_len`` defaults to the model's context length; full recomputation
     makes it 8·N_active + 16·L·d·s. For an MoE model N_active counts the
-    experts a token is routed to (Mixtral 8x7B: 2 of 8).
+    experts a token is routed to (Mixtral 8x7B: 2 of 8). Three (four) times
+    the forward FLOPs of ``transformer.flops_per_token``.
     """
     spec = _spec(model)
     s = spec.context_length if seq_len is None else seq_len
-    dense = (8.0 if _recompute(recompute) == "full" else 6.0) * _active_params(spec)
-    return dense + attention_flops_per_token(spec.n_layers, spec.d_model, s, recompute)
+    from . import transformer
+    passes = 4.0 if _recompute(recompute) == "full" else 3.0  # forward, backward (2×), again
+    return passes * transformer.flops_per_token(spec, _checks.positive_int("seq_len", s))
 
 
 def model_training_flops(model: str | catalog.ModelSpec, n_tokens: float,
@@ -410,9 +427,7 @@ def _memory_parts(spec: catalog.ModelSpec, zero_stage: int, dp: int, tp: int, pp
                   n_microbatches: int | None = None) -> tuple[float, float, float, float, float,
                                                              float]:
     """(params per GPU, weights, grads, optimizer, activations, logits) in bytes."""
-    scale = spec.params / spec.param_count()  # published / architecture count (≈ 1)
-    layer = spec._layer_params(spec.n_experts) * scale
-    table = spec.vocab_size * spec.d_model * scale
+    layer, table, _ = _param_parts(spec)
     tables_on_first = 1 if (pp > 1 or spec.tied_embeddings) else 2
     first_stage = spec.n_layers / pp * layer + tables_on_first * table
     params = first_stage / tp
@@ -613,11 +628,7 @@ class _Setup:
         self.model_fpt = training_flops_per_token(spec, s, "none")
         self.hw_fpt = {r: training_flops_per_token(spec, s, r) for r in RECOMPUTE}
         self.hw_fpt["selective"] += 4.0 * spec.n_layers * spec.d_model * s
-        self.scale = spec.params / spec.param_count()
-        self.layer_params = spec._layer_params(spec.n_experts) * self.scale
-        self.expert_params = (spec.n_experts * spec._ffn_matrices * spec.d_model * spec.d_ff
-                              * self.scale if spec.n_experts > 1 else 0.0)
-        self.table_params = spec.vocab_size * spec.d_model * self.scale
+        self.layer_params, self.table_params, self.expert_params = _param_parts(spec)
 
 
 def _degree_problems(spec: catalog.ModelSpec, n_gpus: int, dp: int, tp: int, pp: int, ep: int,
@@ -1013,8 +1024,8 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
 
     flops = 6·N·D (N active parameters); achieved = mfu · BF16 peak; compute
     time = flops / (n · achieved). With ``checkpoint_s`` given, failures at the
-    Llama 3 rate (lesson 2: ``clusters.llama3_gpu_mtbf_hours``, unless
-    ``gpu_mtbf_hours``) cost goodput (Young 1974, ``clusters.goodput``) and the
+    Llama 3 rate (``reliability.llama3_chip_mtbf_s``, unless ``gpu_mtbf_hours``)
+    cost goodput (Young 1974, ``reliability.goodput``) and the
     wall clock is compute time / goodput; without it, no failures are modelled.
     Price per GPU-hour: the catalog instance for the chip (cheapest latest one
     unless ``instance``) on-demand, reserved (``reserved_discount`` required)
@@ -1037,10 +1048,11 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     compute_days = days(c, n, achieved)
     good = 1.0
     if checkpoint_s is not None:
-        gpu_mtbf = (clusters.llama3_gpu_mtbf_hours() if gpu_mtbf_hours is None
-                    else _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours))
-        mtbf_s = clusters.mtbf_hours(n, gpu_mtbf) * SECONDS_PER_HOUR
-        good = clusters.goodput(checkpoint_s, restart_s, mtbf_s)
+        from . import reliability
+        chip_mtbf_s = (reliability.llama3_chip_mtbf_s() if gpu_mtbf_hours is None
+                       else _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours) * SECONDS_PER_HOUR)
+        mtbf_s = reliability.mtbf_s(n, chip_mtbf_s)
+        good = reliability.goodput(checkpoint_s, restart_s, mtbf_s)
         if good <= 0:
             raise ValueError(f"with {n} GPUs failures come every {mtbf_s:.0f} s, faster than "
                              f"checkpoint_s={checkpoint_s!r} and restart_s={restart_s!r} let "
