@@ -209,12 +209,21 @@ def _check_job(work_hours: object, interruptions_per_hour: object,
     restart = _checks.non_negative("restart_hours", restart_hours)
     exponent = rate * (restart + min(tau, work) + delta)
     if exponent > reliability.MAX_EXPONENT:
-        raise ValueError(
+        raise reliability.NeverFinishes(
             f"interruptions_per_hour={interruptions_per_hour!r} is far too high for segments of "
             f"{min(tau, work) + delta:g} h plus a {restart:g} h restart: each segment would need "
             f"about e^{exponent:.0f} tries, so the job never finishes; checkpoint more often "
             "or choose a lower rate")
     return work, rate, tau, delta, restart
+
+
+def _check_trials(trials: object, seed: object) -> int:
+    n_trials = _checks.positive_int("trials", trials)
+    if n_trials < 2:
+        raise ValueError(f"trials must be at least 2 to estimate a spread; got {trials!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+    return n_trials
 
 
 def _job(work_hours: object, interruptions_per_hour: object, checkpoint_interval_hours: object,
@@ -338,11 +347,7 @@ def spot_job(work_hours: float, interruptions_per_hour: float, checkpoint_interv
                                                  restart_hours)
     job = reliability.CheckpointedJob.from_hours(work, rate, tau, delta, restart)
     price = _checks.non_negative("usd_per_hour", usd_per_hour)
-    n_trials = _checks.positive_int("trials", trials)
-    if n_trials < 2:
-        raise ValueError(f"trials must be at least 2 to estimate a spread; got {trials!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+    n_trials = _check_trials(trials, seed)
     expected = job.expected_runtime_s / SECONDS_PER_HOUR
     seconds, failures = reliability.simulate_runtime_s(job, n_trials, seed)
     hours = seconds / SECONDS_PER_HOUR
@@ -784,6 +789,12 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
     cap = _checks.positive_int("max_instances", max_instances)
     term = _checks.positive("reserved_term_hours", reserved_term_hours)
     lam = _checks.non_negative("interruptions_per_instance_hour", interruptions_per_instance_hour)
+    # every argument is checked here, so that the search below skips only sizes whose
+    # job never finishes (reliability.NeverFinishes), never a bad parameter
+    _checks.positive("checkpoint_interval_hours", checkpoint_interval_hours)
+    _checks.non_negative("checkpoint_hours", checkpoint_hours)
+    _checks.non_negative("restart_hours", restart_hours)
+    _check_trials(trials, seed)
     row = catalog.instance(instance, as_of=as_of)
     per_instance = row.accelerator_count
     instance_hours = work / per_instance  # of work
@@ -815,7 +826,7 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
                 job = spot_job(instance_hours / k, lam * k, checkpoint_interval_hours,
                                checkpoint_hours, restart_hours, row.spot_usd_per_hour * k,
                                trials=trials, seed=seed)
-            except ValueError:
+            except reliability.NeverFinishes:
                 continue  # too many interruptions at this size: try more instances
             best = (k, job)
             if job.p90_hours <= deadline:

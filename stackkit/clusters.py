@@ -13,6 +13,7 @@ explicitly with :func:`link_efficiency` (see :func:`collective`).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -71,6 +72,7 @@ _DGX_A100_GPUS = 8
 COLLECTIVES = ("allreduce", "reduce_scatter", "all_gather", "all_to_all")
 _ALGORITHMS = ("ring", "tree")
 _PUE_MAX = 3.0  # no surveyed data centre is worse; a typo guard, not physics
+_SUMMARY_ALLREDUCE_BYTES = 10e9  # a 10 GB all-reduce: ~5B parameters of BF16 gradients
 
 
 # --------------------------------------------------------------------------- collectives
@@ -846,13 +848,16 @@ def owned_cost(chip: str | catalog.Accelerator, capital_usd_per_gpu: float | Non
 class ClusterSummary(Result):
     """A cluster at a glance: power and its bill, failures, network, and owned cost."""
 
+    _derived = ("allreduce_size_gb",)
+
     chip: str
     n_gpus: int
     gpus_per_node: int
     n_nodes: int
     network: str
     scaleout_gb_s_per_node: float  # one NIC of ``network`` per GPU, one direction
-    allreduce_10gb_s: float  # hierarchical all-reduce of 10 GB over the whole cluster
+    allreduce_size_bytes: float  # the message all-reduced over the whole cluster (10 GB)
+    allreduce_s: float  # its time, hierarchical: inside nodes, across, inside again
     chips_mw: float
     it_mw: float
     facility_mw: float
@@ -862,6 +867,17 @@ class ClusterSummary(Result):
     interruptions_per_day: float
     owned_usd_per_gpu_hour: float | None  # None where no sourced server price exists
     power: ClusterPower
+
+    @property
+    def allreduce_size_gb(self) -> float:
+        return self.allreduce_size_bytes / 1e9
+
+    @property
+    def allreduce_10gb_s(self) -> float:
+        """Deprecated: read ``allreduce_s`` (seconds; the old name read like GB/s)."""
+        warnings.warn("ClusterSummary.allreduce_10gb_s is deprecated; use allreduce_s "
+                      "(seconds) and allreduce_size_bytes", DeprecationWarning, stacklevel=2)
+        return self.allreduce_s
 
 
 def cluster_summary(chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 1024,
@@ -886,7 +902,7 @@ def cluster_summary(chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 
     intra_bw = (accelerator.scaleup_bw_gb_s
                 or catalog.interconnect("NVLink 4").bandwidth_gb_s) * eff
     g = power.gpus_per_node
-    size = 10e9
+    size = _SUMMARY_ALLREDUCE_BYTES
     alpha = collective_latency_s()
     if power.n_gpus <= g:
         comm = allreduce_seconds(size, power.n_gpus, intra_bw, alpha)
@@ -895,15 +911,14 @@ def cluster_summary(chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 
                                               link.bandwidth_gb_s * eff, alpha,
                                               _link_latency_s(link))
     cluster_h = mtbf_hours(power.n_gpus, _gpu_mtbf(gpu_mtbf_hours))
-    try:
+    owned = None  # only where a sourced server price exists; any other error propagates
+    if accelerator.name in _server_prices():
         owned = owned_cost(accelerator, pue=power.pue,
                            usd_per_kwh=power.usd_per_kwh).usd_per_gpu_hour
-    except ValueError:
-        owned = None
     return ClusterSummary(
         chip=power.chip, n_gpus=power.n_gpus, gpus_per_node=g, n_nodes=power.n_nodes,
         network=link.name, scaleout_gb_s_per_node=link.bandwidth_gb_s * g,
-        allreduce_10gb_s=comm, chips_mw=power.chips_mw, it_mw=power.it_mw,
+        allreduce_size_bytes=size, allreduce_s=comm, chips_mw=power.chips_mw, it_mw=power.it_mw,
         facility_mw=power.facility_mw, annual_mwh=power.annual_mwh,
         annual_electricity_usd=power.annual_electricity_usd, cluster_mtbf_hours=cluster_h,
         interruptions_per_day=HOURS_PER_DAY / cluster_h, owned_usd_per_gpu_hour=owned,

@@ -26,6 +26,7 @@ from .units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 __all__ = [
     "CheckpointedJob",
+    "NeverFinishes",
     "best_interval_s",
     "expected_interruptions",
     "expected_runtime_s",
@@ -40,6 +41,16 @@ __all__ = [
 MAX_EXPONENT = 700.0
 # Monte Carlo draws one number per interruption; beyond this the job is hopeless anyway.
 MAX_DRAWS = 20_000_000
+
+
+
+
+class NeverFinishes(ValueError):
+    """Interruptions come so often that the job (practically) never finishes.
+
+    A ``ValueError`` like any bad input, but its own type, so a planner that tries
+    several cluster sizes can skip the hopeless ones without hiding a bad parameter.
+    """
 
 
 # --------------------------------------------------------------------------- failures at scale
@@ -143,7 +154,7 @@ class CheckpointedJob(Result):
         exponent = self.interruptions_per_s * (self.restart_s + min(self.interval_s, self.work_s)
                                                + self.checkpoint_s)
         if exponent > MAX_EXPONENT:
-            raise ValueError(
+            raise NeverFinishes(
                 f"interruptions_per_s={self.interruptions_per_s!r} is far too high for segments "
                 f"of {min(self.interval_s, self.work_s) + self.checkpoint_s:g} s plus a "
                 f"{self.restart_s:g} s restart: each segment would need about "
@@ -188,7 +199,7 @@ class CheckpointedJob(Result):
         if rest > 0:
             total += _segment_s(rest + delta, rate, restart)
         if not math.isfinite(total):
-            raise ValueError("the expected run time overflows: the job practically never "
+            raise NeverFinishes("the expected run time overflows: the job practically never "
                              "finishes; lower the interruption rate or checkpoint more often")
         return total
 
@@ -293,7 +304,7 @@ def _simulate_segments(rng: np.random.Generator, trials: int, n_segments: int,
     p_retry_ok = math.exp(-rate * retry)
     expected_draws = trials * n_segments * p_first / p_retry_ok
     if expected_draws > MAX_DRAWS:
-        raise ValueError(
+        raise NeverFinishes(
             f"interruptions are so frequent (about {expected_draws / trials:,.0f} per run) "
             "that simulating them is pointless: the job barely progresses; checkpoint more "
             "often or lower the interruption rate")

@@ -461,3 +461,32 @@ def test_plan_reports_when_nothing_meets_the_deadline():
         cloud.plan_gpu_hours(100, -1, "p5.48xlarge", 2, 0.02, 2, 0.1, 0.25)
     with pytest.raises(KeyError, match="unknown instance"):
         cloud.plan_gpu_hours(100, 10, "nope.large", 2, 0.02, 2, 0.1, 0.25)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"checkpoint_interval_hours": -1}, "checkpoint_interval_hours must be greater than 0"),
+    ({"checkpoint_hours": float("nan")}, "checkpoint_hours must be a finite number"),
+    ({"restart_hours": -0.5}, "restart_hours must be 0 or more"),
+    ({"trials": 1}, "trials must be"),
+    ({"seed": -1}, "seed must be"),
+])
+def test_plan_gpu_hours_names_a_bad_parameter_instead_of_planning_around_it(change, message):
+    """A bad checkpoint setting used to be swallowed as 'cannot finish in time'."""
+    args = {"gpu_hours": 10_000, "deadline_hours": 168, "instance": "p5.48xlarge",
+            "max_instances": 20, "interruptions_per_instance_hour": 0.01,
+            "checkpoint_interval_hours": 2, "checkpoint_hours": 0.1, "restart_hours": 0.25,
+            "trials": 200}
+    with pytest.raises(ValueError, match=message):
+        cloud.plan_gpu_hours(**{**args, **change})
+
+
+def test_plan_gpu_hours_still_skips_sizes_that_never_finish():
+    """λ·k so high at small k that the job never ends: the planner tries more instances."""
+    from stackkit import reliability
+    with pytest.raises(reliability.NeverFinishes):
+        cloud.expected_runtime_hours(10_000 / 8, 1000.0, 2, 0.1, 0.25)
+    plan = cloud.plan_gpu_hours(800, deadline_hours=100, instance="p5.48xlarge",
+                                max_instances=4, interruptions_per_instance_hour=1.0,
+                                checkpoint_interval_hours=0.5, checkpoint_hours=0.01,
+                                restart_hours=0.05, trials=200)
+    assert set(plan.options["mode"]) >= {"on-demand", "spot"}

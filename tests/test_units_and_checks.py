@@ -27,6 +27,14 @@ def test_si(value, unit, text):
     assert units.si(value, unit) == text
 
 
+@pytest.mark.parametrize(("n_bytes", "text"), [
+    (80e9, "80 GB"), (3.35e12, "3.35 TB"), (819_200, "819 kB"), (230e6, "230 MB"),
+])
+def test_fmt_bytes_says_bytes_with_decimal_prefixes(n_bytes, text):
+    """H100 SXM 80 GB of HBM3; OPT-13B's 800 KB KV cache per token (vLLM paper)."""
+    assert units.fmt_bytes(n_bytes) == text
+
+
 @pytest.mark.parametrize(("amount", "text"), [
     (0.0042, "$0.0042"), (3.349, "$3.35"), (1234.4, "$1,234"), (2.1e6, "$2.10M"), (0, "$0.00"),
 ])

@@ -50,7 +50,8 @@ def _render_cluster(summary: clusters.ClusterSummary) -> str:
             fmt_usd(summary.annual_electricity_usd),
         "time between failures (Llama 3 rate)": fmt_duration(summary.cluster_mtbf_hours * 3600),
         "failures per day": f"{summary.interruptions_per_day:.2g}",
-        f"all-reduce of 10 GB over {summary.network}": fmt_duration(summary.allreduce_10gb_s),
+        f"all-reduce of {fmt_bytes(summary.allreduce_size_bytes)} over {summary.network}":
+            fmt_duration(summary.allreduce_s),
         "owned cost per GPU-hour (4-year life)": owned,
     }
     return render_table(rows, caption=f"{summary.n_gpus:,} × {summary.chip}")
