@@ -9,7 +9,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import catalog
+from . import catalog, lessons
+
+
+def _notebook(layer: int) -> str:
+    """The lesson that teaches ``layer``, from the lesson registry."""
+    return next(item.notebook for item in lessons.LESSONS if item.layer == layer)
 
 
 @dataclass(frozen=True)
@@ -23,17 +28,17 @@ class Layer:
 
 LAYERS: tuple[Layer, ...] = (
     Layer(1, "Silicon", "GPUs, TPUs and other accelerators that do the arithmetic",
-          "peak FLOP/s, memory bandwidth, memory size, price per chip", "01_chips.ipynb"),
+          "peak FLOP/s, memory bandwidth, memory size, price per chip", _notebook(1)),
     Layer(2, "Servers and clusters", "nodes, NVLink and InfiniBand fabrics, power and cooling",
-          "link bandwidth, megawatts, failures per day", "02_clusters.ipynb"),
+          "link bandwidth, megawatts, failures per day", _notebook(2)),
     Layer(3, "Cloud compute", "renting GPUs by the hour, reserved, spot, or owning them",
-          "$ per GPU-hour, discounts, utilization", "03_cloud.ipynb"),
+          "$ per GPU-hour, discounts, utilization", _notebook(3)),
     Layer(4, "Data infrastructure", "training corpora, storage that feeds GPUs, vector search",
-          "terabytes, storage throughput, tokens", "04_data.ipynb"),
+          "terabytes, storage throughput, tokens", _notebook(4)),
     Layer(5, "Training frameworks", "parallelism and memory management for large runs",
-          "FLOPs = 6 · params · tokens, GPU-hours, memory per GPU", "05_training.ipynb"),
+          "FLOPs = 6 · params · tokens, GPU-hours, memory per GPU", _notebook(5)),
     Layer(6, "Serving and APIs", "turning a trained model into tokens for users",
-          "$ per million tokens, latency, KV-cache memory", "06_serving.ipynb"),
+          "$ per million tokens, latency, KV-cache memory", _notebook(6)),
 )
 
 

@@ -1,4 +1,6 @@
-"""Every lesson follows the skeleton in DESIGN.md, so no later lesson can skip a part of it.
+"""Every lesson follows the skeleton in docs/architecture.md, so no later lesson can skip a
+part of it. The lessons come from the registry (stackkit.lessons); tests/test_lessons.py
+checks that every notebook is registered.
 
 Reads the notebooks as JSON (nbformat costs 1.5 s to import and adds nothing here).
 """
@@ -11,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+from stackkit import lessons
+
+NOTEBOOKS = [path for path in (Path(__file__).parents[1] / "notebooks" / item.notebook
+                               for item in lessons.LESSONS) if path.exists()]
 
 
 def _load(path: Path) -> dict:

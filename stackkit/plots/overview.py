@@ -9,6 +9,8 @@ from matplotlib.patches import FancyBboxPatch, Patch
 
 from ._style import INK, PALETTE, color_for, new_axes, source_note, tidy
 
+__all__ = ["catalog_bars", "stack_diagram"]
+
 
 def _value_text(value: float, unit: str) -> str:
     if unit == "USD":

@@ -12,6 +12,8 @@ from .. import catalog, plots
 from .._results import Result
 from ._base import Chart, Explorer, render_table
 
+__all__ = ["catalog_view", "explore_catalog"]
+
 ALL = "all rows"
 
 

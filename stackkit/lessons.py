@@ -1,0 +1,90 @@
+"""The lessons, in one table: each one's notebook, layer modules, figures and tools.
+
+``plots/__init__``, ``widgets/__init__``, ``dashboards/tools.ipynb``, ``stack.LAYERS``
+and the notebook and README tests all read this table, so adding a lesson is one row
+here (docs/architecture.md, "How to add a lesson"). A module named here that does not
+exist yet is skipped: a planned lesson leaves no gap and no error.
+
+This module imports nothing from the kit, so anything may read it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+__all__ = ["LESSONS", "Lesson", "lesson", "lesson_of_tool", "modules", "tools"]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson: ``notebooks/NN_slug.ipynb`` and the kit's modules it introduces."""
+
+    number: int  # 0 … 7, the notebook's prefix
+    slug: str  # the notebook's name after the number
+    title: str  # the layer or theme, as the README's lesson table says it
+    layer: int | None  # the stack layer it teaches (1 = silicon … 6 = serving), None if all
+    modules: tuple[str, ...]  # layer modules (stackkit.<name>) it introduces
+    plots: tuple[str, ...]  # figure modules (stackkit.plots.<name>)
+    widgets: tuple[str, ...]  # front-end modules (stackkit.widgets.<name>)
+    tools: tuple[str, ...]  # its ``explore_*`` functions, in the order the dashboard shows them
+
+    @property
+    def notebook(self) -> str:
+        return f"{self.number:02d}_{self.slug}.ipynb"
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(0, "overview", "the whole stack", None, ("catalog", "units", "stack"),
+           ("overview",), ("overview",), ("explore_catalog",)),
+    Lesson(1, "chips", "silicon", 1, ("chips", "bench", "transformer"),
+           ("chips",), ("chips",), ("explore_roofline", "explore_chip_costs")),
+    Lesson(2, "clusters", "servers and clusters", 2, ("clusters", "reliability"),
+           ("clusters",), ("clusters",), ("explore_allreduce", "explore_cluster")),
+    Lesson(3, "cloud", "cloud compute", 3, ("cloud",),
+           ("cloud",), ("cloud",), ("explore_gpu_pricing", "explore_spot_job",
+                                    "explore_api_bill")),
+    Lesson(4, "data", "data infrastructure", 4, ("data", "vectors"),
+           ("data",), ("data",), ()),
+    Lesson(5, "training", "training frameworks", 5, ("training",),
+           ("training",), ("training",), ()),
+    Lesson(6, "serving", "serving and APIs", 6, ("serving",),
+           ("serving",), ("serving",), ()),
+    Lesson(7, "full_stack", "all six", None, ("stack",),
+           ("stack",), ("stack",), ()),
+)
+
+
+def lesson(key: int | str) -> Lesson:
+    """A lesson by number (``1``), slug (``"chips"``) or notebook (``"01_chips.ipynb"``)."""
+    for item in LESSONS:
+        if key in (item.number, item.slug, item.notebook):
+            return item
+    known = ", ".join(item.notebook for item in LESSONS)
+    raise KeyError(f"unknown lesson {key!r}; lessons are {known}")
+
+
+def _exists(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def modules(kind: str) -> tuple[str, ...]:
+    """Module names of ``kind`` ("modules", "plots" or "widgets") that exist, in lesson order."""
+    if kind not in ("modules", "plots", "widgets"):
+        raise ValueError(f"kind must be one of 'modules', 'plots', 'widgets'; got {kind!r}")
+    prefix = "stackkit." if kind == "modules" else f"stackkit.{kind}."
+    names = dict.fromkeys(name for item in LESSONS for name in getattr(item, kind))
+    return tuple(name for name in names if _exists(prefix + name))
+
+
+def tools() -> tuple[str, ...]:
+    """Every lesson's ``explore_*`` tools, lesson by lesson."""
+    return tuple(name for item in LESSONS for name in item.tools)
+
+
+def lesson_of_tool(name: str) -> Lesson:
+    """The lesson whose widgets module holds the tool ``name``."""
+    for item in LESSONS:
+        if name in item.tools:
+            return item
+    raise KeyError(f"unknown tool {name!r}; tools are {', '.join(tools())}")
