@@ -2,7 +2,7 @@
 
 Each ``benchmarks/bench_*.py`` defines ``run() -> list[Figure]``; this script
 runs them all and prints one table. Figures are measurements, not pass/fail
-tests: the budget column says what DESIGN.md promises.
+tests: the budget column says what docs/architecture.md ("Performance budgets") promises.
 """
 
 from __future__ import annotations

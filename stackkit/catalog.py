@@ -701,9 +701,14 @@ class Instance(Record):
     as_of: dt.date = field(metadata=column(key=True))
 
     @property
-    def usd_per_gpu_hour(self) -> float:
-        """On-demand price per accelerator-hour."""
+    def usd_per_accelerator_hour(self) -> float:
+        """On-demand price per accelerator-hour (GPU, TPU or other chip)."""
         return self.usd_per_hour / self.accelerator_count
+
+    @property
+    def usd_per_gpu_hour(self) -> float:
+        """The same as :attr:`usd_per_accelerator_hour` (the older name, kept)."""
+        return self.usd_per_accelerator_hour
 
 
 @table("api_prices", indexed=False)

@@ -20,6 +20,7 @@ bandwidth is the on-chip SRAM bandwidth, so their roofline is the SRAM one.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from numbers import Real
 
@@ -46,6 +47,7 @@ __all__ = [
     "elementwise_intensity",
     "matmul_intensity",
     "memory_bandwidth_tb_s",
+    "memory_bw_tb_s",
     "operation_intensity",
     "peak_tflops",
     "precisions",
@@ -102,9 +104,16 @@ def peak_tflops(chip: str | catalog.Accelerator, precision: str = "bf16") -> flo
     return float(value)
 
 
-def memory_bandwidth_tb_s(chip: str | catalog.Accelerator) -> float:
+def memory_bw_tb_s(chip: str | catalog.Accelerator) -> float:
     """Memory bandwidth of ``chip`` in TB/s (on-chip SRAM bandwidth for SRAM-only chips)."""
     return float(catalog.accelerator(chip).memory_bw_tb_s)
+
+
+def memory_bandwidth_tb_s(chip: str | catalog.Accelerator) -> float:
+    """Deprecated: :func:`memory_bw_tb_s`, named like the catalog column."""
+    warnings.warn("chips.memory_bandwidth_tb_s is deprecated; use chips.memory_bw_tb_s",
+                  DeprecationWarning, stacklevel=2)
+    return memory_bw_tb_s(chip)
 
 
 def ridge_point(chip: str | catalog.Accelerator, precision: str = "bf16") -> float:
@@ -114,7 +123,7 @@ def ridge_point(chip: str | catalog.Accelerator, precision: str = "bf16") -> flo
     The H100 SXM at BF16: 989e12 / 3.35e12 ≈ 295 FLOP per byte.
     """
     accelerator = catalog.accelerator(chip)
-    return peak_tflops(accelerator, precision) / memory_bandwidth_tb_s(accelerator)
+    return peak_tflops(accelerator, precision) / memory_bw_tb_s(accelerator)
 
 
 def attainable_tflops(chip: str | catalog.Accelerator, intensity: float,
@@ -126,7 +135,7 @@ def attainable_tflops(chip: str | catalog.Accelerator, intensity: float,
     intensity = _checks.positive("intensity", intensity)
     accelerator = catalog.accelerator(chip)
     return min(peak_tflops(accelerator, precision),
-               intensity * memory_bandwidth_tb_s(accelerator))
+               intensity * memory_bw_tb_s(accelerator))
 
 
 def bound(chip: str | catalog.Accelerator, intensity: float, precision: str = "bf16") -> str:
@@ -143,7 +152,7 @@ def roofline_curve(chip: str | catalog.Accelerator, intensities: object,
         raise ValueError("intensities must be a non-empty array of finite numbers > 0")
     accelerator = catalog.accelerator(chip)
     return np.minimum(peak_tflops(accelerator, precision),
-                      values * memory_bandwidth_tb_s(accelerator))
+                      values * memory_bw_tb_s(accelerator))
 
 
 # --------------------------------------------------------------------------- intensity
@@ -272,7 +281,7 @@ def roofline_view(chip_list: object, intensity: float, precision: str = "bf16",
             "chip": accelerator.name,
             "vendor": accelerator.vendor,
             "peak_tflops": peak,
-            "bandwidth_tb_s": memory_bandwidth_tb_s(accelerator),
+            "memory_bw_tb_s": memory_bw_tb_s(accelerator),
             "ridge_flop_per_byte": ridge_point(accelerator, precision),
             "attainable_tflops": attainable,
             "percent_of_peak": 100.0 * attainable / peak,
@@ -399,7 +408,7 @@ def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
         n_chips = chips_to_hold_weights(spec, accelerator, bytes_per_param)
     n_chips = _checks.positive_int("n_chips", n_chips)
     peak_flop_s = n_chips * peak_tflops(accelerator, precision) * 1e12
-    bandwidth_b_s = n_chips * memory_bandwidth_tb_s(accelerator) * 1e12
+    bandwidth_b_s = n_chips * memory_bw_tb_s(accelerator) * 1e12
     return StepBound(
         chip=accelerator.name, model=spec.name, phase=phase, precision=precision,
         batch_size=batch_size, tokens=tokens, n_chips=n_chips, flops=flops,

@@ -66,11 +66,16 @@ class GpuHourPrice(Result):
     region: str
     accelerator: str
     mode: str  # 'on-demand', 'reserved' or 'spot'
-    usd_per_gpu_hour: float
+    usd_per_gpu_hour: float  # per accelerator (GPU or TPU); see usd_per_accelerator_hour
     usd_per_instance_hour: float
     discount_vs_on_demand: float  # fraction of the on-demand price saved
     as_of: dt.date
     source: str
+
+    @property
+    def usd_per_accelerator_hour(self) -> float:
+        """The price of one accelerator-hour: GPU or TPU (the kit's name for it)."""
+        return self.usd_per_gpu_hour
 
 
 def gpu_hour_prices(as_of: str | dt.date | None = None, history: bool = False) -> pd.DataFrame:

@@ -278,3 +278,11 @@ def test_decode_time_and_throughput_grow_with_batch(batch, context):
     assert small.time_s <= big.time_s
     assert small.tokens_per_s <= big.tokens_per_s * (1 + 1e-12)
     assert math.isfinite(big.tokens_per_s)
+
+
+def test_memory_bandwidth_has_one_name():
+    """memory_bw_tb_s, as the catalog column (docs/architecture.md); the old name warns."""
+    assert chips.memory_bw_tb_s("H100 SXM") == 3.35
+    with pytest.warns(DeprecationWarning, match="memory_bw_tb_s"):
+        assert chips.memory_bandwidth_tb_s("H100 SXM") == 3.35
+    assert "memory_bw_tb_s" in chips.roofline_view(["H100 SXM"], 10).rows.columns

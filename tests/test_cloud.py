@@ -490,3 +490,14 @@ def test_plan_gpu_hours_still_skips_sizes_that_never_finish():
                                 checkpoint_interval_hours=0.5, checkpoint_hours=0.01,
                                 restart_hours=0.05, trials=200)
     assert set(plan.options["mode"]) >= {"on-demand", "spot"}
+
+
+def test_price_per_accelerator_hour_names_tpus_too():
+    """TPU rows are priced per accelerator-hour; the older usd_per_gpu_hour is the same."""
+    tpus = cloud.gpu_hour_prices()
+    tpu = tpus[tpus["accelerator"].str.contains("TPU")]
+    for name in (tpu["instance"].iloc[0] if len(tpu) else "p5.48xlarge", "p5.48xlarge"):
+        price = cloud.gpu_hour_price(name)
+        assert price.usd_per_accelerator_hour == price.usd_per_gpu_hour
+        row = catalog.instance(name)
+        assert row.usd_per_accelerator_hour == row.usd_per_gpu_hour

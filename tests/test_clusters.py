@@ -30,7 +30,7 @@ def test_ring_allreduce_moves_2_n_minus_1_over_n_of_the_buffer(n):
 
 
 def test_latency_term_is_2_n_minus_1_steps():
-    # ring: 2(n-1) steps of alpha each (DESIGN.md contract); 8 ranks, 5 us -> 70 us
+    # ring: 2(n-1) steps of alpha each (docs/architecture.md API); 8 ranks, 5 us -> 70 us
     assert clusters.allreduce_seconds(0, 8, 100.0, latency_s=5e-6) == pytest.approx(70e-6)
     # tree: 2·ceil(log2 n) steps; 8 ranks -> 6 steps -> 30 us
     assert clusters.allreduce_seconds(0, 8, 100.0, 5e-6, "tree") == pytest.approx(30e-6)

@@ -152,3 +152,9 @@ def test_every_module_in_the_order_is_a_real_name(module):
     planned = {"data", "vectors", "training", "serving", "lessons"}
     exists = (PACKAGE / f"{module}.py").exists() or (PACKAGE / module).is_dir()
     assert exists or module in planned, module
+
+
+def test_the_architecture_document_places_every_module():
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for name in RANK:
+        assert name in text, f"docs/architecture.md does not mention {name}"

@@ -110,7 +110,7 @@ def test_unknown_interconnect_is_a_key_error():
 
 
 def test_updates_are_fast_enough(cluster, allreduce):
-    # DESIGN.md budget: an update (compute and redraw) under 100 ms; generous here for
+    # Budget (docs/architecture.md): an update (compute and redraw) under 100 ms; generous here for
     # a shared test machine, the bench measures the real figure.
     cluster.controls["n_gpus"].value = 2048
     allreduce.controls["size_mb"].value = 50
