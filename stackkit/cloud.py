@@ -231,11 +231,13 @@ def _check_trials(trials: object, seed: object) -> int:
     return n_trials
 
 
-def _job(work_hours: object, interruptions_per_hour: object, checkpoint_interval_hours: object,
-         checkpoint_hours: object, restart_hours: object) -> reliability.CheckpointedJob:
-    return reliability.CheckpointedJob.from_hours(*_check_job(
-        work_hours, interruptions_per_hour, checkpoint_interval_hours, checkpoint_hours,
-        restart_hours))
+def _in_hours(job: reliability.CheckpointedJob, work_hours: float) -> float:
+    """The job's expected run time in hours, as a multiple of its work: E[T]/W · W.
+
+    Scaling the work in hours by the ratio (rather than dividing seconds by 3,600) keeps
+    E[T] ≥ W exact in floating point whenever it holds in seconds.
+    """
+    return job.expected_runtime_s / job.work_s * work_hours
 
 
 def expected_runtime_hours(work_hours: float, interruptions_per_hour: float,
@@ -270,9 +272,9 @@ def expected_runtime_hours(work_hours: float, interruptions_per_hour: float,
     ValueError
         for negative or non-finite inputs, or a rate so high that the job never finishes.
     """
-    job = _job(work_hours, interruptions_per_hour, checkpoint_interval_hours, checkpoint_hours,
-               restart_hours)
-    return job.expected_runtime_s / SECONDS_PER_HOUR
+    checked = _check_job(work_hours, interruptions_per_hour, checkpoint_interval_hours,
+                         checkpoint_hours, restart_hours)
+    return _in_hours(reliability.CheckpointedJob.from_hours(*checked), checked[0])
 
 
 def best_checkpoint_interval_hours(interruptions_per_hour: float, checkpoint_hours: float) -> float:
@@ -353,7 +355,7 @@ def spot_job(work_hours: float, interruptions_per_hour: float, checkpoint_interv
     job = reliability.CheckpointedJob.from_hours(work, rate, tau, delta, restart)
     price = _checks.non_negative("usd_per_hour", usd_per_hour)
     n_trials = _check_trials(trials, seed)
-    expected = job.expected_runtime_s / SECONDS_PER_HOUR
+    expected = _in_hours(job, work)
     seconds, failures = reliability.simulate_runtime_s(job, n_trials, seed)
     hours = seconds / SECONDS_PER_HOUR
     p50, p90 = np.quantile(hours, [0.5, 0.9])
