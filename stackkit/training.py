@@ -18,6 +18,12 @@ The arithmetic follows four papers:
   transformer models", arXiv 2205.05198), Table 2;
 - parallelism: Narayanan et al. 2021 ("Efficient large-scale language model
   training on GPU clusters using Megatron-LM", SC'21), sections 2–3 and eq. (3).
+
+Around the arithmetic: a run's days, GPU-hours, dollars and MWh (lessons 2 and 3's
+prices, power and failures), a real NumPy training step whose FLOPs are counted,
+a sweep logged to trackio's local store, a cluster scheduler simulation (FIFO,
+EASY backfill, no gang scheduling), and the same scenarios from two peer
+calculators (llm-analysis, mlsysim).
 """
 
 from __future__ import annotations
@@ -33,11 +39,15 @@ from .units import HOURS_PER_DAY, SECONDS_PER_HOUR
 __all__ = [
     "CHINCHILLA",
     "MATMUL_EFFICIENCY",
+    "PEER_FIGURES",
+    "PEER_VERSIONS",
     "PRICE_MODES",
     "RECOMPUTE",
+    "SCHEDULER_POLICIES",
     "ZERO_STAGES",
     "MemoryFit",
     "Plan",
+    "Schedule",
     "StepTime",
     "TinyRun",
     "TrainingRun",
@@ -55,9 +65,15 @@ __all__ = [
     "memory_fit",
     "model_states_gb",
     "model_training_flops",
+    "peer_comparison",
+    "peer_figures_live",
     "pipeline_bubble",
     "plan",
+    "read_sweep",
+    "schedule",
     "step_time",
+    "sweep",
+    "synthetic_jobs",
     "tiny_corpus",
     "tiny_train",
     "tokens_per_param",
@@ -985,16 +1001,22 @@ class TrainingRun(Result):
     energy_mwh: float  # facility energy: IT power · PUE · wall-clock hours
 
 
-def _instance_for(chip: catalog.Accelerator) -> str:
+def _instance_for(chip: catalog.Accelerator, mode: str) -> str:
+    """The catalog instance a run on ``chip`` would rent: each instance's latest price, the
+    cheapest per GPU-hour (for spot, among those with a spot price); on a tie the larger
+    server, as a training run rents whole 8-GPU nodes."""
     frame = catalog.instances()
     rows = frame[frame["accelerator"] == chip.name].sort_values("as_of")
-    if rows.empty:
-        raise ValueError(f"the catalog has no cloud instance with {chip.name!r}; pass "
-                         "usd_per_gpu_hour or use price_mode='owned'")
-    latest = rows[rows["as_of"] == rows["as_of"].max()].assign(
-        per_gpu=lambda f: f["usd_per_hour"] / f["accelerator_count"])
-    # the cheapest GPU-hour; on a tie the full 8-GPU server a training run would rent
-    best = latest.sort_values(["per_gpu", "accelerator_count"], ascending=[True, False])
+    latest = rows.groupby("instance").tail(1)
+    if mode == "spot":
+        latest = latest[latest["spot_usd_per_hour"].notna()]
+    if latest.empty:
+        raise ValueError(f"the catalog has no cloud instance with {chip.name!r}"
+                         + (" and a spot price" if mode == "spot" else "")
+                         + "; pass usd_per_gpu_hour or use price_mode='owned'")
+    column = "spot_usd_per_hour" if mode == "spot" else "usd_per_hour"
+    best = latest.assign(per_gpu=latest[column] / latest["accelerator_count"]).sort_values(
+        ["per_gpu", "accelerator_count"], ascending=[True, False])
     return str(best["instance"].iloc[0])
 
 
@@ -1008,7 +1030,7 @@ def _price(chip: catalog.Accelerator, mode: str, instance: str | None,
         return owned.usd_per_gpu_hour, (f"owned {chip.name}: capital over "
                                         f"{owned.amortization_years:g} years + power")
     from . import cloud
-    price = cloud.gpu_hour_price(instance or _instance_for(chip), mode,
+    price = cloud.gpu_hour_price(instance or _instance_for(chip, mode), mode,
                                  reserved_discount=reserved_discount)
     return price.usd_per_gpu_hour, (f"{price.instance} {price.mode} ({price.provider}, "
                                     f"as of {price.as_of})")
@@ -1139,7 +1161,8 @@ def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
 
 def tiny_train(steps: int = 30, batch_size: int = 64, learning_rate: float = 1e-2,
                context: int = 8, embed: int = 32, hidden: int = 128, vocab_size: int = 32,
-               seed: int = 0, peak_gflops: float | None = None, callback=None) -> TinyRun:
+               seed: int = 0, peak_gflops: float | None = None, callback=None,
+               blas_threads: int | None = 1) -> TinyRun:
     """Train a small MLP language model (Bengio et al. 2003) for ``steps`` steps with Adam.
 
     tokens (B, c) → embedding lookup (B, c·e) → ReLU(X·W1 + b1) (B, H) → H·W2 + b2 → softmax.
@@ -1150,7 +1173,20 @@ def tiny_train(steps: int = 30, batch_size: int = 64, learning_rate: float = 1e-
     Biases, the embedding lookup, softmax and Adam are O(N) element-wise work, not
     counted. ``peak_gflops`` (e.g. ``bench.measure_matmul(512).rate``) gives the
     MFU; ``callback(step, loss)`` is called after each step (a tracker's log).
+    ``blas_threads`` caps the BLAS threads while it runs (threadpoolctl; None: no
+    cap): matrices this small run fastest on one core, and a multi-threaded BLAS
+    on a busy machine spends its time waiting on its own threads (lesson 1).
     """
+    from threadpoolctl import threadpool_limits
+    threads = None if blas_threads is None else _checks.positive_int("blas_threads",
+                                                                     blas_threads, high=1024)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_size,
+                           seed, peak_gflops, callback)
+
+
+def _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_size, seed,
+                peak_gflops, callback) -> TinyRun:
     import time
 
     import numpy as np
@@ -1232,3 +1268,430 @@ def tiny_train(steps: int = 30, batch_size: int = 64, learning_rate: float = 1e-
                    matmul_seconds=matmul_s, achieved_gflops=achieved, peak_gflops=peak,
                    mfu=None if peak is None else achieved / peak, losses=tuple(losses),
                    learning_rate=lr, seed=seed)
+
+
+# --------------------------------------------------------------------------- orchestration
+
+SCHEDULER_POLICIES = ("fifo", "backfill", "no-gang")
+
+
+@dataclass(frozen=True)
+class Schedule(Result):
+    """A cluster's queue over time under one scheduling policy."""
+
+    policy: str
+    n_nodes: int
+    gpus_per_node: int
+    n_jobs: int
+    n_finished: int
+    deadlocked: bool  # every GPU held by jobs that each wait for more: nothing can move
+    makespan_h: float  # first arrival to last finish
+    utilization: float  # GPU-hours of running jobs / (GPUs · makespan)
+    held_idle_share: float  # GPU-hours held by waiting jobs (no-gang) / (GPUs · makespan)
+    mean_wait_h: float
+    p90_wait_h: float
+    fragmentation: float  # time-averaged share of free GPUs stranded on part-used nodes
+    jobs: object  # pandas DataFrame: one row per job, arrival, start, finish, wait
+
+
+def synthetic_jobs(n_jobs: int = 60, seed: int = 0, mean_interarrival_h: float = 0.5,
+                   sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
+                   size_weights: tuple[float, ...] = (0.35, 0.15, 0.15, 0.15, 0.12, 0.08),
+                   median_duration_h: float = 2.0):
+    """An illustrative job mix: Poisson arrivals, mostly small jobs, log-normal durations.
+
+    Not a trace: a seeded mix for the lesson's simulation (many small jobs and
+    a few large ones, as shared clusters see; sizes ≥ 8 GPUs are whole nodes).
+    Returns a DataFrame with job, arrival_h, gpus and duration_h.
+    """
+    import numpy as np
+    import pandas as pd
+    n = _checks.positive_int("n_jobs", n_jobs, high=100_000)
+    gap = _checks.positive("mean_interarrival_h", mean_interarrival_h)
+    median = _checks.positive("median_duration_h", median_duration_h)
+    if len(sizes) != len(size_weights) or not sizes:
+        raise ValueError(f"sizes and size_weights must have the same, non-zero length; got "
+                         f"{len(sizes)} and {len(size_weights)}")
+    weights = np.array([_checks.positive("size_weights", w) for w in size_weights])
+    rng = np.random.default_rng(seed)
+    arrivals = np.cumsum(rng.exponential(gap, n))
+    arrivals -= arrivals[0]
+    gpus = rng.choice(np.array([_checks.positive_int("sizes", s) for s in sizes]), size=n,
+                      p=weights / weights.sum())
+    durations = median * np.exp(rng.normal(0.0, 0.8, n))
+    return pd.DataFrame({"job": np.arange(n), "arrival_h": arrivals, "gpus": gpus,
+                         "duration_h": durations})
+
+
+def _place(free: list[int], gpus: int, per_node: int) -> list[tuple[int, int]] | None:
+    """Where a gang of ``gpus`` goes: whole free nodes for ≥ a node, else the fullest node
+    with room (best fit); None if it does not fit now."""
+    if gpus >= per_node:
+        whole = [i for i, f in enumerate(free) if f == per_node]
+        need = gpus // per_node
+        return [(i, per_node) for i in whole[:need]] if len(whole) >= need else None
+    fits = [i for i, f in enumerate(free) if f >= gpus]
+    if not fits:
+        return None
+    best = min(fits, key=lambda i: (free[i], i))
+    return [(best, gpus)]
+
+
+def schedule(jobs, n_nodes: int = 16, gpus_per_node: int = 8,
+             policy: str = "backfill") -> Schedule:
+    """Simulate a GPU cluster's queue: FIFO, EASY backfill, or pod-by-pod without gang scheduling.
+
+    Jobs (a DataFrame with arrival_h, gpus, duration_h, e.g. :func:`synthetic_jobs`)
+    ask for whole nodes (≥ ``gpus_per_node`` GPUs, a multiple of it) or part of one.
+
+    - ``"fifo"``: first come, first served, all-or-nothing (a gang): nothing
+      starts ahead of the job at the head of the queue (Slurm with backfill off).
+    - ``"backfill"``: FIFO plus EASY backfill (Lifka 1995; Slurm's default
+      ``sched/backfill``): a later job may start now if it fits and finishes
+      before the head job's reserved start, so it never delays it.
+    - ``"no-gang"``: each job's GPUs are taken one pod at a time, in arrival
+      order, and held until the job has all of them — the Kubernetes default
+      scheduler's behaviour for a multi-pod job; gang schedulers (Volcano,
+      Kueue, the coscheduling plugin) exist to prevent the partial holds and
+      deadlocks this shows.
+
+    Durations are known to the scheduler (users' time limits taken as exact).
+    """
+    import heapq
+
+    import numpy as np
+    import pandas as pd
+    mode = _checks.one_of("policy", policy, SCHEDULER_POLICIES)
+    nodes = _checks.positive_int("n_nodes", n_nodes, high=100_000)
+    per_node = _checks.positive_int("gpus_per_node", gpus_per_node, high=1024)
+    frame = pd.DataFrame(jobs)
+    for column in ("arrival_h", "gpus", "duration_h"):
+        if column not in frame.columns:
+            raise ValueError(f"jobs must have a {column!r} column; got {list(frame.columns)}")
+    total = nodes * per_node
+    order = frame.sort_values("arrival_h", kind="stable").reset_index(drop=True)
+    arrival = [_checks.non_negative("arrival_h", a) for a in order["arrival_h"]]
+    need = [_checks.positive_int("gpus", g) for g in order["gpus"]]
+    length = [_checks.positive("duration_h", d) for d in order["duration_h"]]
+    for i, g in enumerate(need):
+        if g > total or (g > per_node and g % per_node):
+            raise ValueError(f"job {i} asks for gpus={g}: it must be at most {total} and, "
+                             f"above one node, a multiple of gpus_per_node={per_node}")
+    n = len(need)
+    free = [per_node] * nodes
+    start = [math.nan] * n
+    finish = [math.nan] * n
+    held = [0] * n  # no-gang: GPUs a waiting job already holds
+    held_where: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    running: list[tuple[float, int, list[tuple[int, int]]]] = []  # (finish, job, placement)
+    queue: list[int] = []
+    now, nxt = 0.0, 0
+    busy_area = held_area = frag_area = 0.0
+    deadlocked = False
+
+    def launch(j: int, where: list[tuple[int, int]]) -> None:
+        for i, k in where:
+            free[i] -= k
+        start[j] = now
+        finish[j] = now + length[j]
+        heapq.heappush(running, (finish[j], j, where))
+
+    while nxt < n or queue or running:
+        # admit arrivals at this time
+        while nxt < n and arrival[nxt] <= now:
+            queue.append(nxt)
+            nxt += 1
+        if mode == "no-gang":
+            # pods of the waiting jobs arrive interleaved; each takes one free GPU, in turn
+            progress = True
+            while progress:
+                progress = False
+                for j in queue:
+                    if held[j] < need[j]:
+                        i = next((i for i in range(nodes) if free[i]), None)
+                        if i is None:
+                            break
+                        free[i] -= 1
+                        held[j] += 1
+                        held_where[j].append((i, 1))
+                        progress = True
+            for j in [j for j in queue if held[j] == need[j]]:
+                queue.remove(j)
+                for i, k in held_where[j]:
+                    free[i] += k  # launch() takes them again
+                launch(j, held_where[j])
+        else:
+            while queue:
+                where = _place(free, need[queue[0]], per_node)
+                if where is None:
+                    break
+                launch(queue.pop(0), where)
+            if mode == "backfill" and queue:
+                # the head's reservation: when enough GPUs will have been released
+                head = queue[0]
+                trial, shadow = list(free), math.inf
+                for t_end, _, where in sorted(running):
+                    for i, k in where:
+                        trial[i] += k
+                    if _place(trial, need[head], per_node) is not None:
+                        shadow = t_end
+                        break
+                for j in list(queue[1:]):
+                    if now + length[j] <= shadow:
+                        where = _place(free, need[j], per_node)
+                        if where is not None:
+                            queue.remove(j)
+                            launch(j, where)
+        # advance to the next event
+        events = [running[0][0]] if running else []
+        if nxt < n:
+            events.append(arrival[nxt])
+        if not events:
+            deadlocked = bool(queue)
+            break
+        t_next = min(events)
+        in_use = total - sum(free)
+        holding = sum(held[j] for j in queue)
+        run_gpus = in_use - holding
+        idle = sum(free)
+        stranded = sum(f for f in free if 0 < f < per_node)
+        dt_h = t_next - now
+        busy_area += run_gpus * dt_h
+        held_area += holding * dt_h
+        frag_area += (stranded / idle if idle else 0.0) * dt_h
+        now = t_next
+        while running and running[0][0] <= now:
+            _, _, where = heapq.heappop(running)
+            for i, k in where:
+                free[i] += k
+    done = [j for j in range(n) if not math.isnan(finish[j])]
+    first = arrival[0] if n else 0.0
+    end = max((finish[j] for j in done), default=first)
+    span = max(end - first, 1e-12)
+    if deadlocked:
+        span = max(now - first, 1e-12)
+    waits = np.array([start[j] - arrival[j] for j in done]) if done else np.zeros(1)
+    table = order.assign(start_h=start, finish_h=finish,
+                         wait_h=[s - a for s, a in zip(start, arrival, strict=True)])
+    return Schedule(
+        policy=mode, n_nodes=nodes, gpus_per_node=per_node, n_jobs=n, n_finished=len(done),
+        deadlocked=deadlocked, makespan_h=span, utilization=busy_area / (total * span),
+        held_idle_share=held_area / (total * span), mean_wait_h=float(waits.mean()),
+        p90_wait_h=float(np.percentile(waits, 90)), fragmentation=frag_area / span,
+        jobs=table,
+    )
+
+
+# --------------------------------------------------------------------------- experiment tracking
+
+def _trackio(store_dir: str | None):
+    """trackio imported with its local store at ``store_dir`` (it fixes the folder at import)."""
+    import os
+    from pathlib import Path
+    if store_dir is not None:
+        wanted = Path(store_dir).expanduser().resolve()
+        import sys
+        if "trackio" in sys.modules:
+            from trackio import utils
+            if Path(utils.TRACKIO_DIR).resolve() != wanted:
+                raise ValueError(f"store_dir={str(store_dir)!r}: trackio was already imported "
+                                 f"with its store at {utils.TRACKIO_DIR}; it reads TRACKIO_DIR "
+                                 "once, so use that folder or restart the kernel")
+        else:
+            os.environ["TRACKIO_DIR"] = str(wanted)
+    try:
+        import trackio
+    except ImportError as exc:  # pragma: no cover - trackio comes with the lab extra
+        raise ImportError("the sweep logs to trackio: pip install 'stackkit[lab]'") from exc
+    return trackio
+
+
+def sweep(learning_rates: tuple[float, ...] = (3e-3, 1e-2, 3e-2),
+          batch_sizes: tuple[int, ...] = (32, 64), steps: int = 20,
+          project: str = "stackkit-lesson05", store_dir: str | None = None, seed: int = 0):
+    """Train :func:`tiny_train` for every (learning rate, batch size) and log it to trackio.
+
+    Each run logs its config and its loss at every step to trackio's local
+    SQLite store (no server; ``store_dir`` sets the folder, TRACKIO_DIR),
+    then :func:`read_sweep` reads the whole project back. trackio was chosen
+    over MLflow for this: MLflow 3's local file store refuses to start unless
+    ``MLFLOW_ALLOW_FILE_STORE=true`` (it is in maintenance mode) and its
+    SQLite store needs the full ``mlflow`` package; trackio keeps a local
+    SQLite file by default. Returns the runs as a DataFrame (one row per step).
+    """
+    import contextlib
+    import io
+    lrs = [_checks.positive("learning_rates", lr) for lr in learning_rates]
+    batches = [_checks.positive_int("batch_sizes", b, high=4096) for b in batch_sizes]
+    n_steps = _checks.positive_int("steps", steps, high=10_000)
+    if not lrs or not batches:
+        raise ValueError("learning_rates and batch_sizes must each hold at least one value")
+    trackio = _trackio(store_dir)
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(quiet):
+        for lr in lrs:
+            for b in batches:
+                name = f"lr={lr:g} batch={b}"
+                trackio.init(project=project, name=name, embed=False, resume="never",
+                             config={"learning_rate": lr, "batch_size": b, "steps": n_steps,
+                                     "seed": seed})
+                try:
+                    tiny_train(n_steps, b, lr, seed=seed,
+                               callback=lambda step, loss: trackio.log({"loss": loss}, step=step))
+                finally:
+                    trackio.finish()
+    return read_sweep(project, store_dir)
+
+
+def read_sweep(project: str = "stackkit-lesson05", store_dir: str | None = None):
+    """Every run of ``project`` in trackio's local store, as a DataFrame.
+
+    Columns: run, learning_rate, batch_size, step, loss (one row per logged step).
+    """
+    import pandas as pd
+    _trackio(store_dir)
+    from trackio.sqlite_storage import SQLiteStorage
+    rows = []
+    for run in SQLiteStorage.get_runs(project):
+        config = SQLiteStorage.get_run_config(project, run) or {}
+        for entry in SQLiteStorage.get_logs(project, run):
+            if "loss" in entry:
+                rows.append({"run": run, "learning_rate": config.get("learning_rate"),
+                             "batch_size": config.get("batch_size"), "step": entry["step"],
+                             "loss": entry["loss"]})
+    return pd.DataFrame(rows, columns=["run", "learning_rate", "batch_size", "step", "loss"])
+
+
+# --------------------------------------------------------------------------- peers
+
+#: The peer calculators compared in lesson 5, at the versions the stored figures came from.
+PEER_VERSIONS = {"llm-analysis": "0.2.2", "mlsysim": "0.3.0"}
+
+#: What each peer computed for each scenario (recomputed live by :func:`peer_figures_live`,
+#: which tests/test_training.py runs whenever the peers are installed).
+PEER_FIGURES: dict[str, dict[str, float]] = {
+    "ZeRO-1 model states, 7.5B on 64 GPUs": {"llm-analysis": 46.14496128,
+                                             "mlsysim": 31.40625},
+    "GPT-3 175B on 1,024 A100 at 140 TFLOP/s": {"llm-analysis": 34.75995933959782,
+                                                "mlsysim": 33.908420138888886},
+    "Llama 3 405B GPU-hours at 400 TFLOP/s": {"llm-analysis": 25327564.844848514,
+                                              "mlsysim": 26325000.0},
+    "13B model states, ZeRO-3 on 8 GPUs": {"llm-analysis": 22.54695552, "mlsysim": 26.0},
+}
+
+
+def peer_comparison():
+    """Lesson 5's scenarios: stackkit, the published figure, and each peer, with why they differ.
+
+    Peers: llm-analysis (Cheng Li, 2023; PyPI ``llm-analysis``) and mlsysim
+    (PyPI ``mlsysim``), at :data:`PEER_VERSIONS`; their figures are
+    :data:`PEER_FIGURES`, recomputed by :func:`peer_figures_live`.
+    """
+    import pandas as pd
+    llama2_13b = catalog.model("Llama 2 13B").params
+    rows = [
+        ("ZeRO-1 model states, 7.5B on 64 GPUs", "GB per GPU",
+         model_states_gb(7.5e9, 1, 64), 31.4,
+         "Rajbhandari et al. 2020 (ZeRO), Figure 1",
+         "llm-analysis keeps gradients in fp32 by default (4 bytes, not 2): 2Ψ + 4Ψ + 12Ψ/64."),
+        ("GPT-3 175B on 1,024 A100 at 140 TFLOP/s", "days",
+         days(flops(175e9, 300e9, "full"), 1024, 140), 34.0,
+         "Narayanan et al. 2021, section 5.1 (8TP/nX)",
+         "llm-analysis times each layer (memory-bound norms and embeddings on top of the "
+         "140 TFLOP/s matmuls); mlsysim and stackkit use 8·N·D / (n·X)."),
+        ("Llama 3 405B GPU-hours at 400 TFLOP/s", "GPU-hours",
+         gpu_hours(flops(405e9, 15.6e12), 400), 30.84e6,
+         "Llama 3 model card (30.84M H100 GPU-hours for 405B)",
+         "6ND at 400 TFLOP/s leaves out failures (> 90 % goodput) and the slower long-context "
+         "phase; llm-analysis counts 294B parameters (it leaves SwiGLU's gate matrix out of "
+         "the count) and adds attention and recomputation FLOPs, which partly cancel."),
+        ("13B model states, ZeRO-3 on 8 GPUs", "GB per GPU",
+         model_states_gb(llama2_13b, 3, 8), 16 * 13e9 / 8 / 1e9,
+         "ZeRO paper's 16Ψ/N_d rule for Ψ = 13B (section 5.1)",
+         "llm-analysis: 10.0B parameters for Llama 2 13B (no gate matrix) at 18 bytes "
+         "(fp32 gradients); mlsysim: the nominal 13B at 16 bytes."),
+    ]
+    frame = pd.DataFrame(rows, columns=["scenario", "unit", "stackkit", "published", "source",
+                                        "why they differ"])
+    for peer in PEER_VERSIONS:
+        frame.insert(4, peer, [PEER_FIGURES[s][peer] for s in frame["scenario"]])
+    return frame[["scenario", "unit", "published", "stackkit", *PEER_VERSIONS, "source",
+                  "why they differ"]]
+
+
+def peer_figures_live() -> dict[str, dict[str, float]]:
+    """:data:`PEER_FIGURES` recomputed with the installed peers (ImportError if one is missing).
+
+    llm-analysis 0.2.2 pins huggingface-hub < 0.15, which cannot share an environment
+    with trackio (huggingface-hub ≥ 1.10): install it with ``pip install --no-deps
+    llm-analysis fire`` (its transformers import is optional and unused here).
+    """
+    import logging
+
+    from llm_analysis.analysis import ActivationRecomputation, DSZeRO, LLMAnalysis
+    from llm_analysis.config import (
+        ModelConfig,
+        ParallelismConfig,
+        get_dtype_config_by_name,
+        get_gpu_config_by_name,
+    )
+    from mlsysim import Hardware, Models
+    from mlsysim.core.units import ureg
+    from mlsysim.engine.solvers.training import TrainingMemoryModel
+    from mlsysim.physics.transformer import calc_transformer_training_flops
+
+    logging.getLogger("llm_analysis").setLevel(logging.ERROR)
+    w16 = get_dtype_config_by_name("w16a16e16")
+
+    def la(model, gpu, parallel, **kw):
+        return LLMAnalysis(model, get_gpu_config_by_name(gpu), w16, parallel, **kw)
+
+    out: dict[str, dict[str, float]] = {}
+    gpt_7b5 = ModelConfig(name="gpt-7.5b", num_layers=36, n_head=32, hidden_dim=4096,
+                          vocab_size=51200, max_seq_len=2048)
+    s = la(gpt_7b5, "a100-sxm-80gb", ParallelismConfig(dp_size=64)).training(
+        batch_size_per_gpu=1, seq_len=2048, ds_zero=DSZeRO.STAGE_1, total_num_tokens=1e9,
+        activation_recomputation=ActivationRecomputation.FULL)
+    llama2 = Models.Language.Llama2_13B
+    r = TrainingMemoryModel().solve(
+        llama2.model_copy(update={"parameters": 7.5e9 * ureg.param}), Hardware.Cloud.A100,
+        batch_size=64, seq_len=1024, zero_stage=1, dp_size=64)
+    out["ZeRO-1 model states, 7.5B on 64 GPUs"] = {
+        "llm-analysis": s["(weight+op_state+grad)_memory_per_gpu"] / 1e9,
+        "mlsysim": (r.weights + r.gradients + r.optimizer_state).to("GB").magnitude}
+
+    gpt3 = ModelConfig(name="gpt3", num_layers=96, n_head=96, hidden_dim=12288,
+                       vocab_size=50257, max_seq_len=2048)
+    s = la(gpt3, "a100-sxm-80gb", ParallelismConfig(tp_size=8, pp_size=8, dp_size=16),
+           achieved_tflops=140).training(
+        global_batch_size=1536, batch_size_per_gpu=1, seq_len=2048, total_num_tokens=300e9,
+        activation_recomputation=ActivationRecomputation.FULL, ds_zero=DSZeRO.STAGE_1)
+    c = calc_transformer_training_flops(175e9, 300e9, activation_checkpointing=True)
+    out["GPT-3 175B on 1,024 A100 at 140 TFLOP/s"] = {
+        "llm-analysis": s["total_training_latency"] / 86400,
+        "mlsysim": c.to("flop").magnitude / (1024 * 140e12) / 86400}
+
+    llama3 = ModelConfig(name="llama3-405b", num_layers=126, n_head=128, num_key_value_heads=8,
+                         hidden_dim=16384, ffn_embed_dim=53248, expansion_ratio=3.25,
+                         vocab_size=128256, max_seq_len=8192)
+    s = la(llama3, "h100-sxm-80gb", ParallelismConfig(tp_size=8, pp_size=16, dp_size=128),
+           achieved_tflops=400).training(
+        global_batch_size=2048, batch_size_per_gpu=1, seq_len=8192, total_num_tokens=15.6e12,
+        activation_recomputation=ActivationRecomputation.SELECTIVE, ds_zero=DSZeRO.STAGE_1,
+        mlp_gated_linear_units=True)
+    c = calc_transformer_training_flops(Models.Language.Llama3_405B.parameters, 15.6e12)
+    out["Llama 3 405B GPU-hours at 400 TFLOP/s"] = {
+        "llm-analysis": s["gpu_hours"], "mlsysim": c.to("flop").magnitude / 400e12 / 3600}
+
+    llama13 = ModelConfig(name="llama2-13b", num_layers=40, n_head=40, hidden_dim=5120,
+                          ffn_embed_dim=13824, expansion_ratio=2.7, vocab_size=32000,
+                          max_seq_len=4096)
+    s = la(llama13, "h100-sxm-80gb", ParallelismConfig(dp_size=8)).training(
+        batch_size_per_gpu=1, seq_len=4096, ds_zero=DSZeRO.STAGE_3, total_num_tokens=1e9,
+        activation_recomputation=ActivationRecomputation.FULL, mlp_gated_linear_units=True)
+    r = TrainingMemoryModel().solve(llama2, Hardware.Cloud.H100, batch_size=8, seq_len=4096,
+                                    zero_stage=3, dp_size=8, activation_checkpointing="full")
+    out["13B model states, ZeRO-3 on 8 GPUs"] = {
+        "llm-analysis": s["(weight+op_state+grad)_memory_per_gpu"] / 1e9,
+        "mlsysim": (r.weights + r.gradients + r.optimizer_state).to("GB").magnitude}
+    return out
