@@ -62,17 +62,15 @@ def memory_stack(fit: training.MemoryFit, ax: Axes | None = None) -> Figure:
             continue
         ax.barh([0], [gb], left=left, color=_MEMORY_COLORS[name], label=f"{name} {gb:,.1f} GB")
         left += gb
-    ax.axvline(fit.capacity_gb, color=INK, lw=1.5, ls="--")
-    ax.text(fit.capacity_gb, 0.48, f" {fit.chip}: {fit.capacity_gb:g} GB", fontsize=8,
-            va="bottom", color=INK)
+    ax.axvline(fit.capacity_gb, color=INK, lw=1.5, ls="--",
+               label=f"{fit.chip}: {fit.capacity_gb:g} GB")
     ax.set_yticks([])
     ax.set_xlim(0, max(fit.total_gb, fit.capacity_gb) * 1.12)
     verdict = ("fits" if fit.fits else f"does not fit: {fit.shortfall_gb:,.1f} GB over")
     tidy(ax, title=f"{fit.model}, ZeRO-{fit.zero_stage}, tp={fit.tp}, pp={fit.pp}: "
-                   f"{fit.total_gb:,.1f} GB per GPU — {verdict}",
-         xlabel="GB per GPU")
+                   f"{fit.total_gb:,.1f} GB per GPU — {verdict}")
     ax.legend(fontsize=7, frameon=False, ncol=3, loc="upper center",
-              bbox_to_anchor=(0.5, -0.35))
+              bbox_to_anchor=(0.5, -0.18))
     return ax.figure
 
 
@@ -93,6 +91,8 @@ def memory_bars(fits: list[training.MemoryFit], labels: list[str],
             va="bottom", fontsize=8)
     ax.set_xticks(x, labels, fontsize=8)
     ax.set_yscale("log")
+    first = min(next((v for v in f.parts().values() if v > 0), 1.0) for f in fits)
+    ax.set_ylim(bottom=first / 3)  # a log axis starts above 0: keep the lowest part in view
     tidy(ax, title=f"{fits[0].model}: memory per GPU as each technique is added",
          ylabel="GB per GPU (log scale)")
     ax.grid(axis="x", visible=False)
@@ -123,7 +123,7 @@ def plan_breakdown(plan: training.Plan, k: int = 6, ax: Axes | None = None) -> F
                    "that fit", xlabel="seconds per step")
     ax.tick_params(axis="y", labelsize=7)
     ax.grid(axis="y", visible=False)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return ax.figure
 
 
@@ -138,8 +138,8 @@ def run_breakdown(run: training.TrainingRun, ax: Axes | None = None) -> Figure:
     ax.set_yticks([])
     tidy(ax, title=f"{run.model} on {run.n_gpus:,} × {run.chip}: {run.days:,.1f} days, "
                    f"{run.gpu_hours / 1e6:,.3g}M GPU-hours, ${run.usd / 1e6:,.3g}M, "
-                   f"{run.energy_mwh:,.0f} MWh", xlabel="days")
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.45),
+                   f"{run.energy_mwh:,.0f} MWh")
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3),
               ncol=2)
     return ax.figure
 
@@ -175,13 +175,13 @@ def schedule_usage(results: list[training.Schedule], ax: Axes | None = None) -> 
     ax = new_axes(ax, figsize=(7.5, 3.6))
     for i, result in enumerate(results):
         jobs = result.jobs.dropna(subset=["start_h"])
-        times = np.concatenate([jobs["start_h"], jobs["finish_h"]])
-        deltas = np.concatenate([jobs["gpus"], -jobs["gpus"]])
-        order = np.lexsort((deltas, times))  # at equal times, finishes before starts
-        busy = np.cumsum(deltas[order])
+        events = pd.Series(np.concatenate([jobs["gpus"], -jobs["gpus"]]),
+                           index=np.concatenate([jobs["start_h"], jobs["finish_h"]]))
+        net = events.groupby(level=0).sum()  # jobs ending and starting at one instant
+        times, busy = net.index.to_numpy(), net.cumsum().to_numpy()
         label = (f"{result.policy}: {result.utilization:.0%} used, mean wait "
                  f"{result.mean_wait_h:.1f} h" + (" (deadlocked)" if result.deadlocked else ""))
-        ax.step(times[order], busy, where="post", color=PALETTE[i % len(PALETTE)], lw=1.4,
+        ax.step(times, busy, where="post", color=PALETTE[i % len(PALETTE)], lw=1.4,
                 label=label)
     total = results[0].n_nodes * results[0].gpus_per_node
     ax.axhline(total, color=INK, lw=1, ls="--")

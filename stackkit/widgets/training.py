@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
-from matplotlib.figure import Figure
 
 from .. import catalog, plots, training
 from ..units import fmt_usd
-from ._base import Explorer, table_html
+from ._base import Chart, Explorer, table_html
 
 __all__ = ["explore_memory", "explore_parallelism", "explore_training_run",
            "memory_view", "parallelism_view", "training_run_view"]
@@ -56,9 +55,17 @@ def _render_run(run: training.TrainingRun) -> str:
                                     f"{run.n_gpus:,} × {run.chip} — {run.price_source}")
 
 
-def _draw_run(run: training.TrainingRun, figure: Figure) -> None:
-    plots.run_breakdown(run, ax=figure.add_subplot())
-    figure.subplots_adjust(left=0.04, right=0.98, top=0.8, bottom=0.45)
+class RunChart(Chart):
+    """The run's days as one bar (compute, then time lost to failures); redrawn in place."""
+
+    figsize = (7.5, 1.8)
+    rect = (0.04, 0.4, 0.94, 0.42)
+
+    def update(self, run: training.TrainingRun) -> None:
+        self.clear()
+        self.ax.containers.clear()  # old bars would otherwise come back in the legend
+        plots.run_breakdown(run, ax=self.ax)
+        self.fixed_title(self.ax.get_title(loc="left"), fontsize=9.5)
 
 
 def explore_training_run(model: str = "Llama 3 70B", tokens_t: float = 15.0,
@@ -84,9 +91,9 @@ def explore_training_run(model: str = "Llama 3 70B", tokens_t: float = 15.0,
                                                  readout_format=".0%",
                                                  description="reserved discount"),
     }
-    return Explorer(controls, compute=training_run_view, render=_render_run, draw=_draw_run,
+    return Explorer(controls, compute=training_run_view, render=_render_run, chart=RunChart,
                     title="<b>Training run explorer</b> — compute, time, money and energy of "
-                          "one run", figsize=(7.5, 1.9), layout=None)
+                          "one run")
 
 
 # --------------------------------------------------------------------------- memory
@@ -108,9 +115,17 @@ def _render_memory(fit: training.MemoryFit) -> str:
                                     f"GPU {fit.params_per_gpu / 1e9:,.2f}B")
 
 
-def _draw_memory(fit: training.MemoryFit, figure: Figure) -> None:
-    plots.memory_stack(fit, ax=figure.add_subplot())
-    figure.subplots_adjust(left=0.04, right=0.98, top=0.82, bottom=0.5)
+class MemoryChart(Chart):
+    """One GPU's memory as a stacked bar against the chip's capacity; redrawn in place."""
+
+    figsize = (7.5, 2.2)
+    rect = (0.03, 0.48, 0.94, 0.36)
+
+    def update(self, fit: training.MemoryFit) -> None:
+        self.clear()
+        self.ax.containers.clear()  # old bars would otherwise come back in the legend
+        plots.memory_stack(fit, ax=self.ax)
+        self.fixed_title(self.ax.get_title(loc="left"), fontsize=9.5)
 
 
 def explore_memory(model: str = "Llama 3 8B", chip: str = "H100 SXM", zero_stage: int = 0,
@@ -142,9 +157,8 @@ def explore_memory(model: str = "Llama 3 8B", chip: str = "H100 SXM", zero_stage
         "sequence_parallel": widgets.Checkbox(value=sequence_parallel,
                                               description="sequence parallel"),
     }
-    return Explorer(controls, compute=memory_view, render=_render_memory, draw=_draw_memory,
-                    title="<b>Memory explorer</b> — what one GPU holds while training",
-                    figsize=(7.5, 2.2), layout=None)
+    return Explorer(controls, compute=memory_view, render=_render_memory, chart=MemoryChart,
+                    title="<b>Memory explorer</b> — what one GPU holds while training")
 
 
 # --------------------------------------------------------------------------- parallelism
@@ -171,9 +185,18 @@ def _render_plan(plan: training.Plan) -> str:
     return summary + top.to_html(index=False, classes="sk-result", border=0)
 
 
-def _draw_plan(plan: training.Plan, figure: Figure) -> None:
-    plots.plan_breakdown(plan, k=5, ax=figure.add_subplot())
-    figure.subplots_adjust(left=0.36, right=0.98, top=0.88, bottom=0.15)
+class PlanChart(Chart):
+    """The planner's five fastest layouts, each step split into its parts; redrawn in place."""
+
+    figsize = (7.5, 3.0)
+    rect = (0.27, 0.15, 0.45, 0.73)
+
+    def update(self, plan: training.Plan) -> None:
+        self.clear()
+        self.ax.containers.clear()  # old bars would otherwise come back in the legend
+        self.ax.axis("on")
+        plots.plan_breakdown(plan, k=5, ax=self.ax)
+        self.fixed_title(self.ax.get_title(loc="left"), fontsize=9.5)
 
 
 def explore_parallelism(model: str = "Llama 3 70B", chip: str = "H100 SXM",
@@ -194,6 +217,6 @@ def explore_parallelism(model: str = "Llama 3 70B", chip: str = "H100 SXM",
         "seq_len": widgets.Dropdown(options=[2048, 4096, 8192, 16384], value=seq_len,
                                     description="sequence (tokens)"),
     }
-    return Explorer(controls, compute=parallelism_view, render=_render_plan, draw=_draw_plan,
+    return Explorer(controls, compute=parallelism_view, render=_render_plan, chart=PlanChart,
                     title="<b>Parallelism planner</b> — DP × TP × PP layouts that fit, fastest "
-                          "first", figsize=(7.5, 3.0), layout=None)
+                          "first")
