@@ -36,7 +36,7 @@ def isoflop_curves(budgets: tuple[float, ...] = (1e20, 1e21, 1e22, 1e23, 1e24),
     ax = new_axes(ax, figsize=(7.5, 4.0))
     for i, c in enumerate(budgets):
         n_opt, _, loss_opt = training.compute_optimal_loss(c)
-        sizes = np.geomspace(n_opt / 30, n_opt * 30, 60)
+        sizes = np.geomspace(n_opt / 30, n_opt * 30, 40)
         rows = pd.DataFrame(training.isoflop_curve(c, sizes))
         colour = PALETTE[i % len(PALETTE)]
         ax.semilogx(rows["n_params"], rows["loss"], color=colour, lw=1.6, label=f"{c:.0e} FLOPs")
