@@ -36,6 +36,7 @@ ticks on log axes) and legends at a fixed ``loc`` (``"best"`` searches).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import html
 import io
 import time
@@ -72,11 +73,24 @@ def error_html(exc: BaseException) -> str:
 
 
 def _cell(value: Any) -> str:
+    """One cell as text: 4 significant figures, dates as YYYY-MM-DD, unknown as empty."""
+    if value is None or value is pd.NaT:
+        return ""
     if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, pd.Timestamp):
+        return "" if value != value else f"{value:,.4g}"  # NaN: unknown
+    if isinstance(value, (pd.Timestamp, dt.date)):
         return f"{value:%Y-%m-%d}"
-    return "" if value is None else str(value)
+    return str(value)
+
+
+def _frame_html(frame: pd.DataFrame, escape: bool) -> str:
+    """A DataFrame as an HTML table, without ``DataFrame.to_html`` (20 ms for 30 rows)."""
+    text = html.escape if escape else str
+    head = "".join(f"<th>{text(str(name))}</th>" for name in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{text(_cell(value))}</td>" for value in row) + "</tr>"
+                   for row in frame.itertuples(index=False, name=None))
+    return (f"<table border='0' class='dataframe {RESULT_CLASS}'><thead><tr "
+            f"style='text-align: right;'>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def render_table(rows: Mapping[str, Any] | Result | pd.DataFrame, caption: str | None = None,
@@ -85,18 +99,13 @@ def render_table(rows: Mapping[str, Any] | Result | pd.DataFrame, caption: str |
 
     ``rows`` is a mapping (quantity -> value, shown as two columns), a ``Result``
     (its fields, labelled by their names: ``to_frame`` order) or a ``DataFrame``
-    (shown as it is, one row per row, dates as YYYY-MM-DD). ``caption`` goes above
+    (one row per row; dates as YYYY-MM-DD, unknown cells empty). ``caption`` goes above
     it, ``note`` (HTML) below. ``escape=False`` keeps HTML in a frame's cells.
     """
     head = f"<caption style='text-align:left'>{html.escape(caption)}</caption>" if caption else ""
     tail = f"<div>{note}</div>" if note else ""
     if isinstance(rows, pd.DataFrame):
-        shown = rows.copy()
-        for name in shown.columns:
-            if pd.api.types.is_datetime64_any_dtype(shown[name]):
-                shown[name] = shown[name].dt.strftime("%Y-%m-%d")
-        table = shown.to_html(index=False, border=0, classes=RESULT_CLASS, escape=escape,
-                              float_format=lambda x: f"{x:,.4g}")
+        table = _frame_html(rows, escape)
         return (f"<div>{html.escape(caption)}</div>" if caption else "") + table + tail
     if isinstance(rows, Result):
         rows = {name.replace("_", " "): _cell(value) for name, value in rows._rows().items()}
