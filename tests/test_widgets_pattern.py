@@ -37,3 +37,17 @@ def test_front_ends_take_defaults_from_layer_functions(folder):
     for path in (ROOT / folder).glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"catalog\.assumption", text), path.name
+
+
+def test_one_table_renderer_labels_a_result_by_its_fields():
+    from dataclasses import dataclass, field
+
+    from stackkit.widgets._base import render_table
+
+    @dataclass(frozen=True)
+    class Example(Result):
+        power_mw: float = field(metadata={"label": "facility power (MW)"})
+        n_gpus: int = 8
+
+    html = render_table(Example(2.0368))
+    assert "facility power (MW)" in html and "2.037" in html and "n gpus" in html

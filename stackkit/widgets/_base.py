@@ -36,6 +36,7 @@ ticks on log axes) and legends at a fixed ``loc`` (``"best"`` searches).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import html
 import io
@@ -98,7 +99,8 @@ def render_table(rows: Mapping[str, Any] | Result | pd.DataFrame, caption: str |
     """The one table every explorer shows its result in.
 
     ``rows`` is a mapping (quantity -> value, shown as two columns), a ``Result``
-    (its fields, labelled by their names: ``to_frame`` order) or a ``DataFrame``
+    (its fields in ``to_frame`` order, each labelled by its ``field(metadata={"label":
+    ...})`` or else its name) or a ``DataFrame``
     (one row per row; dates as YYYY-MM-DD, unknown cells empty). ``caption`` goes above
     it, ``note`` (HTML) below. ``escape=False`` keeps HTML in a frame's cells.
     """
@@ -108,7 +110,10 @@ def render_table(rows: Mapping[str, Any] | Result | pd.DataFrame, caption: str |
         table = _frame_html(rows, escape)
         return (f"<div>{html.escape(caption)}</div>" if caption else "") + table + tail
     if isinstance(rows, Result):
-        rows = {name.replace("_", " "): _cell(value) for name, value in rows._rows().items()}
+        labels = {f.name: f.metadata.get("label", f.name.replace("_", " "))
+                  for f in dataclasses.fields(rows)}  # type: ignore[arg-type]
+        rows = {labels.get(name, name.replace("_", " ")): _cell(value)
+                for name, value in rows._rows().items()}
     body = "".join(
         f"<tr><td style='text-align:left;padding-right:14px'>{html.escape(str(k))}</td>"
         f"<td style='text-align:right'><b>{html.escape(str(v))}</b></td></tr>"
