@@ -92,8 +92,11 @@ def peak_tflops(chip: str | catalog.Accelerator, precision: str = "bf16") -> flo
 
     Raises ``ValueError`` naming the precisions the chip has when it lacks this one.
     """
-    accelerator = catalog.accelerator(chip)
-    precision = _precision(precision)
+    return _peak(catalog.accelerator(chip), _precision(precision))
+
+
+def _peak(accelerator: catalog.Accelerator, precision: str) -> float:
+    """:func:`peak_tflops` of a resolved chip at a checked precision (no look-up)."""
     value = getattr(accelerator, _PEAK_COLUMNS[precision])
     if value is None:
         known = precisions(accelerator)
@@ -275,17 +278,19 @@ def roofline_view(chip_list: object, intensity: float, precision: str = "bf16",
         if precision not in precisions(accelerator):
             skipped.append(accelerator.name)
             continue
-        peak = peak_tflops(accelerator, precision)
-        attainable = attainable_tflops(accelerator, intensity, precision)
+        # the chip is resolved once above; the roofline formulas inline (Williams et al. 2009)
+        peak = _peak(accelerator, precision)
+        bandwidth = float(accelerator.memory_bw_tb_s)
+        attainable = min(peak, intensity * bandwidth)
         rows.append({
             "chip": accelerator.name,
             "vendor": accelerator.vendor,
             "peak_tflops": peak,
-            "memory_bw_tb_s": memory_bw_tb_s(accelerator),
-            "ridge_flop_per_byte": ridge_point(accelerator, precision),
+            "memory_bw_tb_s": bandwidth,
+            "ridge_flop_per_byte": peak / bandwidth,
             "attainable_tflops": attainable,
             "percent_of_peak": 100.0 * attainable / peak,
-            "bound": bound(accelerator, intensity, precision),
+            "bound": "memory" if intensity < peak / bandwidth else "compute",
         })
     if not rows:
         raise ValueError(f"none of the chips chosen ({', '.join(skipped)}) has a "
@@ -407,8 +412,8 @@ def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
     if n_chips is None:
         n_chips = chips_to_hold_weights(spec, accelerator, bytes_per_param)
     n_chips = _checks.positive_int("n_chips", n_chips)
-    peak_flop_s = n_chips * peak_tflops(accelerator, precision) * 1e12
-    bandwidth_b_s = n_chips * memory_bw_tb_s(accelerator) * 1e12
+    peak_flop_s = n_chips * _peak(accelerator, precision) * 1e12
+    bandwidth_b_s = n_chips * float(accelerator.memory_bw_tb_s) * 1e12
     return StepBound(
         chip=accelerator.name, model=spec.name, phase=phase, precision=precision,
         batch_size=batch_size, tokens=tokens, n_chips=n_chips, flops=flops,
@@ -473,8 +478,9 @@ def decode_batch_curve(model: str | catalog.ModelSpec, chip: str | catalog.Accel
     sizes = list(batch_sizes) if not isinstance(batch_sizes, Real) else [batch_sizes]
     if not sizes:
         raise ValueError("batch_sizes must hold at least one batch size")
-    frames = [decode_step(model, chip, b, context_tokens, precision, n_chips=n_chips).to_frame()
-              for b in sizes]
+    accelerator, spec = catalog.accelerator(chip), transformer.spec(model)  # once, not per row
+    frames = [decode_step(spec, accelerator, b, context_tokens, precision,
+                          n_chips=n_chips).to_frame() for b in sizes]
     return pd.concat(frames, ignore_index=True)
 
 
