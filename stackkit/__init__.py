@@ -30,6 +30,7 @@ _SUBMODULES = (
     "training",
     "stack",
     "exercises",
+    "lessons",
     "plots",
     "widgets",
 )
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         cloud,
         clusters,
         exercises,
+        lessons,
         plots,
         reliability,
         stack,

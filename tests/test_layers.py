@@ -158,3 +158,16 @@ def test_the_architecture_document_places_every_module():
     text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
     for name in RANK:
         assert name in text, f"docs/architecture.md does not mention {name}"
+
+
+def test_every_public_module_is_reachable_from_the_package():
+    """``import stackkit; stackkit.stack`` works for every module (the package loads lazily
+    from ``_SUBMODULES``; a module missing there raised AttributeError)."""
+    import stackkit
+
+    public = sorted(p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_"))
+    public += ["plots", "widgets"]
+    for name in public:
+        assert getattr(stackkit, name).__name__ == f"stackkit.{name}"
+    with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
+        stackkit.nonesuch  # noqa: B018
