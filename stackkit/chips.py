@@ -520,6 +520,15 @@ COST_METRICS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _weight_capacity_gb(name: str) -> float:
+    """Accelerator.weight_capacity_gb (the one definition), NaN where the catalog has neither
+    memory nor SRAM for the chip (left out of the ranking, never guessed)."""
+    accelerator = catalog.accelerator(name)
+    if accelerator.memory_gb is None and accelerator.sram_mb is None:
+        return float("nan")
+    return float(accelerator.weight_capacity_gb)
+
+
 def rank_chips(metric: str = "tflops_per_kusd", precision: str = "bf16") -> pd.DataFrame:
     """Chips ranked by a value-for-money metric, best first.
 
@@ -538,7 +547,7 @@ def rank_chips(metric: str = "tflops_per_kusd", precision: str = "bf16") -> pd.D
         "vendor": frame["vendor"],
         "peak_tflops": frame[_PEAK_COLUMNS[precision]],
         "bandwidth_gb_s": frame["memory_bw_tb_s"] * 1e3,
-        "weight_capacity_gb": frame["memory_gb"].fillna(frame["sram_mb"] / 1e3),
+        "weight_capacity_gb": frame["name"].map(_weight_capacity_gb),
         "tdp_w": frame["tdp_w"],
         "price_usd": frame["price_usd"],
         "price_note": frame["price_note"],

@@ -501,3 +501,10 @@ def test_price_per_accelerator_hour_names_tpus_too():
         assert price.usd_per_accelerator_hour == price.usd_per_gpu_hour
         row = catalog.instance(name)
         assert row.usd_per_accelerator_hour == row.usd_per_gpu_hour
+
+
+def test_spot_vs_on_demand_breakeven_is_spot_breakeven_discount():
+    """Computed once from the job's closed form; the same as the stand-alone function."""
+    result = cloud.spot_vs_on_demand("p5.48xlarge", 100, 0.05, 2, 0.1, 0.25, trials=200)
+    assert result.breakeven_discount == pytest.approx(
+        cloud.spot_breakeven_discount(100, 0.05, 2, 0.1, 0.25), rel=1e-12)
