@@ -278,6 +278,9 @@ def table(name: str, *, folder: bool = False, indexed: bool = True) -> Callable[
 
 
 def _spec(name: str) -> _Table:
+    if not isinstance(name, str):
+        raise UnknownNameError(f"table must be a table name (text); got {name!r}; known "
+                               f"tables: {', '.join(_TABLES)}")
     if name not in _TABLES:
         raise UnknownNameError(_unknown_message("table", name, list(_TABLES)))
     return _TABLES[name]

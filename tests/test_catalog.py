@@ -417,3 +417,11 @@ def test_every_row_becomes_a_record(table):
     for label in dict.fromkeys(frame[catalog.label_column(table)]):
         record = catalog.lookup(table, label)
         assert getattr(record, catalog.label_column(table)) == label
+
+
+@pytest.mark.parametrize("table", [None, 3, ["accelerators"]])
+def test_a_table_that_is_not_a_name_is_a_key_error(table):
+    with pytest.raises(KeyError, match="table must be a table name"):
+        catalog.load_table(table)
+    with pytest.raises(KeyError, match="table must be a table name"):
+        catalog.lookup(table, "H100 SXM")
