@@ -1,0 +1,37 @@
+"""Lesson 6 figures: the batching simulator against its budget and against simpy."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from _common import ROOT, Figure
+
+
+def _seconds(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def run() -> list[Figure]:
+    from stackkit import serving
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from serving_simpy import simulate_simpy
+
+    step = serving.step_time("Llama 3 8B", "H100 SXM", context_tokens=300)
+    # the budget: 50,000 requests of 64 output tokens, continuous batching
+    big_s = min(_seconds(lambda: serving.simulate(20, 50_000, 256, 64, step)) for _ in range(2))
+    # the same system in both simulators (10,000 requests, so simpy finishes in seconds)
+    n = 10_000
+    arrivals = serving.arrival_times(20, n, seed=0)
+    kit_s = min(_seconds(lambda: serving.simulate(20, n, 256, 64, step, arrival_s=arrivals))
+                for _ in range(3))
+    simpy_s = _seconds(lambda: simulate_simpy(arrivals, [256] * n, [64] * n, step))
+    return [
+        Figure("simulate 50,000 requests x 64 tokens (continuous)", big_s, "s", 2.0),
+        Figure("simulate 10,000 requests (kit)", kit_s * 1e3, "ms"),
+        Figure("simulate 10,000 requests (simpy, step by step)", simpy_s * 1e3, "ms"),
+        Figure("simpy time / kit time (want >= 10)", simpy_s / kit_s, "x"),
+    ]
