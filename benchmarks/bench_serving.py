@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from _common import ROOT, Figure
+from _common import ROOT, Figure, notebook_seconds, widget_update_ms
 
 
 def _seconds(action) -> float:
@@ -15,7 +15,7 @@ def _seconds(action) -> float:
 
 
 def run() -> list[Figure]:
-    from stackkit import serving
+    from stackkit import serving, widgets
 
     sys.path.insert(0, str(ROOT / "tests"))
     from serving_simpy import simulate_simpy
@@ -29,9 +29,18 @@ def run() -> list[Figure]:
     kit_s = min(_seconds(lambda: serving.simulate(20, n, 256, 64, step, arrival_s=arrivals))
                 for _ in range(3))
     simpy_s = _seconds(lambda: simulate_simpy(arrivals, [256] * n, [64] * n, step))
+    kv = widget_update_ms(widgets.explore_kv_cache(), "context_tokens", [1024, 2048, 4096, 8192])
+    latency = widget_update_ms(widgets.explore_latency(), "batch_size", [1, 4, 16, 64])
+    sim = widget_update_ms(widgets.explore_serving_sim(), "arrival_rate_per_s", [5, 10, 15, 20])
+    cost = widget_update_ms(widgets.explore_serving_cost(), "batch_size", [8, 16, 32, 64])
     return [
         Figure("simulate 50,000 requests x 64 tokens (continuous)", big_s, "s", 2.0),
         Figure("simulate 10,000 requests (kit)", kit_s * 1e3, "ms"),
         Figure("simulate 10,000 requests (simpy, step by step)", simpy_s * 1e3, "ms"),
         Figure("simpy time / kit time (want >= 10)", simpy_s / kit_s, "x"),
+        Figure("explore_kv_cache update", kv, "ms", 100),
+        Figure("explore_latency update", latency, "ms", 100),
+        Figure("explore_serving_sim update (1,000 requests simulated)", sim, "ms", 100),
+        Figure("explore_serving_cost update", cost, "ms", 100),
+        Figure("06_serving.ipynb executes", notebook_seconds("06_serving.ipynb"), "s", 15),
     ]

@@ -50,7 +50,8 @@ LESSONS: tuple[Lesson, ...] = (
            ("training",), ("training",), ("explore_training_run", "explore_memory",
                                           "explore_parallelism")),
     Lesson(6, "serving", "serving and APIs", 6, ("serving",),
-           ("serving",), ("serving",), ()),
+           ("serving",), ("serving",), ("explore_kv_cache", "explore_latency",
+                                        "explore_serving_sim", "explore_serving_cost")),
     Lesson(7, "full_stack", "all six", None, ("stack",),
            ("stack",), ("stack",), ()),
 )

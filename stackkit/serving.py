@@ -49,11 +49,13 @@ __all__ = [
     "arrival_times",
     "breakeven_vs_api",
     "chips_for_batch",
+    "cost_comparison",
     "decode_step_measurements",
     "kv_bytes_by_attention",
     "kv_cache_bytes_per_token",
     "kv_waste",
     "latency",
+    "machine_roofline",
     "max_concurrency",
     "memory_plan",
     "naive_replicas",
@@ -869,18 +871,18 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
 
 def naive_replicas(arrival_rate_per_s: float, step_time_s: Callable[[float, float], float],
                    prompt_tokens: int, output_tokens: int, max_batch: int = 64) -> int:
-    """Replicas by throughput alone: ⌈λ / μ⌉, μ = requests/s a replica serves flat out.
+    """Replicas by output throughput alone: ⌈λ · output / (B / step(0, B))⌉.
 
-    μ = 1 / (step(prompt, 0) + (output − 1) · step(0, B) / B): each request's own
-    prefill plus its share of full-batch decode steps. It ignores queueing (no
-    headroom for bursts) and the latency a full batch costs.
+    The usual back-of-envelope: output tokens per second needed, over the tokens per
+    second one replica decodes at its largest batch B. It ignores the prefills, the
+    queueing (no headroom for bursts) and the latency a full batch costs.
     """
     rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
     p = _checks.positive_int("prompt_tokens", prompt_tokens)
     o = _checks.positive_int("output_tokens", output_tokens)
     b = _checks.positive_int("max_batch", max_batch)
-    per_request_s = step_time_s(p, 0) + (o - 1) * step_time_s(0, b) / b
-    return max(1, math.ceil(rate * per_request_s - 1e-9))
+    del p  # the naive estimate leaves the prefill out
+    return max(1, math.ceil(rate * o * step_time_s(0, b) / b - 1e-9))
 
 
 @dataclass(frozen=True)
@@ -1055,16 +1057,36 @@ def predicted_decode_step_s(batch_sizes: object, flop_s: float, bandwidth_b_s: f
                       moved / _checks.positive("bandwidth_b_s", bandwidth_b_s))
 
 
+def machine_roofline(threads: int = 1, repeats: int = 3) -> tuple[float, float]:
+    """This machine's (FLOP/s, bytes/s) in float32 on ``threads`` BLAS threads.
+
+    FLOP/s from a 1024³ matmul, bandwidth from a STREAM triad over 32 MB arrays
+    (lesson 1's :mod:`stackkit.bench`), fastest of ``repeats`` runs each.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from . import bench
+
+    with threadpool_limits(limits=_checks.positive_int("threads", threads)):
+        flops = bench.measure_matmul(1024, "float32", repeats=repeats)
+        stream = bench.measure_bandwidth("triad", 2**23, "float32", repeats=repeats)
+    return flops.best_rate * 1e9, stream.best_rate * 1e9
+
+
 def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
                              d_model: int = 768, n_layers: int = 4, context_tokens: int = 128,
-                             repeats: int = 5, seed: int = 0) -> pd.DataFrame:
+                             repeats: int = 5, seed: int = 0, threads: int = 1) -> pd.DataFrame:
     """Time one decode step of a small numpy transformer (random fp32 weights) per batch size.
 
     The model: ``n_layers`` blocks of multi-head attention (heads of 64) over a KV
     cache of ``context_tokens`` and a 4·d ReLU feed-forward; 12 d² L weights
     (d = 768, L = 4: 28 M parameters, 113 MB). Each batch size is timed ``repeats``
-    times after one warm-up; the median is reported. Runs on this machine's CPU.
+    times after one warm-up; the median is reported. Runs on this machine's CPU with
+    ``threads`` BLAS threads (one by default: on a shared machine, BLAS threads that
+    wait for each other make a small matmul many times slower).
     """
+    from threadpoolctl import threadpool_limits
+
 
     sizes = [_checks.positive_int("batch_sizes", b) for b in np.atleast_1d(batch_sizes)]
     d = _checks.positive_int("d_model", d_model)
@@ -1087,24 +1109,50 @@ def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
     def step(x: np.ndarray) -> np.ndarray:
         b = x.shape[0]
         for (w_qkv, w_o, w_up, w_down), (keys, values) in zip(blocks, caches, strict=True):
-            q = (x @ w_qkv)[:, :d].reshape(b, heads, 1, 64)
+            h = x / np.sqrt((x * x).mean(axis=1, keepdims=True) + 1e-6)  # RMS norm
+            q = (h @ w_qkv)[:, :d].reshape(b, heads, 1, 64)
             scores = q @ keys[:b].transpose(0, 1, 3, 2) / 8.0  # (b, heads, 1, ctx)
-            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            # clipped so that exp never returns subnormal floats, which CPUs handle slowly
+            scores = np.exp(np.maximum(scores - scores.max(axis=-1, keepdims=True), -60.0))
             scores /= scores.sum(axis=-1, keepdims=True)
             x = x + (scores @ values[:b]).reshape(b, d) @ w_o
-            x = x + np.maximum(x @ w_up, 0.0) @ w_down
+            h = x / np.sqrt((x * x).mean(axis=1, keepdims=True) + 1e-6)
+            x = x + np.maximum(h @ w_up, 0.0) @ w_down
         return x
 
     rows = []
     for b in sizes:
         x = rng.standard_normal((b, d), dtype=np.float32)
-        step(x)  # warm-up
         times = []
-        for _ in range(r):
-            start = time.perf_counter()
-            step(x)
-            times.append(time.perf_counter() - start)
+        with threadpool_limits(limits=_checks.positive_int("threads", threads)):
+            step(x)  # warm-up
+            for _ in range(r):
+                start = time.perf_counter()
+                step(x)
+                times.append(time.perf_counter() - start)
         flops, moved = _decode_shapes(d, layers, ctx, np.array([float(b)]), 4.0)
         rows.append({"batch_size": b, "time_s": float(np.median(times)),
                      "flops": float(flops[0]), "bytes": float(moved[0])})
+    return pd.DataFrame(rows)
+
+
+def cost_comparison(cost: ServingCost, api_models: object = None) -> pd.DataFrame:
+    """The self-hosted price of ``cost`` beside every catalog API (or ``api_models``).
+
+    API prices are blended over the same request (``cost.prompt_tokens`` in,
+    ``cost.output_tokens`` out); each row carries its price date.
+    """
+    frame = catalog.api_prices()
+    if api_models is not None:
+        names = [catalog.api_price(name).model for name in api_models]
+        frame = frame[frame["model"].isin(names)]
+    p, o = cost.prompt_tokens, cost.output_tokens
+    rows = [{"label": f"{cost.model} on {cost.n_chips} × {cost.chip} ({cost.instance}, "
+                      f"{cost.utilization:.0%} busy)",
+             "kind": "self-hosted", "usd_per_mtok": cost.blended_usd_per_mtok,
+             "as_of": pd.Timestamp(cost.as_of)}]
+    for row in frame.itertuples():
+        price = (p * row.input_usd_per_mtok + o * row.output_usd_per_mtok) / (p + o)
+        rows.append({"label": f"{row.model} ({row.provider} API)", "kind": "API",
+                     "usd_per_mtok": price, "as_of": pd.Timestamp(row.as_of)})
     return pd.DataFrame(rows)
