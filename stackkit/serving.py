@@ -31,7 +31,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from . import _checks, catalog, chips, cloud, clusters
+from . import _checks, catalog, chips, cloud, clusters, transformer
 from ._results import Result
 from .units import BYTES_PER_ELEMENT, GB, SECONDS_PER_HOUR
 
@@ -74,12 +74,7 @@ __all__ = [
 # --------------------------------------------------------------------------- model arithmetic
 
 def _spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
-    return catalog.model(model)
-
-
-def _active_params(spec: catalog.ModelSpec) -> float:
-    """Parameters one token passes through: the published count, scaled for MoE."""
-    return spec.params * spec.active_param_count() / spec.param_count()
+    return transformer.spec(model)
 
 
 def _whole(name: str, value: object, minimum: int = 0) -> int:
@@ -90,11 +85,11 @@ def _whole(name: str, value: object, minimum: int = 0) -> int:
 
 
 def weight_bytes(model: str | catalog.ModelSpec, bytes_per_param: float = 2.0) -> float:
-    """Bytes of the model's weights: published parameter count · bytes per parameter.
+    """Bytes of the model's weights (:func:`stackkit.transformer.weight_bytes`).
 
     Llama 2 13B in fp16: 13.016e9 · 2 = 26.0 GB.
     """
-    return _spec(model).params * _checks.positive("bytes_per_param", bytes_per_param)
+    return transformer.weight_bytes(model, bytes_per_param)
 
 
 def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
@@ -105,9 +100,9 @@ def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
     2 · 40 · 5120 · 2 B = 800 KiB per token. Grouped-query attention (Ainslie et
     al. 2023) shares each K/V head among n_heads / n_kv_heads query heads, so
     Llama 3 8B (8 KV heads of 32) stores a quarter of what multi-head attention would.
+    The arithmetic lives in :func:`stackkit.transformer.kv_cache_bytes_per_token`.
     """
-    spec = _spec(model)
-    return spec.kv_cache_bytes_per_token(_checks.positive("bytes_per_element", bytes_per_element))
+    return transformer.kv_cache_bytes_per_token(model, bytes_per_element)
 
 
 #: Attention variants :func:`kv_bytes_by_attention` compares.
@@ -327,10 +322,10 @@ class StepTime:
                   Shoeybi et al. 2019, section 3), each by :func:`clusters.allreduce_seconds`
         time    = max(compute, memory) + comm
 
-    Attention FLOPs per token are 2 · L · context · d_model (Kaplan et al. 2020,
-    Table 1), with context ``c`` for a decoding token and c/2 for a prompt token
-    (its mean position in a causal prompt of c tokens). Works on numbers and on
-    numpy arrays alike.
+    FLOPs per token come from :func:`stackkit.transformer.flops_per_token`: 2 N_active
+    plus 4 · L · context · d_attn of attention, with context ``c`` for a decoding token
+    and c/2 for a prompt token (its mean position in a causal prompt of c tokens).
+    Works on numbers and on numpy arrays alike.
     """
 
     model: str
@@ -433,8 +428,9 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     return StepTime(
         model=spec.name, chip=accelerator.name, n_chips=n, precision=precision,
         context_tokens=c, max_context_tokens=spec.context_length,
-        flops_per_token=2.0 * _active_params(spec),
-        attention_flops_per_token=2.0 * spec.n_layers * c * spec.d_model,
+        flops_per_token=transformer.flops_per_token(spec, 0),
+        attention_flops_per_token=(transformer.flops_per_token(spec, c)
+                                   - transformer.flops_per_token(spec, 0)),
         weight_bytes=weight_bytes(spec, width),
         kv_bytes_per_token=kv_cache_bytes_per_token(spec, kv_width),
         peak_flop_s=n * chips.peak_tflops(accelerator, precision) * 1e12 * mfu,

@@ -152,10 +152,11 @@ def test_tensor_parallel_all_reduce_explains_70b_on_8_a100s():
 
 def test_prefill_is_compute_bound_and_ttft_by_hand():
     # Llama 3 8B, 2,048-token prompt on H100: 2 · 8.03e9 · 2048 FLOPs = 32.9 TFLOP, plus
-    # attention 2 · 32 · 4096 · 1024 (mean position) · 2048 = 0.55 TFLOP, over 989 TFLOP/s
-    # = 33.8 ms; the weights (16 GB) take 4.8 ms to read: compute-bound.
+    # attention 4 · L · n_ctx · d_attn (PaLM, Appendix B) at the mean position 1,024:
+    # 4 · 32 · 1024 · 4096 · 2048 = 1.1 TFLOP, over 989 TFLOP/s = 34.4 ms; the weights
+    # (16 GB) take 4.8 ms to read: compute-bound.
     step = serving.step_time("Llama 3 8B", "H100 SXM", context_tokens=2048)
-    flops = 2 * 8_030_261_248 * 2048 + 2 * 32 * 4096 * 1024 * 2048
+    flops = 2 * 8_030_261_248 * 2048 + 4 * 32 * 1024 * 4096 * 2048
     assert step(2048, 0) == pytest.approx(flops / 989e12, rel=1e-6)
     assert step.bound(2048, 0) == "compute"
     assert step.bound(0, 1) == "memory"
@@ -232,11 +233,12 @@ def test_a_tight_tpot_target_needs_more_replicas_than_throughput_says():
 def test_self_hosted_price_per_million_tokens_by_hand():
     # Llama 3 8B on one H100 of a p5.48xlarge ($55.04/h for 8 GPUs, AWS after the June
     # 2025 cut) = $6.88 per GPU-hour. A 512-token prompt: 512 · 2 · 8.03e9 FLOPs plus
-    # attention 0.5 · 512 · 2 · 32 · 640 · 4096 over 989 TFLOP/s = 8.36 ms (compute-bound),
-    # so input costs 6.88/3600 · 8.36e-3/512 · 1e6 / 0.5 utilization = $0.062 per Mtok.
+    # attention 4 · 32 · 320 (half the step's 640-token context) · 4096 per token, over
+    # 989 TFLOP/s = 8.4 ms (compute-bound), so input costs
+    # 6.88/3600 · 8.4e-3/512 · 1e6 / 0.5 utilization = $0.063 per Mtok.
     cost = serving.serving_cost("Llama 3 8B", "p5.48xlarge", batch_size=64, prompt_tokens=512,
                                 output_tokens=256, utilization=0.5)
-    flops = 512 * 2 * 8_030_261_248 + 0.5 * 512 * 2 * 32 * 640 * 4096
+    flops = 512 * 2 * 8_030_261_248 + 512 * 4 * 32 * 320 * 4096
     assert cost.input_usd_per_mtok == pytest.approx(6.88 / 3600 * flops / 989e12 / 512 * 1e6
                                                     / 0.5, rel=1e-6)
     # output: a batch-64 decode step is memory-bound: (16.06e9 + 64 · (640 + 1) · 131,072) B
