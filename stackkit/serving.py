@@ -204,12 +204,17 @@ def max_concurrency(model: str | catalog.ModelSpec, chip: str | catalog.Accelera
 def chips_for_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                     batch_size: int, context_tokens: int, bytes_per_param: float = 2.0,
                     kv_bytes_per_element: float = 2.0, max_chips: int = 1024) -> int:
-    """The fewest chips whose usable memory holds the weights and ``batch_size`` sequences."""
+    """The fewest chips, a power of two, whose usable memory holds the weights and the batch.
+
+    Powers of two because a tensor-parallel degree must divide the model's heads
+    (Megatron-LM splits attention heads and FFN columns evenly), and serving systems
+    run at 1, 2, 4 or 8 chips per replica.
+    """
     b = _checks.positive_int("batch_size", batch_size)
     n = 1
     while memory_plan(model, chip, n, context_tokens, bytes_per_param,
                       kv_bytes_per_element).max_sequences < b:
-        n += 1
+        n *= 2
         if n > max_chips:
             raise ValueError(f"batch_size={b} at {context_tokens} tokens does not fit on "
                              f"{max_chips} chips")
@@ -401,9 +406,10 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     Parameters
     ----------
     n_chips : tensor-parallel degree; default the fewest chips that hold the weights
-        (:func:`chips.chips_to_hold_weights`). Above 1, each step pays 2 all-reduces per
-        layer over the chip's scale-up link (catalog ``scaleup_bw_gb_s`` × lesson 2's
-        measured :func:`clusters.link_efficiency`, latency :func:`clusters.collective_latency_s`).
+        (:func:`chips.chips_to_hold_weights`), rounded up to a power of two. Above 1,
+        each step pays 2 all-reduces per layer over the chip's scale-up link (catalog
+        ``scaleup_bw_gb_s`` × lesson 2's measured :func:`clusters.link_efficiency`,
+        latency :func:`clusters.collective_latency_s`).
     precision : compute precision (its peak) and the default weight width.
     context_tokens : KV tokens each decoding sequence reads (a mean over its life:
         prompt + output / 2 is a fair choice).
@@ -415,8 +421,10 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     width = (BYTES_PER_ELEMENT[precision] if bytes_per_param is None
              else _checks.positive("bytes_per_param", bytes_per_param))
     kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
-    n = (chips.chips_to_hold_weights(spec, accelerator, width) if n_chips is None
-         else _checks.positive_int("n_chips", n_chips))
+    if n_chips is None:  # the fewest that hold the weights, as a power of two (a TP degree)
+        n = 2 ** math.ceil(math.log2(chips.chips_to_hold_weights(spec, accelerator, width)))
+    else:
+        n = _checks.positive_int("n_chips", n_chips)
     c = _checks.positive_int("context_tokens", context_tokens)
     if c > spec.context_length:
         raise ValueError(f"context_tokens={c} is longer than {spec.name}'s context of "
