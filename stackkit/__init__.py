@@ -27,6 +27,9 @@ _SUBMODULES = (
     "bench",
     "clusters",
     "cloud",
+    "data",
+    "pipeline",
+    "vectors",
     "training",
     "serving",
     "stack",
@@ -45,8 +48,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         chips,
         cloud,
         clusters,
+        data,
         exercises,
         lessons,
+        pipeline,
         plots,
         reliability,
         serving,
@@ -54,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         training,
         transformer,
         units,
+        vectors,
         widgets,
     )
 

@@ -51,6 +51,7 @@ __all__ = [
     "Assumption",
     "CatalogError",
     "Dataset",
+    "StorageTier",
     "Instance",
     "Interconnect",
     "ModelSpec",
@@ -74,6 +75,8 @@ __all__ = [
     "lookup",
     "model",
     "models",
+    "storage_tier",
+    "storage_tiers",
     "numeric_columns",
     "query",
     "table",
@@ -537,6 +540,11 @@ def datasets() -> pd.DataFrame:
     return _table("datasets")
 
 
+def storage_tiers() -> pd.DataFrame:
+    """Storage throughput per unit of scale (a prefix, a TiB, a node, a drive, a cluster)."""
+    return _table("storage_tiers")
+
+
 # --------------------------------------------------------------------------- look-up
 
 def _normalize(name: str) -> str:
@@ -804,6 +812,23 @@ class Dataset(Record):
     as_of: dt.date
 
 
+@table("storage_tiers")
+@dataclass(frozen=True)
+class StorageTier(Record):
+    """Throughput of one unit of a storage tier from ``data/storage_tiers.csv`` (lesson 4)."""
+
+    name: str = field(metadata=column(key=True, label=True))
+    kind: str = field(metadata=column(
+        allowed=("object", "parallel-fs", "distributed-fs", "local-nvme"), filter=True))
+    scope: str = field(metadata=column(
+        allowed=("per prefix", "per node", "per TiB", "per drive", "per cluster"), filter=True))
+    read_gb_s: float | None
+    write_gb_s: float | None
+    requests_per_s: float | None
+    source: str
+    as_of: dt.date
+
+
 # --------------------------------------------------------------------------- look-up by name
 
 def assumption(key: str | Assumption) -> Assumption:
@@ -824,6 +849,11 @@ def interconnect(name: str | Interconnect) -> Interconnect:
 def model(name: str | ModelSpec) -> ModelSpec:
     """One transformer architecture by name, e.g. ``"llama-3-8b"``."""
     return lookup("models", name)
+
+
+def storage_tier(name: str | StorageTier) -> StorageTier:
+    """One storage tier by name, e.g. ``"Tectonic (Llama 3 cluster) peak"``."""
+    return lookup("storage_tiers", name)
 
 
 def dataset(name: str | Dataset) -> Dataset:

