@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, _checks
+from . import _checks
 from ._results import Result
 
 __all__ = [
@@ -491,8 +491,14 @@ def _token_counts(frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- lineage
 
 def _code_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        kit = version("stackkit")
+    except PackageNotFoundError:  # a checkout that was never installed
+        kit = "unknown"
     source = Path(__file__).read_bytes()
-    return f"stackkit {__version__} pipeline.py sha256:{hashlib.sha256(source).hexdigest()[:16]}"
+    return f"stackkit {kit} pipeline.py sha256:{hashlib.sha256(source).hexdigest()[:16]}"
 
 
 def _folder_hash(folder: Path) -> str:

@@ -24,7 +24,7 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("chips",),
     ("clusters",),
     ("cloud",),
-    ("data", "vectors"),
+    ("data", "vectors", "pipeline"),
     ("training",),
     ("serving",),
     ("stack",),
@@ -32,7 +32,7 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("widgets",),
 )
 RANK = {name: rank for rank, names in enumerate(ORDER) for name in names}
-SAME_LESSON = ({"data", "vectors"},)
+SAME_LESSON = ({"data", "vectors", "pipeline"},)
 
 #: Deferred imports that go upward on purpose, each with its reason. Keep this short.
 ALLOWED_UPWARD = {
