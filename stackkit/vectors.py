@@ -14,6 +14,7 @@ Lesson 4 (``04_data.ipynb``) introduces every function here.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.util
@@ -38,14 +39,17 @@ __all__ = [
     "MODEL_NAME",
     "PINECONE_USD_PER_MILLION_READ_UNITS",
     "IndexBenchmark",
+    "IndexChoice",
     "RagCost",
     "RetrievalScore",
     "benchmark_index",
     "build_index",
+    "choose_index",
     "compare_indexes",
     "embed",
     "exact_search",
     "index_bytes",
+    "index_sweep",
     "lesson_chunks",
     "lesson_questions",
     "make_vectors",
@@ -382,6 +386,80 @@ def compare_indexes(vectors, queries, configs=None, k: int = 10) -> pd.DataFrame
     return pd.concat(rows, ignore_index=True)
 
 
+_SWEEP = {
+    "flat": ("-", (0,)),
+    "ivfflat": ("nprobe", (1, 2, 4, 8, 16, 32, 64)),
+    "hnsw": ("ef_search", (8, 16, 32, 64, 128, 256)),
+    "ivfpq": ("nprobe", (1, 2, 4, 8, 16, 32, 64)),
+}
+_SWEEP_BUILD = {"flat": {}, "ivfflat": {"nlist": 64}, "hnsw": {"M": 16, "ef_construction": 40},
+                "ivfpq": {"nlist": 64, "m": 24, "nbits": 6}}
+
+
+@functools.cache
+def index_sweep(n_vectors: int = 4000, n_queries: int = 200) -> pd.DataFrame:
+    """Every index kind of the lesson swept over its search parameter (nprobe, ef_search)
+    on one seeded clustered data set: recall@10, QPS, memory and build time, one row each.
+
+    Measured once per process (cached); the lesson's widget then only looks rows up.
+    """
+    n = _checks.positive_int("n_vectors", n_vectors)
+    nq = _checks.positive_int("n_queries", n_queries)
+    base = make_vectors(n, seed=0)
+    queries = make_vectors(nq, seed=1)
+    exact_s, (_, truth) = _timed(exact_search, base, queries, 10)
+    rows = []
+    for kind, (name, values) in _SWEEP.items():
+        build_s, index = _timed(build_index, base, kind, **_SWEEP_BUILD[kind])
+        for value in values:
+            params = {} if kind == "flat" else {name: value}
+            row = benchmark_index(base, queries, kind, truth=truth, exact_s=exact_s,
+                                  index=index, **_SWEEP_BUILD[kind], **params).to_frame()
+            row["build_s"] = build_s
+            row["search_param"] = name
+            row["search_value"] = value
+            rows.append(row)
+    return pd.concat(rows, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class IndexChoice(Result):
+    """One row of :func:`index_sweep`, with the whole sweep kept for the Pareto figure."""
+
+    kind: str
+    params: str
+    recall_at_10: float
+    queries_per_s: float
+    speedup: float  # over exact numpy search, same run
+    memory_bytes: int
+    n_vectors: int
+    dim: int
+    at_scale_tb: float  # the same kind of index for 1B vectors of 1536 dimensions
+    position: int = dataclasses.field(repr=False, default=0)  # the row in ``sweep``
+    sweep: pd.DataFrame = dataclasses.field(repr=False, default=None)
+
+
+_AT_SCALE = {"flat": {}, "ivfflat": {"nlist": 65536}, "hnsw": {"M": 16},
+             "ivfpq": {"nlist": 65536, "m": 96, "nbits": 8}}
+
+
+def choose_index(kind: str = "hnsw", search_value: int = 16) -> IndexChoice:
+    """The measured row of :func:`index_sweep` nearest to ``kind`` and its search parameter."""
+    kind = _checks.one_of("kind", kind, INDEX_KINDS)
+    value = _checks.positive_int("search_value", search_value)
+    sweep = index_sweep()
+    part = sweep[sweep["kind"] == kind]
+    position = int((part["search_value"] - value).abs().idxmin())
+    row = sweep.loc[position]
+    return IndexChoice(kind=kind, params=str(row["params"]),
+                       recall_at_10=float(row["recall_at_10"]),
+                       queries_per_s=float(row["queries_per_s"]), speedup=float(row["speedup"]),
+                       memory_bytes=int(row["memory_bytes"]), n_vectors=int(row["n_vectors"]),
+                       dim=int(row["dim"]),
+                       at_scale_tb=index_bytes(1e9, 1536, kind, **_AT_SCALE[kind]) / 1e12,
+                       position=position, sweep=sweep)
+
+
 # --------------------------------------------------------------------------- vector databases
 
 _VECTOR_DATABASES = (
@@ -414,11 +492,12 @@ def _notebooks_dir() -> Path:
                             "run from a checkout of the repository")
 
 
-def lesson_chunks(folder: str | Path | None = None, max_chars: int = 1200) -> pd.DataFrame:
+def lesson_chunks(folder: str | Path | None = None, max_chars: int = 400) -> pd.DataFrame:
     """The lessons' prose, one chunk per markdown section: notebook, section, text.
 
-    A chunk is a heading and the markdown under it, cut at ``max_chars`` (about 300
-    MiniLM tokens, close to the model's 256-token window).
+    A chunk is a heading and the markdown under it, cut at ``max_chars`` (about 100
+    MiniLM tokens: the opening of a section says what it is about, and embedding cost
+    grows with length).
     """
     base = Path(folder) if folder is not None else _notebooks_dir()
     limit = _checks.positive_int("max_chars", max_chars)
@@ -510,9 +589,10 @@ class RagCost(Result):
     vector_store_usd: float  # the query's read units
     llm_input_usd: float  # question + retrieved chunks + instructions
     llm_output_usd: float
+    queries_per_day: float
     as_of: str  # the LLM price's date
 
-    _derived = ("total_usd", "usd_per_1000_queries")
+    _derived = ("total_usd", "usd_per_1000_queries", "usd_per_month")
 
     @property
     def total_usd(self) -> float:
@@ -522,10 +602,15 @@ class RagCost(Result):
     def usd_per_1000_queries(self) -> float:
         return 1000 * self.total_usd
 
+    @property
+    def usd_per_month(self) -> float:
+        """At ``queries_per_day`` for an average month (365 / 12 days)."""
+        return self.total_usd * self.queries_per_day * 365 / 12
+
 
 def rag_cost(model: str = "GPT-5 mini", question_tokens: float = 30, k: int = 5,
              chunk_tokens: float = 300, prompt_tokens: float = 200, output_tokens: float = 300,
-             read_units_per_query: float = 1.0) -> RagCost:
+             read_units_per_query: float = 1.0, queries_per_day: float = 10_000) -> RagCost:
     """Cost of one RAG query: embed the question, query the store, prompt an LLM.
 
     embedding = question tokens × $0.02/Mtok (text-embedding-3-small);
@@ -541,12 +626,13 @@ def rag_cost(model: str = "GPT-5 mini", question_tokens: float = 30, k: int = 5,
     prompt = _checks.non_negative("prompt_tokens", prompt_tokens)
     out = _checks.non_negative("output_tokens", output_tokens)
     ru = _checks.non_negative("read_units_per_query", read_units_per_query)
+    per_day = _checks.non_negative("queries_per_day", queries_per_day)
     llm_in = q + kk * chunk + prompt
     return RagCost(model=price.model, embedding_usd=q * EMBEDDING_USD_PER_MTOK / 1e6,
                    vector_store_usd=ru * PINECONE_USD_PER_MILLION_READ_UNITS / 1e6,
                    llm_input_usd=llm_in * price.input_usd_per_mtok / 1e6,
                    llm_output_usd=out * price.output_usd_per_mtok / 1e6,
-                   as_of=str(price.as_of))
+                   queries_per_day=per_day, as_of=str(price.as_of))
 
 
 def model_sha256() -> str:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-
 import ipywidgets as widgets
-import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import catalog, data, plots, vectors
@@ -83,124 +80,67 @@ def explore_storage(model: str = "Llama 3 70B", n_gpus: int = 1024,
                                                    description="checkpoint target (s)"),
     }
     return Explorer(controls, compute=storage_view, render=_render_storage,
-                    draw=_draw_storage, figsize=(7.0, 3.0), layout=None,
+                    draw=_draw_storage, figsize=(7.0, 3.0),
                     title="<b>Feeding the GPUs</b> — read bandwidth vs checkpoint bursts, "
                           "against a storage tier (Llama 3's Tectonic is the anchor)")
 
 
 # --------------------------------------------------------------------------- vector index
 
-_SWEEP = {
-    "flat": ("-", [0]),
-    "ivfflat": ("nprobe", [1, 2, 4, 8, 16, 32, 64]),
-    "hnsw": ("ef_search", [8, 16, 32, 64, 128, 256]),
-    "ivfpq": ("nprobe", [1, 2, 4, 8, 16, 32, 64]),
-}
-_BUILD = {"flat": {}, "ivfflat": {"nlist": 64}, "hnsw": {"M": 16, "ef_construction": 40},
-          "ivfpq": {"nlist": 64, "m": 48, "nbits": 6}}
-
-
-@functools.cache
-def index_sweep(n_vectors: int = 5000, n_queries: int = 200) -> pd.DataFrame:
-    """Every index of the lesson, swept over its search parameter, on one seeded data set:
-    recall@10, QPS, memory (measured once per process, then looked up)."""
-    base = vectors.make_vectors(n_vectors, seed=0)
-    queries = vectors.make_vectors(n_queries, seed=1)
-    exact_s, (_, truth) = vectors._timed(vectors.exact_search, base, queries, 10)
-    rows = []
-    for kind, (name, values) in _SWEEP.items():
-        build_s, index = vectors._timed(vectors.build_index, base, kind, **_BUILD[kind])
-        for value in values:
-            params = {} if kind == "flat" else {name: value}
-            row = vectors.benchmark_index(base, queries, kind, truth=truth, exact_s=exact_s,
-                                          index=index, **_BUILD[kind], **params).to_frame()
-            row["build_s"] = build_s
-            row["search_param"] = name
-            row["search_value"] = value
-            rows.append(row)
-    return pd.concat(rows, ignore_index=True)
-
-
-def vector_index_view(kind: str, search_value: int) -> tuple[pd.DataFrame, int]:
-    """Glue: the sweep table and the row of the chosen index and search parameter."""
-    sweep = index_sweep()
-    part = sweep[sweep["kind"] == kind]
-    if part.empty:
-        raise ValueError(f"kind must be one of {', '.join(_SWEEP)}; got {kind!r}")
-    nearest = (part["search_value"] - search_value).abs().idxmin()
-    return sweep, int(nearest)
-
-
-def _render_index(view) -> str:
-    sweep, i = view
-    row = sweep.loc[i]
-    at_scale_tb = vectors.index_bytes(1e9, 1536, row["kind"], **_scaled(row["kind"])) / 1e12
+def _render_index(choice: vectors.IndexChoice) -> str:
     rows = {
-        "index": f"{row['kind']} ({row['params']})",
-        "recall@10 (vs exact search)": f"{row['recall_at_10']:.3f}",
-        "queries per second (measured here)": f"{row['queries_per_s']:,.0f} "
-                                              f"({row['speedup']:.1f}× exact)",
-        "memory": f"{row['memory_bytes'] / 1e6:,.2f} MB for {row['n_vectors']:,} vectors",
-        "the same kind at 1B × 1536 dimensions": f"{at_scale_tb:,.2f} TB",
+        "index": f"{choice.kind} ({choice.params})",
+        "recall@10 (vs exact search)": f"{choice.recall_at_10:.3f}",
+        "queries per second (measured here)": f"{choice.queries_per_s:,.0f} "
+                                              f"({choice.speedup:.1f}× exact)",
+        "memory": f"{choice.memory_bytes / 1e6:,.2f} MB for {choice.n_vectors:,} vectors",
+        "the same kind at 1B × 1536 dimensions": f"{choice.at_scale_tb:,.2f} TB",
     }
-    return table_html(rows, caption=f"{row['n_vectors']:,} vectors of {row['dim']} dimensions")
+    return table_html(rows, caption=f"{choice.n_vectors:,} clustered vectors of "
+                                    f"{choice.dim} dimensions")
 
 
-def _scaled(kind: str) -> dict:
-    return {"flat": {}, "ivfflat": {"nlist": 65536}, "hnsw": {"M": 16},
-            "ivfpq": {"nlist": 65536, "m": 96, "nbits": 8}}[kind]
-
-
-def _draw_index(view, figure: Figure) -> None:
-    sweep, i = view
+def _draw_index(choice: vectors.IndexChoice, figure: Figure) -> None:
     ax = figure.add_subplot()
     ax.set_position((0.10, 0.16, 0.86, 0.72))
-    plots.recall_qps_pareto(sweep, highlight=sweep.index.get_loc(i), ax=ax)
+    plots.recall_qps_pareto(choice.sweep, highlight=choice.position, ax=ax)
 
 
 def explore_vector_index(kind: str = "hnsw") -> Explorer:
     """An index and its search parameter -> recall@10, QPS and memory on the Pareto plot.
 
-    The four faiss indexes are built once on 5,000 clustered 384-d vectors (about 10 s on
-    two cores); moving a control then only looks up the measured sweep.
+    The four faiss indexes are built once on 4,000 clustered 384-d vectors
+    (:func:`stackkit.vectors.index_sweep`, a few seconds on two cores); moving a control
+    then only looks up the measured sweep.
     """
-    index_sweep()
     controls = {
-        "kind": widgets.Dropdown(options=list(_SWEEP), value=kind, description="index"),
+        "kind": widgets.Dropdown(options=list(vectors.INDEX_KINDS), value=kind,
+                                 description="index"),
         "search_value": widgets.SelectionSlider(
             options=[1, 2, 4, 8, 16, 32, 64, 128, 256], value=16,
             description="nprobe / ef_search"),
     }
-    return Explorer(controls, compute=vector_index_view, render=_render_index,
-                    draw=_draw_index, figsize=(7.0, 3.4), layout=None,
+    return Explorer(controls, compute=vectors.choose_index, render=_render_index,
+                    draw=_draw_index, figsize=(7.0, 3.4),
                     title="<b>Vector index</b> — recall against speed and memory "
                           "(faiss, measured on this machine)")
 
 
 # --------------------------------------------------------------------------- RAG cost
 
-def rag_view(model: str, k: int, chunk_tokens: float, output_tokens: float,
-             queries_per_day: float) -> tuple[vectors.RagCost, float]:
-    """Glue: :func:`vectors.rag_cost` and a month of queries."""
-    cost = vectors.rag_cost(model, k=k, chunk_tokens=chunk_tokens, output_tokens=output_tokens)
-    return cost, cost.total_usd * queries_per_day * 30.42
-
-
-def _render_rag(view) -> str:
-    cost, monthly = view
+def _render_rag(cost: vectors.RagCost) -> str:
     rows = {
         "question embedding": fmt_usd(cost.embedding_usd),
         "vector store query (1 read unit)": fmt_usd(cost.vector_store_usd),
         "LLM input (question + k chunks + prompt)": fmt_usd(cost.llm_input_usd),
         "LLM output": fmt_usd(cost.llm_output_usd),
         "per query": fmt_usd(cost.total_usd),
-        "per month": fmt_usd(monthly),
+        "per month": fmt_usd(cost.usd_per_month),
     }
     return table_html(rows, caption=f"{cost.model}, price dated {cost.as_of}")
 
 
-def _draw_rag(view, figure: Figure) -> None:
-    cost, _ = view
+def _draw_rag(cost: vectors.RagCost, figure: Figure) -> None:
     ax = figure.add_subplot()
     ax.set_position((0.30, 0.18, 0.66, 0.70))
     parts = {"embedding": cost.embedding_usd, "vector store": cost.vector_store_usd,
@@ -226,7 +166,7 @@ def explore_rag_cost(model: str = "GPT-5 mini") -> Explorer:
         "queries_per_day": widgets.FloatLogSlider(value=10_000.0, base=10, min=1, max=7,
                                                   step=0.1, description="queries per day"),
     }
-    return Explorer(controls, compute=rag_view, render=_render_rag, draw=_draw_rag,
-                    figsize=(6.5, 2.6), layout=None,
+    return Explorer(controls, compute=vectors.rag_cost, render=_render_rag, draw=_draw_rag,
+                    figsize=(6.5, 2.6),
                     title="<b>RAG cost</b> — embedding, vector store and LLM tokens at API "
                           "prices (dated)")
