@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 DATA = Path(__file__).parents[1] / "data"
-TABLES = ["accelerators", "interconnects", "instances", "api_prices", "models"]
+TABLES = ["accelerators", "interconnects", "instances", "api_prices", "models", "datasets",
+          "storage_tiers"]
 
 
 def load(name: str) -> pd.DataFrame:
