@@ -750,6 +750,9 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     if kind == "static":
         first, finish, steps, busy = _run_static(arrivals, prompts, outputs, step_time_s, batch,
                                                  capacity)
+    elif kind == "continuous":
+        first, finish, steps, busy = _run_continuous(arrivals, prompts, outputs, step_time_s,
+                                                     batch, capacity)
     else:
         first, finish, steps, busy = _run_iterative(arrivals, prompts, outputs, step_time_s,
                                                     batch, capacity, chunk)
@@ -786,11 +789,86 @@ def _run_static(arrivals, prompts, outputs, step, max_batch, capacity):
     return first, finish, steps, busy
 
 
+def _run_continuous(arrivals, prompts, outputs, step, max_batch, capacity):
+    """Continuous batching, event by event: :func:`_run_iterative` with no chunk limit,
+    specialised because every admitted prompt is prefilled in one step.
+
+    The running requests sit in a heap keyed by ``end_step · n + request`` (plain
+    integers compare faster than tuples).
+    """
+    n = len(arrivals)
+    first = [0.0] * n  # plain lists: setting a numpy element costs more than the rest of a step
+    finish = [0.0] * n
+    arrive = [*arrivals.tolist(), math.inf]  # a sentinel: no request arrives after the last
+    prompt = prompts.tolist()
+    output = outputs.tolist()
+    need = (prompts + outputs).tolist()
+    heap: list[int] = []
+    push, pop, ceil = heapq.heappush, heapq.heappop, math.ceil
+    decode_dt: dict[int, float] = {}  # a decode-only step's time depends on the batch alone
+    t, done, busy = 0.0, 0, 0.0
+    q, running, kv_used = 0, 0, 0
+    while q < n or running:
+        start, p_tokens = q, 0
+        while arrive[q] <= t and running < max_batch and kv_used + need[q] <= capacity:
+            p_tokens += prompt[q]
+            kv_used += need[q]
+            running += 1
+            q += 1
+        if q > start:  # one step: the newcomers' prompts beside the running decodes
+            dt = step(p_tokens, len(heap))
+            t += dt
+            busy += dt
+            index = done
+            done += 1
+            for i in range(start, q):
+                first[i] = t
+                if output[i] == 1:
+                    finish[i] = t
+                    kv_used -= need[i]
+                    running -= 1
+                else:
+                    push(heap, (index + output[i] - 1) * n + i)
+            limit = done * n  # keys of requests whose last step has run
+            while heap and heap[0] < limit:
+                i = pop(heap) % n
+                finish[i] = t
+                kv_used -= need[i]
+                running -= 1
+            continue
+        if not running:
+            t = arrive[q]
+            continue
+        n_dec = len(heap)
+        dt = decode_dt.get(n_dec)
+        if dt is None:
+            dt = decode_dt[n_dec] = step(0, n_dec)
+        k = heap[0] // n - done + 1  # steps until the earliest request finishes
+        if q < n and running < max_batch and kv_used + need[q] <= capacity:
+            k_arrival = ceil((arrive[q] - t) / dt)  # > 0, or it would have been admitted
+            if k_arrival < 1:
+                k_arrival = 1
+            if t + k_arrival * dt < arrive[q]:  # float rounding
+                k_arrival += 1
+            if k_arrival < k:
+                k = k_arrival
+        t += k * dt
+        busy += k * dt
+        done += k
+        limit = done * n
+        while heap and heap[0] < limit:
+            i = pop(heap) % n
+            finish[i] = t
+            kv_used -= need[i]
+            running -= 1
+    return np.array(first), np.array(finish), done, busy
+
+
 def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk):
     """Continuous batching (chunk = inf) and chunked prefill, advanced event by event."""
     n = len(arrivals)
-    first = np.empty(n)
-    finish = np.empty(n)
+    first = [0.0] * n  # plain lists: setting a numpy element costs more than the rest of a step
+    finish = [0.0] * n
     arrive = arrivals.tolist()
     prompt = prompts.tolist()
     output = outputs.tolist()
@@ -868,7 +946,7 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
             finish[i] = t
             kv_used -= need[i]
             running -= 1
-    return first, finish, done_steps, busy
+    return np.array(first), np.array(finish), done_steps, busy
 
 
 # --------------------------------------------------------------------------- capacity
