@@ -25,7 +25,10 @@ def run() -> list[Figure]:
     corpus = pipeline.make_corpus(2000, seed=0)  # the lesson corpus: 2.2 MB
     pipeline.lesson_tokenizer()  # trained once per process; not part of a run
     with tempfile.TemporaryDirectory() as folder:
+        cpu_start = time.process_time()
         pipeline_s = _seconds(lambda: pipeline.run_pipeline(corpus["text"], folder + "/run"))
+        pipeline_cpu_s = time.process_time() - cpu_start  # this process's CPU; wall on a
+        # shared machine includes waiting for a core
 
     # The same dedup + aggregation in pandas and in DuckDB, on one frame, in one run.
     rng = np.random.default_rng(0)
@@ -38,12 +41,15 @@ def run() -> list[Figure]:
         return keep.assign(shard=keep["doc_id"] % 4).groupby("shard")["n_tokens"].sum()
 
     con = duckdb.connect()
-    con.register("frame", frame)
+    con.execute("SET threads TO 2")
+    con.register("frame_view", frame)
+    con.execute("CREATE TABLE frame AS SELECT * FROM frame_view")  # loaded once, like pandas
 
     def with_duckdb() -> object:
         return con.execute(
-            "SELECT doc_id % 4 AS shard, SUM(n_tokens) FROM frame WHERE doc_id IN "
-            "(SELECT MIN(doc_id) FROM frame GROUP BY content_hash) GROUP BY shard").fetchall()
+            "SELECT doc_id % 4 AS shard, SUM(n_tokens) FROM (SELECT MIN(doc_id) AS doc_id, "
+            "arg_min(n_tokens, doc_id) AS n_tokens FROM frame GROUP BY content_hash) "
+            "GROUP BY shard").fetchall()
 
     pandas_ms = median_ms(with_pandas, repeats=3, warmup=1)
     duck_ms = median_ms(with_duckdb, repeats=3, warmup=1)
@@ -52,9 +58,12 @@ def run() -> list[Figure]:
     base = vectors.make_vectors(100_000, seed=0)
     queries = vectors.make_vectors(1000, seed=1)
     exact_s, (_, truth) = vectors._timed(vectors.exact_search, base, queries, 10, repeat=2)
-    index = vectors.build_index(base, "ivfflat", nlist=1024, nprobe=2)
-    ivf = vectors.benchmark_index(base, queries, "ivfflat", truth=truth, exact_s=exact_s,
-                                  index=index, nlist=1024, nprobe=2)
+    index = vectors.build_index(base, "ivfflat", nlist=1024)
+    for nprobe in (2, 4, 8, 16, 32):  # the smallest nprobe with recall@10 >= 0.95
+        ivf = vectors.benchmark_index(base, queries, "ivfflat", truth=truth, exact_s=exact_s,
+                                      index=index, nlist=1024, nprobe=nprobe)
+        if ivf.recall_at_10 >= 0.95:
+            break
 
     sentences = [f"Sentence {i}: storage systems keep thousands of GPUs fed with data."
                  for i in range(256)]
@@ -69,8 +78,9 @@ def run() -> list[Figure]:
     rag_ms = widget_update_ms(rag, "k", [1, 3, 5, 10, 20])
     return [
         Figure("run_pipeline, 2,000 docs on DuckDB", pipeline_s, "s", 5),
+        Figure("run_pipeline, same run, CPU time", pipeline_cpu_s, "s", 5),
         Figure("dedup + aggregate, 2M rows: pandas / DuckDB", pandas_ms / duck_ms, "x"),
-        Figure("IVF-Flat recall@10 (100k x 384, nprobe 2)", ivf.recall_at_10, ""),
+        Figure(f"IVF-Flat recall@10 (100k x 384, {ivf.params})", ivf.recall_at_10, ""),
         Figure("IVF-Flat QPS / exact numpy QPS", ivf.speedup, "x"),
         Figure("exact numpy search, 100k x 384", ivf.exact_queries_per_s, "q/s"),
         Figure("MiniLM embeddings per second", embed_per_s, "/s"),

@@ -6,8 +6,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from ._style import INK, PALETTE, new_axes, source_note, tidy
+
+
+def _plain_log(axis) -> None:
+    """A log axis with plain tick labels and no minor ticks: mathtext labels (10^n) and
+    minor ticks are most of the time a widget's redraw takes."""
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+
 
 __all__ = [
     "dataset_bars",
@@ -32,6 +41,7 @@ def dataset_bars(datasets: pd.DataFrame, ax: Axes | None = None) -> Figure:
         ax.text(tokens, yi, f" {tokens / 1e12:.3g}T ({tok or '?'})", va="center", fontsize=8)
     ax.set_yticks(y, data.index, fontsize=8)
     ax.set_xscale("log")
+    _plain_log(ax.xaxis)
     ax.set_xlim(data["tokens"].min() / 2, data["tokens"].max() * 20)
     tidy(ax, title="Public training sets: tokens (and the tokenizer that counted them)",
          xlabel="tokens (log scale)")
@@ -56,6 +66,7 @@ def feed_bars(plan, ax: Axes | None = None) -> Figure:
         ax.text(max(value, 1e-6), yi, f" {value:,.3g} GB/s", va="center", fontsize=8, color=INK)
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xscale("log")
+    _plain_log(ax.xaxis)
     ax.set_xlim(min(v for v in values if v > 0) / 3, max(values) * 30)
     ax.set_title(f"{plan.tier}: bottleneck = {plan.bottleneck}, "
                  f"storage stalls {plan.data_stall_fraction:.1%} of wall time",
@@ -175,6 +186,7 @@ def recall_qps_pareto(results: pd.DataFrame, highlight: int | None = None,
         ax.scatter([row["queries_per_s"]], [row["recall_at_10"]], s=160, facecolors="none",
                    edgecolors=INK, linewidths=1.5, zorder=4)
     ax.set_xscale("log")
+    _plain_log(ax.xaxis)
     ax.set_ylim(min(0.0, results["recall_at_10"].min()) - 0.02, 1.03)
     tidy(ax, title="Vector search: recall@10 vs queries per second (up and right is better)",
          xlabel="queries per second (log scale, measured here)", ylabel="recall@10")
