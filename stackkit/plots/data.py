@@ -68,8 +68,8 @@ def feed_bars(plan, ax: Axes | None = None) -> Figure:
     ax.set_xscale("log")
     _plain_log(ax.xaxis)
     ax.set_xlim(min(v for v in values if v > 0) / 3, max(values) * 30)
-    ax.set_title(f"{plan.tier}: bottleneck = {plan.bottleneck}, "
-                 f"storage stalls {plan.data_stall_fraction:.1%} of wall time",
+    ax.set_title(f"{plan.tier}\nbottleneck: {plan.bottleneck}; storage stalls "
+                 f"{plan.data_stall_fraction:.1%} of wall time",
                  loc="left", fontsize=9, color=INK, y=1.01)
     ax.set_xlabel("GB/s (log scale)")
     ax.grid(True, axis="x", color="#DDDDDD", linewidth=0.6)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from .. import catalog, data, plots, vectors
 from ..units import fmt_duration, fmt_usd
-from ._base import Explorer, table_html
+from ._base import Chart, Explorer, table_html
 
 __all__ = ["explore_rag_cost", "explore_storage", "explore_vector_index"]
 
@@ -41,10 +42,38 @@ def _render_storage(plan: data.FeedPlan) -> str:
     return table_html(rows, caption=f"storage: {plan.tier}")
 
 
-def _draw_storage(plan: data.FeedPlan, figure: Figure) -> None:
-    ax = figure.add_subplot()
-    ax.set_position((0.27, 0.16, 0.70, 0.72))
-    plots.feed_bars(plan, ax=ax)
+class _StorageChart(Chart):
+    """Needed vs available bandwidth, four bars on a log axis, moved in place per update."""
+
+    figsize, rect = (7.0, 3.0), (0.27, 0.16, 0.70, 0.68)
+    labels = ("read: needed", "read: available", "checkpoint: needed",
+              "checkpoint: available")
+
+    def build(self, ax) -> None:
+        y = list(range(4))[::-1]
+        self.bars = ax.barh(y, [1.0] * 4, color=[plots.PALETTE[i] for i in (0, 5, 3, 1)])
+        self.texts = [ax.text(1.0, yi, "", va="center", fontsize=8) for yi in y]
+        ax.set_yticks(y, self.labels, fontsize=8)
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.set_xlabel("GB/s (log scale)")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        self.title = self.fixed_title("", fontsize=9)
+
+    def update(self, plan: data.FeedPlan) -> None:
+        values = [plan.read_gb_s_needed, plan.read_gb_s_available,
+                  plan.checkpoint_write_gb_s_needed, plan.write_gb_s_available]
+        low = min(v for v in values if v > 0) / 3
+        for bar, text, value in zip(self.bars, self.texts, values, strict=True):
+            bar.set_x(low)
+            bar.set_width(max(value, low) - low)
+            text.set_position((max(value, low), text.get_position()[1]))
+            text.set_text(f" {value:,.3g} GB/s")
+        self.ax.set_xlim(low, max(values) * 30)
+        self.title.set_text(f"{plan.tier}\nbottleneck: {plan.bottleneck}; storage stalls "
+                            f"{plan.data_stall_fraction:.1%} of wall time")
 
 
 def _writable_tiers() -> list[str]:
@@ -80,7 +109,7 @@ def explore_storage(model: str = "Llama 3 70B", n_gpus: int = 1024,
                                                    description="checkpoint target (s)"),
     }
     return Explorer(controls, compute=storage_view, render=_render_storage,
-                    draw=_draw_storage, figsize=(7.0, 3.0),
+                    chart=_StorageChart,
                     title="<b>Feeding the GPUs</b> — read bandwidth vs checkpoint bursts, "
                           "against a storage tier (Llama 3's Tectonic is the anchor)")
 
