@@ -11,12 +11,13 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help lab test lint unit nbval notebooks bench dashboard clean
+.PHONY: help lab test lint unit nbval notebooks student bench dashboard clean
 
 help:
 	@echo "make lab        set up if needed, open JupyterLab on notebooks/00_overview.ipynb"
 	@echo "make test       set up if needed, run ruff, the unit/data/widget tests and nbval"
 	@echo "make notebooks  re-execute every notebook in place and normalize its metadata"
+	@echo "make student    write copies without solution cells to student/ (for handing out)"
 	@echo "make bench      print the performance figures"
 	@echo "make dashboard  serve every tool as a Voila app (code hidden) on 127.0.0.1"
 	@echo "make clean      remove the venv and caches"
@@ -57,6 +58,9 @@ test: $(VENV)/.stamp-test
 notebooks: $(VENV)/.stamp-test
 	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
 
+student: $(VENV)/.stamp-test
+	$(BIN)/python tools/make_student.py --out student notebooks/*.ipynb
+
 bench: $(VENV)/.stamp-test
 	$(BIN)/python benchmarks/run.py
 
@@ -67,5 +71,5 @@ dashboard: $(VENV)/.stamp-test
 		--token --strip_sources=True
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist screenshots
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist screenshots student
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

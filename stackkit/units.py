@@ -88,3 +88,15 @@ def fmt_duration(seconds: float) -> str:
     if s < 2 * 365 * 86400:
         return f"{seconds / 86400:.3g} days"
     return f"{seconds / (365 * 86400):.3g} years"
+
+
+def iso_dates(frame):
+    """A copy of ``frame`` with every date column (``as_of``, ``retrieved``, …) as "YYYY-MM-DD".
+
+    What a lesson shows beside a price: the day, not a timestamp with a time of day. Used as
+    ``units.iso_dates(table)`` in place of ``table.assign(as_of=table["as_of"].dt.strftime(…))``.
+    """
+    if not hasattr(frame, "select_dtypes"):
+        raise ValueError(f"frame must be a pandas DataFrame; got {type(frame).__name__}")
+    dates = frame.select_dtypes(include=["datetime", "datetimetz"]).columns
+    return frame.assign(**{str(c): frame[c].dt.strftime("%Y-%m-%d") for c in dates})

@@ -67,30 +67,68 @@ def test_prerequisites_state_time_to_learn(notebook):
         "prerequisites must say the time to learn, e.g. 'Time to learn: 30 minutes'"
 
 
-def test_exercises_have_asserted_solutions(notebook):
-    """Each 'Check your understanding' heading is followed, before the next heading of the
-    same or higher level, by a code cell that asserts the answer."""
-    _, nb = notebook
-    cells = nb["cells"]
-    exercises = 0
+def _hidden(cell: dict) -> bool:
+    return bool(cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"))
+
+
+def _tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _exercises(nb: dict) -> list[tuple[str, list[dict]]]:
+    """Each numbered 'Check your understanding N' heading with the cells up to the next heading."""
+    cells, found = nb["cells"], []
     for i, cell in enumerate(cells):
         if cell["cell_type"] != "markdown":
             continue
-        match = re.search(r"^(#+)\s+check your understanding", _source(cell), re.I | re.M)
+        match = re.search(r"^#+\s+(check your understanding \d+.*)$", _source(cell), re.I | re.M)
         if not match:
             continue
-        exercises += 1
-        level = len(match.group(1))
-        asserted = False
+        body = []
         for later in cells[i + 1:]:
-            text = _source(later)
-            if later["cell_type"] == "markdown" and re.search(rf"^#{{1,{level}}}\s", text, re.M):
+            if later["cell_type"] == "markdown" and re.search(r"^#+\s", _source(later), re.M):
                 break
-            if later["cell_type"] == "code" and re.search(r"^\s*assert\b", text, re.M):
-                asserted = True
-                break
-        assert asserted, f"exercise {exercises} has no solution cell with an assert"
-    assert exercises >= 1, "no 'Check your understanding' exercise"
+            body.append(later)
+        found.append((match.group(1), body))
+    return found
+
+
+def test_exercises_are_for_the_student_with_hidden_asserted_solutions(notebook):
+    """Each exercise (DESIGN.md, Notebooks): a collapsed set-up cell defining ``exN``, the
+    student's cell with ``answer = None`` and ``exN.check(answer)``, and a collapsed cell tagged
+    ``solution`` that asserts the check: nbval proves the answer, ``make student`` drops it."""
+    _, nb = notebook
+    exercises = _exercises(nb)
+    assert len(exercises) >= 3, "at least three 'Check your understanding N' exercises"
+    for title, body in exercises:
+        code = [c for c in body if c["cell_type"] == "code"]
+        setup = [c for c in code if re.search(r"^ex\d+\s*=\s*Exercise\(", _source(c), re.M)]
+        student = [c for c in code if re.search(r"^answer\s*=\s*None\b", _source(c), re.M)
+                   and re.search(r"^ex\d+\.check\(answer\)", _source(c), re.M)]
+        solution = [c for c in code if "solution" in _tags(c)]
+        assert setup and all(_hidden(c) for c in setup), f"{title}: no collapsed set-up cell"
+        assert len(student) == 1 and not _hidden(student[0]), f"{title}: no student cell"
+        assert not re.search(r"^\s*assert\b", _source(student[0]), re.M), title
+        assert len(solution) == 1, f"{title}: one solution cell tagged 'solution'"
+        assert _hidden(solution[0]), f"{title}: the solution must be collapsed"
+        assert re.search(r"^assert ex\d+\.check\(", _source(solution[0]), re.M), \
+            f"{title}: the solution must assert exN.check(answer)"
+        assert code.index(student[0]) < code.index(solution[0]), title
+
+
+def test_every_lesson_asks_to_predict_or_choose_first(notebook):
+    _, nb = notebook
+    titles = [title.lower() for title, _ in _exercises(nb)]
+    assert any(re.search(r"predict|choose", t) for t in titles), titles
+
+
+def test_no_solution_or_claim_assert_is_shown_open(notebook):
+    """Asserts that guard a prose claim, and every solution, sit in collapsed cells."""
+    _, nb = notebook
+    for cell in nb["cells"]:
+        text = _source(cell)
+        if cell["cell_type"] == "code" and re.search(r"^\s*assert\b", text, re.M):
+            assert _hidden(cell), f"an assert in an open cell: {text[:100]!r}"
 
 
 def test_further_reading_cites_sources(notebook):

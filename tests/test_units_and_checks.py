@@ -149,3 +149,14 @@ def test_finite_checks_result_objects():
         _checks.finite("r", R(1.0, -2.0), minimum=0)
     with pytest.raises(ValueError, match="curve is not finite"):
         _checks.finite("curve", np.array([1.0, np.nan]))
+
+
+def test_iso_dates_formats_every_date_column_and_nothing_else():
+    import pandas as pd
+    frame = pd.DataFrame({"as_of": pd.to_datetime(["2025-06-01"]),
+                          "retrieved": pd.to_datetime(["2026-11-28"]), "usd": [6.88]})
+    shown = units.iso_dates(frame)
+    assert list(shown.iloc[0]) == ["2025-06-01", "2026-11-28", 6.88]
+    assert frame["as_of"].dtype.kind == "M"  # the original is left alone
+    with pytest.raises(ValueError, match="frame"):
+        units.iso_dates([1, 2])
