@@ -182,6 +182,10 @@ class Record(Result):
             problem = _check_value(rule, value)
             if problem:
                 raise ValueError(f"{what}.{rule.name}: {problem}")
+        as_of, retrieved = getattr(self, "as_of", None), getattr(self, "retrieved", None)
+        if retrieved is not None and as_of is not None and retrieved < as_of:
+            raise ValueError(f"{what}.retrieved: {retrieved} is before as_of ({as_of}); "
+                             "a figure cannot be read before it was true")
 
 
 @functools.cache
@@ -520,9 +524,19 @@ def instances() -> pd.DataFrame:
     return _table("instances")
 
 
-def api_prices() -> pd.DataFrame:
-    """LLM API prices in USD per million tokens (input, output, cached input)."""
-    return _table("api_prices")
+def api_prices(history: bool = False) -> pd.DataFrame:
+    """LLM API prices in USD per million tokens (input, output, cached input).
+
+    A price that changed has one row per date in ``data/api_prices.csv``; by default only each
+    model's newest row is returned, ``history=True`` returns them all.
+    """
+    frame = _table("api_prices")
+    if not isinstance(history, bool):
+        raise ValueError(f"history must be True or False; got {history!r}")
+    if history:
+        return frame
+    newest = frame.sort_values("as_of", kind="stable").groupby("model", sort=False).tail(1)
+    return frame.loc[frame.index.isin(newest.index)]
 
 
 def models() -> pd.DataFrame:
@@ -666,7 +680,8 @@ class Accelerator(Record):
     measured_bf16_tflops: float | None  # best measured matmul throughput
     year: int = field(metadata=column(metric=False))
     source: str
-    as_of: dt.date
+    as_of: dt.date  # when the figure was true
+    retrieved: dt.date | None = None  # when the figure was read from its source
 
     @property
     def weight_capacity_gb(self) -> float:
@@ -692,7 +707,8 @@ class Interconnect(Record):
     links: int | None
     year: int | None = field(metadata=column(metric=False))
     source: str
-    as_of: dt.date
+    as_of: dt.date  # when the figure was true
+    retrieved: dt.date | None = None  # when the figure was read from its source
 
 
 @table("instances", indexed=False)
@@ -710,6 +726,7 @@ class Instance(Record):
     pricing_note: str | None
     source: str
     as_of: dt.date = field(metadata=column(key=True))
+    retrieved: dt.date | None = None  # when the figure was read from its source
 
     @property
     def usd_per_accelerator_hour(self) -> float:
@@ -725,7 +742,8 @@ class Instance(Record):
 @table("api_prices", indexed=False)
 @dataclass(frozen=True)
 class ApiPrice(Record):
-    """One model's API price from ``data/api_prices.csv`` (USD per million tokens)."""
+    """One model's API price from ``data/api_prices.csv`` (USD per million tokens; a price
+    that changed has one row per date, as for instances)."""
 
     provider: str = field(metadata=column(filter=True))
     model: str = field(metadata=column(key=True, label=True))
@@ -733,7 +751,8 @@ class ApiPrice(Record):
     output_usd_per_mtok: float
     cached_input_usd_per_mtok: float | None
     source: str
-    as_of: dt.date
+    as_of: dt.date = field(metadata=column(key=True))  # when the price was in effect
+    retrieved: dt.date | None = None  # when the figure was read from its source
 
 
 @table("models")
@@ -756,7 +775,8 @@ class ModelSpec(Record):
     context_length: int
     params: int  # the published total parameter count
     source: str
-    as_of: dt.date
+    as_of: dt.date  # when the figure was true
+    retrieved: dt.date | None = None  # when the figure was read from its source
     head_dim: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -793,7 +813,8 @@ class Assumption(Record):
     unit: str
     description: str
     source: str
-    as_of: dt.date
+    as_of: dt.date  # when the figure was true
+    retrieved: dt.date | None  # when it was read from its source
     layer: str = field(metadata=column(in_file=False, filter=True))  # the file it came from
 
 
@@ -809,7 +830,8 @@ class Dataset(Record):
     tokenizer: str | None  # the tokenizer ``tokens`` was counted with
     licence: str | None
     source: str
-    as_of: dt.date
+    as_of: dt.date  # when the figure was true
+    retrieved: dt.date | None = None  # when the figure was read from its source
 
 
 @table("storage_tiers")
@@ -861,9 +883,24 @@ def dataset(name: str | Dataset) -> Dataset:
     return lookup("datasets", name)
 
 
-def api_price(name: str | ApiPrice) -> ApiPrice:
-    """One model's API price by model name, e.g. ``"GPT-4o mini"``."""
-    return lookup("api_prices", name)
+def api_price(name: str | ApiPrice, as_of: str | dt.date | None = None) -> ApiPrice:
+    """One model's API price by model name, e.g. ``"GPT-4o mini"``.
+
+    With several dated rows (a price that changed, like o3's 80 % cut in June 2025), the latest
+    on or before ``as_of`` is returned; ``as_of=None`` means the latest row.
+    """
+    if isinstance(name, ApiPrice):
+        return name
+    frame = _cached("api_prices")
+    found = _find(list(dict.fromkeys(frame["model"])), name, "API model")
+    rows = frame[frame["model"] == found].sort_values("as_of", kind="stable")
+    if as_of is not None:
+        earlier = rows[rows["as_of"] <= pd.Timestamp(as_of)]
+        if earlier.empty:
+            first = rows["as_of"].min().date()
+            raise ValueError(f"as_of={as_of!s} is before the first price of {found} ({first})")
+        rows = earlier
+    return _record(ApiPrice, rows.iloc[-1])
 
 
 def instance(name: str | Instance, as_of: str | dt.date | None = None,

@@ -236,8 +236,9 @@ def collective_latency_s() -> float:
 
     Derived from a measured small all-reduce: 32 KiB on 8x H200 (NVLink 4,
     NCCL ring/LL) took 32,768 B / 0.82 GB/s ≈ 40 µs (stas00/ml-engineering,
-    network/benchmarks/results/all-reduce-8xH200.md). Its bandwidth term is
-    under 0.2 µs, so nearly all of it is the 2(n−1) = 14 latency steps:
+    network/benchmarks/results/all-reduce-8xH200.md at commit c53741b8, since
+    removed). Its bandwidth term is under 0.2 µs, so nearly all of it is the
+    2(n−1) = 14 latency steps:
     α ≈ 40 µs / 14. Software (launch, synchronisation) dominates α, so it is
     used for every link, plus the link's own switch latency where the catalog
     has one.
@@ -369,7 +370,7 @@ def oversubscribed_gb_s(bandwidth_gb_s: float, oversubscription: float = 1.0) ->
 
 
 def _default_achieved_tflops(chip: catalog.Accelerator) -> float:
-    """Chip BF16 peak × the MFU Llama 3 405B reached on 16,384 H100s (380 / 989 ≈ 0.38)."""
+    """Chip BF16 peak × the MFU Llama 3 405B reached on 16,384 H100s (400 / 989 ≈ 0.40)."""
     if chip.bf16_tflops is None:
         raise ValueError(f"chip {chip.name!r} has no bf16_tflops in the catalog; "
                          "pass achieved_tflops")

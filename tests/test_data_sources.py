@@ -113,6 +113,27 @@ def test_instances_coverage_and_keys(acc):
     assert not missing, missing
 
 
+def test_cheaper_rents_are_in_the_catalog():
+    """A GPU cloud and a capacity block beside the hyperscalers' on-demand list prices:
+    Lambda 8x H100 SXM $31.92/h (skypilot-catalog catalogs/v8/lambda/vms.csv); AWS Capacity
+    Block p5.48xlarge $39.33/h, $4.916 per GPU-hour (AWS Capacity Blocks pricing page);
+    GCP a3-highgpu-8g $88.49/h (Google Cloud GPU pricing, us-central1)."""
+    from stackkit import catalog
+    assert catalog.instance("gpu_8x_h100_sxm5").usd_per_gpu_hour == pytest.approx(3.99)
+    block = catalog.instance("p5.48xlarge capacity block")
+    assert block.usd_per_gpu_hour == pytest.approx(4.916, abs=1e-3)
+    assert catalog.instance("a3-highgpu-8g").usd_per_hour == pytest.approx(88.49)
+
+
+def test_p4d_seed_claim():
+    """'A p4d.24xlarge costs about $32/h': true before the June 2025 cut ($32.7726, skypilot
+    catalogs/v7/aws/vms.csv), $21.957642 after (catalogs/v8/aws/vms.csv)."""
+    from stackkit import catalog
+    then = catalog.instance("p4d.24xlarge", as_of="2025-05-15")
+    assert then.usd_per_hour == pytest.approx(32.7726)
+    assert catalog.instance("p4d.24xlarge").usd_per_hour == pytest.approx(21.957642)
+
+
 def test_p5_june_2025_price_cut():
     """p5.48xlarge us-east-1 on-demand: 98.32 $/h before the June 2025 AWS cut
     (skypilot-catalog catalogs/v7/aws/vms.csv) and 55.04 after (catalogs/v8/aws/vms.csv)."""
@@ -131,7 +152,44 @@ def test_api_prices_coverage():
     ap = load("api_prices")
     assert len(ap) >= 15
     assert ap["provider"].nunique() >= 5
-    assert ap["model"].str.lower().is_unique
+    # a price that changed has one row per date (o3 before and after its June 2025 cut)
+    assert not ap.assign(model=ap["model"].str.lower()).duplicated(["model", "as_of"]).any()
+
+
+def test_o3_before_and_after_the_june_2025_cut():
+    """o3 launched at $10 / $40 (2025-04-16); OpenAI cut it 80 % to $2 / $8 on 2025-06-10
+    (OpenAI API pricing; models.dev providers/openai/models/o3.toml after the cut)."""
+    from stackkit import catalog
+    before, after = catalog.api_price("o3", as_of="2025-06-01"), catalog.api_price("o3")
+    assert (before.input_usd_per_mtok, before.output_usd_per_mtok) == (10.0, 40.0)
+    assert (after.input_usd_per_mtok, after.output_usd_per_mtok) == (2.0, 8.0)
+    assert after.as_of.isoformat() == "2025-06-10"
+    assert 1 - after.output_usd_per_mtok / before.output_usd_per_mtok == pytest.approx(0.8)
+
+
+def test_api_dates_are_when_the_price_held():
+    """No API price is dated before the model existed: Qwen3 was released on 2025-04-29
+    (Qwen blog 'Qwen3: Think Deeper, Act Faster'), so its Groq price cannot be from 2024."""
+    from stackkit import catalog
+    assert catalog.api_price("Qwen3 32B (Groq)").as_of.isoformat() >= "2025-04-29"
+
+
+def test_hundreds_of_dollars_per_million_tokens():
+    """The seed claim 'API prices reach hundreds of $ per million tokens': o1-pro costs $150 in
+    and $600 out per million tokens (OpenAI, 2025-03-19; models.dev o1-pro.toml)."""
+    from stackkit import catalog
+    assert catalog.api_prices()["output_usd_per_mtok"].max() >= 100
+    assert catalog.api_price("o1-pro").output_usd_per_mtok == 600
+
+
+def test_every_table_says_when_each_figure_was_read():
+    """as_of = when the figure was true; retrieved = when it was read (data/README.md)."""
+    from stackkit import catalog
+    for table in catalog.table_names():
+        frame = catalog.load_table(table)
+        assert "retrieved" in frame.columns, table
+        dated = frame.dropna(subset=["retrieved"])
+        assert (pd.to_datetime(dated["retrieved"]) >= pd.to_datetime(dated["as_of"])).all(), table
 
 
 def test_claude_sonnet_45_price():
@@ -184,3 +242,18 @@ def test_parameter_counts_match_architecture():
     for _, r in load("models").iterrows():
         est = _formula_params(r)
         assert abs(est - r["params"]) / r["params"] < 0.03, (r["name"], est, r["params"])
+
+
+def test_chip_rows_follow_the_vendor_datasheets(acc):
+    """HGX B200 column (NVIDIA HGX page: FP32 75, HBM3e 7.7 TB/s; TF32 1100 dense), AMD
+    MI300X/MI325X data sheets (BF16 1307.4, FP8 2614.9 dense), MI250X 500 W board power,
+    Gaudi 3 at the white paper's one clock (1835 TFLOPS, 3.67 TB/s), TPU v6e with Google's
+    INT8 1836 and no FP8 figure (Google publishes none)."""
+    b200 = acc.loc["B200"]
+    assert (b200["fp32_tflops"], b200["tf32_tflops"], b200["memory_bw_tb_s"]) == (75, 1100, 7.7)
+    for chip in ("MI300X", "MI325X"):
+        assert (acc.loc[chip, "bf16_tflops"], acc.loc[chip, "fp8_tflops"]) == (1307.4, 2614.9)
+    assert acc.loc["MI250X", "tdp_w"] == 500
+    assert (acc.loc["Gaudi 3", "bf16_tflops"], acc.loc["Gaudi 3", "memory_bw_tb_s"]) == (1835, 3.67)
+    assert pd.isna(acc.loc["TPU v6e", "fp8_tflops"]) and acc.loc["TPU v6e", "int8_tops"] == 1836
+    assert "35,000" not in str(acc.loc["H100 SXM", "price_note"])
