@@ -139,8 +139,9 @@ def test_sharded_decode_uses_every_chips_bandwidth():
 # --------------------------------------------------------------------------- measured peaks
 
 @pytest.mark.parametrize(("chip", "efficiency"), [
-    # stas00/ml-engineering, compute/accelerator, "Maximum Achievable Matmul FLOPS" (BF16):
-    ("H100 SXM", 0.803), ("A100 SXM 80GB", 0.869), ("MI300X", 0.514),
+    # stas00/ml-engineering, compute/accelerator, "Maximum Achievable Matmul FLOPS" (BF16)
+    # (MI300X: 668.4 is 51.4 % of the 1300 stas00 rounds to, 51.1 % of AMD's 1307.4):
+    ("H100 SXM", 0.803), ("A100 SXM 80GB", 0.869), ("MI300X", 0.511),
 ])
 def test_realistic_peak_matches_published_efficiency(chip, efficiency):
     assert chips.realistic_peak(chip).efficiency == pytest.approx(efficiency, abs=0.001)
