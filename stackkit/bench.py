@@ -14,7 +14,10 @@ Memory bandwidth follows STREAM (McCalpin 1995, "Memory bandwidth and machine
 balance in current high performance computers", IEEE TCCA Newsletter): *copy*
 a[i] = b[i] counts 16 bytes per float64 element, *triad* a[i] = b[i] + s·c[i]
 counts 24, and each array should be at least four times the last-level cache.
-NumPy runs these on one core; the matmul uses every core through BLAS.
+Both kernels run on every core (one thread per core, each streaming its own slice of the
+arrays; NumPy releases the GIL inside the loops), as the matmul does through BLAS, so the
+ridge point compares all-core FLOP/s with all-core bandwidth. A single core cannot draw
+a modern memory system's full bandwidth.
 
 Measure on a quiet machine. When another process holds a core, a multi-threaded
 BLAS matmul can run many times slower (its threads wait for one another), and
@@ -30,11 +33,13 @@ PyTorch with CUDA is installed, :func:`measure_cuda_matmul` and
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -75,6 +80,7 @@ class Measurement:
     work: float  # FLOPs (matmul) or bytes counted (stream) per run
     unit: str  # 'GFLOP/s' or 'GB/s'
     times_s: tuple[float, ...]
+    threads: int = 1  # threads that ran the kernel (matmul: the cores BLAS may use)
 
     @property
     def median_s(self) -> float:
@@ -138,7 +144,7 @@ def measure_matmul(n: int, dtype: str = "float32", repeats: int = 5, warmup: int
     b = rng.random((n, n)).astype(dtype)
     c = np.empty((n, n), dtype=dtype)
     times = _time(lambda: np.matmul(a, b, out=c), repeats, warmup)
-    return Measurement("matmul", dtype, n, 2.0 * n**3, "GFLOP/s", times)
+    return Measurement("matmul", dtype, n, 2.0 * n**3, "GFLOP/s", times, os.cpu_count() or 1)
 
 
 def _triad(a: np.ndarray, b: np.ndarray, c: np.ndarray, scalar: float) -> None:
@@ -151,27 +157,42 @@ def _triad(a: np.ndarray, b: np.ndarray, c: np.ndarray, scalar: float) -> None:
 
 def measure_bandwidth(kernel: str = "triad", n_elements: int = DEFAULT_STREAM_ELEMENTS,
                       dtype: str = "float64", repeats: int = 5,
-                      warmup: int = 1) -> Measurement:
+                      warmup: int = 1, threads: int | None = None) -> Measurement:
     """GB/s of a STREAM kernel over arrays of ``n_elements`` (bytes counted as STREAM does).
 
     copy:  a = b          2 arrays · n · itemsize bytes
     triad: a = b + s·c    3 arrays · n · itemsize bytes
+
+    ``threads`` (default: every core, ``os.cpu_count()``) each stream one contiguous slice,
+    as STREAM's OpenMP version does; ``threads=1`` measures one core.
     """
     kernel = _checks.one_of("kernel", kernel, STREAM_KERNELS)
     n = _checks.positive_int("n_elements", n_elements)
     dtype = _checks.one_of("dtype", dtype, DTYPES)
     repeats, warmup = _repeats(repeats, warmup)
+    workers = _checks.positive_int("threads", (os.cpu_count() or 1) if threads is None
+                                   else threads)
+    workers = min(workers, n)
     a = np.zeros(n, dtype=dtype)
     b = np.full(n, 1.0, dtype=dtype)
     c = np.full(n, 2.0, dtype=dtype)
     itemsize = a.itemsize
+    edges = np.linspace(0, n, workers + 1).astype(int)
+    slices = [slice(lo, hi) for lo, hi in itertools.pairwise(edges)]
 
-    if kernel == "copy":
-        action, arrays = (lambda: np.copyto(a, b)), 2
+    def one(part: slice) -> None:
+        if kernel == "copy":
+            np.copyto(a[part], b[part])
+        else:
+            _triad(a[part], b[part], c[part], _TRIAD_SCALAR)
+
+    arrays = 2 if kernel == "copy" else 3
+    if workers == 1:
+        times = _time(lambda: one(slices[0]), repeats, warmup)
     else:
-        action, arrays = (lambda: _triad(a, b, c, _TRIAD_SCALAR)), 3
-    times = _time(action, repeats, warmup)
-    return Measurement(kernel, dtype, n, float(arrays * n * itemsize), "GB/s", times)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            times = _time(lambda: list(pool.map(one, slices)), repeats, warmup)
+    return Measurement(kernel, dtype, n, float(arrays * n * itemsize), "GB/s", times, workers)
 
 
 # --------------------------------------------------------------------------- optional GPU

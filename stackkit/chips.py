@@ -41,11 +41,14 @@ __all__ = [
     "attainable_tflops",
     "bound",
     "chips_to_hold_weights",
+    "compute_bound_batch",
     "decode_batch_curve",
     "decode_intensity",
     "decode_step",
     "elementwise_intensity",
+    "fit_warning",
     "matmul_intensity",
+    "max_batch_in_memory",
     "memory_bandwidth_tb_s",
     "memory_bw_tb_s",
     "operation_intensity",
@@ -248,6 +251,7 @@ class RooflineView(Result):
     label: str  # what the operation is, for titles
     rows: pd.DataFrame  # one row per chip: peak, bandwidth, ridge, attainable, bound
     skipped: tuple[str, ...] = field(default=())  # chips without a figure at this precision
+    warnings: tuple[str, ...] = field(default=())  # e.g. the model and its KV cache do not fit
 
     def to_frame(self) -> pd.DataFrame:
         return self.rows.copy()
@@ -356,7 +360,7 @@ class StepBound(Result):
     """
 
     _derived = ("bytes_moved", "time_s", "bound", "intensity_flop_per_byte", "tokens_per_s",
-                "tokens_per_s_per_chip")
+                "tokens_per_s_per_chip", "fits_in_memory")
 
     chip: str
     model: str
@@ -370,6 +374,13 @@ class StepBound(Result):
     kv_bytes: float
     compute_time_s: float
     memory_time_s: float
+    memory_needed_gb: float = 0.0  # resident: all the weights plus the batch's KV cache
+    memory_capacity_gb: float = 0.0  # what the n_chips hold (off-chip memory, or SRAM)
+
+    @property
+    def fits_in_memory(self) -> bool:
+        """Whether the weights and the KV cache fit in the chips' memory at all."""
+        return self.memory_needed_gb <= self.memory_capacity_gb
 
     @property
     def bytes_moved(self) -> float:
@@ -414,12 +425,15 @@ def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
     n_chips = _checks.positive_int("n_chips", n_chips)
     peak_flop_s = n_chips * _peak(accelerator, precision) * 1e12
     bandwidth_b_s = n_chips * float(accelerator.memory_bw_tb_s) * 1e12
+    resident_bytes = transformer.weight_bytes(spec, bytes_per_param) + kv_bytes
     return StepBound(
         chip=accelerator.name, model=spec.name, phase=phase, precision=precision,
         batch_size=batch_size, tokens=tokens, n_chips=n_chips, flops=flops,
         weight_bytes=weight_bytes, kv_bytes=kv_bytes,
         compute_time_s=flops / peak_flop_s,
         memory_time_s=(weight_bytes + kv_bytes) / bandwidth_b_s,
+        memory_needed_gb=resident_bytes / 1e9,
+        memory_capacity_gb=n_chips * accelerator.weight_capacity_gb,
     )
 
 
@@ -473,15 +487,109 @@ def prefill(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_t
 def decode_batch_curve(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                        batch_sizes: object = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
                        context_tokens: int = 0, precision: str = "bf16",
-                       n_chips: int | None = None) -> pd.DataFrame:
-    """:func:`decode_step` over batch sizes: time per step, tokens/s, and the bound."""
+                       n_chips: int | None = None, within_memory: bool = False) -> pd.DataFrame:
+    """:func:`decode_step` over batch sizes: time per step, tokens/s, the bound, and whether
+    the weights and the batch's KV cache fit (``fits_in_memory``).
+
+    ``within_memory=True`` keeps only the batch sizes that fit, so a curve stops at the
+    memory limit instead of promising throughput no chip can hold; a ``context_tokens``
+    column records the context each sequence carries.
+    """
     sizes = list(batch_sizes) if not isinstance(batch_sizes, Real) else [batch_sizes]
     if not sizes:
         raise ValueError("batch_sizes must hold at least one batch size")
     accelerator, spec = catalog.accelerator(chip), transformer.spec(model)  # once, not per row
     frames = [decode_step(spec, accelerator, b, context_tokens, precision,
                           n_chips=n_chips).to_frame() for b in sizes]
-    return pd.concat(frames, ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True).assign(context_tokens=int(context_tokens))
+    if _checks.boolean("within_memory", within_memory):
+        frame = frame[frame["fits_in_memory"]].reset_index(drop=True)
+    return frame
+
+
+def max_batch_in_memory(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
+                        context_tokens: int = 0, precision: str = "bf16",
+                        bytes_per_param: float | None = None,
+                        kv_bytes_per_element: float = 2.0, n_chips: int | None = None) -> int:
+    """The most sequences of ``context_tokens`` tokens whose KV cache fits beside the weights.
+
+    B_max = floor((n_chips · capacity − weight bytes) / ((c + 1) · KV bytes per token)),
+    0 when the weights alone do not fit. KV bytes per token = 2 · layers · kv_heads ·
+    head_dim · bytes (the K and V of every layer; for Llama 2 7B at 4,096 tokens, batch 1,
+    about 2 GB, as NVIDIA's "Mastering LLM Techniques: Inference Optimization" works out).
+    Activations and framework overhead are left out, so real servers fit fewer.
+    """
+    accelerator, spec = catalog.accelerator(chip), transformer.spec(model)
+    precision = _precision(precision)
+    width = _bytes_per_param(bytes_per_param, precision)
+    c = _checks.non_negative_int("context_tokens", context_tokens)
+    if n_chips is None:
+        n_chips = chips_to_hold_weights(spec, accelerator, width)
+    n = _checks.positive_int("n_chips", n_chips)
+    free = n * accelerator.weight_capacity_gb * 1e9 - transformer.weight_bytes(spec, width)
+    per_sequence = (c + 1) * transformer.kv_cache_bytes_per_token(spec, kv_bytes_per_element)
+    return max(0, math.floor(round(free / per_sequence, 9)))
+
+
+def fit_warning(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
+                batch_size: int = 1, context_tokens: int = 0, precision: str = "bf16",
+                phase: str = "decode", n_tokens: int = 1) -> str | None:
+    """A sentence when the weights and the KV cache do not fit in one chip's memory, else None.
+
+    A roofline says how fast an operation could run; it does not say whether the data fits.
+    Decode holds ``batch_size`` sequences of ``context_tokens`` + 1 tokens of KV cache; a
+    prefill holds ``n_tokens`` of them. Weights at the width of ``precision``.
+    """
+    phase = _checks.one_of("phase", phase, ("decode", "prefill"))
+    if phase == "decode":
+        step = decode_step(model, chip, batch_size, context_tokens, precision, n_chips=1)
+        what = (f"{step.batch_size:,} sequence(s) × {int(context_tokens) + 1:,} tokens of "
+                "KV cache")
+    else:
+        step = prefill(model, chip, n_tokens, precision, n_chips=1)
+        what = f"a {step.tokens:,}-token prompt's KV cache"
+    if step.fits_in_memory:
+        return None
+    weights_gb = transformer.weight_bytes(step.model, BYTES_PER_ELEMENT[step.precision]) / 1e9
+    limit = ""
+    if phase == "decode" and weights_gb < step.memory_capacity_gb:
+        most = max_batch_in_memory(model, chip, context_tokens, precision, n_chips=1)
+        limit = f"; at this context at most {most:,} sequence(s) fit"
+    elif weights_gb >= step.memory_capacity_gb:
+        limit = (f"; the weights alone need "
+                 f"{chips_to_hold_weights(model, chip, BYTES_PER_ELEMENT[step.precision])} chips")
+    return (f"Does not fit on one {step.chip}: {step.model} weights ({weights_gb:,.1f} GB) + "
+            f"{what} need {step.memory_needed_gb:,.1f} GB, the chip holds "
+            f"{step.memory_capacity_gb:,.3g} GB{limit}.")
+
+
+def compute_bound_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
+                        context_tokens: int = 0, precision: str = "bf16",
+                        bytes_per_param: float | None = None,
+                        kv_bytes_per_element: float = 2.0,
+                        n_chips: int | None = None) -> int | None:
+    """The smallest batch at which a decode step turns compute-bound, or None if it never does.
+
+    Each sequence adds 2 · N FLOPs but also (c + 1) · KV bytes per token, so the step's
+    intensity levels off at 2 · N / ((c + 1) · KV bytes per token) as the batch grows. When
+    that ceiling is below the chip's ridge point, no batch is compute-bound (Llama 3 8B at
+    2,048 tokens of context: about 60 FLOP per byte against the H100's 295). Memory is not
+    checked here: compare with :func:`max_batch_in_memory`.
+    """
+    def compute_bound(b: int) -> bool:
+        return decode_step(model, chip, b, context_tokens, precision, bytes_per_param,
+                           kv_bytes_per_element, n_chips).bound == "compute"
+
+    high = 1 << 24
+    if not compute_bound(high):
+        return None
+    low = 1
+    if compute_bound(low):
+        return low
+    while high - low > 1:  # compute-boundness only grows with the batch: bisect
+        middle = (low + high) // 2
+        low, high = (low, middle) if compute_bound(middle) else (middle, high)
+    return high
 
 
 def chips_to_hold_weights(model: str | catalog.ModelSpec | float,

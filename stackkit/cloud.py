@@ -772,8 +772,10 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
                    restart_hours: float, reserved_discount: float | None = None,
                    reserved_term_hours: float = HOURS_PER_YEAR,
                    as_of: str | dt.date | None = None, trials: int = 10_000,
-                   seed: int = 0) -> GpuHourPlan:
-    """Cheapest mode (on-demand, spot, reserved) to finish ``gpu_hours`` of work by a deadline.
+                   seed: int = 0,
+                   capacity_block: str | catalog.Instance | None = None) -> GpuHourPlan:
+    """Cheapest mode (on-demand, spot, capacity block, reserved) to finish ``gpu_hours`` of
+    work by a deadline.
 
     The job runs on k identical instances of ``instance`` (k ≤ max_instances), in step,
     so each instance does gpu_hours / (k · GPUs per instance) hours of work.
@@ -783,8 +785,13 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
       k · interruptions_per_instance_hour; checkpoints and restarts as in
       :func:`spot_job`. The fewest instances whose simulated P90 wall time meets the
       deadline; cost = k × mean wall time × spot price.
+    - capacity block (only with ``capacity_block``, a catalog row such as
+      "p5.48xlarge capacity block"): k instances reserved ahead for whole days (AWS sells
+      Capacity Blocks for ML in 1-day increments up to 14 days, then 7-day ones), paid up
+      front at the block's hourly rate; the fewest instances whose whole days fit the deadline.
     - reserved (only with ``reserved_discount``): k instances committed for a whole term
-      (default one year, 8,760 h) and paid for every hour of it, used or not.
+      (default one year, 8,760 h) and paid for every hour of it, used or not. For a job of
+      days, a one-year term is rarely the alternative to compare with: a capacity block is.
 
     Returns a :class:`GpuHourPlan` whose ``options`` table lists each mode's instances,
     expected and P90 hours, expected cost and whether it meets the deadline.
@@ -863,6 +870,30 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
                      "expected_cost_usd": k * term * row.usd_per_hour * (1 - d),
                      "meets_deadline": fits,
                      "note": f"pays for {term:,.0f} h per instance, used or not"})
+
+    # capacity block
+    if capacity_block is not None:
+        block = catalog.instance(capacity_block)
+        if block.accelerator_count != per_instance or block.accelerator != row.accelerator:
+            raise ValueError(f"capacity_block {block.instance!r} rents {block.accelerator_count} x "
+                             f"{block.accelerator}; {row.instance} has {per_instance} x "
+                             f"{row.accelerator}")
+        days_allowed = math.floor(deadline / HOURS_PER_DAY + 1e-12)
+        if days_allowed < 1:
+            rows.append({"mode": "capacity block", "instances": 0, "gpus": 0,
+                         "expected_hours": None, "p90_hours": None, "expected_cost_usd": None,
+                         "meets_deadline": False, "note": "blocks are sold in whole days"})
+        else:
+            k = math.ceil(instance_hours / (days_allowed * HOURS_PER_DAY) - 1e-12)
+            fits = k <= cap
+            k = min(k, cap)
+            days = math.ceil(instance_hours / k / HOURS_PER_DAY - 1e-12)
+            rows.append({"mode": "capacity block", "instances": k, "gpus": k * per_instance,
+                         "expected_hours": instance_hours / k, "p90_hours": instance_hours / k,
+                         "expected_cost_usd": k * days * HOURS_PER_DAY * block.usd_per_hour,
+                         "meets_deadline": fits,
+                         "note": f"{days} whole day(s) at ${block.usd_per_hour:,.2f}/h, paid "
+                                 f"up front (price of {block.as_of})"})
 
     options = pd.DataFrame(rows)
     feasible = options[options["meets_deadline"]]

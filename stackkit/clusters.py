@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import _checks, catalog, reliability
+from . import _checks, catalog, chips, reliability
 from ._results import Result
 from .reliability import goodput, young_daly_interval_s
 from .units import HOURS_PER_DAY, HOURS_PER_YEAR, SECONDS_PER_HOUR
 
 __all__ = [
+    "ADAM_BYTES_PER_PARAM",
     "COLLECTIVES",
     "ClusterPower",
     "ClusterSummary",
@@ -47,6 +48,7 @@ __all__ = [
     "collective",
     "collective_latency_s",
     "collective_seconds",
+    "colocation_usd_per_kw_month",
     "data_parallel_step",
     "expected_interruptions",
     "facility_power_mw",
@@ -56,8 +58,10 @@ __all__ = [
     "host_overhead_w_per_gpu",
     "it_power_mw",
     "link_efficiency",
+    "link_latency_s",
     "llama3_gpu_mtbf_hours",
     "mtbf_hours",
+    "network_cost_fraction",
     "oversubscribed_gb_s",
     "owned_cost",
     "rack_power_kw",
@@ -247,8 +251,28 @@ def collective_latency_s() -> float:
     return measured_s / (2 * (_DGX_H100_GPUS - 1))
 
 
+#: NCCL's tuning model charges each ring step a hardware latency by link class (Ring, Simple
+#: protocol): NVLink 3.4 µs, PCIe 5.7 µs, network 9.6 µs (NVIDIA/nccl src/graph/tuning.cc,
+#: ``hwLat``). The kit keeps its measured NVLink α and scales it by these ratios.
+_LINK_CLASS = {"memory": "nvlink", "scale-up": "nvlink", "host": "pci", "scale-out": "net"}
+
+
+def link_latency_s(interconnect: str | catalog.Interconnect) -> float:
+    """α for one ring step over ``interconnect``.
+
+    The measured NVLink α (:func:`collective_latency_s`) × NCCL's hop latency for the link's
+    class over NVLink's, plus the link's own switch latency where the catalog has one:
+    NVLink ≈ 2.9 µs, PCIe ≈ 4.8 µs, a network ≈ 8.1 µs.
+    """
+    link = catalog.interconnect(interconnect)
+    hop_us = {cls: catalog.assumption(f"nccl_ring_hop_latency_{cls}_us").value
+              for cls in ("nvlink", "pci", "net")}
+    ratio = hop_us[_LINK_CLASS.get(link.kind, "net")] / hop_us["nvlink"]
+    return collective_latency_s() * ratio + (link.latency_us or 0.0) * 1e-6
+
+
 def _link_latency_s(link: catalog.Interconnect) -> float:
-    return collective_latency_s() + (link.latency_us or 0.0) * 1e-6
+    return link_latency_s(link)
 
 
 @dataclass(frozen=True)
@@ -370,18 +394,38 @@ def oversubscribed_gb_s(bandwidth_gb_s: float, oversubscription: float = 1.0) ->
 
 
 def _default_achieved_tflops(chip: catalog.Accelerator) -> float:
-    """Chip BF16 peak × the MFU Llama 3 405B reached on 16,384 H100s (400 / 989 ≈ 0.40)."""
+    """A compute rate with no communication in it: the chip's best measured BF16 matmul.
+
+    stas00/ml-engineering's "Maximum Achievable Matmul FLOPS" (H100 SXM 794.5 of 989). An end-to-end
+    figure such as Llama 3's 400 TFLOP/s per GPU already includes the communication stalls, so a
+    model that adds the all-reduce on top of it would count communication twice. The matmul
+    ceiling is an upper bound on the compute rate (a whole step has slower kernels too); chips
+    without a measurement use their peak × the H100's measured fraction.
+    """
     if chip.bf16_tflops is None:
         raise ValueError(f"chip {chip.name!r} has no bf16_tflops in the catalog; "
                          "pass achieved_tflops")
-    mfu = (catalog.assumption("llama3_achieved_bf16_tflops_per_gpu").value
-           / catalog.accelerator("H100 SXM").bf16_tflops)
-    return chip.bf16_tflops * mfu
+    if chip.measured_bf16_tflops is not None:
+        return float(chip.measured_bf16_tflops)
+    return chip.bf16_tflops * chips.realistic_peak("H100 SXM").efficiency
+
+
+#: Bytes of model state per parameter in mixed-precision Adam, unsharded: fp16 weights (2) and
+#: gradients (2), fp32 master weights, momentum and variance (12) (Rajbhandari et al. 2020, ZeRO,
+#: section 3.1: "16Ψ bytes"; 7.5B parameters -> 120 GB, their Figure 1).
+ADAM_BYTES_PER_PARAM = 16.0
 
 
 @dataclass(frozen=True)
 class DataParallelStep(Result):
-    """One data-parallel training step: compute, gradient all-reduce, and how they combine."""
+    """One data-parallel training step: compute, gradient all-reduce, and how they combine.
+
+    ``within_batch``: every GPU gets at least one whole sequence (n ≤ sequences in the batch);
+    ``fits_in_memory``: one full copy of the model state (16 bytes per parameter with Adam)
+    fits in a GPU's memory, as pure data parallelism needs. Activations are not counted.
+    """
+
+    _derived = ("within_batch", "fits_in_memory")
 
     chip: str
     network: str
@@ -396,6 +440,19 @@ class DataParallelStep(Result):
     step_s: float  # max(compute, all-reduce) with overlap, their sum without
     scaling_efficiency: float  # compute_s / step_s: 1 = perfect scaling
     tokens_per_s: float
+    achieved_tflops: float = 0.0  # compute rate used, without communication
+    sequence_tokens: int = 8192
+    sequences_per_step: float = 0.0  # tokens_per_step / sequence_tokens
+    model_state_gb_per_gpu: float = 0.0  # ADAM_BYTES_PER_PARAM · N, unsharded
+    gpu_memory_gb: float = 0.0
+
+    @property
+    def within_batch(self) -> bool:
+        return self.n_gpus <= self.sequences_per_step
+
+    @property
+    def fits_in_memory(self) -> bool:
+        return self.model_state_gb_per_gpu <= self.gpu_memory_gb
 
 
 def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
@@ -404,7 +461,8 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
                        gpus_per_node: int = 8, node_link: str | catalog.Interconnect = "NVLink 4",
                        overlap: bool = True, achieved_tflops: float | None = None,
                        bytes_per_gradient: float = 2.0, efficiency: float | None = None,
-                       oversubscription: float = 1.0) -> DataParallelStep:
+                       oversubscription: float = 1.0,
+                       sequence_tokens: int = 8192) -> DataParallelStep:
     """Time of one data-parallel step at a fixed global batch (strong scaling).
 
     compute   = 6 · N · tokens / (n · achieved FLOP/s)   (Kaplan et al. 2020, eq. 2.1)
@@ -419,18 +477,24 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
     ``oversubscription`` divides the scale-out bandwidth (:func:`oversubscribed_gb_s`),
     the worst case where every ring crosses the oversubscribed layer.
 
-    Defaults: ``achieved_tflops`` = the chip's BF16 peak × 0.38, the model FLOPs
-    utilization of Llama 3 405B on 16,384 H100s (380 TFLOP/s per GPU, Llama 3
-    paper Table 4); link efficiency and latency as in :func:`collective`.
+    Defaults: ``achieved_tflops`` = a compute rate *without* communication, the chip's best
+    measured BF16 matmul (H100 SXM 794.5 TFLOP/s), since the all-reduce is added here;
+    link efficiency and per-link latency as in :func:`collective`. The result also says
+    whether the step is possible at all in pure data parallelism: ``within_batch`` (each GPU
+    needs a whole sequence of ``sequence_tokens``) and ``fits_in_memory`` (a full copy of the
+    Adam model state, 16 bytes per parameter, per GPU). Beyond either limit, a real job
+    shards the model (ZeRO/FSDP, tensor and pipeline parallelism: lesson 05).
     """
     accelerator = catalog.accelerator(chip)
     n_params = _checks.positive("param_count", param_count)
     tokens = _checks.positive("tokens_per_step", tokens_per_step)
     n = _checks.positive_int("n_gpus", n_gpus)
     g = _checks.positive_int("gpus_per_node", gpus_per_node)
+    seq = _checks.positive_int("sequence_tokens", sequence_tokens)
     grad_bytes = n_params * _checks.positive("bytes_per_gradient", bytes_per_gradient)
-    flops = (_default_achieved_tflops(accelerator) if achieved_tflops is None
-             else _checks.positive("achieved_tflops", achieved_tflops)) * 1e12
+    rate_tflops = (_default_achieved_tflops(accelerator) if achieved_tflops is None
+                   else _checks.positive("achieved_tflops", achieved_tflops))
+    flops = rate_tflops * 1e12
     eff = link_efficiency() if efficiency is None else _checks.in_range(
         "efficiency", efficiency, 0.0, 1.0, low_open=True)
     scale_out = catalog.interconnect(network)
@@ -456,6 +520,9 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
         param_count=n_params, tokens_per_step=tokens, gradient_bytes=grad_bytes,
         compute_s=compute_s, allreduce_s=comm_s, overlap=bool(overlap), step_s=step_s,
         scaling_efficiency=compute_s / step_s, tokens_per_s=tokens / step_s,
+        achieved_tflops=rate_tflops, sequence_tokens=seq, sequences_per_step=tokens / seq,
+        model_state_gb_per_gpu=ADAM_BYTES_PER_PARAM * n_params / 1e9,
+        gpu_memory_gb=accelerator.weight_capacity_gb,
     )
 
 
@@ -771,22 +838,30 @@ def server_price_usd_per_gpu(chip: str | catalog.Accelerator) -> float:
 
 @dataclass(frozen=True)
 class OwnedCost(Result):
-    """What one owned GPU costs per hour, split into its parts (USD per GPU-hour)."""
+    """What one owned GPU costs per hour, split into its parts (USD per GPU-hour).
+
+    One basis for every lesson: the server, its share of the cluster network, the facility
+    (space, power and cooling infrastructure, priced as wholesale colocation per kW), the
+    electricity, and any operations.
+    """
 
     _derived = ("fixed_usd_per_gpu_hour", "usd_per_gpu_hour")
 
     chip: str
-    capital_usd_per_gpu_hour: float  # purchase price spread over every hour of its life
+    capital_usd_per_gpu_hour: float  # server purchase spread over every hour of its life
     power_usd_per_gpu_hour: float  # electricity while running: GPU + host, times PUE
-    ops_usd_per_gpu_hour: float  # staff, space, maintenance
+    ops_usd_per_gpu_hour: float  # staff, maintenance
     amortization_years: float
     pue: float
     usd_per_kwh: float
+    network_usd_per_gpu_hour: float = 0.0  # the GPU's share of the cluster network
+    facility_usd_per_gpu_hour: float = 0.0  # data-centre space, power and cooling per kW
 
     @property
     def fixed_usd_per_gpu_hour(self) -> float:
-        """Paid whether or not the GPU is busy: capital and operations."""
-        return self.capital_usd_per_gpu_hour + self.ops_usd_per_gpu_hour
+        """Paid whether or not the GPU is busy: server, network, facility and operations."""
+        return (self.capital_usd_per_gpu_hour + self.network_usd_per_gpu_hour
+                + self.facility_usd_per_gpu_hour + self.ops_usd_per_gpu_hour)
 
     @property
     def usd_per_gpu_hour(self) -> float:
@@ -802,24 +877,48 @@ class OwnedCost(Result):
         return self.fixed_usd_per_gpu_hour / u + self.power_usd_per_gpu_hour
 
 
+def network_cost_fraction() -> float:
+    """The cluster network's share of total cluster hardware cost: 0.19.
+
+    Epoch AI's training-cost model (Cottier et al. 2024, "The rising costs of training frontier
+    AI models", arXiv 2405.21015; ``CLUSTER_INTERCONNECT_COST_FRACTION``): server cost is
+    multiplied by 1 / (1 − 0.19) to include switches, NICs, cables and optics.
+    """
+    return catalog.assumption("cluster_network_cost_fraction").value
+
+
+def colocation_usd_per_kw_month() -> float:
+    """Wholesale colocation, per kW of IT load per month: $184.06 (CBRE, H2 2024 average
+    asking rate for 250–500 kW across North American primary markets)."""
+    return catalog.assumption("colocation_usd_per_kw_month").value
+
 
 def owned_cost(chip: str | catalog.Accelerator, capital_usd_per_gpu: float | None = None,
                amortization_years: float = 4.0, pue: float | None = None,
-               usd_per_kwh: float | None = None, ops_usd_per_gpu_hour: float = 0.0) -> OwnedCost:
+               usd_per_kwh: float | None = None, ops_usd_per_gpu_hour: float = 0.0,
+               network_fraction: float | None = None,
+               facility_usd_per_kw_month: float | None = None) -> OwnedCost:
     """Cost per GPU-hour of owning ``chip`` rather than renting it.
 
-    capital per hour = capital_usd_per_gpu / (amortization_years · 8,760 h)
-    power per hour   = (TDP + host overhead) · PUE · price per kWh
+    server per hour   = capital_usd_per_gpu / (amortization_years · 8,760 h)
+    network per hour  = server per hour · f / (1 − f), f the network's share of cluster cost
+    facility per hour = (TDP + host overhead) in kW · colocation $ per kW-month / 730 h
+    power per hour    = (TDP + host overhead) · PUE · price per kWh (only while busy)
 
     Parameters
     ----------
     chip : catalog name or Accelerator (needs a published TDP).
     capital_usd_per_gpu : purchase price of the server divided by its GPUs (USD);
         default :func:`server_price_usd_per_gpu` (H100 SXM and A100 SXM 40GB only).
-    amortization_years : straight-line depreciation period.
+    amortization_years : straight-line depreciation period of server and network.
     pue : facility power / IT power; default the Uptime Institute 2024 industry average.
     usd_per_kwh : electricity price; default the 2023 US industrial average (EIA).
-    ops_usd_per_gpu_hour : operations (staff, space, maintenance) per GPU-hour.
+    ops_usd_per_gpu_hour : staff and maintenance per GPU-hour.
+    network_fraction : the network's share of cluster hardware cost; default
+        :func:`network_cost_fraction` (0.19, Epoch AI); 0 leaves the network out.
+    facility_usd_per_kw_month : data-centre space, power and cooling infrastructure, priced
+        as wholesale colocation; default :func:`colocation_usd_per_kw_month` (CBRE); 0 leaves
+        the building out.
     """
     accelerator, tdp = _tdp_w(chip)
     if capital_usd_per_gpu is None:
@@ -831,15 +930,22 @@ def owned_cost(chip: str | catalog.Accelerator, capital_usd_per_gpu: float | Non
         usd_per_kwh = default_usd_per_kwh()
     price = _checks.non_negative("usd_per_kwh", usd_per_kwh)
     ops = _checks.non_negative("ops_usd_per_gpu_hour", ops_usd_per_gpu_hour)
+    f = network_cost_fraction() if network_fraction is None else _checks.in_range(
+        "network_fraction", network_fraction, 0.0, 1.0, high_open=True)
+    colo = colocation_usd_per_kw_month() if facility_usd_per_kw_month is None else \
+        _checks.non_negative("facility_usd_per_kw_month", facility_usd_per_kw_month)
     it_kw = (tdp + host_overhead_w_per_gpu()) / 1e3
+    server_per_hour = capital / (years * HOURS_PER_YEAR)
     return OwnedCost(
         chip=accelerator.name,
-        capital_usd_per_gpu_hour=capital / (years * HOURS_PER_YEAR),
+        capital_usd_per_gpu_hour=server_per_hour,
         power_usd_per_gpu_hour=it_kw * p * price,
         ops_usd_per_gpu_hour=ops,
         amortization_years=years,
         pue=p,
         usd_per_kwh=price,
+        network_usd_per_gpu_hour=server_per_hour * f / (1 - f),
+        facility_usd_per_gpu_hour=it_kw * colo / (HOURS_PER_YEAR / 12),
     )
 
 

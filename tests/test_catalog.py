@@ -256,7 +256,8 @@ def _load_error(table: str, folder: Path) -> str:
 def test_an_as_of_in_the_future_is_rejected(data_copy):
     path = data_copy / "datasets.csv"
     lines = _lines(path)
-    lines[2] = lines[2].rsplit(",", 1)[0] + ",2099-01-01"
+    retrieved = lines[2].rsplit(",", 1)[1]  # the last column; as_of is the one before
+    lines[2] = lines[2].rsplit(",", 2)[0] + f",2099-01-01,{retrieved}"
     _write(path, lines)
     message = _load_error("datasets", data_copy)
     assert "datasets.csv, line 3, column 'as_of'" in message
@@ -296,8 +297,9 @@ def test_a_line_number_counts_lines_inside_a_quoted_cell(data_copy):
     path = data_copy / "datasets.csv"
     lines = _lines(path)
     # A row whose source runs over two lines, then a row with a bad token count.
-    lines += ['Two-line corpus,web text,1e12,1,GPT-2,CC0,"first line\nsecond line",2024-01-01',
-              "Bad corpus,web text,many,1,GPT-2,CC0,example,2024-01-01"]
+    lines += ['Two-line corpus,web text,1e12,1,GPT-2,CC0,"first line\nsecond line",2024-01-01,'
+              '2024-02-01',
+              "Bad corpus,web text,many,1,GPT-2,CC0,example,2024-01-01,2024-02-01"]
     _write(path, lines)
     bad_line = len(lines) + 1  # the file has one line more than the list: the line break
     assert (f"datasets.csv, line {bad_line}, column 'tokens'"
@@ -311,7 +313,7 @@ def test_a_row_with_an_extra_field_names_file_and_line(data_copy):
     _write(path, lines)
     message = _load_error("api_prices", data_copy)
     assert message.startswith("api_prices.csv, line 5:")
-    assert "8 fields, but the header has 7" in message
+    assert "9 fields, but the header has 8" in message
 
 
 def test_a_row_with_a_missing_field_names_file_and_line(data_copy):
@@ -319,7 +321,7 @@ def test_a_row_with_a_missing_field_names_file_and_line(data_copy):
     lines = _lines(path)
     lines[2] = lines[2].rsplit(",", 1)[0]
     _write(path, lines)
-    assert _load_error("api_prices", data_copy).startswith("api_prices.csv, line 3: 6 fields")
+    assert _load_error("api_prices", data_copy).startswith("api_prices.csv, line 3: 7 fields")
 
 
 def test_an_empty_file_is_named(data_copy):

@@ -287,3 +287,54 @@ def test_memory_bandwidth_has_one_name():
     with pytest.warns(DeprecationWarning, match="memory_bw_tb_s"):
         assert chips.memory_bandwidth_tb_s("H100 SXM") == 3.35
     assert "memory_bw_tb_s" in chips.roofline_view(["H100 SXM"], 10).rows.columns
+
+
+# --------------------------------------------------------------------------- decode with context
+
+def test_kv_cache_matches_the_vllm_paper():
+    # Kwon et al. 2023 (vLLM, SOSP), section 3: for OPT-13B "the KV cache of a single token
+    # demands 800 KB of space, calculated as 2 (key and value vectors) x 5120 (hidden state
+    # size) x 40 (number of layers) x 2 (bytes per FP16)", and a 2,048-token request "as much
+    # as 1.6 GB".
+    one = chips.decode_step("OPT-13B", "A100 SXM 80GB", 1, context_tokens=0)
+    assert one.kv_bytes == 2 * 5120 * 40 * 2
+    full = chips.decode_step("OPT-13B", "A100 SXM 80GB", 1, context_tokens=2047)
+    assert full.kv_bytes / 1e9 == pytest.approx(1.6, rel=0.06)
+
+
+def test_kv_cache_matches_nvidias_llama2_example():
+    # NVIDIA Technical Blog, "Mastering LLM Techniques: Inference Optimization" (2023-11):
+    # Llama 2 7B, batch 1, 4,096 tokens of context in FP16: a KV cache of about 2 GB.
+    step = chips.decode_step("Llama 2 7B", "H100 SXM", 1, context_tokens=4095)
+    assert step.kv_bytes / 2**30 == pytest.approx(2.0, rel=0.01)
+
+
+def test_memory_limit_stops_the_batch():
+    # The issue's numbers, recomputed by hand: Llama 3 8B at 2,048 tokens of context holds
+    # 2049 x 131,072 B of KV per sequence; batch 256 needs 16.06 + 68.7 = 84.8 GB > 80 GB.
+    step = chips.decode_step("Llama 3 8B", "H100 SXM", 256, context_tokens=2048)
+    assert step.memory_needed_gb == pytest.approx(84.8, abs=0.1) and not step.fits_in_memory
+    most = chips.max_batch_in_memory("Llama 3 8B", "H100 SXM", 2048)
+    assert chips.decode_step("Llama 3 8B", "H100 SXM", most, 2048).fits_in_memory
+    assert not chips.decode_step("Llama 3 8B", "H100 SXM", most + 1, 2048).fits_in_memory
+    curve = chips.decode_batch_curve("Llama 3 8B", "L4", context_tokens=2048, within_memory=True)
+    assert curve["batch_size"].max() < 1024 and curve["fits_in_memory"].all()
+    assert chips.max_batch_in_memory("Llama 3 70B", "H100 SXM", 0, n_chips=1) == 0
+
+
+def test_with_context_decode_never_turns_compute_bound_on_an_h100():
+    # Intensity levels off at 2N / ((c + 1) k): 2 x 8.03e9 / (2049 x 131,072) ~ 60 FLOP/B,
+    # far below the H100's ridge of 295. At zero context the crossing is batch 296.
+    assert chips.compute_bound_batch("Llama 3 8B", "H100 SXM", 0) == 296
+    assert chips.compute_bound_batch("Llama 3 8B", "H100 SXM", 2048) is None
+    ceiling = chips.decode_intensity("Llama 3 8B", 1 << 20, context_tokens=2048)
+    assert ceiling == pytest.approx(60, rel=0.01)
+
+
+def test_fit_warning_names_the_limit():
+    text = chips.fit_warning("Llama 3 8B", "H100 SXM", 256, 2048)
+    assert "84.8 GB" in text and "238" in text
+    assert chips.fit_warning("Llama 3 8B", "H100 SXM", 1, 0) is None
+    assert "2 chips" in chips.fit_warning("Llama 3 70B", "H100 SXM")
+    with pytest.raises(ValueError, match="phase"):
+        chips.fit_warning("Llama 3 8B", "H100 SXM", phase="train")

@@ -508,3 +508,22 @@ def test_spot_vs_on_demand_breakeven_is_spot_breakeven_discount():
     result = cloud.spot_vs_on_demand("p5.48xlarge", 100, 0.05, 2, 0.1, 0.25, trials=200)
     assert result.breakeven_discount == pytest.approx(
         cloud.spot_breakeven_discount(100, 0.05, 2, 0.1, 0.25), rel=1e-12)
+
+
+def test_capacity_block_is_priced_in_whole_days():
+    # AWS Capacity Blocks for ML: reserved in 1-day increments, paid up front; p5.48xlarge
+    # $39.33 per instance-hour (AWS Capacity Blocks pricing page, rates in effect Dec 2024).
+    plan = cloud.plan_gpu_hours(10_000, deadline_hours=168, instance="p5.48xlarge",
+                                max_instances=20, interruptions_per_instance_hour=1 / 50,
+                                checkpoint_interval_hours=2, checkpoint_hours=0.1,
+                                restart_hours=0.25, capacity_block="p5.48xlarge capacity block",
+                                trials=500)
+    block = plan.options.set_index("mode").loc["capacity block"]
+    # 1,250 instance-hours in 7 days: 8 instances x 156.25 h -> 7 whole days each
+    assert block["instances"] == 8 and block["meets_deadline"]
+    assert block["expected_cost_usd"] == pytest.approx(8 * 7 * 24 * 39.33)
+    on_demand = plan.options.set_index("mode").loc["on-demand"]
+    assert block["expected_cost_usd"] < on_demand["expected_cost_usd"]
+    with pytest.raises(ValueError, match="capacity_block"):
+        cloud.plan_gpu_hours(100, 168, "p4d.24xlarge", 2, 0.0, 2, 0.1, 0.25,
+                             capacity_block="p5.48xlarge capacity block")

@@ -144,11 +144,37 @@ def test_data_parallel_compute_is_6ND_over_achieved_flops():
     assert step.gradient_bytes == pytest.approx(14e9)  # bf16 gradients
 
 
-def test_default_achieved_flops_is_llama3_mfu():
-    # Llama 3 paper Table 4: 400 TFLOP/s per H100 on 16,384 GPUs at 8K sequences
-    # (380 was the long-context stage)
+def test_default_compute_rate_has_no_communication_in_it():
+    # stas00/ml-engineering "Maximum Achievable Matmul FLOPS": H100 SXM 794.5 TFLOP/s BF16.
+    # Llama 3's 400 TFLOP/s per GPU (Table 4) is end to end, communication included: using it
+    # and then adding the all-reduce would count communication twice.
     step = clusters.data_parallel_step(1e9, 1e6, 1, chip="H100 SXM")
-    assert 6 * 1e9 * 1e6 / step.compute_s / 1e12 == pytest.approx(400)
+    assert 6 * 1e9 * 1e6 / step.compute_s / 1e12 == pytest.approx(794.5)
+    assert step.achieved_tflops > catalog.assumption("llama3_achieved_bf16_tflops_per_gpu").value
+
+
+def test_data_parallel_limits_match_the_zero_paper_and_the_batch():
+    # Rajbhandari et al. 2020 (ZeRO), section 3.1 and Figure 1: mixed-precision Adam keeps
+    # 16 bytes per parameter, "a 7.5B parameter model ... 120 GB" per data-parallel copy.
+    step = clusters.data_parallel_step(7.5e9, 4e6, 512, chip="H100 SXM")
+    assert step.model_state_gb_per_gpu == pytest.approx(120)
+    assert not step.fits_in_memory  # 120 GB > 80 GB: pure data parallelism cannot hold it
+    # 4M tokens of 8,192-token sequences is 488 sequences: 512 GPUs cannot each get one.
+    assert step.sequences_per_step == pytest.approx(488.28, abs=0.01)
+    assert not step.within_batch
+    assert clusters.data_parallel_step(7.5e9, 4e6, 256, chip="H100 SXM").within_batch
+    assert clusters.data_parallel_step(1e9, 4e6, 8, chip="H100 SXM").fits_in_memory
+
+
+def test_each_link_class_has_its_own_latency():
+    # NVIDIA/nccl src/graph/tuning.cc, hwLat, Ring/Simple: NVLink 3.4, PCIe 5.7, network 9.6 µs
+    # per step; the kit scales its measured NVLink alpha by these ratios.
+    nvlink = clusters.link_latency_s("NVLink 4")
+    assert nvlink == pytest.approx(clusters.collective_latency_s())
+    assert clusters.link_latency_s("InfiniBand NDR 4x") / nvlink == pytest.approx(9.6 / 3.4)
+    assert clusters.link_latency_s("PCIe 5.0 x16") / nvlink == pytest.approx(5.7 / 3.4)
+    edr = clusters.link_latency_s("InfiniBand EDR 4x")  # plus its 0.5 µs switch latency
+    assert edr == pytest.approx(nvlink * 9.6 / 3.4 + 0.5e-6)
 
 
 @FAST
@@ -293,11 +319,26 @@ def test_cluster_reliability_bundles_the_pieces():
 
 def test_owned_cost_hand_calculation_and_argument_order():
     # $30,000 over 4 years = 30,000 / 35,040 h = $0.856/h; power (700 + 575) W · 1.2 · $0.10
-    cost = clusters.owned_cost("H100 SXM", 30_000, 4.0, 1.2, 0.10, 0.5)
+    cost = clusters.owned_cost("H100 SXM", 30_000, 4.0, 1.2, 0.10, 0.5, network_fraction=0,
+                               facility_usd_per_kw_month=0)
     assert cost.capital_usd_per_gpu_hour == pytest.approx(30_000 / 35_040)
     assert cost.power_usd_per_gpu_hour == pytest.approx(1.275 * 1.2 * 0.10)
     assert cost.usd_per_gpu_hour == pytest.approx(30_000 / 35_040 + 0.153 + 0.5)
     assert cost.usd_per_used_gpu_hour(0.5) == pytest.approx((30_000 / 35_040 + 0.5) / 0.5 + 0.153)
+
+
+def test_owned_cost_counts_server_network_and_facility():
+    # Network: Epoch AI's cost model puts the cluster network at 19 % of cluster hardware
+    # (CLUSTER_INTERCONNECT_COST_FRACTION, Cottier et al. 2024), so server x 0.19 / 0.81.
+    # Facility: CBRE North America Data Center Trends H2 2024, $184.06 per kW-month of
+    # wholesale colocation; an H100 with its host share draws 1.275 kW: 1.275 x 184.06 / 730 h.
+    cost = clusters.owned_cost("H100 SXM")
+    server = 33_750 / 35_040
+    assert cost.network_usd_per_gpu_hour / (server + cost.network_usd_per_gpu_hour) == \
+        pytest.approx(0.19)
+    assert cost.facility_usd_per_gpu_hour == pytest.approx(1.275 * 184.06 / 730)
+    assert cost.fixed_usd_per_gpu_hour == pytest.approx(server / 0.81 + 1.275 * 184.06 / 730)
+    assert 1.6 < cost.usd_per_gpu_hour < 1.75  # about $1.67 per busy GPU-hour
 
 
 def test_default_server_price_is_the_dgx_estimate():

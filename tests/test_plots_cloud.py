@@ -41,7 +41,7 @@ def test_owned_cost_curve_is_the_owned_cost_model():
     y = np.asarray(curve.get_ydata(), dtype=float)
     half = int(np.argmin(abs(x - 50)))
     u = x[half] / 100
-    fixed = owned.capital_usd_per_gpu_hour + owned.ops_usd_per_gpu_hour
+    fixed = owned.fixed_usd_per_gpu_hour  # server, network, facility and operations
     assert y[half] == pytest.approx(fixed / u + owned.power_usd_per_gpu_hour)
     assert y[-1] == pytest.approx(fixed + 1.275 * 1.56 * 0.0806)  # at 100 %
 

@@ -154,8 +154,7 @@ def realistic_peaks(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ax.barh(y + 0.2, frame["datasheet_tflops"], height=0.4, color="#BBBBBB",
             label="datasheet peak")
     colours = [color_for(v, i) for i, v in enumerate(frame["vendor"])]
-    ax.barh(y - 0.2, frame["measured_tflops"], height=0.4, color=colours,
-            label="best measured matmul")
+    ax.barh(y - 0.2, frame["measured_tflops"], height=0.4, color=colours)
     for yi, measured, eff in zip(y, frame["measured_tflops"], frame["efficiency"], strict=True):
         ax.text(measured, yi - 0.2, f" {eff:.0%}", va="center", fontsize=8, color=INK)
     ax.set_yticks(y, frame["chip"])
@@ -165,7 +164,12 @@ def realistic_peaks(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
          xlabel="dense BF16 TFLOP/s")
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", labelsize=8)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    from matplotlib.patches import Patch
+    vendors = list(dict.fromkeys(frame["vendor"]))
+    handles = [Patch(color="#BBBBBB", label="datasheet peak")] + [
+        Patch(color=color_for(v, i), label=f"best measured matmul, {v}")
+        for i, v in enumerate(vendors)]
+    ax.legend(handles=handles, fontsize=8, frameon=False, loc="lower right")
     _note(ax, "Measured: stas00/ml-engineering, Maximum Achievable Matmul FLOPS (BF16)")
     return ax.figure
 
@@ -173,31 +177,45 @@ def realistic_peaks(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
 def decode_batch(frames: pd.DataFrame | Iterable[pd.DataFrame], ax: Axes | None = None) -> Figure:
     """Decode throughput (tokens/s per chip) against batch size, from ``chips.decode_batch_curve``.
 
-    Hollow markers are memory-bound steps, filled ones compute-bound.
+    One colour per chip, one line style per context length (``context_tokens``). Hollow
+    markers are memory-bound steps, filled ones compute-bound. A curve computed with
+    ``within_memory=True`` stops at the memory limit; a cross marks its last batch that fits.
     """
-    ax = new_axes(ax, figsize=(7.5, 4.0))
+    ax = new_axes(ax, figsize=(7.5, 4.2))
     frame = frames if isinstance(frames, pd.DataFrame) else pd.concat(list(frames))
-    for i, (chip, group) in enumerate(frame.groupby("chip", sort=False)):
-        colour = PALETTE[i % len(PALETTE)]
-        ax.plot(group["batch_size"], group["tokens_per_s_per_chip"], color=colour,
-                linewidth=1.8, label=f"{chip} ({group['n_chips'].iloc[0]} chip(s))")
+    if "context_tokens" not in frame.columns:
+        frame = frame.assign(context_tokens=0)
+    styles = ("-", "--", ":", "-.")
+    contexts = list(dict.fromkeys(frame["context_tokens"]))
+    chip_names = list(dict.fromkeys(frame["chip"]))
+    for (chip, context), group in frame.groupby(["chip", "context_tokens"], sort=False):
+        colour = PALETTE[chip_names.index(chip) % len(PALETTE)]
+        style = styles[contexts.index(context) % len(styles)]
+        ax.plot(group["batch_size"], group["tokens_per_s_per_chip"], style, color=colour,
+                linewidth=1.8, label=f"{chip}, {context:,} tokens of context")
         memory = group[group["bound"] == "memory"]
         compute = group[group["bound"] == "compute"]
         ax.plot(memory["batch_size"], memory["tokens_per_s_per_chip"], "o", color=colour,
-                markerfacecolor="white", markersize=5)
+                markerfacecolor="white", markersize=4)
         ax.plot(compute["batch_size"], compute["tokens_per_s_per_chip"], "o", color=colour,
-                markersize=5)
+                markersize=4)
+        last = group.iloc[-1]
+        # the next batch size (twice this one) would need this KV cache once more
+        if ("memory_capacity_gb" in group and last["memory_capacity_gb"] > 0
+                and last["memory_needed_gb"] + last["kv_bytes"] / 1e9 > last["memory_capacity_gb"]):
+            ax.plot(last["batch_size"], last["tokens_per_s_per_chip"], "x", color=colour,
+                    markersize=9, markeredgewidth=2)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.minorticks_off()
     _plain_log_labels(ax)
     model = ", ".join(frame["model"].unique())
-    tidy(ax, title=f"{model} decode: batching buys throughput until compute runs out",
+    tidy(ax, title=f"{model} decode: batching buys throughput until compute or memory runs out",
          xlabel="batch size (sequences decoded together, log scale)",
          ylabel="tokens/s per chip, upper bound (log)")
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
-    _note(ax, "Hollow: memory-bound step; filled: compute-bound. Datasheet peaks, "
-                    "no communication cost")
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    _note(ax, "Hollow: memory-bound step; filled: compute-bound; ×: the largest batch shown whose\n"
+              "weights + KV cache fit in memory. Datasheet peaks, BF16, no speculative decoding")
     return ax.figure
 
 
@@ -214,10 +232,15 @@ def bench_matmul(result, ax: Axes | None = None) -> Figure:
     ax.set_ylim(bottom=0)
     stream = frame[frame["kernel"].isin(["copy", "triad"])]
     text = "\n".join(f"STREAM {row.kernel}: {row.rate:,.1f} GB/s"
+                     + (f" ({row.threads} threads)" if "threads" in stream else "")
                      for row in stream.itertuples())
     if text:
         ax.text(0.02, 0.95, text, transform=ax.transAxes, fontsize=8, va="top", color=INK)
-    tidy(ax, title="This machine: matmul speed grows with size until the cores are busy",
+    fastest = matmul.loc[matmul["rate"].idxmax()] if not matmul.empty else None
+    title = ("This machine: matmul GFLOP/s by matrix size" if fastest is None else
+             f"This machine: fastest matmul at n = {int(fastest['size']):,} "
+             f"({fastest['rate']:,.0f} GFLOP/s, {fastest['dtype']})")
+    tidy(ax, title=title,
          xlabel="matrix side n (n×n by n×n, log scale)", ylabel="GFLOP/s (median of repeats)")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _note(ax, f"stackkit.bench.run() on {result.machine}, {result.date:%Y-%m-%d}")

@@ -33,20 +33,31 @@ def gpu_price_bars(prices: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """On-demand (bar) and spot (dot) price per accelerator-hour, one row per dated price.
 
     ``prices`` is :func:`stackkit.cloud.gpu_hour_prices` (``history=True`` shows a price
-    cut as two rows of the same instance).
+    cut as two rows of the same instance). Rows of one instance sit together, oldest price
+    hatched on top, so a cut reads as a pair of bars; bar colours are the providers.
     """
+    from matplotlib.patches import Patch
+
     ax = new_axes(ax, figsize=(8, max(2.6, 0.34 * len(prices) + 1.3)))
-    data = prices.sort_values(["on_demand_usd_per_gpu_hour"]).reset_index(drop=True)
+    latest = (prices.sort_values("as_of").groupby("instance")["on_demand_usd_per_gpu_hour"]
+              .transform("last"))
+    data = (prices.assign(_latest=latest)
+            .sort_values(["_latest", "instance", "as_of"], ascending=[True, True, False])
+            .reset_index(drop=True))
+    older = data.duplicated("instance", keep="first").to_numpy()  # an earlier price of the same
     labels = [f"{r.instance} · {r.accelerator} · {r.as_of:%Y-%m-%d}"
               for r in data.itertuples()]
     y = np.arange(len(data))
-    colours = [color_for(p, i) for i, p in enumerate(data["provider"])]
-    ax.barh(y, data["on_demand_usd_per_gpu_hour"], color=colours, alpha=0.85,
-            label="on-demand")
+    providers = list(dict.fromkeys(data["provider"]))
+    colours = [color_for(p, providers.index(p)) for p in data["provider"]]
+    bars = ax.barh(y, data["on_demand_usd_per_gpu_hour"], color=colours, alpha=0.85)
+    for bar, old in zip(bars, older, strict=True):
+        if old:
+            bar.set_hatch("///")
+            bar.set_alpha(0.45)
     spot = data["spot_usd_per_gpu_hour"]
     has_spot = spot.notna()
-    ax.scatter(spot[has_spot], y[has_spot.to_numpy()], color=INK, zorder=3, s=22,
-               label="spot (lowest zone)")
+    ax.scatter(spot[has_spot], y[has_spot.to_numpy()], color=INK, zorder=3, s=22)
     for yi, value in zip(y, data["on_demand_usd_per_gpu_hour"], strict=True):
         ax.text(value, yi, f" ${value:.2f}", va="center", fontsize=8, color=INK)
     ax.set_yticks(y, labels, fontsize=8)
@@ -54,8 +65,15 @@ def gpu_price_bars(prices: pd.DataFrame, ax: Axes | None = None) -> Figure:
     tidy(ax, title="Price per accelerator-hour: on-demand bars, spot dots",
          xlabel="USD per accelerator-hour")
     ax.grid(axis="y", visible=False)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
-    source_note(ax, "catalog.instances(): skypilot-catalog snapshots; price date after each name")
+    handles = [Patch(color=color_for(p, i), alpha=0.85, label=f"{p} on-demand")
+               for i, p in enumerate(providers)]
+    if older.any():
+        handles.append(Patch(facecolor="white", edgecolor=INK, hatch="///",
+                             label="earlier price of the row below"))
+    handles.append(ax.scatter([], [], color=INK, s=22, label="spot (lowest zone)"))
+    ax.legend(handles=handles, fontsize=8, frameon=False, loc="lower right")
+    source_note(ax, "skypilot-catalog snapshots, AWS and GCP price lists; the date after each "
+                    "name is when that price held")
     return ax.figure
 
 
@@ -138,13 +156,28 @@ def rent_vs_buy_curve(owned: OwnedCost, rents: dict[str, float], ax: Axes | None
 
 def breakeven_sensitivity(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Break-even utilization against the rent, one line per amortization period
-    (:func:`cloud.breakeven_table`); rents where owning never wins are left out."""
+    (:func:`cloud.breakeven_table`). Where owning never wins a line has no point: those rents
+    are marked with a cross on the axis and the band below the cheapest winning rent shaded."""
     ax = new_axes(ax, figsize=(7.0, 3.6))
+    never_any = False
     for i, (years, group) in enumerate(table.groupby("amortization_years")):
+        colour = PALETTE[i % len(PALETTE)]
         wins = group[group["breakeven_utilization"].notna()]
+        never = group[group["breakeven_utilization"].isna()]
         ax.plot(wins["rent_usd_per_gpu_hour"], wins["breakeven_utilization"].astype(float) * 100,
-                marker="o", markersize=3, color=PALETTE[i % len(PALETTE)],
-                label=f"{years:g}-year amortization")
+                marker="o", markersize=3, color=colour, label=f"{years:g}-year amortization")
+        if not never.empty:
+            never_any = True
+            ax.plot(never["rent_usd_per_gpu_hour"], [2 + 3 * i] * len(never), "x", color=colour,
+                    markersize=7, markeredgewidth=2, clip_on=False)
+    if never_any:
+        never_rents = table.loc[table["breakeven_utilization"].isna(), "rent_usd_per_gpu_hour"]
+        left = table["rent_usd_per_gpu_hour"].min()
+        ax.axvspan(left - 0.1, never_rents.max() + 0.1, color="#eeeeee", zorder=0)
+        right = table["rent_usd_per_gpu_hour"].max()
+        ax.text(left + 0.55 * (right - left), 72, "shaded, ×: rents at which owning never pays\n"
+                "off (for the period of that colour), even\nwith the GPU busy all the time",
+                fontsize=7, color="#555555", va="center")
     ax.set_ylim(0, 100)
     tidy(ax, title="The cheaper renting gets, the busier an owned GPU must be",
          xlabel="rent (USD per GPU-hour)", ylabel="break-even utilization (%)")

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from .. import catalog, clusters
 from ..units import fmt_bytes
@@ -156,17 +157,46 @@ def _plain_log_ticks(ax: Axes, x: pd.Series, y: pd.Series) -> None:
 
 
 def scaling_efficiency(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Data-parallel scaling efficiency against GPU count, per network (``scaling_sweep``)."""
-    ax = new_axes(ax, figsize=(7.5, 4.0))
+    """Data-parallel scaling efficiency against GPU count, per network (``scaling_sweep``).
+
+    The batch limit (more GPUs than sequences in the batch) is shaded, and a note says when a
+    full copy of the model state does not fit one GPU: pure data parallelism stops there.
+    """
+    ax = new_axes(ax, figsize=(7.5, 4.2))
     for i, (name, part) in enumerate(frame.groupby("network", sort=False)):
         ax.plot(part["n_gpus"], part["scaling_efficiency"] * 100, "o-", ms=3.5, lw=1.8,
                 color=PALETTE[i % len(PALETTE)], label=name)
     ax.set_xscale("log", base=2)
     ax.set_ylim(0, 105)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    notes = []
+    if "sequences_per_step" in frame:
+        limit = float(frame["sequences_per_step"].iloc[0])
+        right = float(frame["n_gpus"].max()) * 1.2
+        if limit < right:
+            ax.axvspan(limit, right, color="#dddddd", zorder=0)
+            ax.axvline(limit, color="#777777", lw=1, ls="--")
+            ax.text(limit * 1.05, 103, f"batch limit: {limit:,.0f} sequences\nof "
+                    f"{int(frame['sequence_tokens'].iloc[0]):,} tokens; beyond it\n"
+                    "a GPU has no whole sequence", fontsize=7, color="#555555", va="top")
+            ax.set_xlim(right=right)
+    if "fits_in_memory" in frame and not frame["fits_in_memory"].all():
+        row = frame.iloc[0]
+        notes.append(f"Memory limit: {row['model_state_gb_per_gpu']:,.0f} GB of weights, "
+                     f"gradients and Adam state per GPU > {row['gpu_memory_gb']:,.0f} GB,\n"
+                     "so pure data parallelism does not fit at any size; lesson 05 shards it "
+                     "(ZeRO/FSDP)")
     overlap = "with" if frame["overlap"].iloc[0] else "without"
     tidy(ax, title="Fixed global batch: more GPUs shrink compute, not the all-reduce",
          xlabel="GPUs (log scale)", ylabel=f"scaling efficiency (%), {overlap} overlap")
     ax.legend(fontsize=8, frameon=False, loc="lower left")
+    rate = (f"compute at {frame['achieved_tflops'].iloc[0]:,.0f} TFLOP/s per GPU, no "
+            "communication in it" if "achieved_tflops" in frame else "")
+    note = "\n".join(n for n in [rate, *notes] if n)
+    if note:
+        ax.annotate(note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -36),
+                    textcoords="offset points", fontsize=7, color="#777777", va="top",
+                    annotation_clip=False)
     return ax.figure
 
 
@@ -226,8 +256,10 @@ def checkpoint_goodput(checkpoint_s: float, restart_s: float, mtbf_s: float,
     ax.semilogx(intervals / 60, values, color=PALETTE[0], lw=2)
     top = clusters.goodput(checkpoint_s, restart_s, mtbf_s, best) * 100
     ax.plot(best / 60, top, "o", color=PALETTE[3], ms=7)
+    # the label sits above the peak, clear of the curve, with a short leader line
     ax.annotate(f"Young–Daly: every {best / 60:.0f} min → {top:.1f} % goodput",
-                (best / 60, top), xytext=(10, -30), textcoords="offset points", fontsize=8)
+                (best / 60, top), xytext=(0, 22), textcoords="offset points", fontsize=8,
+                ha="center", arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.8})
     ax.text(0.02, 0.95, "too often: time lost\nwriting checkpoints", transform=ax.transAxes,
             fontsize=8, color="#555555", va="top")
     ax.text(0.98, 0.95, "too rarely: work lost\nat each failure", transform=ax.transAxes,

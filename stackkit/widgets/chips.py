@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass, field
 
@@ -37,7 +38,13 @@ def roofline_for_operation(chip_names: tuple[str, ...], precision: str, operatio
                                           batch_size=batch_size, context_tokens=context_tokens,
                                           n_tokens=n_tokens, precision=precision)
     label = _operation_label(operation, m, n, k, model, batch_size, context_tokens, n_tokens)
-    return chips.roofline_view(chip_names, intensity, precision, label)
+    view = chips.roofline_view(chip_names, intensity, precision, label)
+    if operation not in ("decode step", "prefill"):
+        return view
+    phase = "decode" if operation == "decode step" else "prefill"
+    warnings = [chips.fit_warning(model, chip, batch_size, context_tokens, precision, phase,
+                                  n_tokens) for chip in view.rows["chip"]]
+    return dataclasses.replace(view, warnings=tuple(w for w in warnings if w))
 
 
 def _render_roofline(view: chips.RooflineView) -> str:
@@ -49,9 +56,11 @@ def _render_roofline(view: chips.RooflineView) -> str:
                      for c, name in zip(colours, shown["chip"], strict=True)]
     skipped = (f"No {html.escape(view.precision)} figure in the catalog for: "
                f"{html.escape(', '.join(view.skipped))}" if view.skipped else None)
+    warnings = "".join(f"<div class='sk-warning' style='color:#b2182b'>&#9888; "
+                       f"{html.escape(w)}</div>" for w in view.warnings)
     return (f"<div><b>{html.escape(view.label)}</b>: "
             f"{view.intensity_flop_per_byte:,.4g} FLOP per byte at {view.precision}</div>"
-            + render_table(shown, note=skipped, escape=False))
+            + warnings + render_table(shown, note=skipped, escape=False))
 
 
 class RooflineChart(Chart):
