@@ -136,7 +136,9 @@ def chip_ranking(frame: pd.DataFrame, metric: str, ax: Axes | None = None) -> Fi
     ax.set_ylim(rows - 0.5 - max(rows, 6), rows - 0.5)  # keep bars slim when few chips qualify
     description = chips.COST_METRICS.get(metric, ("", "", metric))[2]
     best = frame.iloc[0]
-    tidy(ax, title=f"Best {metric}: {best['chip']} ({_num(float(best[metric]))})",
+    # a sentence, not the column name: "Best: B200, 2,250 dense GFLOP/s per watt of board power"
+    tidy(ax, title=f"Best: {best['chip']}, {_num(float(best[metric]))} "
+                   f"{description.split(' (')[0]}",
          xlabel=description)
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", labelsize=8)

@@ -61,6 +61,28 @@ def _label(value: float) -> str:
     return f" {value:,.0f}" if abs(value) >= 1e4 else f" {value:,.4g}"
 
 
+#: Column-name endings and the unit they stand for, so an axis reads "memory bandwidth (TB/s)"
+#: rather than "memory_bw_tb_s".
+_UNIT_SUFFIXES = (("_usd_per_mtok", "USD per million tokens"), ("_usd_per_hour", "USD per hour"),
+                  ("_tflops", "TFLOP/s"), ("_tops", "TOP/s"), ("_tb_s", "TB/s"), ("_gb_s", "GB/s"),
+                  ("_gb", "GB"), ("_mb", "MB"), ("_tb", "TB"), ("_w", "W"), ("_usd", "USD"))
+_WORDS = {"bw": "bandwidth", "bf16": "BF16", "fp8": "FP8", "fp32": "FP32", "tf32": "TF32",
+          "int8": "INT8", "tdp": "TDP", "sram": "SRAM", "mtok": "million tokens"}
+
+
+def readable(column: str, unit: str = "") -> str:
+    """An axis label from a column name: ``readable("memory_bw_tb_s") == "memory bandwidth
+    (TB/s)"``; ``unit`` overrides the unit read from the name's ending."""
+    name, found = column, ""
+    for suffix, meaning in _UNIT_SUFFIXES:
+        if column.endswith(suffix) and len(column) > len(suffix):
+            name, found = column[: -len(suffix)], meaning
+            break
+    words = " ".join(_WORDS.get(w, w) for w in name.split("_"))
+    shown = unit or found
+    return f"{words} ({shown})" if shown else words
+
+
 def catalog_bars(frame: pd.DataFrame, label: str, metric: str, color_by: str | None = None,
                  unit: str = "", log: bool = False, ax: Axes | None = None) -> Figure:
     """Horizontal bars of ``metric``, one per row in the frame's order, coloured by ``color_by``."""
@@ -79,7 +101,7 @@ def catalog_bars(frame: pd.DataFrame, label: str, metric: str, color_by: str | N
         ax.set_xlim(data[metric].min() / 2, data[metric].max() * 8)
     else:
         ax.set_xlim(0, data[metric].max() * 1.18)
-    tidy(ax, xlabel=f"{metric}" + (f" ({unit})" if unit else "") + (", log scale" if log else ""))
+    tidy(ax, xlabel=readable(metric, unit) + (", log scale" if log else ""))
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", labelsize=8)
     if color_by and len(order) > 1:
