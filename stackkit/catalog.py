@@ -83,6 +83,9 @@ __all__ = [
     "table_names",
 ]
 
+#: Columns a file may leave out of its header altogether (their cells are then empty).
+_OPTIONAL_HEADER = frozenset({"retrieved"})
+
 #: How far past today an ``as_of`` date may lie before the loader rejects it: a figure
 #: announced for the start of next month is fine, one dated 2099 is a typo.
 FUTURE_GRACE_DAYS = 31
@@ -431,7 +434,10 @@ def _load_file(spec: _Table, path: Path) -> pd.DataFrame:
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
         raise CatalogError(f"{where_header}: column(s) {', '.join(repeated)} appear twice")
-    missing = [r.name for r in in_file if r.name not in header]
+    # ``retrieved`` (when a figure was read) may be absent from a file's header: its cells
+    # are then empty, so a table written before the column existed still loads
+    missing = [r.name for r in in_file
+               if r.name not in header and r.name not in _OPTIONAL_HEADER]
     if missing:
         raise CatalogError(f"{path.name}: missing column(s) {', '.join(missing)}")
     known = {r.name for r in in_file}
@@ -457,7 +463,7 @@ def _load_file(spec: _Table, path: Path) -> pd.DataFrame:
             if not rule.in_file:  # filled in by the loader: the file's name
                 values[rule.name] = path.stem
                 continue
-            text = texts[rule.name]
+            text = texts.get(rule.name, "")
             try:
                 value = _parse_cell(rule.kind, text) if text else None
             except ValueError as exc:

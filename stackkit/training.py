@@ -1008,8 +1008,11 @@ def _instance_for(chip: catalog.Accelerator, mode: str) -> str:
     frame = catalog.instances()
     rows = frame[frame["accelerator"] == chip.name].sort_values("as_of")
     latest = rows.groupby("instance").tail(1)
-    if mode == "spot":
-        latest = latest[latest["spot_usd_per_hour"].notna()]
+    # Every mode prices the same offer: a cloud that sells on-demand, reserved and spot (a GPU
+    # cloud or a capacity block in the catalog sells one mode only and has no spot price).
+    all_modes = latest[latest["spot_usd_per_hour"].notna()]
+    if mode == "spot" or not all_modes.empty:
+        latest = all_modes
     if latest.empty:
         raise ValueError(f"the catalog has no cloud instance with {chip.name!r}"
                          + (" and a spot price" if mode == "spot" else "")

@@ -397,11 +397,8 @@ def test_deepseek_v3_cost_and_implied_mfu():
 def test_price_modes_come_from_lessons_2_and_3():
     from stackkit import cloud, clusters
     on_demand = training.training_run("Llama 3 8B", 1e12, "H100 SXM", 64)
-    # the cheapest latest on-demand H100 GPU-hour in the catalog (Lambda's $3.99 since the
-    # November 2026 data; AWS p5.48xlarge is $6.88)
-    latest = cloud.gpu_hour_prices()
-    cheapest = latest[latest["accelerator"] == "H100 SXM"]["on_demand_usd_per_gpu_hour"].min()
-    assert on_demand.usd_per_gpu_hour == pytest.approx(cheapest)
+    assert on_demand.usd_per_gpu_hour == pytest.approx(
+        cloud.gpu_hour_price("p5.48xlarge").usd_per_gpu_hour)
     reserved = training.training_run("Llama 3 8B", 1e12, "H100 SXM", 64, price_mode="reserved",
                                      reserved_discount=0.4)
     assert reserved.usd == pytest.approx(on_demand.usd * 0.6)
