@@ -1030,8 +1030,8 @@ def _price(chip: catalog.Accelerator, mode: str, instance: str | None,
     if mode == "owned":
         from . import clusters
         owned = clusters.owned_cost(chip)
-        return owned.usd_per_gpu_hour, (f"owned {chip.name}: capital over "
-                                        f"{owned.amortization_years:g} years + power")
+        return owned.usd_per_gpu_hour, (f"owned {chip.name}: server and network over "
+                                        f"{owned.amortization_years:g} years, facility, power")
     from . import cloud
     price = cloud.gpu_hour_price(instance or _instance_for(chip, mode), mode,
                                  reserved_discount=reserved_discount)
