@@ -78,20 +78,29 @@ def _tags(cell: dict) -> list[str]:
 
 
 def _exercises(nb: dict) -> list[tuple[str, list[dict]]]:
-    """Each numbered 'Check your understanding N' heading with the cells up to the next heading."""
+    """Each exercise heading with the cells up to the next heading: "Check your understanding N:
+    …", or a sub-heading inside a "Check your understanding" section."""
     cells, found = nb["cells"], []
+    section_level = None  # inside a "## Check your understanding" section, its level
     for i, cell in enumerate(cells):
         if cell["cell_type"] != "markdown":
             continue
-        match = re.search(r"^#+\s+(check your understanding \d+.*)$", _source(cell), re.I | re.M)
-        if not match:
-            continue
-        body = []
-        for later in cells[i + 1:]:
-            if later["cell_type"] == "markdown" and re.search(r"^#+\s", _source(later), re.M):
-                break
-            body.append(later)
-        found.append((match.group(1), body))
+        for hashes, title in re.findall(r"^(#+)\s+(.*)$", _source(cell), re.M):
+            level = len(hashes)
+            if section_level is not None and level <= section_level:
+                section_level = None
+            numbered = re.match(r"check your understanding \d+", title, re.I)
+            if re.fullmatch(r"check your understanding\s*", title, re.I):
+                section_level = level
+                continue
+            if not numbered and section_level is None:
+                continue
+            body = []
+            for later in cells[i + 1:]:
+                if later["cell_type"] == "markdown" and re.search(r"^#+\s", _source(later), re.M):
+                    break
+                body.append(later)
+            found.append((title, body))
     return found
 
 
@@ -104,7 +113,10 @@ def test_exercises_are_for_the_student_with_hidden_asserted_solutions(notebook):
     assert len(exercises) >= 3, "at least three 'Check your understanding N' exercises"
     for title, body in exercises:
         code = [c for c in body if c["cell_type"] == "code"]
-        setup = [c for c in code if re.search(r"^ex\d+\s*=\s*Exercise\(", _source(c), re.M)]
+        # the set-up defining exN: in the exercise, or one collapsed cell for all of them earlier
+        names = re.findall(r"^(ex\d+)\.check\(answer\)", "\n".join(map(_source, code)), re.M)
+        setup = [c for c in nb["cells"] if c["cell_type"] == "code" and names and re.search(
+            rf"^{names[0]}\s*=\s*Exercise\(", _source(c), re.M)]
         student = [c for c in code if re.search(r"^answer\s*=\s*None\b", _source(c), re.M)
                    and re.search(r"^ex\d+\.check\(answer\)", _source(c), re.M)]
         solution = [c for c in code if "solution" in _tags(c)]
