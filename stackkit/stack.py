@@ -5,11 +5,26 @@ Lesson 00 draws this; lesson 07 (the capstone) runs one scenario through it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import datetime as dt
+import functools
+import importlib
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from . import catalog, lessons
+from . import _checks, catalog, chips, cloud, clusters, lessons
+from ._results import Result
+from .units import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    GB,
+    HOURS_PER_DAY,
+    HOURS_PER_YEAR,
+    SECONDS_PER_HOUR,
+    TB,
+)
 
 
 def _notebook(layer: int) -> str:
@@ -102,3 +117,928 @@ def layers() -> pd.DataFrame:
         [{"layer": x.number, "name": x.name, "what it is": x.what,
           "what drives its cost": x.cost_drivers, "lesson": x.notebook} for x in LAYERS]
     ).set_index("layer")
+
+
+# ----------------------------------------------------------------------------- lesson 7
+#
+# One product traced through every layer. The stack adds no physics of its own:
+# each figure below is a layer function called directly (chips, clusters, cloud,
+# data/vectors, training, serving); what the stack adds is bookkeeping — how many
+# of each thing the product needs, and how the monthly bills add up.
+
+HOSTING = ("api", "on-demand", "reserved", "spot", "owned")
+_MTOK = 1e6
+_MONTHS_PER_YEAR = 12.0
+_TRAINING_FUNCTION = "training.flops + training.days"
+
+
+@functools.lru_cache(maxsize=256)
+def _assumption(key: str) -> catalog.Assumption:
+    return catalog.assumption(key)
+
+
+def _assumed(key: str) -> float:
+    return _assumption(key).value
+
+
+# Look-ups by name scan the catalog each time; a trace makes a dozen, a tornado hundreds.
+_instance = functools.lru_cache(maxsize=64)(catalog.instance)
+_accelerator = functools.lru_cache(maxsize=64)(catalog.accelerator)
+_model = functools.lru_cache(maxsize=64)(catalog.model)
+_api_price = functools.lru_cache(maxsize=64)(catalog.api_price)
+_dataset = functools.lru_cache(maxsize=64)(catalog.dataset)
+
+
+def _date(value: object, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date or an ISO date string (YYYY-MM-DD); got {value!r}")
+
+
+def _optional_module(name: str):
+    """A layer module that another engineer may not have landed yet (None if absent)."""
+    try:
+        return importlib.import_module(f"stackkit.{name}")
+    except ImportError:
+        return None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One AI product, from the chip to the token; every assumption is a named field.
+
+    Defaults come from ``data/assumptions/stack.csv`` (and the other layers'
+    files) with a source and a low/high range each; :func:`knobs` lists the
+    ranges. Token counts are per request; prices come from the catalog with
+    their dates.
+
+    Product: ``users_per_day``, ``requests_per_user`` (per user per day),
+    ``input_tokens`` and ``output_tokens`` (per request), ``cached_input_share``.
+
+    How the model is had: ``hosting`` — ``"api"`` (pay ``api_model``'s price per
+    token), ``"on-demand"``, ``"reserved"`` or ``"spot"`` (rent ``instance``),
+    or ``"owned"`` (buy ``instance``'s chip: capital, power, operations).
+
+    Self-hosting: ``model`` (catalog architecture) served on ``instance``'s chip,
+    ``gpus_per_replica`` chips per copy of the model (None: the fewest whose
+    memory holds the weights and a full batch's KV cache, rounded up to a power
+    of two), ``decode_batch_size``, ``serving_efficiency`` (achieved share of the
+    roofline), ``utilization`` (busy share of provisioned capacity).
+
+    Owning: ``capital_usd_per_gpu`` (None: lesson 2's server price per GPU),
+    ``amortization_years``, ``pue``, ``usd_per_kwh``, ``ops_usd_per_gpu_hour``.
+
+    Data: ``rag_chunks`` vectors of ``embedding_dim`` in a vector store at
+    ``vector_store_usd_per_gb_month``; each request's input embedded at
+    ``embedding_usd_per_mtok``; ``training_corpus`` (a catalog dataset, or None)
+    kept in object storage at ``storage_usd_per_gb_month``.
+
+    Training: ``train_tokens`` (0: the product trains nothing) on ``train_gpus``
+    chips at ``train_achieved_tflops`` each, paid like the serving chips and
+    spread over ``model_life_months``.
+
+    Dates: ``price_as_of`` picks the instance price in force on a date (None:
+    the latest); prices older than ``stale_after_months`` before ``today``
+    (None: the computer's date) are flagged stale.
+    """
+
+    name: str = "custom"
+    # the product
+    users_per_day: float = field(default_factory=lambda: _assumed("stack_users_per_day"))
+    requests_per_user: float = field(default_factory=lambda: _assumed("chatgpt_prompts_per_day")
+                                     / _assumed("chatgpt_weekly_active_users"))
+    input_tokens: float = field(default_factory=lambda: _assumed("chat_prompt_tokens_median"))
+    output_tokens: float = field(default_factory=lambda: _assumed("chat_output_tokens_median"))
+    cached_input_share: float = 0.0
+    # how the model is had
+    hosting: str = "api"
+    api_model: str = "GPT-5 mini"
+    model: str = "Llama 3 70B"
+    instance: str = "p5.48xlarge"
+    gpus_per_replica: int | None = None
+    decode_batch_size: int = field(default_factory=lambda: int(_assumed("decode_batch_size")))
+    serving_efficiency: float = field(default_factory=lambda: _assumed("serving_efficiency"))
+    utilization: float = field(default_factory=lambda: _assumed("serving_utilization"))
+    reserved_discount: float = field(default_factory=lambda: _assumed("reserved_discount"))
+    # owning the chips
+    capital_usd_per_gpu: float | None = None
+    amortization_years: float = 4.0
+    pue: float = field(default_factory=lambda: _assumed("pue_industry_average"))
+    usd_per_kwh: float = field(default_factory=lambda: _assumed("electricity_usd_per_kwh"))
+    ops_usd_per_gpu_hour: float = 0.0
+    # data
+    rag_chunks: float = field(default_factory=lambda: _assumed("rag_chunks"))
+    embedding_dim: int = field(
+        default_factory=lambda: int(_assumed("openai_embedding_3_small_dim")))
+    vector_store_usd_per_gb_month: float = field(
+        default_factory=lambda: _assumed("s3_vectors_usd_per_gb_month"))
+    embedding_usd_per_mtok: float = field(
+        default_factory=lambda: _assumed("openai_embedding_3_small_usd_per_mtok"))
+    training_corpus: str | None = None
+    storage_usd_per_gb_month: float = field(
+        default_factory=lambda: _assumed("s3_standard_usd_per_gb_month"))
+    # training
+    train_tokens: float = 0.0
+    train_gpus: int = field(default_factory=lambda: int(_assumed("llama3_gpus")))
+    train_achieved_tflops: float = field(
+        default_factory=lambda: _assumed("llama3_achieved_bf16_tflops_per_gpu"))
+    model_life_months: float = field(default_factory=lambda: _assumed("model_life_months"))
+    # dates
+    price_as_of: str | None = None
+    today: str | dt.date | None = None
+    stale_after_months: float = 12.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise ValueError(f"name must be a string; got {self.name!r}")
+        _checks.positive("users_per_day", self.users_per_day)
+        _checks.positive("requests_per_user", self.requests_per_user)
+        _checks.positive("input_tokens", self.input_tokens)
+        _checks.positive("output_tokens", self.output_tokens)
+        _checks.in_range("cached_input_share", self.cached_input_share, 0.0, 1.0)
+        object.__setattr__(self, "hosting", _checks.one_of("hosting", self.hosting, HOSTING))
+        if self.gpus_per_replica is not None:
+            _checks.positive_int("gpus_per_replica", self.gpus_per_replica)
+        _checks.positive_int("decode_batch_size", self.decode_batch_size)
+        _checks.in_range("serving_efficiency", self.serving_efficiency, 0.0, 1.0, low_open=True)
+        _checks.in_range("utilization", self.utilization, 0.0, 1.0, low_open=True)
+        _checks.in_range("reserved_discount", self.reserved_discount, 0.0, 1.0, high_open=True)
+        if self.capital_usd_per_gpu is not None:
+            _checks.positive("capital_usd_per_gpu", self.capital_usd_per_gpu)
+        _checks.positive("amortization_years", self.amortization_years)
+        _checks.in_range("pue", self.pue, 1.0, 3.0)
+        _checks.non_negative("usd_per_kwh", self.usd_per_kwh)
+        _checks.non_negative("ops_usd_per_gpu_hour", self.ops_usd_per_gpu_hour)
+        _checks.non_negative("rag_chunks", self.rag_chunks)
+        _checks.positive_int("embedding_dim", self.embedding_dim)
+        _checks.non_negative("vector_store_usd_per_gb_month", self.vector_store_usd_per_gb_month)
+        _checks.non_negative("embedding_usd_per_mtok", self.embedding_usd_per_mtok)
+        _checks.non_negative("storage_usd_per_gb_month", self.storage_usd_per_gb_month)
+        _checks.non_negative("train_tokens", self.train_tokens)
+        _checks.positive_int("train_gpus", self.train_gpus)
+        _checks.positive("train_achieved_tflops", self.train_achieved_tflops)
+        _checks.positive("model_life_months", self.model_life_months)
+        _checks.positive("stale_after_months", self.stale_after_months)
+        if self.today is not None:
+            _date(self.today, "today")
+        if self.price_as_of is not None:
+            _date(self.price_as_of, "price_as_of")
+
+    @property
+    def self_hosted(self) -> bool:
+        return self.hosting != "api"
+
+    @property
+    def requests_per_day(self) -> float:
+        return self.users_per_day * self.requests_per_user
+
+    @property
+    def tokens_per_month(self) -> float:
+        """Input plus output tokens a month (365/12 days)."""
+        return self.requests_per_day * DAYS_PER_MONTH * (self.input_tokens + self.output_tokens)
+
+    def replace(self, **changes: object) -> Scenario:
+        """A copy with some fields changed (checked like a new scenario)."""
+        return dataclasses.replace(self, **changes)
+
+
+# ----------------------------------------------------------------------------- presets
+
+def _presets() -> dict[str, Scenario]:
+    tokens = _assumed("llama3_pretraining_tokens")
+    return {
+        "startup-chatbot-api": Scenario(
+            name="A startup's chatbot on an API", hosting="api", api_model="GPT-5 mini"),
+        "self-host-llama3-70b": Scenario(
+            name="A company self-hosting Llama 3 70B on rented H100s",
+            hosting="on-demand", model="Llama 3 70B", instance="p5.48xlarge",
+            api_model="GPT-5", users_per_day=1_000_000, rag_chunks=1_000_000),
+        "lab-train-and-serve": Scenario(
+            name="A lab that trains Llama 3 70B and serves it at scale",
+            hosting="owned", model="Llama 3 70B", instance="p5.48xlarge",
+            users_per_day=50_000_000, rag_chunks=0.0, embedding_usd_per_mtok=0.0,
+            train_tokens=tokens,
+            training_corpus="FineWeb"),
+    }
+
+
+#: The three presets' names: a startup's chatbot on an API; a company self-hosting
+#: Llama 3 70B on rented H100s; a lab training and serving its own model.
+PRESET_NAMES = ("startup-chatbot-api", "self-host-llama3-70b", "lab-train-and-serve")
+
+
+def preset(name: str, **changes: object) -> Scenario:
+    """One of :data:`PRESET_NAMES` as a :class:`Scenario`, with optional changes.
+
+    - ``startup-chatbot-api``: 10,000 users a day, ChatGPT's 5 requests per user
+      (Axios, July 2025), the Splitwise conversation trace's median request
+      (1,020 tokens in, 129 out), on GPT-5 mini's API, with a 100k-chunk RAG store.
+    - ``self-host-llama3-70b``: a million users a day on Llama 3 70B, rented
+      p5.48xlarge (8 × H100) on demand, a million-chunk RAG store; the API it
+      would otherwise buy is GPT-5.
+    - ``lab-train-and-serve``: Llama 3 70B pre-trained on 15T tokens (the Llama 3
+      model card) on owned H100s at Llama 3's achieved TFLOP/s, FineWeb kept in
+      object storage, serving 50 million users a day.
+    """
+    table = _presets()
+    key = catalog._find(list(table), name, "preset")
+    return table[key].replace(**changes) if changes else table[key]
+
+
+def presets(**changes: object) -> dict[str, Scenario]:
+    """All presets by name (``changes`` applied to each, e.g. ``today=...``)."""
+    return {name: preset(name, **changes) for name in PRESET_NAMES}
+
+
+# ----------------------------------------------------------------------------- the trace
+
+@dataclass(frozen=True)
+class _Price:
+    figure: str
+    value: float
+    unit: str
+    as_of: dt.date
+    source: str
+
+
+@dataclass(frozen=True, eq=False)
+class StackResult(Result):
+    """One scenario traced through the six layers: the bill, what it buys, and its dates.
+
+    ``rows`` holds the monthly bill line by line (each from one layer function);
+    :meth:`waterfall` turns it into $ per million tokens that sum to the total.
+    ``figures`` holds each layer's headline figures and the function that gave
+    them; ``prices`` every dated price used, with its age and a stale flag;
+    ``not_composed`` names any layer piece that could not be computed because
+    its module is missing.
+    """
+
+    _derived = ("usd_per_mtok",)
+
+    scenario_name: str
+    hosting: str
+    usd_per_month: float
+    mtok_per_month: float
+    n_gpus: int  # serving chips provisioned (0 on an API)
+    facility_mw: float  # their draw from the grid (0 on an API)
+    ttft_s: float | None  # time to first token, self-hosted (None on an API)
+    tpot_s: float | None  # time per output token, self-hosted
+    training_gpu_hours: float
+    n_stale_prices: int
+    line_items: tuple[dict, ...] = field(default=(), repr=False)
+    figure_items: tuple[dict, ...] = field(default=(), repr=False)
+    price_items: tuple[dict, ...] = field(default=(), repr=False)
+    not_composed: tuple[str, ...] = ()
+    scenario: Scenario | None = field(default=None, repr=False)
+
+    @property
+    def usd_per_mtok(self) -> float:
+        """Total cost per million tokens (input plus output)."""
+        return self.usd_per_month / self.mtok_per_month
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The monthly bill, one line item per row, with the layer function that gave it."""
+        return pd.DataFrame(list(self.line_items), columns=[
+            "layer", "layer_name", "item", "usd_per_month", "function", "prices", "note",
+            "as_of", "stale"])
+
+    @property
+    def figures(self) -> pd.DataFrame:
+        """Each layer's headline figures: value, unit and the function that computed it."""
+        return pd.DataFrame(list(self.figure_items), columns=[
+            "layer", "layer_name", "figure", "value", "unit", "function"])
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """Every dated price the trace used: value, as_of, age in days, stale flag, source."""
+        frame = pd.DataFrame(list(self.price_items), columns=[
+            "key", "figure", "value", "unit", "as_of", "age_days", "stale", "source"])
+        frame["as_of"] = pd.to_datetime(frame["as_of"])
+        return frame
+
+    def figure(self, name: str) -> float:
+        """One headline figure by its name in :attr:`figures` (e.g. "time to first token")."""
+        for item in self.figure_items:
+            if item["figure"] == name:
+                return item["value"]
+        known = ", ".join(repr(i["figure"]) for i in self.figure_items)
+        raise KeyError(f"no figure {name!r} in this trace; known: {known}")
+
+    def waterfall(self) -> pd.DataFrame:
+        """The bill as $ per million tokens, one row per line item, bottom layer first.
+
+        Columns: layer, layer_name, item, usd_per_month, usd_per_mtok, share,
+        start and end (the bar's extent in a waterfall), function, as_of (the
+        oldest price the row uses) and stale. ``usd_per_mtok`` sums to
+        :attr:`usd_per_mtok`.
+        """
+        frame = self.rows[self.rows["usd_per_month"] > 0].copy()
+        frame = frame.sort_values("layer", kind="stable").reset_index(drop=True)
+        frame["usd_per_mtok"] = frame["usd_per_month"] / self.mtok_per_month
+        frame["share"] = frame["usd_per_month"] / self.usd_per_month
+        frame["end"] = frame["usd_per_mtok"].cumsum()
+        frame["start"] = frame["end"] - frame["usd_per_mtok"]
+        return frame[["layer", "layer_name", "item", "usd_per_month", "usd_per_mtok", "share",
+                      "start", "end", "function", "as_of", "stale"]]
+
+    def sensitivity(self) -> pd.DataFrame:
+        """Each assumption at its low and its high, ranked by how far it moves the total."""
+        return sensitivity(self._scenario())
+
+    def uncertainty(self, n: int = 10_000, seed: int = 0) -> Uncertainty:
+        """A seeded Monte Carlo over the assumptions' ranges: P10, P50, P90 of $/Mtok."""
+        return uncertainty(self._scenario(), n=n, seed=seed)
+
+    def _scenario(self) -> Scenario:
+        if self.scenario is None:
+            raise ValueError("this result was built without its scenario; call trace(scenario)")
+        return self.scenario
+
+
+def _gpus_per_replica(s: Scenario, spec: catalog.ModelSpec, chip: catalog.Accelerator) -> int:
+    """The fewest chips (a power of two, for tensor parallelism) holding weights and KV cache.
+
+    Memory = weights + batch × (input + output) tokens × KV bytes per token, the
+    figures lesson 1 and the catalog give; the capacity is the chip's memory.
+    """
+    if s.gpus_per_replica is not None:
+        return int(s.gpus_per_replica)
+    kv_bytes = (s.decode_batch_size * (s.input_tokens + s.output_tokens)
+                * spec.kv_cache_bytes_per_token(2.0))
+    weights_equivalent_params = spec.params + kv_bytes / 2.0  # in BF16 parameters
+    chips_needed = chips.chips_to_hold_weights(weights_equivalent_params, chip, 2.0)
+    return 1 << (chips_needed - 1).bit_length()
+
+
+def _serving_pieces(s: Scenario, spec: catalog.ModelSpec, chip: catalog.Accelerator,
+                    g: int, input_tokens: float, output_tokens: float) -> tuple[float, float]:
+    """(prefill seconds, decode step seconds) on one replica: lesson 1's roofline bounds."""
+    pre = chips.prefill(spec, chip, max(1, round(input_tokens)), n_chips=g)
+    context = round(input_tokens + output_tokens / 2)
+    step = chips.decode_step(spec, chip, s.decode_batch_size, context, n_chips=g)
+    return pre.time_s, step.time_s
+
+
+def _replica_s_per_request(s: Scenario, prefill_s, step_s, output_tokens):
+    """Replica-seconds one request occupies: its prefill, plus its share of the batched
+    decode steps (one token per step for each of ``decode_batch_size`` sequences),
+    divided by the achieved share of the roofline."""
+    return (prefill_s + output_tokens * step_s / s.decode_batch_size) / s.serving_efficiency
+
+
+def _row(layer: int, item: str, usd_per_month: float, function: str,
+         prices: tuple[str, ...] = (), note: str = "") -> dict:
+    return {"layer": layer, "layer_name": LAYERS[layer - 1].name, "item": item,
+            "usd_per_month": float(usd_per_month), "function": function,
+            "prices": prices, "note": note}
+
+
+def _figure_row(layer: int, figure: str, value: float, unit: str, function: str) -> dict:
+    return {"layer": layer, "layer_name": LAYERS[layer - 1].name, "figure": figure,
+            "value": float(value), "unit": unit, "function": function}
+
+
+def trace(scenario: Scenario) -> StackResult:
+    """Run ``scenario`` through the six layers: what it needs from each and what it costs.
+
+    Every figure is the layer's own function called directly:
+
+    - layer 1, chips: replica size (``chips.chips_to_hold_weights``) and the roofline
+      bounds on prefill and decode (``chips.prefill``, ``chips.decode_step``);
+    - layer 2, clusters: the serving fleet's power and electricity
+      (``clusters.cluster_power``) and, when owned, its capital
+      (``clusters.owned_cost``);
+    - layer 3, cloud: GPU-hour prices (``cloud.gpu_hour_price``), the fleet's bill
+      (``cloud.self_hosting_daily_usd``) and API bills (``cloud.api_bill``);
+    - layer 4, data: the vector store (``vectors.index_bytes``) and the training
+      corpus (``catalog.dataset``) at storage prices;
+    - layer 5, training: ``training.flops`` and ``training.days``, amortised over
+      the model's life;
+    - layer 6, serving: capacity, time to first token and per output token from the
+      bounds above (lesson 6's simulator refines them).
+
+    The stack's own arithmetic is bookkeeping: requests × tokens, chips × hours × price,
+    a bill spread over the tokens it buys.
+    """
+    s = scenario
+    if not isinstance(s, Scenario):
+        raise ValueError(f"scenario must be a stack.Scenario; got {type(s).__name__}")
+    today = dt.date.today() if s.today is None else _date(s.today, "today")
+    rows: list[dict] = []
+    figures: list[dict] = []
+    prices: dict[str, _Price] = {}
+    not_composed: list[str] = []
+    tokens_per_day = s.requests_per_day * (s.input_tokens + s.output_tokens)
+    requests_per_month = s.requests_per_day * DAYS_PER_MONTH
+    n_gpus, facility_mw, ttft_s, tpot_s, train_gpu_hours = 0, 0.0, None, None, 0.0
+
+    row = _instance(s.instance, as_of=s.price_as_of)
+    chip = _accelerator(row.accelerator)
+    spec = _model(s.model)
+    owned = None
+    if s.hosting == "owned" or (s.train_tokens > 0 and s.hosting == "owned"):
+        owned = clusters.owned_cost(chip, s.capital_usd_per_gpu, s.amortization_years, s.pue,
+                                    s.usd_per_kwh, s.ops_usd_per_gpu_hour)
+        electricity = _assumption("electricity_usd_per_kwh")
+        prices["electricity"] = _Price("electricity", s.usd_per_kwh, "USD/kWh",
+                                       electricity.as_of, electricity.source)
+        if s.capital_usd_per_gpu is None:
+            server = _assumption(clusters._server_prices()[chip.name][0])
+            prices["server"] = _Price(f"server price ({chip.name})",
+                                      clusters.server_price_usd_per_gpu(chip), "USD per GPU",
+                                      server.as_of, server.source)
+    rent = None
+    if s.hosting in ("on-demand", "reserved", "spot") or (s.hosting == "api" and s.train_tokens):
+        mode = "on-demand" if s.hosting == "api" else s.hosting
+        rent = cloud.gpu_hour_price(row, mode, reserved_discount=s.reserved_discount
+                                    if mode == "reserved" else None)
+        prices["instance"] = _Price(f"{row.instance} {mode}", rent.usd_per_gpu_hour,
+                                    "USD per GPU-hour", rent.as_of, rent.source)
+
+    # ---- layer 6 (API) or layers 1-3 and 6 (self-hosted): the tokens themselves
+    if s.hosting == "api":
+        api = _api_price(s.api_model)
+        bill = cloud.api_bill(api, s.users_per_day, s.requests_per_user, s.input_tokens,
+                              s.output_tokens, s.cached_input_share)
+        prices["api"] = _Price(f"{api.model} API", api.output_usd_per_mtok,
+                               "USD per 1e6 output tokens", api.as_of, api.source)
+        rows.append(_row(6, f"API tokens ({bill.model})", bill.monthly_usd, "cloud.api_bill",
+                         ("api",)))
+        figures.append(_figure_row(6, "API price, blended over this request",
+                                   bill.usd_per_request / (s.input_tokens + s.output_tokens)
+                                   * _MTOK, "USD per 1e6 tokens", "cloud.api_bill"))
+    else:
+        g = _gpus_per_replica(s, spec, chip)
+        prefill_s, step_s = _serving_pieces(s, spec, chip, g, s.input_tokens, s.output_tokens)
+        replica_s = _replica_s_per_request(s, prefill_s, step_s, s.output_tokens)
+        tokens_per_s_per_gpu = (s.input_tokens + s.output_tokens) / replica_s / g
+        # chips needed: the fleet bill at $1 per GPU-hour over 24 h counts the GPUs
+        n_gpus = round(cloud.self_hosting_daily_usd(tokens_per_day,
+                                                    tokens_per_s_per_gpu * s.utilization, 1.0, g)
+                       / HOURS_PER_DAY)
+        busy = tokens_per_day / (n_gpus * tokens_per_s_per_gpu * HOURS_PER_DAY
+                                 * SECONDS_PER_HOUR)
+        power = clusters.cluster_power(n_gpus, chip, pue=s.pue, usd_per_kwh=s.usd_per_kwh,
+                                       utilization=busy)
+        facility_mw = power.facility_mw
+        ttft_s, tpot_s = prefill_s / s.serving_efficiency, step_s / s.serving_efficiency
+        figures += [
+            _figure_row(1, f"{chip.name} per replica", g, "chips",
+                        "chips.chips_to_hold_weights"),
+            _figure_row(1, "serving chips provisioned", n_gpus, "chips",
+                        "cloud.self_hosting_daily_usd"),
+            _figure_row(2, "serving fleet from the grid", facility_mw, "MW",
+                        "clusters.cluster_power"),
+            _figure_row(6, "throughput per chip, achieved", tokens_per_s_per_gpu, "tokens/s",
+                        "chips.prefill + chips.decode_step"),
+            _figure_row(6, "time to first token", ttft_s, "s", "chips.prefill"),
+            _figure_row(6, "time per output token", tpot_s, "s", "chips.decode_step"),
+            _figure_row(6, "busy share of the fleet", busy, "fraction",
+                        "cloud.self_hosting_daily_usd"),
+        ]
+        if owned is not None:
+            hours = HOURS_PER_YEAR / _MONTHS_PER_YEAR
+            rows.append(_row(1, f"{chip.name} servers, bought (capital)",
+                             n_gpus * owned.capital_usd_per_gpu_hour * hours,
+                             "clusters.owned_cost", ("server",) if "server" in prices else ()))
+            rows.append(_row(2, "electricity and cooling (PUE)",
+                             power.annual_electricity_usd / _MONTHS_PER_YEAR,
+                             "clusters.cluster_power", ("electricity",)))
+            rows.append(_row(3, "operations", n_gpus * owned.ops_usd_per_gpu_hour * hours,
+                             "clusters.owned_cost"))
+        else:
+            monthly = cloud.self_hosting_daily_usd(tokens_per_day,
+                                                   tokens_per_s_per_gpu * s.utilization,
+                                                   rent.usd_per_gpu_hour, g) * DAYS_PER_MONTH
+            rows.append(_row(3, f"{row.instance} rented, {s.hosting}", monthly,
+                             "cloud.self_hosting_daily_usd", ("instance",)))
+            figures.append(_figure_row(3, f"{row.instance} {s.hosting}", rent.usd_per_gpu_hour,
+                                       "USD per GPU-hour", "cloud.gpu_hour_price"))
+
+    # ---- layer 4: data
+    if s.embedding_usd_per_mtok > 0:
+        embed = _assumption("openai_embedding_3_small_usd_per_mtok")
+        prices["embedding"] = _Price("embedding API", s.embedding_usd_per_mtok,
+                                     "USD per 1e6 tokens", embed.as_of, embed.source)
+        rows.append(_row(4, "embedding each request's input",
+                         requests_per_month * s.input_tokens * s.embedding_usd_per_mtok / _MTOK,
+                         "bookkeeping: tokens × price", ("embedding",)))
+    if s.rag_chunks > 0:
+        vectors = _optional_module("vectors")
+        vs = _assumption("s3_vectors_usd_per_gb_month")
+        prices["vector_store"] = _Price("vector store", s.vector_store_usd_per_gb_month,
+                                        "USD per GB-month", vs.as_of, vs.source)
+        if vectors is None or not hasattr(vectors, "index_bytes"):
+            not_composed.append("vector store: stackkit.vectors.index_bytes is not available")
+        else:
+            index_gb = vectors.index_bytes(int(s.rag_chunks), s.embedding_dim, "flat") / GB
+            rows.append(_row(4, "vector store", index_gb * s.vector_store_usd_per_gb_month,
+                             "vectors.index_bytes", ("vector_store",)))
+            figures.append(_figure_row(4, "vector index (flat)", index_gb, "GB",
+                                       "vectors.index_bytes"))
+    if s.training_corpus is not None:
+        corpus = _dataset(s.training_corpus)
+        if corpus.size_tb is None:
+            raise ValueError(f"training_corpus {corpus.name!r} has no published size; "
+                             "choose a dataset with size_tb in the catalog")
+        storage = _assumption("s3_standard_usd_per_gb_month")
+        prices["storage"] = _Price("object storage", s.storage_usd_per_gb_month,
+                                   "USD per GB-month", storage.as_of, storage.source)
+        rows.append(_row(4, f"training corpus in object storage ({corpus.name})",
+                         corpus.size_tb * TB / GB * s.storage_usd_per_gb_month,
+                         "catalog.dataset", ("storage",)))
+        figures.append(_figure_row(4, f"{corpus.name} on disk", corpus.size_tb, "TB",
+                                   "catalog.dataset"))
+
+    # ---- layer 5: training, spread over the model's life
+    if s.train_tokens > 0:
+        training = _optional_module("training")
+        if training is None or not all(hasattr(training, f) for f in ("flops", "days")):
+            not_composed.append("training: stackkit.training.flops/days are not available")
+        else:
+            flops = training.flops(spec.params, s.train_tokens)
+            days = training.days(flops, s.train_gpus, s.train_achieved_tflops)
+            train_gpu_hours = days * HOURS_PER_DAY * s.train_gpus
+            usd_per_gpu_hour = owned.usd_per_gpu_hour if owned is not None \
+                else rent.usd_per_gpu_hour
+            cost = train_gpu_hours * usd_per_gpu_hour
+            rows.append(_row(5, f"training {spec.name}, spread over "
+                                f"{s.model_life_months:g} months",
+                             cost / s.model_life_months, _TRAINING_FUNCTION,
+                             tuple(k for k in ("server", "electricity", "instance")
+                                   if k in prices)))
+            figures += [
+                _figure_row(5, "training compute", flops, "FLOP", "training.flops"),
+                _figure_row(5, "training time", days, "days", "training.days"),
+                _figure_row(5, "training GPU-hours", train_gpu_hours, "GPU-hours",
+                            "training.days"),
+                _figure_row(5, "training cost", cost, "USD", "training.days × GPU-hour price"),
+            ]
+
+    # ---- dates: every price with its age
+    limit_days = s.stale_after_months * DAYS_PER_YEAR / _MONTHS_PER_YEAR
+    price_items = []
+    for key, p in prices.items():
+        age = (today - p.as_of).days
+        price_items.append({"key": key, "figure": p.figure, "value": p.value, "unit": p.unit,
+                            "as_of": p.as_of, "age_days": age, "stale": age > limit_days,
+                            "source": p.source})
+    stale_keys = {p["key"] for p in price_items if p["stale"]}
+    for r in rows:
+        used = [prices[k].as_of for k in r["prices"] if k in prices]
+        r["as_of"] = min(used) if used else None
+        r["stale"] = any(k in stale_keys for k in r["prices"])
+    total = float(sum(r["usd_per_month"] for r in rows))
+    return StackResult(
+        scenario_name=s.name, hosting=s.hosting, usd_per_month=total,
+        mtok_per_month=s.tokens_per_month / _MTOK, n_gpus=int(n_gpus), facility_mw=facility_mw,
+        ttft_s=ttft_s, tpot_s=tpot_s, training_gpu_hours=train_gpu_hours,
+        n_stale_prices=len(stale_keys), line_items=tuple(rows), figure_items=tuple(figures),
+        price_items=tuple(price_items), not_composed=tuple(not_composed), scenario=s)
+
+
+# ----------------------------------------------------------------------------- ranges
+
+@dataclass(frozen=True)
+class Knob(Result):
+    """One assumption with its range: the field it sets, its low and high, and why."""
+
+    field: str
+    label: str
+    unit: str
+    value: float
+    low: float
+    high: float
+    basis: str  # where the range comes from
+
+
+def _factor_knob(s: Scenario, name: str, label: str, unit: str, low_key: str, high_key: str,
+                 basis: str) -> Knob:
+    value = float(getattr(s, name))
+    return Knob(name, label, unit, value, value * _assumed(low_key), value * _assumed(high_key),
+                basis)
+
+
+def _abs_knob(s: Scenario, name: str, label: str, unit: str, low: float, high: float,
+              basis: str) -> Knob:
+    value = float(getattr(s, name))
+    return Knob(name, label, unit, value, min(low, value), max(high, value), basis)
+
+
+def knobs(scenario: Scenario) -> tuple[Knob, ...]:
+    """The assumptions that move this scenario's total, each with its sourced low and high.
+
+    Product figures (tokens, requests, users) vary by the factors in
+    ``data/assumptions/stack.csv`` around the scenario's own value; the others
+    between sourced (or declared teaching) bounds. Only assumptions the scenario
+    uses are listed (PUE matters only when the chips are owned, and so on).
+    """
+    s = scenario
+    out = [
+        _factor_knob(s, "input_tokens", "input tokens per request", "tokens",
+                     "chat_tokens_range_low_factor", "chat_tokens_range_high_factor",
+                     "×0.5–×2 the Splitwise conversation median"),
+        _factor_knob(s, "output_tokens", "output tokens per request", "tokens",
+                     "chat_tokens_range_low_factor", "chat_tokens_range_high_factor",
+                     "×0.5–×2 the Splitwise conversation median"),
+        _factor_knob(s, "requests_per_user", "requests per user per day", "requests",
+                     "requests_per_user_range_low_factor", "requests_per_user_range_high_factor",
+                     "×0.5–×2 ChatGPT's average (Axios, July 2025)"),
+        _factor_knob(s, "users_per_day", "users per day", "users",
+                     "demand_forecast_low_factor", "demand_forecast_high_factor",
+                     "demand ×0.5–×2 the forecast"),
+    ]
+    if s.self_hosted:
+        out += [
+            _abs_knob(s, "utilization", "utilization of serving chips", "fraction",
+                      _assumed("serving_utilization_low"), _assumed("serving_utilization_high"),
+                      "teaching range"),
+            _abs_knob(s, "serving_efficiency", "achieved share of the roofline", "fraction",
+                      _assumed("serving_efficiency_low"), _assumed("serving_efficiency_high"),
+                      "teaching low; best matmul on an H100 (80 %) high"),
+        ]
+    if s.hosting == "reserved":
+        out.append(_abs_knob(s, "reserved_discount", "reserved discount", "fraction",
+                             _assumed("reserved_discount_low"),
+                             _assumed("aws_ec2_instance_savings_plan_max_discount"),
+                             "teaching low; AWS's 'up to 72 %' ceiling high"))
+    if s.hosting == "owned":
+        chip = _accelerator(_instance(s.instance).accelerator)
+        capital = (s.capital_usd_per_gpu if s.capital_usd_per_gpu is not None
+                   else clusters.server_price_usd_per_gpu(chip))
+        out += [
+            _abs_knob(s, "pue", "PUE", "ratio", _assumed("pue_google_fleet"),
+                      _assumed("pue_uptime_2023_average"), "Google fleet 1.10 – Uptime 2023 1.58"),
+            _abs_knob(s, "usd_per_kwh", "electricity price", "USD/kWh",
+                      _assumed("electricity_usd_per_kwh_low"),
+                      _assumed("electricity_usd_per_kwh_high"), "US states, EIA 2023"),
+            Knob("capital_usd_per_gpu", "capital per GPU", "USD", capital,
+                 min(capital, _assumed("h100_capital_usd_per_gpu_low")),
+                 capital * _assumed("owned_capital_overhead_factor_high"),
+                 "chip alone – server +30 % for network and building"),
+            _abs_knob(s, "amortization_years", "years to write the servers off", "years",
+                      _assumed("server_useful_life_years_low"),
+                      _assumed("server_useful_life_years_high"),
+                      "teaching low; Microsoft's 6 years high"),
+        ]
+    if s.rag_chunks > 0:
+        out.append(Knob("vector_store_usd_per_gb_month", "vector store price", "USD/GB-month",
+                        s.vector_store_usd_per_gb_month, s.vector_store_usd_per_gb_month,
+                        s.vector_store_usd_per_gb_month
+                        * _assumed("vector_store_in_memory_factor_high"),
+                        "S3 Vectors – ×10 for an index held in RAM"))
+    if s.train_tokens > 0:
+        out.append(_abs_knob(s, "model_life_months", "months the model serves", "months",
+                             _assumed("model_life_months_low"),
+                             _assumed("model_life_months_high"),
+                             "Llama 3 → 3.1 in 3 months; teaching high"))
+    return tuple(out)
+
+
+def _set(s: Scenario, name: str, value: float) -> Scenario:
+    if name in ("decode_batch_size", "embedding_dim", "train_gpus", "gpus_per_replica"):
+        value = round(value)
+    return dataclasses.replace(s, **{name: value})
+
+
+def sensitivity(scenario: Scenario) -> pd.DataFrame:
+    """Each assumption at its low and its high (the others at their values), ranked (a tornado).
+
+    Returns one row per :func:`knobs` entry, largest swing first: field, label, unit,
+    value, low, high, usd_per_mtok_low and usd_per_mtok_high (the total at each end),
+    swing_usd_per_mtok (their difference, absolute) and basis. The first row is the
+    assumption to research first.
+    """
+    base = trace(scenario).usd_per_mtok
+    rows = []
+    for k in knobs(scenario):
+        at_low = trace(_set(scenario, k.field, k.low)).usd_per_mtok
+        at_high = trace(_set(scenario, k.field, k.high)).usd_per_mtok
+        rows.append({"field": k.field, "label": k.label, "unit": k.unit, "value": k.value,
+                     "low": k.low, "high": k.high, "usd_per_mtok_low": at_low,
+                     "usd_per_mtok_high": at_high, "swing_usd_per_mtok": abs(at_high - at_low),
+                     "base_usd_per_mtok": base, "basis": k.basis})
+    frame = pd.DataFrame(rows)
+    return frame.sort_values("swing_usd_per_mtok", ascending=False,
+                             kind="stable").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- Monte Carlo
+
+@dataclass(frozen=True, eq=False)
+class Uncertainty(Result):
+    """The total $ per million tokens under every assumption drawn from its range at once."""
+
+    n: int
+    seed: int
+    point_usd_per_mtok: float  # the scenario as given
+    p10_usd_per_mtok: float
+    p50_usd_per_mtok: float
+    p90_usd_per_mtok: float
+    mean_usd_per_mtok: float
+    samples_usd_per_mtok: np.ndarray = field(repr=False)
+    draws: pd.DataFrame = field(repr=False)  # the assumptions drawn, one column per field
+
+
+_MAX_DRAWS = 1_000_000
+
+
+def _grid(low: float, high: float, n: int = 129) -> np.ndarray:
+    return np.unique(np.round(np.linspace(low, high, n)))
+
+
+class _Vectorised:
+    """The trace's bookkeeping evaluated on arrays of assumptions (for the Monte Carlo).
+
+    Layer functions are called at the scenario's values (and, for the roofline
+    bounds, on a grid of token counts that is then interpolated); each quantity is
+    scaled the way its layer function says it scales (bills linear in price, power
+    in PUE × $/kWh, capital in price ÷ years). ``tests/test_stack.py`` checks that
+    these arrays equal :func:`trace` run draw by draw.
+    """
+
+    def __init__(self, s: Scenario, spans: dict[str, tuple[float, float]]) -> None:
+        self.s = s
+        row = _instance(s.instance, as_of=s.price_as_of)
+        self.chip = _accelerator(row.accelerator)
+        self.spec = _model(s.model)
+        self.base = trace(s)
+        if s.hosting == "api":
+            unit_in = cloud.api_bill(_api_price(s.api_model), 1, 1, 1, 0, s.cached_input_share, 1)
+            unit_out = cloud.api_bill(_api_price(s.api_model), 1, 1, 0, 1, s.cached_input_share, 1)
+            self.usd_per_input, self.usd_per_output = (unit_in.usd_per_request,
+                                                       unit_out.usd_per_request)
+        else:
+            self.g = _gpus_per_replica(s, self.spec, self.chip)
+            i_lo, i_hi = spans.get("input_tokens", (s.input_tokens, s.input_tokens))
+            o_lo, o_hi = spans.get("output_tokens", (s.output_tokens, s.output_tokens))
+            self.i_grid = _grid(max(1, i_lo), max(1, i_hi) + 1)
+            self.pre = np.array([chips.prefill(self.spec, self.chip, int(i), n_chips=self.g).time_s
+                                 for i in self.i_grid])
+            self.c_grid = _grid(i_lo + o_lo / 2 - 1, i_hi + o_hi / 2 + 1)
+            self.step = np.array([chips.decode_step(self.spec, self.chip, s.decode_batch_size,
+                                                    max(0, int(c)), n_chips=self.g).time_s
+                                  for c in self.c_grid])
+            if s.hosting == "owned":
+                self.owned = clusters.owned_cost(self.chip, s.capital_usd_per_gpu,
+                                                 s.amortization_years, s.pue, s.usd_per_kwh,
+                                                 s.ops_usd_per_gpu_hour)
+                self.capital0 = (s.capital_usd_per_gpu if s.capital_usd_per_gpu is not None
+                                 else clusters.server_price_usd_per_gpu(self.chip))
+                power = clusters.cluster_power(1, self.chip, pue=s.pue, usd_per_kwh=s.usd_per_kwh)
+                self.usd_per_busy_gpu_hour = power.annual_electricity_usd / HOURS_PER_YEAR
+            else:
+                d_lo, d_hi = spans.get("reserved_discount",
+                                       (s.reserved_discount, s.reserved_discount))
+                self.d_grid = np.linspace(d_lo, d_hi, 2) if d_hi > d_lo else np.array([d_lo])
+                self.rent = np.array([cloud.gpu_hour_price(
+                    row, s.hosting, reserved_discount=float(d) if s.hosting == "reserved"
+                    else None).usd_per_gpu_hour for d in self.d_grid])
+        self.fixed = {key: sum(r["usd_per_month"] for r in self.base.line_items
+                               if r["function"] == function)
+                      for key, function in (("vector store", "vectors.index_bytes"),
+                                            ("training corpus", "catalog.dataset"),
+                                            ("training ", _TRAINING_FUNCTION))}
+
+    def _capital_h(self, v: dict[str, np.ndarray]) -> np.ndarray:
+        """Capital per GPU-hour: linear in the price, inverse in the years (clusters.owned_cost)."""
+        return (self.owned.capital_usd_per_gpu_hour * (v["capital_usd_per_gpu"] / self.capital0)
+                * (self.s.amortization_years / v["amortization_years"]))
+
+    def usd_per_mtok(self, v: dict[str, np.ndarray]) -> np.ndarray:
+        s = self.s
+        i, o = v["input_tokens"], v["output_tokens"]
+        requests_per_day = v["users_per_day"] * v["requests_per_user"]
+        requests_per_month = requests_per_day * DAYS_PER_MONTH
+        mtok = requests_per_month * (i + o) / _MTOK
+        if s.hosting == "api":
+            total = requests_per_month * (i * self.usd_per_input + o * self.usd_per_output)
+        else:
+            pre = np.interp(i, self.i_grid, self.pre)
+            step = np.interp(np.round(i + o / 2), self.c_grid, self.step)
+            replica_s = (pre + o * step / s.decode_batch_size) / v["serving_efficiency"]
+            busy_s_per_day = requests_per_day * replica_s
+            replicas = np.maximum(1, np.ceil(busy_s_per_day / (
+                v["utilization"] * HOURS_PER_DAY * SECONDS_PER_HOUR) - 1e-12))
+            n_gpus = replicas * self.g
+            month_h = HOURS_PER_YEAR / _MONTHS_PER_YEAR
+            if s.hosting == "owned":
+                o0 = self.owned
+                capital_h = self._capital_h(v)
+                busy_gpu_h = busy_s_per_day * self.g / SECONDS_PER_HOUR * DAYS_PER_MONTH
+                power = (self.usd_per_busy_gpu_hour * (v["pue"] / s.pue)
+                         * (v["usd_per_kwh"] / s.usd_per_kwh if s.usd_per_kwh else 0.0))
+                total = n_gpus * (capital_h + o0.ops_usd_per_gpu_hour) * month_h \
+                    + busy_gpu_h * power
+            else:
+                rent = np.interp(v["reserved_discount"], self.d_grid, self.rent) \
+                    if len(self.d_grid) > 1 else self.rent[0]
+                total = n_gpus * rent * HOURS_PER_DAY * DAYS_PER_MONTH
+        total = total + requests_per_month * i * s.embedding_usd_per_mtok / _MTOK
+        total = total + self.fixed["vector store"] * (v["vector_store_usd_per_gb_month"]
+                                                      / s.vector_store_usd_per_gb_month
+                                                      if s.vector_store_usd_per_gb_month else 0)
+        total = total + self.fixed["training corpus"]
+        total = total + self.fixed["training "] * (s.model_life_months / v["model_life_months"])
+        if s.hosting == "owned" and self.fixed["training "]:
+            # training is paid at the owned GPU-hour price, which the draws move too
+            o0 = self.owned
+            capital_h = self._capital_h(v)
+            power_h = o0.power_usd_per_gpu_hour * (v["pue"] / s.pue) * (
+                v["usd_per_kwh"] / s.usd_per_kwh if s.usd_per_kwh else 0.0)
+            ratio = (capital_h + o0.ops_usd_per_gpu_hour + power_h) / o0.usd_per_gpu_hour
+            total = total + self.fixed["training "] * (s.model_life_months
+                                                       / v["model_life_months"]) * (ratio - 1)
+        return total / mtok
+
+
+def _draw(rng: np.random.Generator, k: Knob, n: int) -> np.ndarray:
+    if k.high <= k.low:
+        return np.full(n, k.value)
+    return rng.triangular(k.low, min(max(k.value, k.low), k.high), k.high, size=n)
+
+
+def uncertainty(scenario: Scenario, n: int = 10_000, seed: int = 0) -> Uncertainty:
+    """A seeded Monte Carlo: every :func:`knobs` assumption drawn at once from its range.
+
+    Each assumption is drawn from a triangular distribution (low, the scenario's
+    value, high) — the usual choice when only a range and a best guess are known —
+    independently of the others. The same ``seed`` gives the same draws. The
+    draws are evaluated on arrays (see ``_Vectorised``), so 10,000 take well under
+    a second.
+    """
+    s = scenario
+    count = _checks.positive_int("n", n)
+    if count > _MAX_DRAWS:
+        raise ValueError(f"n must be at most {_MAX_DRAWS:,}; got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number of at least 0; got {seed!r}")
+    ks = knobs(s)
+    rng = np.random.default_rng(int(seed))
+    v: dict[str, np.ndarray | float] = {name: float(getattr(s, name)) for name in (
+        "input_tokens", "output_tokens", "users_per_day", "requests_per_user", "utilization",
+        "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh", "amortization_years",
+        "vector_store_usd_per_gb_month", "model_life_months")}
+    capital = s.capital_usd_per_gpu
+    if capital is None and s.hosting == "owned":
+        capital = clusters.server_price_usd_per_gpu(
+            _accelerator(_instance(s.instance).accelerator))
+    v["capital_usd_per_gpu"] = float(capital or 1.0)
+    for k in ks:
+        v[k.field] = _draw(rng, k, count)
+    spans = {k.field: (k.low, k.high) for k in ks}
+    model = _Vectorised(s, spans)
+    samples = np.broadcast_to(model.usd_per_mtok(v), (count,)).astype(float)
+    p10, p50, p90 = np.percentile(samples, [10, 50, 90])
+    draws = pd.DataFrame({k.field: np.asarray(v[k.field]) for k in ks})
+    return Uncertainty(n=count, seed=int(seed), point_usd_per_mtok=model.base.usd_per_mtok,
+                       p10_usd_per_mtok=float(p10), p50_usd_per_mtok=float(p50),
+                       p90_usd_per_mtok=float(p90), mean_usd_per_mtok=float(samples.mean()),
+                       samples_usd_per_mtok=samples, draws=draws)
+
+
+# ----------------------------------------------------------------------------- build vs buy
+
+def build_vs_buy(scenario: Scenario, users_per_day: object = None,
+                 self_hosting: str = "on-demand") -> pd.DataFrame:
+    """The same product on ``scenario.api_model``'s API and self-hosted, across scale.
+
+    For each users-per-day value (default 31 values from 100 to 10 million, log-spaced)
+    both are traced; columns: users_per_day, api_usd_per_mtok, self_usd_per_mtok,
+    api_usd_per_month, self_usd_per_month, n_gpus, busy (share of the fleet doing
+    work) and cheaper ("api" or "self-hosted"). Small products pay for idle chips
+    (at least one replica runs all day); large ones fill them, and the API's margin
+    becomes the cost of not building.
+    """
+    mode = _checks.one_of("self_hosting", self_hosting, HOSTING[1:])
+    if users_per_day is None:
+        values = np.logspace(2, 7, 31)
+    else:
+        values = np.atleast_1d(np.asarray(users_per_day, dtype=float))
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError("users_per_day must be one number or a list of numbers")
+    rows = []
+    for users in values:
+        api = trace(scenario.replace(users_per_day=float(users), hosting="api"))
+        own = trace(scenario.replace(users_per_day=float(users), hosting=mode))
+        rows.append({"users_per_day": float(users), "api_usd_per_mtok": api.usd_per_mtok,
+                     "self_usd_per_mtok": own.usd_per_mtok,
+                     "api_usd_per_month": api.usd_per_month,
+                     "self_usd_per_month": own.usd_per_month, "n_gpus": own.n_gpus,
+                     "busy": own.figure("busy share of the fleet"),
+                     "cheaper": "self-hosted" if own.usd_per_mtok < api.usd_per_mtok else "api"})
+    return pd.DataFrame(rows)
+
+
+def breakeven_users_per_day(table: pd.DataFrame) -> float | None:
+    """The smallest users-per-day in a :func:`build_vs_buy` table where self-hosting wins."""
+    wins = table.loc[table["cheaper"] == "self-hosted", "users_per_day"]
+    return float(wins.min()) if len(wins) else None

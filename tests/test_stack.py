@@ -1,0 +1,325 @@
+"""Lesson 7 — the full stack: the trace composes the layers' own functions, the waterfall adds
+up, the tornado agrees with finite differences, the Monte Carlo is reproducible, old prices are
+flagged, and the presets land near published figures."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stackkit import catalog, chips, cloud, clusters, stack
+from stackkit.units import DAYS_PER_MONTH, HOURS_PER_YEAR
+
+TODAY = "2026-11-28"
+
+
+@pytest.fixture(scope="module", params=stack.PRESET_NAMES)
+def preset(request):
+    return stack.preset(request.param, today=TODAY)
+
+
+def _row(result, function):
+    rows = result.rows
+    return float(rows.loc[rows["function"] == function, "usd_per_month"].sum())
+
+
+# --------------------------------------------------------------------------- the waterfall
+
+def test_waterfall_rows_sum_to_the_total(preset):
+    result = stack.trace(preset)
+    fall = result.waterfall()
+    assert fall["usd_per_mtok"].sum() == pytest.approx(result.usd_per_mtok, rel=1e-12)
+    assert fall["usd_per_month"].sum() == pytest.approx(result.usd_per_month, rel=1e-12)
+    assert fall["end"].iloc[-1] == pytest.approx(result.usd_per_mtok, rel=1e-12)
+    assert fall["share"].sum() == pytest.approx(1.0)
+    assert list(fall["layer"]) == sorted(fall["layer"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(users=st.floats(1, 1e8), requests=st.floats(0.1, 50), tokens_in=st.floats(1, 8000),
+       tokens_out=st.floats(1, 2000), hosting=st.sampled_from(stack.HOSTING),
+       utilization=st.floats(0.05, 1.0), efficiency=st.floats(0.05, 1.0))
+def test_any_scenario_adds_up_and_is_finite(users, requests, tokens_in, tokens_out, hosting,
+                                            utilization, efficiency):
+    scenario = stack.Scenario(users_per_day=users, requests_per_user=requests,
+                              input_tokens=tokens_in, output_tokens=tokens_out, hosting=hosting,
+                              utilization=utilization, serving_efficiency=efficiency,
+                              today=TODAY)
+    result = stack.trace(scenario)
+    assert math.isfinite(result.usd_per_mtok) and result.usd_per_mtok > 0
+    assert result.waterfall()["usd_per_mtok"].sum() == pytest.approx(result.usd_per_mtok)
+
+
+# --------------------------------------------------------------------------- no new physics
+
+def test_api_bill_is_the_cloud_layers_bill():
+    s = stack.preset("startup-chatbot-api", today=TODAY)
+    result = stack.trace(s)
+    bill = cloud.api_bill(s.api_model, s.users_per_day, s.requests_per_user, s.input_tokens,
+                          s.output_tokens, s.cached_input_share)
+    assert _row(result, "cloud.api_bill") == bill.monthly_usd
+
+
+def test_rented_fleet_is_the_cloud_and_chips_layers_figures():
+    s = stack.preset("self-host-llama3-70b", today=TODAY)
+    result = stack.trace(s)
+    g = result.figure("H100 SXM per replica")
+    pre = chips.prefill(s.model, "H100 SXM", round(s.input_tokens), n_chips=int(g))
+    step = chips.decode_step(s.model, "H100 SXM", s.decode_batch_size,
+                             round(s.input_tokens + s.output_tokens / 2), n_chips=int(g))
+    assert result.ttft_s == pre.time_s / s.serving_efficiency
+    assert result.tpot_s == step.time_s / s.serving_efficiency
+    replica_s = (pre.time_s + s.output_tokens * step.time_s / s.decode_batch_size) \
+        / s.serving_efficiency
+    tokens_per_s_per_gpu = (s.input_tokens + s.output_tokens) / replica_s / g
+    price = cloud.gpu_hour_price("p5.48xlarge", "on-demand").usd_per_gpu_hour
+    daily = cloud.self_hosting_daily_usd(
+        s.requests_per_day * (s.input_tokens + s.output_tokens),
+        tokens_per_s_per_gpu * s.utilization, price, int(g))
+    assert _row(result, "cloud.self_hosting_daily_usd") == pytest.approx(
+        daily * DAYS_PER_MONTH, rel=1e-12)
+    assert result.n_gpus == round(daily / price / 24)
+    busy = result.figure("busy share of the fleet")
+    power = clusters.cluster_power(result.n_gpus, "H100 SXM", pue=s.pue,
+                                   usd_per_kwh=s.usd_per_kwh, utilization=busy)
+    assert result.facility_mw == power.facility_mw
+    # one replica holds the weights and a full batch's KV cache (lesson 1's count)
+    assert g >= chips.chips_to_hold_weights(s.model, "H100 SXM")
+
+
+def test_owned_fleet_is_the_clusters_layers_figures():
+    s = stack.preset("lab-train-and-serve", today=TODAY)
+    result = stack.trace(s)
+    owned = clusters.owned_cost("H100 SXM", None, s.amortization_years, s.pue, s.usd_per_kwh,
+                                s.ops_usd_per_gpu_hour)
+    capital = result.rows.loc[result.rows["item"].str.contains("capital"), "usd_per_month"]
+    assert float(capital.iloc[0]) == pytest.approx(
+        result.n_gpus * owned.capital_usd_per_gpu_hour * HOURS_PER_YEAR / 12, rel=1e-12)
+    power = clusters.cluster_power(result.n_gpus, "H100 SXM", pue=s.pue,
+                                   usd_per_kwh=s.usd_per_kwh,
+                                   utilization=result.figure("busy share of the fleet"))
+    assert _row(result, "clusters.cluster_power") == power.annual_electricity_usd / 12
+    corpus = catalog.dataset("FineWeb")
+    assert _row(result, "catalog.dataset") == pytest.approx(
+        corpus.size_tb * 1000 * s.storage_usd_per_gb_month)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("stackkit.training") is None,
+                    reason="stackkit.training (lesson 5) is not on this branch yet")
+def test_training_row_is_the_training_layers_figures():
+    from stackkit import training
+    s = stack.preset("lab-train-and-serve", today=TODAY)
+    result = stack.trace(s)
+    flops = training.flops(catalog.model(s.model).params, s.train_tokens)
+    days = training.days(flops, s.train_gpus, s.train_achieved_tflops)
+    owned = clusters.owned_cost("H100 SXM", None, s.amortization_years, s.pue, s.usd_per_kwh)
+    gpu_hours = days * 24 * s.train_gpus
+    assert result.training_gpu_hours == pytest.approx(gpu_hours, rel=1e-12)
+    assert _row(result, "training.flops + training.days") == pytest.approx(
+        gpu_hours * owned.usd_per_gpu_hour / s.model_life_months, rel=1e-12)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("stackkit.vectors") is None,
+                    reason="stackkit.vectors (lesson 4) is not on this branch yet")
+def test_vector_store_row_is_the_vectors_layers_figure():
+    from stackkit import vectors
+    s = stack.preset("self-host-llama3-70b", today=TODAY)
+    result = stack.trace(s)
+    gb = vectors.index_bytes(int(s.rag_chunks), s.embedding_dim, "flat") / 1e9
+    assert _row(result, "vectors.index_bytes") == pytest.approx(
+        gb * s.vector_store_usd_per_gb_month, rel=1e-12)
+
+
+def test_missing_layers_are_named_not_hidden():
+    """A layer piece is left out only when its module or function is really missing."""
+    for name in stack.PRESET_NAMES:
+        result = stack.trace(stack.preset(name, today=TODAY))
+        for note in result.not_composed:
+            module, function = note.split("stackkit.")[1].split(" ")[0].split(".", 1)
+            found = importlib.util.find_spec(f"stackkit.{module}")
+            if found is not None:
+                layer = importlib.import_module(f"stackkit.{module}")
+                assert not all(hasattr(layer, f) for f in function.split("/")), note
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+def _finite_difference_swing(scenario, knob):
+    """The tornado's swing predicted by a central finite difference at the scenario's value."""
+    h = 0.02 * knob.value  # wide enough that whole replicas do not add noise
+    up = stack.trace(stack._set(scenario, knob.field, knob.value + h)).usd_per_mtok
+    down = stack.trace(stack._set(scenario, knob.field, knob.value - h)).usd_per_mtok
+    return abs((up - down) / (2 * h)) * (knob.high - knob.low)
+
+
+def test_tornado_ranking_agrees_with_finite_differences():
+    # a large fleet so that whole replicas do not make the total jump
+    s = stack.preset("lab-train-and-serve", today=TODAY)
+    table = stack.sensitivity(s)
+    knobs = {k.field: k for k in stack.knobs(s)}
+    predicted = {f: _finite_difference_swing(s, knobs[f]) for f in table["field"]}
+    top = table["field"].iloc[0]
+    assert max(predicted, key=predicted.get) in table["field"].iloc[:2].tolist()
+    # every pair whose swings differ by more than half is ranked the same way both ways
+    swings = dict(zip(table["field"], table["swing_usd_per_mtok"], strict=True))
+    fields = list(swings)
+    for i, a in enumerate(fields):
+        for b in fields[i + 1:]:
+            if swings[a] > 1.5 * swings[b] and swings[b] > 0:
+                assert predicted[a] > predicted[b], (a, b)
+    assert top in ("serving_efficiency", "utilization")
+
+
+def test_sensitivity_ends_bracket_the_base():
+    s = stack.preset("self-host-llama3-70b", today=TODAY)
+    table = stack.sensitivity(s)
+    assert (table["swing_usd_per_mtok"].diff().dropna() <= 1e-12).all()  # sorted
+    lo = table[["usd_per_mtok_low", "usd_per_mtok_high"]].min(axis=1)
+    hi = table[["usd_per_mtok_low", "usd_per_mtok_high"]].max(axis=1)
+    base = stack.trace(s).usd_per_mtok
+    assert ((lo <= base + 1e-9) & (hi >= base - 1e-9)).all()
+
+
+def test_api_total_does_not_depend_on_how_many_users():
+    """An API bills per token: $/Mtok is the price list's blend, whatever the scale."""
+    s = stack.preset("startup-chatbot-api", today=TODAY, embedding_usd_per_mtok=0.0)
+    table = stack.sensitivity(s).set_index("field")
+    assert table.loc["users_per_day", "swing_usd_per_mtok"] == pytest.approx(0, abs=1e-12)
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+
+def test_monte_carlo_is_reproducible_and_brackets_the_point(preset):
+    a = stack.uncertainty(preset, n=4000, seed=7)
+    b = stack.uncertainty(preset, n=4000, seed=7)
+    c = stack.uncertainty(preset, n=4000, seed=8)
+    np.testing.assert_array_equal(a.samples_usd_per_mtok, b.samples_usd_per_mtok)
+    assert not np.array_equal(a.samples_usd_per_mtok, c.samples_usd_per_mtok)
+    assert a.p10_usd_per_mtok <= a.p50_usd_per_mtok <= a.p90_usd_per_mtok
+    assert a.p50_usd_per_mtok == pytest.approx(a.point_usd_per_mtok, rel=0.25)
+    assert np.isfinite(a.samples_usd_per_mtok).all()
+
+
+def test_monte_carlo_draws_equal_the_trace_draw_by_draw(preset):
+    """The vectorised evaluation is the trace's bookkeeping on arrays: check 12 draws."""
+    u = stack.uncertainty(preset, n=12, seed=3)
+    for i, draw in u.draws.iterrows():
+        changed = preset
+        for name, value in draw.items():
+            changed = stack._set(changed, name, float(value))
+        expected = stack.trace(changed).usd_per_mtok
+        # the roofline bounds are interpolated on a grid of whole token counts
+        assert u.samples_usd_per_mtok[i] == pytest.approx(expected, rel=2e-3), i
+
+
+# --------------------------------------------------------------------------- dates
+
+def test_staleness_flag_fires_on_an_old_price():
+    s = stack.preset("self-host-llama3-70b", today="2025-07-01")
+    fresh = stack.trace(s).prices.set_index("key")
+    assert not fresh.loc["instance", "stale"]  # p5 price of June 2025, one month old
+    old = stack.trace(s.replace(today="2026-07-02")).prices.set_index("key")
+    assert old.loc["instance", "stale"]  # more than 12 months later
+    assert old.loc["instance", "age_days"] == 396
+    shorter = stack.trace(s.replace(stale_after_months=0.5)).prices.set_index("key")
+    assert shorter.loc["instance", "stale"]
+
+
+def test_stale_prices_are_marked_on_their_waterfall_rows():
+    result = stack.trace(stack.preset("startup-chatbot-api", today="2030-01-01"))
+    fall = result.waterfall()
+    assert fall["stale"].all() and result.n_stale_prices == len(result.prices)
+    assert fall["as_of"].notna().all()
+
+
+def test_price_as_of_picks_the_price_in_force():
+    """p5.48xlarge was $98.32/h before AWS's June 2025 cut and $55.04 after (skypilot catalog)."""
+    s = stack.preset("self-host-llama3-70b", today=TODAY)
+    before = stack.trace(s.replace(price_as_of="2025-05-15"))
+    after = stack.trace(s)
+    assert before.figure("p5.48xlarge on-demand") == pytest.approx(98.32 / 8)
+    assert after.figure("p5.48xlarge on-demand") == pytest.approx(55.04 / 8)
+    assert before.usd_per_mtok / after.usd_per_mtok == pytest.approx(98.32 / 55.04, rel=0.02)
+
+
+# --------------------------------------------------------------------------- presets
+
+def test_startup_preset_matches_the_price_list_by_hand():
+    """GPT-5 mini: $0.25 in, $2.00 out per million tokens (models.dev); a Splitwise median
+    request, 1,020 in and 129 out, blends to (1020·0.25 + 129·2.00) / 1149 = $0.4465."""
+    result = stack.trace(stack.preset("startup-chatbot-api", today=TODAY,
+                                      embedding_usd_per_mtok=0.0))
+    assert result.usd_per_mtok == pytest.approx((1020 * 0.25 + 129 * 2.00) / 1149, rel=1e-9)
+    # 10,000 users × 5 requests × 365/12 days
+    assert result.mtok_per_month == pytest.approx(10_000 * 5 * 365 / 12 * 1149 / 1e6)
+
+
+def test_preset_request_counts_come_from_the_chatgpt_figure():
+    """2.5 billion prompts a day over about 500 million weekly users (Axios, July 2025) = 5."""
+    assert stack.Scenario().requests_per_user == pytest.approx(5.0)
+
+
+def test_self_hosted_llama_within_a_few_times_a_hosted_70b_price():
+    """Hosted open models of this class sell near $0.6–0.9 per million tokens (Groq's
+    Llama 3.3 70B: $0.59 in, $0.79 out, models.dev). A rented on-demand H100 fleet at half
+    utilization and half the roofline costs more, but within a factor of four."""
+    result = stack.trace(stack.preset("self-host-llama3-70b", today=TODAY))
+    groq = (1020 * 0.59 + 129 * 0.79) / 1149
+    assert groq < result.usd_per_mtok < 4 * groq
+
+
+@pytest.mark.skipif(importlib.util.find_spec("stackkit.training") is None,
+                    reason="stackkit.training (lesson 5) is not on this branch yet")
+def test_lab_training_gpu_hours_near_the_llama3_model_card():
+    """The Llama 3 model card: 70B pre-trained on 15T+ tokens in 6.4M H100 GPU-hours. 6ND at
+    Llama 3's 380 TFLOP/s per GPU gives about 4.6M; the card's figure also counts restarts,
+    evaluation and the runs' lower-throughput stages, so the model lands 25–30 % below."""
+    result = stack.trace(stack.preset("lab-train-and-serve", today=TODAY))
+    published = catalog.assumption("llama3_70b_training_gpu_hours").value
+    assert 0.6 < result.training_gpu_hours / published < 1.1
+
+
+# --------------------------------------------------------------------------- build vs buy
+
+def test_api_wins_small_self_hosting_wins_large():
+    s = stack.preset("self-host-llama3-70b", today=TODAY)
+    table = stack.build_vs_buy(s, users_per_day=[100, 1_000, 10_000_000])
+    assert list(table["cheaper"]) == ["api", "api", "self-hosted"]
+    # one replica runs all day at small scale: the fleet is mostly idle
+    assert table["busy"].iloc[0] < 0.01 and table["n_gpus"].iloc[0] == table["n_gpus"].iloc[1]
+    breakeven = stack.breakeven_users_per_day(stack.build_vs_buy(s))
+    assert breakeven is not None and 1_000 < breakeven < 10_000_000
+
+
+# --------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("users_per_day", 0), ("input_tokens", -1), ("hosting", "leased"), ("utilization", 1.5),
+    ("serving_efficiency", 0), ("pue", 0.9), ("decode_batch_size", 2.5), ("today", "yesterday"),
+    ("train_gpus", 0), ("users_per_day", float("nan")),
+])
+def test_bad_fields_name_themselves(field, value):
+    with pytest.raises(ValueError, match=field):
+        stack.Scenario(**{field: value})
+
+
+def test_bad_calls_name_the_parameter():
+    s = stack.Scenario(today=TODAY)
+    with pytest.raises(ValueError, match="n must"):
+        stack.uncertainty(s, n=0)
+    with pytest.raises(ValueError, match="seed"):
+        stack.uncertainty(s, n=10, seed=-1)
+    with pytest.raises(ValueError, match="self_hosting"):
+        stack.build_vs_buy(s, self_hosting="api")
+    with pytest.raises(ValueError, match="scenario"):
+        stack.trace("startup")
+    with pytest.raises(KeyError):
+        stack.preset("no such preset")
+    with pytest.raises(KeyError):
+        stack.trace(s.replace(instance="p9.mega"))
