@@ -54,7 +54,7 @@ LESSONS: tuple[Lesson, ...] = (
            ("serving",), ("serving",), ("explore_kv_cache", "explore_latency",
                                         "explore_serving_sim", "explore_serving_cost")),
     Lesson(7, "full_stack", "all six", None, ("stack",),
-           ("stack",), ("stack",), ()),
+           ("stack",), ("stack",), ("explore_stack",)),
 )
 
 

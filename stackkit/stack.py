@@ -1039,6 +1039,14 @@ def build_vs_buy(scenario: Scenario, users_per_day: object = None,
 
 
 def breakeven_users_per_day(table: pd.DataFrame) -> float | None:
-    """The smallest users-per-day in a :func:`build_vs_buy` table where self-hosting wins."""
-    wins = table.loc[table["cheaper"] == "self-hosted", "users_per_day"]
-    return float(wins.min()) if len(wins) else None
+    """Users per day from which self-hosting wins at every larger scale in a
+    :func:`build_vs_buy` table (whole replicas can make it win, lose, then win again
+    just above one replica), or None if it never wins at the largest scale."""
+    cheaper = list(table.sort_values("users_per_day")["cheaper"])
+    users = list(table.sort_values("users_per_day")["users_per_day"])
+    if not cheaper or cheaper[-1] != "self-hosted":
+        return None
+    i = len(cheaper) - 1
+    while i > 0 and cheaper[i - 1] == "self-hosted":
+        i -= 1
+    return float(users[i])
