@@ -150,16 +150,7 @@ _dataset = functools.lru_cache(maxsize=64)(catalog.dataset)
 
 
 def _date(value: object, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(f"{name} must be a date or an ISO date string (YYYY-MM-DD); got {value!r}")
+    return _checks.date(name, value)
 
 
 def _optional_module(name: str):
@@ -258,6 +249,10 @@ class Scenario:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
             raise ValueError(f"name must be a string; got {self.name!r}")
+        for name in ("api_model", "model", "instance"):
+            _checks.text(name, getattr(self, name))
+        if self.training_corpus is not None:
+            _checks.text("training_corpus", self.training_corpus)
         _checks.positive("users_per_day", self.users_per_day)
         _checks.positive("requests_per_user", self.requests_per_user)
         _checks.positive("input_tokens", self.input_tokens)
@@ -463,6 +458,13 @@ class StackResult(Result):
         return self.scenario
 
 
+def _check_scenario(scenario: object) -> Scenario:
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"scenario must be a stack.Scenario (see stack.preset); "
+                         f"got {type(scenario).__name__}")
+    return scenario
+
+
 def _gpus_per_replica(s: Scenario, spec: catalog.ModelSpec, chip: catalog.Accelerator) -> int:
     """The fewest chips (a power of two, for tensor parallelism) holding weights and KV cache.
 
@@ -528,9 +530,7 @@ def trace(scenario: Scenario) -> StackResult:
     The stack's own arithmetic is bookkeeping: requests × tokens, chips × hours × price,
     a bill spread over the tokens it buys.
     """
-    s = scenario
-    if not isinstance(s, Scenario):
-        raise ValueError(f"scenario must be a stack.Scenario; got {type(s).__name__}")
+    s = _check_scenario(scenario)
     today = dt.date.today() if s.today is None else _date(s.today, "today")
     rows: list[dict] = []
     figures: list[dict] = []
@@ -696,7 +696,9 @@ def trace(scenario: Scenario) -> StackResult:
         used = [prices[k].as_of for k in r["prices"] if k in prices]
         r["as_of"] = min(used) if used else None
         r["stale"] = any(k in stale_keys for k in r["prices"])
-    total = float(sum(r["usd_per_month"] for r in rows))
+    total = _checks.finite("trace total", float(sum(r["usd_per_month"] for r in rows)),
+                           {"users_per_day": s.users_per_day, "input_tokens": s.input_tokens,
+                            "output_tokens": s.output_tokens})
     return StackResult(
         scenario_name=s.name, hosting=s.hosting, usd_per_month=total,
         mtok_per_month=s.tokens_per_month / _MTOK, n_gpus=int(n_gpus), facility_mw=facility_mw,
@@ -741,7 +743,7 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
     between sourced (or declared teaching) bounds. Only assumptions the scenario
     uses are listed (PUE matters only when the chips are owned, and so on).
     """
-    s = scenario
+    s = _check_scenario(scenario)
     out = [
         _factor_knob(s, "input_tokens", "input tokens per request", "tokens",
                      "chat_tokens_range_low_factor", "chat_tokens_range_high_factor",
@@ -817,7 +819,7 @@ def sensitivity(scenario: Scenario) -> pd.DataFrame:
     swing_usd_per_mtok (their difference, absolute) and basis. The first row is the
     assumption to research first.
     """
-    base = trace(scenario).usd_per_mtok
+    base = trace(_check_scenario(scenario)).usd_per_mtok
     rows = []
     for k in knobs(scenario):
         at_low = trace(_set(scenario, k.field, k.low)).usd_per_mtok
@@ -848,7 +850,7 @@ class Uncertainty(Result):
     draws: pd.DataFrame = field(repr=False)  # the assumptions drawn, one column per field
 
 
-_MAX_DRAWS = 1_000_000
+_MAX_DRAWS = 200_000  # about a third of a second; more adds digits, not insight
 
 
 def _grid(low: float, high: float, n: int = 129) -> np.ndarray:
@@ -975,7 +977,7 @@ def uncertainty(scenario: Scenario, n: int = 10_000, seed: int = 0) -> Uncertain
     draws are evaluated on arrays (see ``_Vectorised``), so 10,000 take well under
     a second.
     """
-    s = scenario
+    s = _check_scenario(scenario)
     count = _checks.positive_int("n", n)
     if count > _MAX_DRAWS:
         raise ValueError(f"n must be at most {_MAX_DRAWS:,}; got {n!r}")
@@ -1018,13 +1020,14 @@ def build_vs_buy(scenario: Scenario, users_per_day: object = None,
     (at least one replica runs all day); large ones fill them, and the API's margin
     becomes the cost of not building.
     """
+    _check_scenario(scenario)
     mode = _checks.one_of("self_hosting", self_hosting, HOSTING[1:])
     if users_per_day is None:
         values = np.logspace(2, 7, 31)
     else:
-        values = np.atleast_1d(np.asarray(users_per_day, dtype=float))
-        if values.ndim != 1 or values.size == 0:
-            raise ValueError("users_per_day must be one number or a list of numbers")
+        items = _checks.sequence("users_per_day", users_per_day, single=(int, float),
+                                 max_len=1000)
+        values = np.array([_checks.positive("users_per_day", u) for u in items])
     rows = []
     for users in values:
         api = trace(scenario.replace(users_per_day=float(users), hosting="api"))
@@ -1042,6 +1045,8 @@ def breakeven_users_per_day(table: pd.DataFrame) -> float | None:
     """Users per day from which self-hosting wins at every larger scale in a
     :func:`build_vs_buy` table (whole replicas can make it win, lose, then win again
     just above one replica), or None if it never wins at the largest scale."""
+    if not isinstance(table, pd.DataFrame) or not {"users_per_day", "cheaper"} <= set(table):
+        raise ValueError("table must be the DataFrame that stack.build_vs_buy returns")
     cheaper = list(table.sort_values("users_per_day")["cheaper"])
     users = list(table.sort_values("users_per_day")["users_per_day"])
     if not cheaper or cheaper[-1] != "self-hosted":
