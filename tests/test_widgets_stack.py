@@ -1,0 +1,47 @@
+"""Lesson 7's widget, driven headless: set a control, read the result box."""
+
+from __future__ import annotations
+
+import pytest
+
+from stackkit import stack, widgets
+
+TODAY = "2026-11-28"
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return widgets.explore_stack(today=TODAY)
+
+
+def test_starts_with_the_self_hosting_preset(explorer):
+    assert explorer.error is None
+    expected = stack.trace(stack.preset("self-host-llama3-70b", today=TODAY))
+    assert f"${expected.usd_per_mtok:.3g}" in explorer.result.value
+    assert "P10" in explorer.result.value and "serving chips" in explorer.result.value
+    assert explorer.plot.value[:4] == b"\x89PNG"
+
+
+def test_utilization_moves_the_total_as_the_trace_does(explorer):
+    explorer.controls["utilization"].value = 0.8
+    expected = stack.trace(stack.preset("self-host-llama3-70b", today=TODAY, utilization=0.8))
+    assert explorer.error is None
+    assert explorer.value["result"].usd_per_mtok == expected.usd_per_mtok
+    band = explorer.value["band"]
+    assert band.p10_usd_per_mtok <= band.p50_usd_per_mtok <= band.p90_usd_per_mtok
+
+
+def test_choosing_a_preset_sets_its_controls(explorer):
+    explorer.controls["preset"].value = "startup-chatbot-api"
+    assert explorer.controls["hosting"].value == "api"
+    assert explorer.controls["users_per_day"].value == pytest.approx(10_000)
+    assert explorer.error is None
+    assert "GPT-5 mini" in explorer.result.value  # its stale API price is named
+    assert "serving chips" not in explorer.result.value
+
+
+def test_missing_layers_are_said_not_hidden(explorer):
+    explorer.controls["preset"].value = "lab-train-and-serve"
+    result = explorer.value["result"]
+    for note in result.not_composed:
+        assert note in explorer.result.value
