@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import _checks, catalog, chips, cloud, clusters, lessons
+from . import _checks, catalog, chips, cloud, clusters, lessons, transformer
 from ._results import Result
 from .units import (
     DAYS_PER_MONTH,
@@ -474,8 +474,8 @@ def _gpus_per_replica(s: Scenario, spec: catalog.ModelSpec, chip: catalog.Accele
     if s.gpus_per_replica is not None:
         return int(s.gpus_per_replica)
     kv_bytes = (s.decode_batch_size * (s.input_tokens + s.output_tokens)
-                * spec.kv_cache_bytes_per_token(2.0))
-    weights_equivalent_params = spec.params + kv_bytes / 2.0  # in BF16 parameters
+                * transformer.kv_cache_bytes_per_token(spec, 2.0))
+    weights_equivalent_params = (transformer.weight_bytes(spec, 2.0) + kv_bytes) / 2.0
     chips_needed = chips.chips_to_hold_weights(weights_equivalent_params, chip, 2.0)
     return 1 << (chips_needed - 1).bit_length()
 
