@@ -45,3 +45,24 @@ def test_missing_layers_are_said_not_hidden(explorer):
     result = explorer.value["result"]
     for note in result.not_composed:
         assert note in explorer.result.value
+
+
+def test_updates_arriving_at_once_do_not_collide():
+    """ipykernel 7 can handle a control change and a slider's echo at the same time; without
+    a lock one update cleared the figure while another drew into it (seen in JupyterLab)."""
+    import threading
+
+    explorer = widgets.explore_stack(today=TODAY)
+    errors = []
+
+    def change(value: float) -> None:
+        explorer.controls["utilization"].value = value
+        if explorer.error is not None:
+            errors.append(repr(explorer.error))
+
+    threads = [threading.Thread(target=change, args=(0.3 + 0.05 * i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

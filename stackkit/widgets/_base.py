@@ -40,6 +40,7 @@ import dataclasses
 import datetime as dt
 import html
 import io
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -238,6 +239,9 @@ class Explorer(widgets.VBox):
         self.error: BaseException | None = None  # the last error, if the inputs were bad
         self.last_update_s = 0.0
         self._held = False
+        # ipykernel 7 may handle two comm messages at once (a change and a slider's echo):
+        # one update must not clear the figure while another draws into it.
+        self._lock = threading.RLock()
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
             if getattr(control, "style", None) is not None and hasattr(control.style,
@@ -278,6 +282,10 @@ class Explorer(widgets.VBox):
 
     def update(self) -> None:
         """Recompute and redraw from the controls (called on every change)."""
+        with self._lock:
+            self._update()
+
+    def _update(self) -> None:
         start = time.perf_counter()
         try:
             value = self._compute(**self.inputs())
