@@ -26,8 +26,8 @@ def test_utilization_moves_the_total_as_the_trace_does(explorer):
     explorer.controls["utilization"].value = 0.8
     expected = stack.trace(stack.preset("self-host-llama3-70b", today=TODAY, utilization=0.8))
     assert explorer.error is None
-    assert explorer.value["result"].usd_per_mtok == expected.usd_per_mtok
-    band = explorer.value["band"]
+    assert explorer.value.result.usd_per_mtok == expected.usd_per_mtok
+    band = explorer.value.band
     assert band.p10_usd_per_mtok <= band.p50_usd_per_mtok <= band.p90_usd_per_mtok
 
 
@@ -42,7 +42,7 @@ def test_choosing_a_preset_sets_its_controls(explorer):
 
 def test_missing_layers_are_said_not_hidden(explorer):
     explorer.controls["preset"].value = "lab-train-and-serve"
-    result = explorer.value["result"]
+    result = explorer.value.result
     for note in result.not_composed:
         assert note in explorer.result.value
 

@@ -51,8 +51,8 @@ def stack_waterfall(result: stack.StackResult, ax: Axes | None = None) -> Figure
                 color=INK)
     total = result.usd_per_mtok
     ax.barh(y[-1], total, color=INK)
-    ax.text(total, y[-1], f" ${total:.3g} per million tokens", va="center", fontsize=8,
-            color=INK)
+    ax.text(0, y[-1], f"  total ${total:.3g} per million tokens", va="center", fontsize=8,
+            color="white")
     ax.set_yticks(y, [*(f"{r.layer} · {r.item}" for r in fall.itertuples()), "total"],
                   fontsize=8)
     ax.set_ylim(-1.6, len(fall) + 0.5)

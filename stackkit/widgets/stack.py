@@ -3,35 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import ipywidgets as widgets
-from matplotlib.figure import Figure
 
 from .. import plots, stack
+from .._results import Result
 from ..units import fmt_usd
-from ._base import Explorer, table_html
+from ._base import Chart, Explorer, table_html
 
-__all__ = ["explore_stack", "stack_view"]
+__all__ = ["StackView", "explore_stack", "stack_view"]
 
 #: Draws in the widget's Monte Carlo: enough for a stable P10/P90, small enough for 100 ms.
 WIDGET_DRAWS = 2_000
 _PERCENT = ".0%"
 
 
+@dataclass(frozen=True, eq=False)
+class StackView(Result):
+    """What the explorer shows: the trace and its Monte Carlo band."""
+
+    result: stack.StackResult
+    band: stack.Uncertainty
+
+
 def stack_view(preset: str, hosting: str, users_per_day: float, input_tokens: float,
                output_tokens: float, utilization: float, serving_efficiency: float,
-               today: str | None = None) -> dict:
+               today: str | None = None) -> StackView:
     """Glue: the control values -> :func:`stack.trace` and :func:`stack.uncertainty`."""
     scenario = stack.preset(preset, hosting=hosting, users_per_day=users_per_day,
                             input_tokens=input_tokens, output_tokens=output_tokens,
                             utilization=utilization, serving_efficiency=serving_efficiency,
                             today=today)
-    return {"result": stack.trace(scenario),
-            "band": stack.uncertainty(scenario, n=WIDGET_DRAWS, seed=0)}
+    return StackView(stack.trace(scenario), stack.uncertainty(scenario, n=WIDGET_DRAWS, seed=0))
 
 
-def _render(view: dict) -> str:
-    r, band = view["result"], view["band"]
+def _render(view: StackView) -> str:
+    r, band = view.result, view.band
     rows = {
         "cost per million tokens": f"${r.usd_per_mtok:.3g}",
         "P10 – P50 – P90 (all assumptions drawn)": f"${band.p10_usd_per_mtok:.3g} – "
@@ -53,15 +61,25 @@ def _render(view: dict) -> str:
     return table_html(rows, caption=r.scenario_name)
 
 
-def _draw(view: dict, figure: Figure) -> None:
-    ax = figure.add_axes((0.36, 0.2, 0.6, 0.68))
-    plots.stack_waterfall(view["result"], ax=ax)
-    band = view["band"]
-    ax.errorbar(band.p50_usd_per_mtok, -1, xerr=[[band.p50_usd_per_mtok - band.p10_usd_per_mtok],
-                                                 [band.p90_usd_per_mtok - band.p50_usd_per_mtok]],
-                fmt="o", color="#D55E00", capsize=4, label="P10–P90")
-    right = max(ax.get_xlim()[1], band.p90_usd_per_mtok * 1.1)
-    ax.set_xlim(0, right)
+class StackChart(Chart):
+    """The waterfall, with the Monte Carlo's P10–P90 band drawn under the total."""
+
+    figsize, rect = (8.0, 3.6), (0.36, 0.2, 0.6, 0.66)
+
+    def build(self, ax) -> None:
+        self.title = self.fixed_title("")
+
+    def update(self, view: StackView) -> None:
+        self.clear()
+        plots.stack_waterfall(view.result, ax=self.ax)
+        self.ax.get_legend().remove()  # the labels name each bar's layer; a legend costs a third
+        self.title = self.fixed_title(f"Where a dollar goes\n{view.result.scenario_name}")
+        band = view.band
+        self.ax.errorbar(band.p50_usd_per_mtok, -1,
+                         xerr=[[band.p50_usd_per_mtok - band.p10_usd_per_mtok],
+                               [band.p90_usd_per_mtok - band.p50_usd_per_mtok]],
+                         fmt="o", color="#D55E00", capsize=4)
+        self.ax.set_xlim(0, max(self.ax.get_xlim()[1], band.p90_usd_per_mtok * 1.1))
 
 
 def explore_stack(preset: str = "self-host-llama3-70b", today: str | None = None) -> Explorer:
@@ -106,12 +124,11 @@ def explore_stack(preset: str = "self-host-llama3-70b", today: str | None = None
 
     controls["preset"].observe(_new_preset, names="value")
 
-    def compute(**values: object) -> dict:
+    def compute(**values: object) -> StackView:
         return stack_view(**values, today=today)
 
-    explorer = Explorer(controls, compute=compute, render=_render, draw=_draw,
+    explorer = Explorer(controls, compute=compute, render=_render, chart=StackChart,
                         title="<b>The full stack</b> — one product from chip to token: where a "
-                              "dollar goes, and how sure we are",
-                        figsize=(8, 3.6), layout=None)
+                              "dollar goes, and how sure we are")
     built.append(explorer)
     return explorer
