@@ -480,20 +480,108 @@ def _gpus_per_replica(s: Scenario, spec: catalog.ModelSpec, chip: catalog.Accele
     return 1 << (chips_needed - 1).bit_length()
 
 
-def _serving_pieces(s: Scenario, spec: catalog.ModelSpec, chip: catalog.Accelerator,
-                    g: int, input_tokens: float, output_tokens: float) -> tuple[float, float]:
-    """(prefill seconds, decode step seconds) on one replica: lesson 1's roofline bounds."""
-    pre = chips.prefill(spec, chip, max(1, round(input_tokens)), n_chips=g)
-    context = round(input_tokens + output_tokens / 2)
-    step = chips.decode_step(spec, chip, s.decode_batch_size, context, n_chips=g)
-    return pre.time_s, step.time_s
+_SERVING_FUNCTIONS = ("chips_for_batch", "serving_cost", "latency", "step_time")
 
 
-def _replica_s_per_request(s: Scenario, prefill_s, step_s, output_tokens):
-    """Replica-seconds one request occupies: its prefill, plus its share of the batched
-    decode steps (one token per step for each of ``decode_batch_size`` sequences),
-    divided by the achieved share of the roofline."""
-    return (prefill_s + output_tokens * step_s / s.decode_batch_size) / s.serving_efficiency
+def _serving_layer():
+    """Lesson 6's module when it is present with the functions the stack composes."""
+    serving = _optional_module("serving")
+    if serving is not None and all(hasattr(serving, f) for f in _SERVING_FUNCTIONS):
+        return serving
+    return None
+
+
+class _Replica:
+    """One replica of the model: its chips, how long a request occupies it, its latency.
+
+    With lesson 6 present: ``serving.chips_for_batch`` (the fewest chips, a power of two,
+    holding the weights and a full batch's KV), ``serving.serving_cost`` (replica-seconds
+    per request at full load: its prefill plus its share of batched decode steps) and
+    ``serving.latency`` (TTFT and TPOT). Without it, lesson 1's roofline
+    (``chips.prefill``, ``chips.decode_step``) and the same bookkeeping.
+    """
+
+    def __init__(self, s: Scenario, spec: catalog.ModelSpec, chip: catalog.Accelerator,
+                 row: catalog.Instance) -> None:
+        self.s, self.spec, self.chip, self.row = s, spec, chip, row
+        self.serving = _serving_layer()
+        self.g = self._chips()
+
+    def _chips(self) -> int:
+        s = self.s
+        if s.gpus_per_replica is not None:
+            return int(s.gpus_per_replica)
+        if self.serving is not None:
+            return self.serving.chips_for_batch(self.spec, self.chip, s.decode_batch_size,
+                                                max(1, round(s.input_tokens + s.output_tokens)))
+        return _gpus_per_replica(s, self.spec, self.chip)
+
+    @property
+    def functions(self) -> dict[str, str]:
+        if self.serving is not None:
+            return {"chips": "serving.chips_for_batch", "capacity": "serving.serving_cost",
+                    "ttft": "serving.latency", "tpot": "serving.latency"}
+        return {"chips": "chips.chips_to_hold_weights",
+                "capacity": "chips.prefill + chips.decode_step",
+                "ttft": "chips.prefill", "tpot": "chips.decode_step"}
+
+    def request(self) -> tuple[float, float, float]:
+        """(replica-seconds per request at full load, TTFT s, TPOT s), before efficiency."""
+        s, i, o = self.s, max(1, round(self.s.input_tokens)), max(1, round(self.s.output_tokens))
+        if self.serving is not None:
+            cost = self.serving.serving_cost(self.spec, self.row, s.decode_batch_size, i, o,
+                                             utilization=1.0, n_chips=self.g)
+            # TTFT of one request's prompt; TPOT inside a full batch
+            first = self.serving.latency(self.spec, self.chip, 1, i, o, n_chips=self.g)
+            batch = self.serving.latency(self.spec, self.chip, s.decode_batch_size, i, o,
+                                         n_chips=self.g)
+            return cost.gpu_s_per_request, first.ttft_s, batch.tpot_s
+        pre = chips.prefill(self.spec, self.chip, i, n_chips=self.g).time_s
+        step = chips.decode_step(self.spec, self.chip, s.decode_batch_size,
+                                 round(s.input_tokens + s.output_tokens / 2),
+                                 n_chips=self.g).time_s
+        return pre + s.output_tokens * step / s.decode_batch_size, pre, step
+
+    def vectorised(self, i_span: tuple[float, float], o_span: tuple[float, float]):
+        """Replica-seconds per request as a function of arrays of input and output tokens,
+        from the same layer functions evaluated on a grid of token counts (interpolated)."""
+        b = self.s.decode_batch_size
+        i_grid = _grid(max(1, round(i_span[0])), max(1, round(i_span[1])) + 1)
+        if self.serving is not None:
+            c_grid = _grid(max(1, round(i_span[0]) + round(o_span[0]) // 2),
+                           round(i_span[1]) + round(o_span[1]) // 2 + 1, 65)
+            steps = [self.serving.step_time(self.spec, self.chip, self.g,
+                                            context_tokens=int(c)) for c in c_grid]
+            prefill = np.array([np.asarray(st(i_grid, 0), dtype=float) for st in steps])
+            decode = np.array([st(0, b) / b for st in steps])
+
+            def replica_s(i, o):
+                ir, orr = np.maximum(1, np.round(i)), np.maximum(1, np.round(o))
+                c = np.maximum(1, ir + np.floor(orr / 2))
+                # bilinear in (context, prompt tokens) on the grid of step times
+                k = np.clip(np.searchsorted(c_grid, c, side="right") - 1, 0, len(c_grid) - 1)
+                k1 = np.minimum(k + 1, len(c_grid) - 1)
+                wc = np.where(k1 > k, (c - c_grid[k]) / np.maximum(c_grid[k1] - c_grid[k], 1),
+                              0.0)
+                m = np.clip(np.searchsorted(i_grid, ir, side="right") - 1, 0, len(i_grid) - 1)
+                m1 = np.minimum(m + 1, len(i_grid) - 1)
+                wi = np.where(m1 > m, (ir - i_grid[m]) / np.maximum(i_grid[m1] - i_grid[m], 1),
+                              0.0)
+                low = prefill[k, m] + wi * (prefill[k, m1] - prefill[k, m])
+                high = prefill[k1, m] + wi * (prefill[k1, m1] - prefill[k1, m])
+                pre = low + wc * (high - low)
+                return pre + (orr - 1) * np.interp(c, c_grid, decode)
+            return replica_s
+        c_grid = _grid(i_span[0] + o_span[0] / 2 - 1, i_span[1] + o_span[1] / 2 + 1)
+        pre = np.array([chips.prefill(self.spec, self.chip, int(i), n_chips=self.g).time_s
+                        for i in i_grid])
+        step = np.array([chips.decode_step(self.spec, self.chip, b, max(0, int(c)),
+                                           n_chips=self.g).time_s for c in c_grid])
+
+        def replica_s(i, o):
+            return (np.interp(np.maximum(1, np.round(i)), i_grid, pre)
+                    + o * np.interp(np.round(i + o / 2), c_grid, step) / b)
+        return replica_s
 
 
 def _row(layer: int, item: str, usd_per_month: float, function: str,
@@ -576,9 +664,14 @@ def trace(scenario: Scenario) -> StackResult:
                                    bill.usd_per_request / (s.input_tokens + s.output_tokens)
                                    * _MTOK, "USD per 1e6 tokens", "cloud.api_bill"))
     else:
-        g = _gpus_per_replica(s, spec, chip)
-        prefill_s, step_s = _serving_pieces(s, spec, chip, g, s.input_tokens, s.output_tokens)
-        replica_s = _replica_s_per_request(s, prefill_s, step_s, s.output_tokens)
+        replica = _Replica(s, spec, chip, row)
+        g, used = replica.g, replica.functions
+        if replica.serving is None:
+            not_composed.append("serving: stackkit.serving." + "/".join(_SERVING_FUNCTIONS)
+                                + " is not available; capacity and latency come from "
+                                "lesson 1's roofline instead")
+        full_load_s, ttft_bound_s, tpot_bound_s = replica.request()
+        replica_s = full_load_s / s.serving_efficiency
         tokens_per_s_per_gpu = (s.input_tokens + s.output_tokens) / replica_s / g
         # chips needed: the fleet bill at $1 per GPU-hour over 24 h counts the GPUs
         n_gpus = round(cloud.self_hosting_daily_usd(tokens_per_day,
@@ -589,18 +682,18 @@ def trace(scenario: Scenario) -> StackResult:
         power = clusters.cluster_power(n_gpus, chip, pue=s.pue, usd_per_kwh=s.usd_per_kwh,
                                        utilization=busy)
         facility_mw = power.facility_mw
-        ttft_s, tpot_s = prefill_s / s.serving_efficiency, step_s / s.serving_efficiency
+        ttft_s = ttft_bound_s / s.serving_efficiency
+        tpot_s = tpot_bound_s / s.serving_efficiency
         figures += [
-            _figure_row(1, f"{chip.name} per replica", g, "chips",
-                        "chips.chips_to_hold_weights"),
+            _figure_row(1, f"{chip.name} per replica", g, "chips", used["chips"]),
             _figure_row(1, "serving chips provisioned", n_gpus, "chips",
                         "cloud.self_hosting_daily_usd"),
             _figure_row(2, "serving fleet from the grid", facility_mw, "MW",
                         "clusters.cluster_power"),
             _figure_row(6, "throughput per chip, achieved", tokens_per_s_per_gpu, "tokens/s",
-                        "chips.prefill + chips.decode_step"),
-            _figure_row(6, "time to first token", ttft_s, "s", "chips.prefill"),
-            _figure_row(6, "time per output token", tpot_s, "s", "chips.decode_step"),
+                        used["capacity"]),
+            _figure_row(6, "time to first token", ttft_s, "s", used["ttft"]),
+            _figure_row(6, "time per output token", tpot_s, "s", used["tpot"]),
             _figure_row(6, "busy share of the fleet", busy, "fraction",
                         "cloud.self_hosting_daily_usd"),
         ]
@@ -879,16 +972,11 @@ class _Vectorised:
             self.usd_per_input, self.usd_per_output = (unit_in.usd_per_request,
                                                        unit_out.usd_per_request)
         else:
-            self.g = _gpus_per_replica(s, self.spec, self.chip)
-            i_lo, i_hi = spans.get("input_tokens", (s.input_tokens, s.input_tokens))
-            o_lo, o_hi = spans.get("output_tokens", (s.output_tokens, s.output_tokens))
-            self.i_grid = _grid(max(1, i_lo), max(1, i_hi) + 1)
-            self.pre = np.array([chips.prefill(self.spec, self.chip, int(i), n_chips=self.g).time_s
-                                 for i in self.i_grid])
-            self.c_grid = _grid(i_lo + o_lo / 2 - 1, i_hi + o_hi / 2 + 1)
-            self.step = np.array([chips.decode_step(self.spec, self.chip, s.decode_batch_size,
-                                                    max(0, int(c)), n_chips=self.g).time_s
-                                  for c in self.c_grid])
+            replica = _Replica(s, self.spec, self.chip, row)
+            self.g = replica.g
+            self.replica_s = _replica_function(
+                replica, spans.get("input_tokens", (s.input_tokens, s.input_tokens)),
+                spans.get("output_tokens", (s.output_tokens, s.output_tokens)))
             if s.hosting == "owned":
                 self.owned = clusters.owned_cost(self.chip, s.capital_usd_per_gpu,
                                                  s.amortization_years, s.pue, s.usd_per_kwh,
@@ -924,9 +1012,7 @@ class _Vectorised:
         if s.hosting == "api":
             total = requests_per_month * (i * self.usd_per_input + o * self.usd_per_output)
         else:
-            pre = np.interp(i, self.i_grid, self.pre)
-            step = np.interp(np.round(i + o / 2), self.c_grid, self.step)
-            replica_s = (pre + o * step / s.decode_batch_size) / v["serving_efficiency"]
+            replica_s = self.replica_s(i, o) / v["serving_efficiency"]
             busy_s_per_day = requests_per_day * replica_s
             replicas = np.maximum(1, np.ceil(busy_s_per_day / (
                 v["utilization"] * HOURS_PER_DAY * SECONDS_PER_HOUR) - 1e-12))
@@ -960,6 +1046,23 @@ class _Vectorised:
             total = total + self.fixed["training "] * (s.model_life_months
                                                        / v["model_life_months"]) * (ratio - 1)
         return total / mtok
+
+
+_REPLICA_FUNCTIONS: dict[tuple, object] = {}
+
+
+def _replica_function(replica: _Replica, i_span: tuple[float, float],
+                      o_span: tuple[float, float]):
+    """:meth:`_Replica.vectorised`, kept for the same model, chips and token ranges (a widget
+    moving a price or the utilization reuses it)."""
+    s = replica.s
+    key = (replica.spec.name, replica.chip.name, replica.g, s.decode_batch_size,
+           replica.serving is not None, tuple(map(float, i_span)), tuple(map(float, o_span)))
+    if key not in _REPLICA_FUNCTIONS:
+        if len(_REPLICA_FUNCTIONS) > 64:
+            _REPLICA_FUNCTIONS.clear()
+        _REPLICA_FUNCTIONS[key] = replica.vectorised(i_span, o_span)
+    return _REPLICA_FUNCTIONS[key]
 
 
 def _draw(rng: np.random.Generator, k: Knob, n: int) -> np.ndarray:
