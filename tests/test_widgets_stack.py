@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from stackkit import stack, widgets
@@ -44,7 +46,7 @@ def test_missing_layers_are_said_not_hidden(explorer):
     explorer.controls["preset"].value = "lab-train-and-serve"
     result = explorer.value.result
     for note in result.not_composed:
-        assert note in explorer.result.value
+        assert html.escape(note) in explorer.result.value
 
 
 def test_updates_arriving_at_once_do_not_collide():

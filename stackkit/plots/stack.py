@@ -41,7 +41,7 @@ def stack_waterfall(result: stack.StackResult, ax: Axes | None = None) -> Figure
     staleness threshold; each label carries the oldest price date the item uses.
     """
     fall = result.waterfall()
-    ax = new_axes(ax, figsize=(8, 0.45 * len(fall) + 1.9))
+    ax = new_axes(ax, figsize=(8, max(3.4, 0.45 * len(fall) + 2.2)))
     y = np.arange(len(fall) + 1)[::-1]
     for yi, row in zip(y[:-1], fall.itertuples(), strict=False):
         ax.barh(yi, row.usd_per_mtok, left=row.start, color=LAYER_COLORS[row.layer],
