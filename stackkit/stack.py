@@ -130,6 +130,7 @@ HOSTING = ("api", "on-demand", "reserved", "spot", "owned")
 _MTOK = 1e6
 _MONTHS_PER_YEAR = 12.0
 _TRAINING_FUNCTION = "training.flops + training.days"
+_CORPUS_FUNCTIONS = ("data.dataset_storage", "catalog.dataset")
 
 
 @functools.lru_cache(maxsize=256)
@@ -739,17 +740,27 @@ def trace(scenario: Scenario) -> StackResult:
                                        "vectors.index_bytes"))
     if s.training_corpus is not None:
         corpus = _dataset(s.training_corpus)
-        if corpus.size_tb is None:
-            raise ValueError(f"training_corpus {corpus.name!r} has no published size; "
-                             "choose a dataset with size_tb in the catalog")
         storage = _assumption("s3_standard_usd_per_gb_month")
         prices["storage"] = _Price("object storage", s.storage_usd_per_gb_month,
                                    "USD per GB-month", storage.as_of, storage.source)
+        data = _optional_module("data")
+        if data is not None and hasattr(data, "dataset_storage") and corpus.tokens:
+            # lesson 4: raw, cleaned and tokenized copies, erasure-coded
+            stored = data.dataset_storage(corpus.tokens)
+            stored_gb, function = stored.stored_bytes / GB, "data.dataset_storage"
+            figures.append(_figure_row(4, f"{corpus.name}, every copy stored",
+                                       stored.stored_bytes / TB, "TB", function))
+        else:
+            if corpus.size_tb is None:
+                raise ValueError(f"training_corpus {corpus.name!r} has no published size; "
+                                 "choose a dataset with size_tb in the catalog")
+            stored_gb, function = corpus.size_tb * TB / GB, "catalog.dataset"
+            not_composed.append("corpus storage: stackkit.data.dataset_storage is not "
+                                "available; the catalog's size on disk is used instead")
+            figures.append(_figure_row(4, f"{corpus.name} on disk", corpus.size_tb, "TB",
+                                       function))
         rows.append(_row(4, f"training corpus in object storage ({corpus.name})",
-                         corpus.size_tb * TB / GB * s.storage_usd_per_gb_month,
-                         "catalog.dataset", ("storage",)))
-        figures.append(_figure_row(4, f"{corpus.name} on disk", corpus.size_tb, "TB",
-                                   "catalog.dataset"))
+                         stored_gb * s.storage_usd_per_gb_month, function, ("storage",)))
 
     # ---- layer 5: training, spread over the model's life
     if s.train_tokens > 0:
@@ -993,10 +1004,10 @@ class _Vectorised:
                     row, s.hosting, reserved_discount=float(d) if s.hosting == "reserved"
                     else None).usd_per_gpu_hour for d in self.d_grid])
         self.fixed = {key: sum(r["usd_per_month"] for r in self.base.line_items
-                               if r["function"] == function)
-                      for key, function in (("vector store", "vectors.index_bytes"),
-                                            ("training corpus", "catalog.dataset"),
-                                            ("training ", _TRAINING_FUNCTION))}
+                               if r["function"] in function)
+                      for key, function in (("vector store", ("vectors.index_bytes",)),
+                                            ("training corpus", _CORPUS_FUNCTIONS),
+                                            ("training ", (_TRAINING_FUNCTION,)))}
 
     def _capital_h(self, v: dict[str, np.ndarray]) -> np.ndarray:
         """Capital per GPU-hour: linear in the price, inverse in the years (clusters.owned_cost)."""
