@@ -222,7 +222,8 @@ def test_sensitivity_ends_bracket_the_base():
 
 def test_api_total_does_not_depend_on_how_many_users():
     """An API bills per token: $/Mtok is the price list's blend, whatever the scale."""
-    s = stack.preset("startup-chatbot-api", today=TODAY, embedding_usd_per_mtok=0.0)
+    s = stack.preset("startup-chatbot-api", today=TODAY, embedding_usd_per_mtok=0.0,
+                     rag_chunks=0.0)
     table = stack.sensitivity(s).set_index("field")
     assert table.loc["users_per_day", "swing_usd_per_mtok"] == pytest.approx(0, abs=1e-12)
 
@@ -288,7 +289,7 @@ def test_startup_preset_matches_the_price_list_by_hand():
     """GPT-5 mini: $0.25 in, $2.00 out per million tokens (models.dev); a Splitwise median
     request, 1,020 in and 129 out, blends to (1020·0.25 + 129·2.00) / 1149 = $0.4465."""
     result = stack.trace(stack.preset("startup-chatbot-api", today=TODAY,
-                                      embedding_usd_per_mtok=0.0))
+                                      embedding_usd_per_mtok=0.0, rag_chunks=0.0))
     assert result.usd_per_mtok == pytest.approx((1020 * 0.25 + 129 * 2.00) / 1149, rel=1e-9)
     # 10,000 users × 5 requests × 365/12 days
     assert result.mtok_per_month == pytest.approx(10_000 * 5 * 365 / 12 * 1149 / 1e6)
