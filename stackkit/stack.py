@@ -703,6 +703,12 @@ def trace(scenario: Scenario) -> StackResult:
             rows.append(_row(1, f"{chip.name} servers, bought (capital)",
                              n_gpus * owned.capital_usd_per_gpu_hour * hours,
                              "clusters.owned_cost", ("server",) if "server" in prices else ()))
+            rows.append(_row(2, "cluster network (its share of the hardware)",
+                             n_gpus * getattr(owned, "network_usd_per_gpu_hour", 0.0) * hours,
+                             "clusters.owned_cost", ("server",) if "server" in prices else ()))
+            rows.append(_row(2, "data-centre space, power and cooling plant",
+                             n_gpus * getattr(owned, "facility_usd_per_gpu_hour", 0.0) * hours,
+                             "clusters.owned_cost"))
             rows.append(_row(2, "electricity and cooling (PUE)",
                              power.annual_electricity_usd / _MONTHS_PER_YEAR,
                              "clusters.cluster_power", ("electricity",)))
@@ -1010,9 +1016,13 @@ class _Vectorised:
                                             ("training ", (_TRAINING_FUNCTION,)))}
 
     def _capital_h(self, v: dict[str, np.ndarray]) -> np.ndarray:
-        """Capital per GPU-hour: linear in the price, inverse in the years (clusters.owned_cost)."""
-        return (self.owned.capital_usd_per_gpu_hour * (v["capital_usd_per_gpu"] / self.capital0)
-                * (self.s.amortization_years / v["amortization_years"]))
+        """Server and network per GPU-hour (linear in the price, inverse in the years) plus
+        the facility's fixed charge and operations: clusters.owned_cost's fixed part."""
+        o0 = self.owned
+        ratio = (v["capital_usd_per_gpu"] / self.capital0) * (
+            self.s.amortization_years / v["amortization_years"])
+        return ((o0.capital_usd_per_gpu_hour + getattr(o0, "network_usd_per_gpu_hour", 0.0))
+                * ratio + getattr(o0, "facility_usd_per_gpu_hour", 0.0))
 
     def usd_per_mtok(self, v: dict[str, np.ndarray]) -> np.ndarray:
         s = self.s
@@ -1054,6 +1064,7 @@ class _Vectorised:
             power_h = o0.power_usd_per_gpu_hour * (v["pue"] / s.pue) * (
                 v["usd_per_kwh"] / s.usd_per_kwh if s.usd_per_kwh else 0.0)
             ratio = (capital_h + o0.ops_usd_per_gpu_hour + power_h) / o0.usd_per_gpu_hour
+            # (capital_h holds server, network and facility: owned_cost's fixed part)
             total = total + self.fixed["training "] * (s.model_life_months
                                                        / v["model_life_months"]) * (ratio - 1)
         return total / mtok

@@ -114,6 +114,9 @@ def test_owned_fleet_is_the_clusters_layers_figures():
     capital = result.rows.loc[result.rows["item"].str.contains("capital"), "usd_per_month"]
     assert float(capital.iloc[0]) == pytest.approx(
         result.n_gpus * owned.capital_usd_per_gpu_hour * HOURS_PER_YEAR / 12, rel=1e-12)
+    # server, network, facility and operations: every fixed part of lesson 2's owned cost
+    assert _row(result, "clusters.owned_cost") == pytest.approx(
+        result.n_gpus * owned.fixed_usd_per_gpu_hour * HOURS_PER_YEAR / 12, rel=1e-12)
     power = clusters.cluster_power(result.n_gpus, "H100 SXM", pue=s.pue,
                                    usd_per_kwh=s.usd_per_kwh,
                                    utilization=result.figure("busy share of the fleet"))
