@@ -41,7 +41,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def browser_context(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport=jb.VIEWPORT)
-    context.set_default_timeout(30_000)
+    # Clicks and page loads wait for their element; the bound only guards against a hang.
+    context.set_default_timeout(jb.HANG_S * 1000)
     yield context
     context.close()
 

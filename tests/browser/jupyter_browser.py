@@ -7,6 +7,10 @@ through ``executable_path``: no browser is ever downloaded.
 
 The check functions return a :class:`Report` listing problems instead of asserting,
 so a test can also prove that a broken notebook is reported (tests/browser/test_checker.py).
+
+Waits are for a condition, bounded by a timeout that only guards against a hang: the
+tests run on a loaded two-core machine and CI must never flake, so the bounds are
+generous (:data:`HANG_S`) and a passing run never waits for them.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +41,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 VIEWPORT = {"width": 1366, "height": 1000}
+# Bound on one wait (a click, a page load, a kernel start) that only guards against a hang.
+HANG_S = 180.0
 
 # JupyterLab settings for the test server: no autosave (the notebooks are copies anyway),
 # no news or update checks (no network), every cell kept in the DOM so all can be checked.
@@ -102,10 +109,15 @@ class Server:
         sep = "&" if "?" in path else "?"
         return f"{self.base_url}{path}" + (f"{sep}token={self.token}" if token else "")
 
-    def api(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(f"{self.base_url}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=10) as response:
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"token {self.token}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method,
+                                         headers=headers)
+        with urllib.request.urlopen(request, timeout=60) as response:
             body = response.read()
         return json.loads(body) if body else None
 
@@ -123,7 +135,7 @@ class Server:
 
 
 def start_server(name: str, args: list[str], cwd: Path, state: Path, ready_path: str,
-                 token: str, port: int, timeout_s: float = 60.0, any_answer: bool = False
+                 token: str, port: int, timeout_s: float = HANG_S, any_answer: bool = False
                  ) -> Server:
     """Start ``python -m <args>`` and wait until ``ready_path`` answers with the token.
 
@@ -204,6 +216,7 @@ class Report:
     after: str = ""
     seconds: float = 0.0
     screenshot: Path | None = None
+    dialogs: list[str] = field(default_factory=list)  # what JupyterLab asked (and was accepted)
 
     def __str__(self) -> str:
         lines = [f"{self.name}: {len(self.problems)} problem(s) in {self.seconds:.1f} s"]
@@ -248,7 +261,7 @@ def _summary(text: str) -> str:
     return next((line for line in reversed(text.splitlines()) if line.strip()), text)[:300]
 
 
-def page_problems(root: Any, grace_s: float = 3.0) -> list[str]:
+def page_problems(root: Any, grace_s: float = 30.0) -> list[str]:
     """Error outputs and widgets that did not render, inside the element ``root``."""
     problems = []
     for kind, text in root.evaluate(_ERRORS_JS):
@@ -334,7 +347,7 @@ def _actions(control: Any) -> list[tuple[str, Any]]:
     return acts
 
 
-def interact_with_main_widget(page: Any, report: Report, settle_s: float = 4.0) -> None:
+def interact_with_main_widget(page: Any, report: Report, settle_s: float = 15.0) -> None:
     """Change the controls of the first explorer one by one until its result changes."""
     explorer = page.locator(".sk-explorer").first
     explorer.scroll_into_view_if_needed()
@@ -381,32 +394,134 @@ _PROMPTS_JS = r"""() => {
   const prompts = [...document.querySelectorAll(
       '.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')].map(p => p.innerText.trim());
   const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
-  return {prompts, status: ind ? ind.getAttribute('data-status') : null};
+  return {prompts, status: ind ? ind.getAttribute('data-status') : null,
+          started: !!window.__skRunStarted};
 }"""
 
+# Notes when a run starts: a cell shows [*] (queued or running) or a prompt changes. Polling
+# the prompts cannot tell: a saved notebook already shows [1], [2], ... and a fresh kernel
+# numbers the cells the same way, so a Run All that never started looks like one that finished.
+_WATCH_RUN_JS = r"""() => {
+  const prompts = () => [...document.querySelectorAll(
+      '.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')].map(p => p.innerText.trim());
+  const before = prompts().join('|');
+  window.__skRunStarted = false;
+  if (window.__skRunObserver) window.__skRunObserver.disconnect();
+  const observer = new MutationObserver(() => {
+    const now = prompts();
+    if (now.some(p => p.includes('*')) || now.join('|') !== before) {
+      window.__skRunStarted = true;
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+  window.__skRunObserver = observer;
+}"""
 
-def _run_all(page: Any, attempts: int = 3) -> None:
-    """Run > Run All Cells, again if no cell starts (a click can land before Lab is ready)."""
+DIALOG = ".jp-Dialog"
+KERNEL_DIALOG = "Select Kernel"  # the title of JupyterLab's kernel chooser
+
+
+def _answer_dialogs(page: Any, report: Report) -> None:
+    """Accept every JupyterLab dialog on the page, noting what each asked in ``report``.
+
+    Called from every wait and, through a Playwright locator handler, before every
+    action, so a dialog that shows up late never blocks Run All or a click.
+    """
+    for _ in range(10):
+        dialog = page.query_selector(DIALOG)  # no wait: a locator would run the handler
+        if dialog is None:
+            return
+        try:
+            report.dialogs.append(" ".join(dialog.inner_text().split())[:200])
+            accept = dialog.query_selector(".jp-mod-accept")
+            if accept:
+                accept.click(timeout=HANG_S * 1000)
+            else:
+                page.keyboard.press("Escape")
+            dialog.wait_for_element_state("hidden", timeout=HANG_S * 1000)  # or removed
+        except PlaywrightTimeout:
+            continue  # it closed by itself meanwhile; look again
+
+
+def _session_kernel(server: Server, path: str) -> dict | None:
+    """The kernel of the server's session for the notebook ``path`` (None if it has none)."""
+    for session in server.api("GET", "/api/sessions"):
+        if session.get("path") == path and session.get("kernel"):
+            return session["kernel"]
+    return None
+
+
+def start_notebook_kernel(server: Server, path: str) -> tuple[str | None, str | None]:
+    """Start the kernel the notebook names, in a session for ``path``, before Lab opens it.
+
+    JupyterLab then connects to that session instead of choosing a kernel itself (which,
+    on a loaded machine, can end in its "Select Kernel" dialog). Returns the kernel's
+    name and, if it could not be started, why.
+    """
+    model = server.api("GET", f"/api/contents/{urllib.parse.quote(path)}?content=1")
+    name = ((model.get("content") or {}).get("metadata", {}).get("kernelspec") or {}).get("name")
+    if not name:
+        return None, "the notebook names no kernel (metadata.kernelspec.name)"
+    specs = server.api("GET", "/api/kernelspecs")["kernelspecs"]
+    if name not in specs:
+        return name, f"the notebook's kernel {name!r} is not installed (have: {sorted(specs)})"
+    server.api("POST", "/api/sessions", {"path": path, "name": Path(path).name,
+                                         "type": "notebook", "kernel": {"name": name}})
+    return name, None
+
+
+def _wait_for_kernel(page: Any, server: Server, path: str, report: Report,
+                     timeout_s: float) -> None:
+    """Wait until Lab is connected to the notebook's kernel and both say it is idle."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        _answer_dialogs(page, report)
+        kernel = _session_kernel(server, path)
+        status = page.evaluate(_PROMPTS_JS)["status"]
+        if (kernel and kernel.get("connections", 1) >= 1
+                and kernel.get("execution_state") == "idle" and status == "idle"):
+            return
+        # Lab's indicator says idle without a kernel too; once its kernel chooser was
+        # answered with "No Kernel" (its choice when the notebook's kernel is unknown),
+        # no kernel is coming.
+        if (not kernel and any(a.startswith(KERNEL_DIALOG) for a in report.dialogs)
+                and not page.locator(DIALOG).count()
+                and page.locator(".jp-KernelName").first.inner_text().strip() == "No Kernel"):
+            raise TimeoutError("JupyterLab started no kernel for the notebook "
+                               "(its kernel chooser offered 'No Kernel')")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the kernel was not ready in {timeout_s:.0f} s: "
+                               f"server says {kernel}, JupyterLab says {status!r}")
+        time.sleep(0.25)
+
+
+def _run_all(page: Any, report: Report, attempts: int = 3, start_s: float = 60.0) -> bool:
+    """Run > Run All Cells until a cell starts (a click can land before Lab is ready)."""
     for _ in range(attempts):
+        _answer_dialogs(page, report)
+        page.evaluate(_WATCH_RUN_JS)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + start_s
         while time.monotonic() < deadline:
-            prompts = page.evaluate(_PROMPTS_JS)["prompts"]
-            if any(re.search(r"[\d*]", p) for p in prompts):
-                return
+            _answer_dialogs(page, report)
+            if page.evaluate(_PROMPTS_JS)["started"]:
+                return True
             time.sleep(0.2)
         page.keyboard.press("Escape")
+    return False
 
 
-def _wait_until_run(page: Any, timeout_s: float) -> None:
+def _wait_until_run(page: Any, report: Report, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     state = None
     while time.monotonic() < deadline:
+        _answer_dialogs(page, report)
         state = page.evaluate(_PROMPTS_JS)
         busy = any("*" in p for p in state["prompts"])
         ran = any(re.search(r"\d", p) for p in state["prompts"])
-        if ran and not busy and state["status"] in (None, "idle"):
+        if state["started"] and ran and not busy and state["status"] in (None, "idle"):
             return
         time.sleep(0.2)
     raise TimeoutError(f"the notebook did not finish running in {timeout_s:.0f} s: {state}")
@@ -422,28 +537,61 @@ def _show_main_widget(page: Any) -> None:
 
 
 def check_notebook(page: Any, server: Server, path: str, screenshot: Path | None = None,
-                   expect_explorer: bool = True, run_timeout_s: float = 90.0) -> Report:
-    """Open ``path`` (relative to the server's root) in JupyterLab, Run All, check, interact."""
+                   expect_explorer: bool = True, run_timeout_s: float = 300.0) -> Report:
+    """Open ``path`` (relative to the server's root) in JupyterLab, Run All, check, interact.
+
+    The notebook's own kernel is started first; a dialog JupyterLab shows at any point is
+    accepted (a kernel chooser is not a problem in itself: the notebook must then still run
+    in its own kernel; any other dialog is reported).
+    """
     report = Report(path)
     start = time.monotonic()
-    page.goto(server.url(f"/lab/tree/{path}?reset"))
-    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
-    notebook.first.wait_for(state="visible", timeout=60_000)
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
-        timeout=60_000)
-    dialog = page.locator(".jp-Dialog")
-    if dialog.count():
-        report.problems.append(f"JupyterLab asked: {dialog.first.inner_text()[:200]!r}")
-        dialog.locator(".jp-mod-accept").first.click()
-    _run_all(page)
+    kernel_name, why = start_notebook_kernel(server, path)
+    if why:
+        report.problems.append(why)
+    dialog = page.locator(DIALOG)
+    page.add_locator_handler(dialog, lambda: _answer_dialogs(page, report))
     try:
-        _wait_until_run(page, run_timeout_s)
+        _open_run_and_check(page, server, path, report, expect_explorer, run_timeout_s)
+    finally:
+        page.remove_locator_handler(dialog)
+    report.problems[:0] = [f"JupyterLab asked: {asked!r}" for asked in report.dialogs
+                           if not asked.startswith(KERNEL_DIALOG)]
+    if kernel_name and not why:
+        ran_in = (_session_kernel(server, path) or {}).get("name")
+        if ran_in != kernel_name:
+            report.problems.append(f"the notebook ran in kernel {ran_in!r}, not in the "
+                                   f"kernel it names ({kernel_name!r})")
+    if screenshot is not None:
+        _show_main_widget(page)
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot))
+        report.screenshot = screenshot
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _open_run_and_check(page: Any, server: Server, path: str, report: Report,
+                        expect_explorer: bool, run_timeout_s: float) -> None:
+    page.goto(server.url(f"/lab/tree/{path}?reset"), timeout=HANG_S * 1000)
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    notebook.first.wait_for(state="visible", timeout=HANG_S * 1000)
+    try:
+        _wait_for_kernel(page, server, path, report, HANG_S)
+    except TimeoutError as exc:
+        report.problems.append(str(exc))
+        return
+    if not _run_all(page, report):
+        report.problems.append("Run > Run All Cells did not start any cell")
+        return
+    try:
+        _wait_until_run(page, report, run_timeout_s)
     except TimeoutError as exc:
         report.problems.append(str(exc))
     root = notebook.first.element_handle()
     if expect_explorer:  # widget views render after the kernel is idle (first time: JS loads)
         try:
-            page.locator(".sk-explorer").first.wait_for(state="visible", timeout=20_000)
+            page.locator(".sk-explorer").first.wait_for(state="visible", timeout=HANG_S * 1000)
         except PlaywrightTimeout:
             pass
     report.problems += page_problems(root)
@@ -459,13 +607,6 @@ def check_notebook(page: Any, server: Server, path: str, screenshot: Path | None
     if logged.count() and logged.first.inner_text().strip() not in ("", "0"):
         report.problems.append(f"the log console holds {logged.first.inner_text().strip()} "
                                "message(s): output from a widget callback (e.g. a traceback)")
-    if screenshot is not None:
-        _show_main_widget(page)
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(screenshot))
-        report.screenshot = screenshot
-    report.seconds = time.monotonic() - start
-    return report
 
 
 def shutdown_kernels(server: Server) -> None:
@@ -484,7 +625,7 @@ def code_lines(notebook: Path) -> list[str]:
 
 
 def check_dashboard(page: Any, server: Server, notebook: Path, screenshot: Path | None = None,
-                    timeout_s: float = 60.0) -> Report:
+                    timeout_s: float = HANG_S) -> Report:
     """Open the Voila app of ``notebook``: its tools render, no code shows, the first responds."""
     report = Report("voila")
     start = time.monotonic()

@@ -100,3 +100,24 @@ def test_checker_reports_a_kit_error_a_warning_and_a_raising_cell(
     assert "the model breaks at n = 4" in text, text
     assert "UserWarning: a warning a student should not see" in text, text
     assert "ZeroDivisionError" in text, text
+
+
+def test_checker_answers_the_kernel_dialog_and_reports_a_kernel_not_installed(
+        lab: jb.Server, page, cases: Path) -> None:
+    """A notebook naming a kernel the server lacks: Lab asks which kernel to start.
+
+    The check answers the dialog whenever it shows up (here with Lab's preselected
+    "No Kernel"), notes it, and reports the notebook's kernelspec and the missing kernel.
+    """
+    path = _write(cases, "unknown_kernel.ipynb", GOOD)
+    notebook = cases / "unknown_kernel.ipynb"
+    content = json.loads(notebook.read_text(encoding="utf-8"))
+    content["metadata"]["kernelspec"] = {"display_name": "Nowhere", "language": "nolanguage",
+                                         "name": "no-such-kernel"}
+    content["metadata"]["language_info"] = {"name": "nolanguage"}
+    notebook.write_text(json.dumps(content), encoding="utf-8")
+    report = jb.check_notebook(page, lab, path)
+    text = str(report)
+    assert "the notebook's kernel 'no-such-kernel' is not installed" in text, text
+    assert "JupyterLab started no kernel" in text, text
+    assert any(asked.startswith(jb.KERNEL_DIALOG) for asked in report.dialogs), report.dialogs
