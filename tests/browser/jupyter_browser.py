@@ -388,6 +388,17 @@ def _playwright_timeout() -> type[Exception]:
 PlaywrightTimeout = _playwright_timeout()
 
 
+def _playwright_error() -> type[Exception]:
+    try:
+        from playwright.sync_api import Error as error
+    except ImportError:  # pragma: no cover - only used once a browser runs
+        return RuntimeError
+    return error
+
+
+PlaywrightError = _playwright_error()  # a timeout is one too
+
+
 # -- JupyterLab --------------------------------------------------------------------------------
 
 _PROMPTS_JS = r"""() => {
@@ -434,13 +445,14 @@ def _answer_dialogs(page: Any, report: Report) -> None:
             return
         try:
             report.dialogs.append(" ".join(dialog.inner_text().split())[:200])
-            accept = dialog.query_selector(".jp-mod-accept")
-            if accept:
-                accept.click(timeout=HANG_S * 1000)
-            else:
+            # A click in the page, not a Playwright action: an action would run this
+            # function again as the locator handler, answering the dialog under it.
+            accepted = dialog.evaluate("(d) => { const b = d.querySelector('.jp-mod-accept');"
+                                       " if (b) b.click(); return !!b; }")
+            if not accepted:
                 page.keyboard.press("Escape")
             dialog.wait_for_element_state("hidden", timeout=HANG_S * 1000)  # or removed
-        except PlaywrightTimeout:
+        except PlaywrightError:
             continue  # it closed by itself meanwhile; look again
 
 
