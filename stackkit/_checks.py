@@ -30,7 +30,9 @@ Results
 Ceilings. A float quantity is at most :data:`LIMIT` (1e30) unless a caller
 states another ceiling: large enough for any real quantity in the kit (training
 compute is about 1e26 FLOP, a year is 3e7 s), small enough that a product of
-three such numbers cannot overflow a float. A whole number is at most
+three such numbers cannot overflow a float. Likewise a quantity that must be
+greater than 0 is at least :data:`TINY` (1e-30), so that dividing by it cannot
+overflow either (a subnormal 5e-324 is refused, not turned into infinity). A whole number is at most
 :data:`COUNT_LIMIT` (1e15: more than the tokens in any training set or the
 parameters of any model); a function whose work grows with a count (Monte Carlo
 trials, simulated requests) states a smaller ceiling.
@@ -49,6 +51,8 @@ from typing import Any, TypeVar
 
 #: Default ceiling on a float quantity (see the module docstring).
 LIMIT = 1e30
+#: The smallest value a quantity that must be greater than 0 may take.
+TINY = 1e-30
 #: Default ceiling on a whole number.
 COUNT_LIMIT = 10**15
 #: Default ceiling on the length of a sequence argument.
@@ -89,6 +93,9 @@ def number(name: str, value: object, *, low: float | None = None, high: float | 
         if low == 0:
             allowed = "greater than 0" if low_open else "0 or more"
         raise ValueError(f"{name} must be {allowed}; got {_show(value)}")
+    if low == 0 and low_open and x < TINY:
+        raise ValueError(f"{name} must be at least {TINY:g} (the kit's floor for a quantity "
+                         f"greater than 0); got {_show(value)}")
     if high is not None and (x >= high if high_open else x > high):
         allowed = f"less than {_g(high)}" if high_open else f"at most {_g(high)}"
         why = " (the kit's ceiling for any quantity)" if high == LIMIT else ""
@@ -121,6 +128,9 @@ def in_range(name: str, value: object, low: float, high: float, *, low_open: boo
         right = ")" if high_open else "]"
         raise ValueError(f"{name} must be in {left}{_g(low)}, {_g(high)}{right}; "
                          f"got {_show(value)}")
+    if low == 0 and low_open and x < TINY:
+        raise ValueError(f"{name} must be at least {TINY:g} (the kit's floor for a quantity "
+                         f"greater than 0); got {_show(value)}")
     return x
 
 

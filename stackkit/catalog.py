@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from . import _checks
 from ._results import Result
 
 __all__ = [
@@ -916,6 +917,7 @@ def instance(name: str | Instance, as_of: str | dt.date | None = None,
     With several dated rows (a price that changed), the latest on or before
     ``as_of`` is returned; ``as_of=None`` means the latest row.
     """
+    as_of = _checks.optional(_checks.date, "as_of", as_of)
     if isinstance(name, Instance):
         return name
     frame = _cached("instances")
@@ -986,7 +988,7 @@ def query(table: str, where: dict[str, str] | None = None, sort_by: str | None =
         frame = frame[frame[column_name].astype(str).str.lower() == str(value).lower()]
     if sort_by is not None:
         metrics = numeric_columns(table)
-        if sort_by not in metrics:
+        if not isinstance(sort_by, str) or sort_by not in metrics:
             raise ValueError(f"sort_by must be a numeric column of {table} "
                              f"({', '.join(metrics)}); got {sort_by!r}")
         frame = frame.dropna(subset=[sort_by]).sort_values(sort_by, ascending=ascending,

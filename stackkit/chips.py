@@ -75,6 +75,9 @@ _PEAK_COLUMNS = {
     "int8": "int8_tops",
 }
 PRECISIONS: tuple[str, ...] = tuple(_PEAK_COLUMNS)
+#: Ceiling on a width in bytes per weight or cache element: 16 bytes per parameter covers
+#: a mixed-precision Adam state (ZeRO paper); 64 leaves room and stops typos.
+_MAX_BYTES_PER_ELEMENT = 64.0
 
 
 # --------------------------------------------------------------------------- the roofline
@@ -153,9 +156,18 @@ def bound(chip: str | catalog.Accelerator, intensity: float, precision: str = "b
 def roofline_curve(chip: str | catalog.Accelerator, intensities: object,
                    precision: str = "bf16") -> np.ndarray:
     """:func:`attainable_tflops` over an array of intensities (FLOP per byte), for plotting."""
-    values = np.asarray(intensities, dtype=float)
-    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
-        raise ValueError("intensities must be a non-empty array of finite numbers > 0")
+    allowed = "a non-empty array of finite numbers > 0"
+    if isinstance(intensities, (str, bytes)):
+        raise ValueError(f"intensities must be {allowed}; got {intensities!r}")
+    try:
+        values = np.asarray(intensities, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"intensities must be {allowed}; got {intensities!r}") from None
+    if (values.size == 0 or values.size > _checks.SEQUENCE_LIMIT
+            or not np.all(np.isfinite(values)) or np.any(values <= 0)
+            or np.any(values > _checks.LIMIT)):
+        raise ValueError(f"intensities must be {allowed} (at most {_checks.LIMIT:g}, "
+                         f"{_checks.SEQUENCE_LIMIT:,} of them); got {intensities!r}")
     accelerator = catalog.accelerator(chip)
     return np.minimum(peak_tflops(accelerator, precision),
                       values * memory_bw_tb_s(accelerator))
@@ -173,7 +185,10 @@ def elementwise_intensity(flops_per_element: float = 1.0, n_inputs: int = 2,
     flops = _checks.positive("flops_per_element", flops_per_element)
     operands = _checks.positive_int("n_inputs", n_inputs) + _checks.positive_int(
         "n_outputs", n_outputs)
-    return flops / (operands * _checks.positive("bytes_per_element", bytes_per_element))
+    size = _checks.positive("bytes_per_element", bytes_per_element)
+    return _checks.finite("elementwise intensity", flops / (operands * size),
+                          {"flops_per_element": flops_per_element,
+                           "bytes_per_element": bytes_per_element})
 
 
 def matmul_intensity(m: int, n: int, k: int, bytes_per_element: float = 2) -> float:
@@ -186,7 +201,8 @@ def matmul_intensity(m: int, n: int, k: int, bytes_per_element: float = 2) -> fl
     n = _checks.positive_int("n", n)
     k = _checks.positive_int("k", k)
     size = _checks.positive("bytes_per_element", bytes_per_element)
-    return 2.0 * m * n * k / ((m * k + k * n + m * n) * size)
+    return _checks.finite("matmul intensity", 2.0 * m * n * k / ((m * k + k * n + m * n) * size),
+                          {"m": m, "n": n, "k": k, "bytes_per_element": bytes_per_element})
 
 
 def decode_intensity(model: str | catalog.ModelSpec, batch_size: int = 1,
@@ -199,8 +215,11 @@ def decode_intensity(model: str | catalog.ModelSpec, batch_size: int = 1,
     weight read once per step) + B · (context_tokens + 1) · KV bytes per token.
     At batch 1 in BF16 this is about 1 FLOP per byte: decode is memory-bound.
     """
-    return transformer.decode_work(model, batch_size, context_tokens, bytes_per_param,
-                                   kv_bytes_per_element).intensity_flop_per_byte
+    intensity = transformer.decode_work(model, batch_size, context_tokens, bytes_per_param,
+                                        kv_bytes_per_element).intensity_flop_per_byte
+    return _checks.finite("decode intensity", intensity,
+                          {"bytes_per_param": bytes_per_param,
+                           "kv_bytes_per_element": kv_bytes_per_element})
 
 
 def prefill_intensity(model: str | catalog.ModelSpec, n_tokens: int,
@@ -211,8 +230,11 @@ def prefill_intensity(model: str | catalog.ModelSpec, n_tokens: int,
     once + n tokens of KV cache written. Intensity grows with n: prefill is
     compute-bound for prompts of a few hundred tokens or more.
     """
-    return transformer.prefill_work(model, n_tokens, bytes_per_param,
-                                    kv_bytes_per_element).intensity_flop_per_byte
+    intensity = transformer.prefill_work(model, n_tokens, bytes_per_param,
+                                         kv_bytes_per_element).intensity_flop_per_byte
+    return _checks.finite("prefill intensity", intensity,
+                          {"n_tokens": n_tokens, "bytes_per_param": bytes_per_param,
+                           "kv_bytes_per_element": kv_bytes_per_element})
 
 
 #: The operations :func:`operation_intensity` knows.
@@ -268,12 +290,9 @@ def roofline_view(chip_list: object, intensity: float, precision: str = "bf16",
     Chips with no figure at ``precision`` are listed in ``skipped``; if none has
     one, ``ValueError``.
     """
-    if isinstance(chip_list, (str, catalog.Accelerator)):
-        names = [chip_list]
-    else:
-        names = list(chip_list)
-    if not names:
-        raise ValueError("chips must name at least one chip")
+    names = _checks.sequence("chip_list", chip_list, single=(str, catalog.Accelerator))
+    if not isinstance(label, str):
+        raise ValueError(f"label must be a string (a title for the operation); got {label!r}")
     intensity = _checks.positive("intensity", intensity)
     precision = _precision(precision)
     rows, skipped = [], []
@@ -297,8 +316,8 @@ def roofline_view(chip_list: object, intensity: float, precision: str = "bf16",
             "bound": "memory" if intensity < peak / bandwidth else "compute",
         })
     if not rows:
-        raise ValueError(f"none of the chips chosen ({', '.join(skipped)}) has a "
-                         f"{precision} figure in the catalog")
+        raise ValueError(f"none of the chips in chip_list ({', '.join(skipped)}) has a "
+                         f"{precision} figure in the catalog; choose another precision or chip")
     return RooflineView(intensity, precision, label, pd.DataFrame(rows), tuple(skipped))
 
 
@@ -413,7 +432,7 @@ class StepBound(Result):
 def _bytes_per_param(bytes_per_param: float | None, precision: str) -> float:
     if bytes_per_param is None:
         return BYTES_PER_ELEMENT[precision]
-    return _checks.positive("bytes_per_param", bytes_per_param)
+    return _checks.positive("bytes_per_param", bytes_per_param, high=_MAX_BYTES_PER_ELEMENT)
 
 
 def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
@@ -426,7 +445,7 @@ def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
     peak_flop_s = n_chips * _peak(accelerator, precision) * 1e12
     bandwidth_b_s = n_chips * float(accelerator.memory_bw_tb_s) * 1e12
     resident_bytes = transformer.weight_bytes(spec, bytes_per_param) + kv_bytes
-    return StepBound(
+    return _checks.finite(f"{phase} step", StepBound(
         chip=accelerator.name, model=spec.name, phase=phase, precision=precision,
         batch_size=batch_size, tokens=tokens, n_chips=n_chips, flops=flops,
         weight_bytes=weight_bytes, kv_bytes=kv_bytes,
@@ -434,7 +453,7 @@ def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
         memory_time_s=(weight_bytes + kv_bytes) / bandwidth_b_s,
         memory_needed_gb=resident_bytes / 1e9,
         memory_capacity_gb=n_chips * accelerator.weight_capacity_gb,
-    )
+    ), {"n_chips": n_chips, "bytes_per_param": bytes_per_param})
 
 
 def decode_step(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
@@ -495,9 +514,8 @@ def decode_batch_curve(model: str | catalog.ModelSpec, chip: str | catalog.Accel
     memory limit instead of promising throughput no chip can hold; a ``context_tokens``
     column records the context each sequence carries.
     """
-    sizes = list(batch_sizes) if not isinstance(batch_sizes, Real) else [batch_sizes]
-    if not sizes:
-        raise ValueError("batch_sizes must hold at least one batch size")
+    sizes = [_checks.positive_int("batch_sizes", b)
+             for b in _checks.sequence("batch_sizes", batch_sizes, single=Real, max_len=10_000)]
     accelerator, spec = catalog.accelerator(chip), transformer.spec(model)  # once, not per row
     frames = [decode_step(spec, accelerator, b, context_tokens, precision,
                           n_chips=n_chips).to_frame() for b in sizes]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -93,6 +95,8 @@ def gpu_hour_prices(as_of: str | dt.date | None = None, history: bool = False) -
     on_demand_usd_per_gpu_hour, spot_usd_per_gpu_hour (NaN where the catalog has no spot
     price), spot_discount, as_of and source, cheapest on-demand first.
     """
+    as_of = _checks.optional(_checks.date, "as_of", as_of)
+    history = _checks.boolean("history", history)
     frame = catalog.instances()
     if as_of is not None:
         frame = frame[frame["as_of"] <= pd.Timestamp(as_of)]
@@ -131,7 +135,7 @@ def gpu_hour_price(instance: str | catalog.Instance, mode: str = "on-demand",
     as_of : price on this date (the latest row on or before it); default the latest.
     """
     mode = _checks.one_of("mode", mode, MODES)
-    row = catalog.instance(instance, as_of=as_of)
+    row = catalog.instance(instance, as_of=_checks.optional(_checks.date, "as_of", as_of))
     on_demand = row.usd_per_hour
     if mode == "on-demand":
         per_instance, discount = on_demand, 0.0
@@ -201,33 +205,49 @@ def pricing_modes(instance: str | catalog.Instance, reserved_discount: float,
 
 # --------------------------------------------------------------------------- spot jobs
 
+# Monte Carlo runs per job: 1e6 gives P90 to about 0.1 %; more only costs memory and time.
+_MAX_TRIALS = 1_000_000
+# Trials used while plan_gpu_hours searches for the fewest instances (the final run uses all).
+_SEARCH_TRIALS = 2_000
+# Shortest job and checkpoint interval the model takes (3.6 ns): below it, float rounding
+# of hours (and not the model) would decide the answer.
+_MIN_HOURS = 1e-12
+# Most checkpoint intervals in one job.
+_MAX_SEGMENTS = 1e12
+
 # The model of a checkpointed job lives in stackkit.reliability (in seconds); lesson 3
 # speaks in hours, so these functions check their hour-named arguments and convert.
 
 def _check_job(work_hours: object, interruptions_per_hour: object,
                checkpoint_interval_hours: object, checkpoint_hours: object,
                restart_hours: object) -> tuple[float, float, float, float, float]:
-    work = _checks.positive("work_hours", work_hours)
+    hours = _checks.LIMIT / SECONDS_PER_HOUR  # what fits the ceiling once in seconds
+    work = _checks.positive("work_hours", work_hours, high=hours)
     rate = _checks.non_negative("interruptions_per_hour", interruptions_per_hour)
-    tau = _checks.positive("checkpoint_interval_hours", checkpoint_interval_hours)
-    delta = _checks.non_negative("checkpoint_hours", checkpoint_hours)
-    restart = _checks.non_negative("restart_hours", restart_hours)
+    tau = _checks.positive("checkpoint_interval_hours", checkpoint_interval_hours, high=hours)
+    delta = _checks.non_negative("checkpoint_hours", checkpoint_hours, high=hours)
+    restart = _checks.non_negative("restart_hours", restart_hours, high=hours)
+    for name, value in (("work_hours", work), ("checkpoint_interval_hours", tau)):
+        if value < _MIN_HOURS:
+            raise ValueError(f"{name} must be at least {_MIN_HOURS:g} h (3.6 ns); got {value!r}")
+    if work / tau > _MAX_SEGMENTS:
+        raise ValueError(f"checkpoint_interval_hours={checkpoint_interval_hours!r} cuts "
+                         f"work_hours={work_hours!r} into more than {_MAX_SEGMENTS:.0e} "
+                         "segments; checkpoint less often")
     exponent = rate * (restart + min(tau, work) + delta)
     if exponent > reliability.MAX_EXPONENT:
         raise reliability.NeverFinishes(
             f"interruptions_per_hour={interruptions_per_hour!r} is far too high for segments of "
-            f"{min(tau, work) + delta:g} h plus a {restart:g} h restart: each segment would need "
-            f"about e^{exponent:.0f} tries, so the job never finishes; checkpoint more often "
-            "or choose a lower rate")
+            f"{min(tau, work):g} h of work (checkpoint_interval_hours, work_hours) plus a "
+            f"{delta:g} h checkpoint (checkpoint_hours) and a {restart:g} h restart "
+            f"(restart_hours): each segment would need about e^{exponent:.0f} tries, so the job "
+            "never finishes; checkpoint more often or faster, or choose a lower rate")
     return work, rate, tau, delta, restart
 
 
 def _check_trials(trials: object, seed: object) -> int:
-    n_trials = _checks.positive_int("trials", trials)
-    if n_trials < 2:
-        raise ValueError(f"trials must be at least 2 to estimate a spread; got {trials!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+    n_trials = _checks.whole("trials", trials, 2, _MAX_TRIALS)
+    _checks.non_negative_int("seed", seed, high=2**63 - 1)
     return n_trials
 
 
@@ -280,15 +300,26 @@ def expected_runtime_hours(work_hours: float, interruptions_per_hour: float,
 def best_checkpoint_interval_hours(interruptions_per_hour: float, checkpoint_hours: float) -> float:
     """The checkpoint interval τ that minimises Daly's expected wall time (for long jobs).
 
-    Minimises (e^{λ(τ+δ)} − 1)/τ numerically (golden-section search). The restart time R
+    Minimises (e^{λ(τ+δ)} − 1)/τ exactly: the optimum solves (1 − λτ)·e^{λτ} = e^{−λδ}
+    (see ``_optimal_exponent``), found by bisection to float precision. The restart time R
     multiplies T_w by e^{λR} for every τ alike, so it does not change the optimum. Young's
     first-order answer is √(2δ/λ); Daly (2006) publishes τ_opt = 117 min for M = 24 h,
     δ = 5 min (his Fig. 3), 57 min for M = 6 h and 9.1 min for M = 15 min.
     """
     rate = _checks.positive("interruptions_per_hour", interruptions_per_hour)
     delta = _checks.positive("checkpoint_hours", checkpoint_hours)
-    return reliability.best_interval_s(rate / SECONDS_PER_HOUR,
-                                       delta * SECONDS_PER_HOUR) / SECONDS_PER_HOUR
+    if rate * delta > reliability.MAX_EXPONENT:
+        raise ValueError(
+            f"interruptions_per_hour={interruptions_per_hour!r} × checkpoint_hours="
+            f"{checkpoint_hours!r} = {rate * delta:.3g}: a checkpoint alone would need about "
+            f"e^{rate * delta:.0f} tries, so no interval lets the job finish; checkpoint faster "
+            "or choose a lower rate")
+    # reliability.best_interval_s in hours (the optimum depends on λ·δ only; no conversion
+    # of a tiny rate to seconds, which could fall below the kit's floor)
+    return _checks.finite("best checkpoint interval",
+                          reliability._optimal_exponent(rate * delta) / rate,
+                          {"interruptions_per_hour": interruptions_per_hour,
+                           "checkpoint_hours": checkpoint_hours})
 
 
 @dataclass(frozen=True)
@@ -355,8 +386,13 @@ def spot_job(work_hours: float, interruptions_per_hour: float, checkpoint_interv
     job = reliability.CheckpointedJob.from_hours(work, rate, tau, delta, restart)
     price = _checks.non_negative("usd_per_hour", usd_per_hour)
     n_trials = _check_trials(trials, seed)
+    seed = int(seed)
     expected = _in_hours(job, work)
-    seconds, failures = reliability.simulate_runtime_s(job, n_trials, seed)
+    try:
+        seconds, failures = reliability.simulate_runtime_s(job, n_trials, seed)
+    except ValueError as exc:  # say it in this function's terms
+        raise type(exc)(f"{exc} (here: interruptions_per_hour, work_hours, "
+                        "checkpoint_interval_hours, checkpoint_hours, restart_hours)") from None
     hours = seconds / SECONDS_PER_HOUR
     p50, p90 = np.quantile(hours, [0.5, 0.9])
     hours.setflags(write=False)
@@ -387,7 +423,7 @@ def spot_breakeven_discount(work_hours: float, interruptions_per_hour: float,
     """
     expected = expected_runtime_hours(work_hours, interruptions_per_hour,
                                       checkpoint_interval_hours, checkpoint_hours, restart_hours)
-    return 1 - float(work_hours) / expected
+    return max(0.0, 1 - _checks.positive("work_hours", work_hours) / expected)
 
 
 @dataclass(frozen=True)
@@ -541,14 +577,16 @@ def breakeven_table(chip: str | catalog.Accelerator, capital_usd_per_gpu: float,
     utilization (None where owning never wins) and a verdict in words. Ownership cost
     from :func:`stackkit.clusters.owned_cost` with the same defaults.
     """
-    if not rent_usd_per_gpu_hours or not amortization_years:
-        raise ValueError("give at least one rent and one amortization period")
+    rents = [_checks.positive("rent_usd_per_gpu_hours", rent) for rent in
+             _checks.sequence("rent_usd_per_gpu_hours", rent_usd_per_gpu_hours, single=Real)]
+    periods = [_checks.positive("amortization_years", years) for years in
+               _checks.sequence("amortization_years", amortization_years, single=Real)]
     rows = []
-    for years in amortization_years:
+    for years in periods:
         owned = clusters.owned_cost(chip, capital_usd_per_gpu, amortization_years=years, pue=pue,
                                     usd_per_kwh=usd_per_kwh,
                                     ops_usd_per_gpu_hour=ops_usd_per_gpu_hour)
-        for rent in rent_usd_per_gpu_hours:
+        for rent in rents:
             try:
                 value: float | None = breakeven_utilization(owned, rent)
                 verdict = f"own above {value:.0%} utilization"
@@ -656,9 +694,8 @@ def compare_api_bills(users_per_day: float, requests_per_user: float, input_toke
     if models is None:  # every row, read once (a look-up by name per model is slower)
         prices = [_api_price_record(row) for row in catalog.api_prices().itertuples()]
     else:
-        prices = [catalog.api_price(name) for name in models]
-    if not prices:
-        raise ValueError("models must name at least one API model")
+        prices = [catalog.api_price(name) for name in
+                  _checks.sequence("models", models, single=(str, catalog.ApiPrice))]
     rows = []
     for price in prices:
         bill = api_bill(price, users_per_day, requests_per_user, input_tokens, output_tokens,
@@ -766,6 +803,76 @@ class GpuHourPlan(Result):
     options: pd.DataFrame = field(repr=False, compare=False)
 
 
+def _fewest_spot_instances(instance_hours: float, deadline: float, fewest: int, cap: int,
+                           lam: float, tau: object, delta: object, restart: object,
+                           usd_per_hour: float, trials: int, seed: int
+                           ) -> tuple[int, SpotJob] | None:
+    """The fewest instances k in [fewest, cap] whose simulated P90 meets the deadline.
+
+    Work does not grow with ``cap``: more instances first shorten the job (less work
+    each), then lengthen it (k times the interruptions), so both the expected time
+    (closed form) and the P90 (Monte Carlo with a few thousand trials) are searched by
+    doubling then bisection — about 2·log2(cap) evaluations. The chosen k is then
+    simulated with all ``trials``. Returns None when no k gives a finishable job;
+    otherwise (k, job), where the job may still miss the deadline (the best found).
+    """
+    if fewest > cap:
+        return None
+
+    def expected(k: int) -> float | None:
+        if instance_hours / k < _MIN_HOURS:
+            return None  # too little work each
+        try:
+            return expected_runtime_hours(instance_hours / k, lam * k, tau, delta, restart)
+        except reliability.NeverFinishes:
+            return None  # too many interruptions at this size
+
+    def p90(k: int) -> float | None:
+        if instance_hours / k < _MIN_HOURS:
+            return None
+        try:
+            return spot_job(instance_hours / k, lam * k, tau, delta, restart, usd_per_hour * k,
+                            trials=min(trials, _SEARCH_TRIALS), seed=seed).p90_hours
+        except reliability.NeverFinishes:
+            return None
+
+    def first(ok: Callable[[int], bool], low: int) -> int | None:
+        """The first k >= low with ok(k), by doubling the step then bisecting."""
+        if ok(low):
+            return low
+        step, previous = 1, low
+        while previous < cap:
+            k = min(cap, low + step)
+            if ok(k):
+                lo, hi = previous, k  # ok(hi), not ok(lo)
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+                return hi
+            previous, step = k, step * 2
+        return None
+
+    def meets(value: float | None) -> bool:
+        return value is not None and value <= deadline
+
+    k_mean = first(lambda k: meets(expected(k)), fewest)
+    if k_mean is None:
+        k_any = first(lambda k: expected(k) is not None, fewest)
+        if k_any is None:
+            return None
+        k = k_any
+    else:
+        k = first(lambda k: meets(p90(k)) or not meets(expected(k)), k_mean) or k_mean
+        if not meets(expected(k)):
+            k = k_mean  # P90 never met before the mean got worse: report the best try
+    try:
+        job = spot_job(instance_hours / k, lam * k, tau, delta, restart, usd_per_hour * k,
+                       trials=trials, seed=seed)
+    except reliability.NeverFinishes:
+        return None
+    return k, job
+
+
 def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | catalog.Instance,
                    max_instances: int, interruptions_per_instance_hour: float,
                    checkpoint_interval_hours: float, checkpoint_hours: float,
@@ -807,13 +914,17 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
     _checks.non_negative("checkpoint_hours", checkpoint_hours)
     _checks.non_negative("restart_hours", restart_hours)
     _check_trials(trials, seed)
-    row = catalog.instance(instance, as_of=as_of)
+    row = catalog.instance(instance, as_of=_checks.optional(_checks.date, "as_of", as_of))
     per_instance = row.accelerator_count
     instance_hours = work / per_instance  # of work
     rows = []
 
+    n_trials = _checks.whole("trials", trials, 2, _MAX_TRIALS)
+    seed = _checks.non_negative_int("seed", seed, high=2**63 - 1)
+    fewest = max(1, math.ceil(instance_hours / deadline - 1e-12))  # to finish uninterrupted
+
     # on-demand
-    k = math.ceil(instance_hours / deadline - 1e-12)
+    k = fewest
     fits = k <= cap
     k = min(k, cap)
     hours = instance_hours / k
@@ -829,20 +940,9 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
                      "p90_hours": None, "expected_cost_usd": None, "meets_deadline": False,
                      "note": "no spot price in the catalog"})
     else:
-        best = None
-        for k in range(max(1, math.ceil(instance_hours / deadline - 1e-12)), cap + 1):
-            try:
-                if expected_runtime_hours(instance_hours / k, lam * k, checkpoint_interval_hours,
-                                          checkpoint_hours, restart_hours) > deadline:
-                    continue
-                job = spot_job(instance_hours / k, lam * k, checkpoint_interval_hours,
-                               checkpoint_hours, restart_hours, row.spot_usd_per_hour * k,
-                               trials=trials, seed=seed)
-            except reliability.NeverFinishes:
-                continue  # too many interruptions at this size: try more instances
-            best = (k, job)
-            if job.p90_hours <= deadline:
-                break
+        best = _fewest_spot_instances(instance_hours, deadline, fewest, cap, lam,
+                                      checkpoint_interval_hours, checkpoint_hours,
+                                      restart_hours, row.spot_usd_per_hour, n_trials, seed)
         if best is None:
             rows.append({"mode": "spot", "instances": cap, "gpus": cap * per_instance,
                          "expected_hours": None, "p90_hours": None, "expected_cost_usd": None,
@@ -862,7 +962,7 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
     if reserved_discount is not None:
         d = _checks.in_range("reserved_discount", reserved_discount, 0.0, 1.0, high_open=True)
         usable = min(deadline, term)
-        k = math.ceil(instance_hours / usable - 1e-12)
+        k = max(1, math.ceil(instance_hours / usable - 1e-12))
         fits = k <= cap
         k = min(k, cap)
         rows.append({"mode": "reserved", "instances": k, "gpus": k * per_instance,

@@ -16,6 +16,7 @@ import math
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from numbers import Real
 
 import pandas as pd
 
@@ -77,6 +78,10 @@ COLLECTIVES = ("allreduce", "reduce_scatter", "all_gather", "all_to_all")
 _ALGORITHMS = ("ring", "tree")
 _PUE_MAX = 3.0  # no surveyed data centre is worse; a typo guard, not physics
 _SUMMARY_ALLREDUCE_BYTES = 10e9  # a 10 GB all-reduce: ~5B parameters of BF16 gradients
+_MIN_EFFICIENCY = 1e-6  # a link reaching under a millionth of its bandwidth is broken
+# Hours that still fit the kit's ceiling once converted to seconds (reliability is in s).
+_HOURS_LIMIT = _checks.LIMIT / SECONDS_PER_HOUR
+_MAX_PER_RACK = 10_000  # nodes in a rack, GPUs in a node: a typo guard (NVL72 racks hold 72)
 
 
 # --------------------------------------------------------------------------- collectives
@@ -161,7 +166,7 @@ def collective_seconds(collective_name: str, size_bytes: float, n_ranks: int,
                        bandwidth_gb_s: float, latency_s: float = 0.0,
                        algorithm: str = "ring") -> float:
     """Ideal time of one of :data:`COLLECTIVES` (``algorithm`` applies to all-reduce only)."""
-    name = _checks.one_of("collective", collective_name, COLLECTIVES)
+    name = _checks.one_of("collective_name", collective_name, COLLECTIVES)
     if name == "allreduce":
         return allreduce_seconds(size_bytes, n_ranks, bandwidth_gb_s, latency_s, algorithm)
     return {"reduce_scatter": reduce_scatter_seconds, "all_gather": all_gather_seconds,
@@ -189,6 +194,14 @@ def hierarchical_allreduce_seconds(size_bytes: float, n_nodes: int, gpus_per_nod
     n_nodes = _checks.positive_int("n_nodes", n_nodes)
     g = _checks.positive_int("gpus_per_node", gpus_per_node)
     size = _checks.non_negative("size_bytes", size_bytes)
+    intra_bandwidth_gb_s = _checks.positive("intra_bandwidth_gb_s", intra_bandwidth_gb_s)
+    inter_bandwidth_gb_s = _checks.positive("inter_bandwidth_gb_s", inter_bandwidth_gb_s)
+    intra_latency_s = _checks.non_negative("intra_latency_s", intra_latency_s)
+    inter_latency_s = _checks.non_negative("inter_latency_s", inter_latency_s)
+    _checks.finite("hierarchical all-reduce time",  # before the parts blame their own names
+                   size / (min(intra_bandwidth_gb_s, inter_bandwidth_gb_s) * 1e9),
+                   {"size_bytes": size_bytes, "intra_bandwidth_gb_s": intra_bandwidth_gb_s,
+                    "inter_bandwidth_gb_s": inter_bandwidth_gb_s})
     inside = (reduce_scatter_seconds(size, g, intra_bandwidth_gb_s, intra_latency_s)
               + all_gather_seconds(size, g, intra_bandwidth_gb_s, intra_latency_s))
     across = allreduce_seconds(size / g, n_nodes, inter_bandwidth_gb_s, inter_latency_s)
@@ -203,7 +216,7 @@ def bus_bandwidth_factor(n_ranks: int, collective_name: str = "allreduce") -> fl
     so it can be compared with the hardware's peak whatever the rank count.
     """
     n = _checks.positive_int("n_ranks", n_ranks)
-    name = _checks.one_of("collective", collective_name, COLLECTIVES)
+    name = _checks.one_of("collective_name", collective_name, COLLECTIVES)
     return (2 if name == "allreduce" else 1) * (n - 1) / n
 
 
@@ -211,7 +224,8 @@ def algorithm_bandwidth_gb_s(size_bytes: float, seconds: float) -> float:
     """algbw = S / t in GB/s (nccl-tests doc/PERFORMANCE.md, "Algorithm bandwidth")."""
     size = _checks.non_negative("size_bytes", size_bytes)
     t = _checks.positive("seconds", seconds)
-    return size / t / 1e9
+    return _checks.finite("algbw_gb_s", size / t / 1e9, {"size_bytes": size_bytes,
+                                                         "seconds": seconds})
 
 
 def bus_bandwidth_gb_s(algbw_gb_s: float, n_ranks: int,
@@ -319,7 +333,7 @@ def _link_settings(interconnect: str | catalog.Interconnect, efficiency: float |
                    latency_s: float | None) -> tuple[catalog.Interconnect, float, float]:
     link = catalog.interconnect(interconnect)
     eff = link_efficiency() if efficiency is None else _checks.in_range(
-        "efficiency", efficiency, 0.0, 1.0, low_open=True)
+        "efficiency", efficiency, _MIN_EFFICIENCY, 1.0)
     alpha = _link_latency_s(link) if latency_s is None else _checks.non_negative(
         "latency_s", latency_s)
     return link, eff, alpha
@@ -327,7 +341,7 @@ def _link_settings(interconnect: str | catalog.Interconnect, efficiency: float |
 
 def _collective_on(link: catalog.Interconnect, eff: float, alpha: float, size_bytes: float,
                    n_ranks: int, collective_name: str, algorithm: str) -> CollectiveTime:
-    name = _checks.one_of("collective", collective_name, COLLECTIVES)
+    name = _checks.one_of("collective_name", collective_name, COLLECTIVES)
     algo = _checks.one_of("algorithm", algorithm, _ALGORITHMS)
     bw = link.bandwidth_gb_s * eff
     t = collective_seconds(name, size_bytes, n_ranks, bw, alpha, algo)
@@ -350,9 +364,11 @@ def allreduce_sweep(sizes_bytes: Iterable[float], n_ranks: int,
                                                     "Ethernet 100GbE"),
                     algorithm: str = "ring", efficiency: float | None = None) -> pd.DataFrame:
     """All-reduce time against message size for several links (one row per size and link)."""
-    sizes = list(sizes_bytes)
+    sizes = [_checks.non_negative("sizes_bytes", size)
+             for size in _checks.sequence("sizes_bytes", sizes_bytes, single=Real)]
     rows = []
-    for name in interconnects:
+    links = _checks.sequence("interconnects", interconnects, single=(str, catalog.Interconnect))
+    for name in links:
         link, eff, alpha = _link_settings(name, efficiency, None)
         for size in sizes:
             r = _collective_on(link, eff, alpha, size, n_ranks, "allreduce", algorithm)
@@ -369,7 +385,7 @@ def bandwidth_hierarchy(names: Iterable[str] = ("HBM3 (H100 SXM)", "NVLink 4", "
                         ) -> pd.DataFrame:
     """Catalog bandwidths (GB/s, one direction) from memory down to the network, with sources."""
     rows = []
-    for name in names:
+    for name in _checks.sequence("names", names, single=(str, catalog.Interconnect)):
         link = catalog.interconnect(name)
         rows.append({"name": link.name, "kind": link.kind, "bandwidth_gb_s": link.bandwidth_gb_s,
                      "source": link.source, "as_of": link.as_of})
@@ -496,7 +512,7 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
                    else _checks.positive("achieved_tflops", achieved_tflops))
     flops = rate_tflops * 1e12
     eff = link_efficiency() if efficiency is None else _checks.in_range(
-        "efficiency", efficiency, 0.0, 1.0, low_open=True)
+        "efficiency", efficiency, _MIN_EFFICIENCY, 1.0)
     scale_out = catalog.interconnect(network)
     inside = catalog.interconnect(node_link)
     out_bw = oversubscribed_gb_s(scale_out.bandwidth_gb_s, oversubscription)
@@ -514,7 +530,7 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
         comm_s = hierarchical_allreduce_seconds(
             grad_bytes, n // g, g, inside.bandwidth_gb_s * eff, out_bw * eff,
             _link_latency_s(inside), _link_latency_s(scale_out))
-    step_s = max(compute_s, comm_s) if overlap else compute_s + comm_s
+    step_s = max(compute_s, comm_s) if _checks.boolean("overlap", overlap) else compute_s + comm_s
     return DataParallelStep(
         chip=accelerator.name, network=scale_out.name, n_gpus=n, gpus_per_node=g,
         param_count=n_params, tokens_per_step=tokens, gradient_bytes=grad_bytes,
@@ -529,9 +545,13 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
 def scaling_sweep(gpu_counts: Iterable[int], networks: Iterable[str], param_count: float,
                   tokens_per_step: float, overlap: bool = False, **options) -> pd.DataFrame:
     """:func:`data_parallel_step` over GPU counts and networks, one row each."""
+    counts = [_checks.positive_int("gpu_counts", n)
+              for n in _checks.sequence("gpu_counts", gpu_counts, single=Real)]
+    links = _checks.sequence("networks", networks, single=(str, catalog.Interconnect))
+    overlap = _checks.boolean("overlap", overlap)
     rows = []
-    for network in networks:
-        for n in gpu_counts:
+    for network in links:
+        for n in counts:
             step = data_parallel_step(param_count, tokens_per_step, n, network=network,
                                       overlap=overlap, **options)
             rows.append(step.to_frame().iloc[0].to_dict())
@@ -622,8 +642,8 @@ def annual_energy_mwh(power_mw: float, utilization: float = 1.0) -> float:
 def rack_power_kw(chip: str | catalog.Accelerator, nodes_per_rack: int, gpus_per_node: int = 8,
                   host_w_per_gpu: float | None = None) -> float:
     """IT power of one rack in kW: nodes · GPUs per node · (TDP + host overhead)."""
-    nodes = _checks.positive_int("nodes_per_rack", nodes_per_rack)
-    g = _checks.positive_int("gpus_per_node", gpus_per_node)
+    nodes = _checks.positive_int("nodes_per_rack", nodes_per_rack, high=_MAX_PER_RACK)
+    g = _checks.positive_int("gpus_per_node", gpus_per_node, high=_MAX_PER_RACK)
     return it_power_mw(nodes * g, chip, host_w_per_gpu) * 1e3
 
 
@@ -748,7 +768,7 @@ def llama3_gpu_mtbf_hours() -> float:
 def _gpu_mtbf(gpu_mtbf_hours: float | None) -> float:
     if gpu_mtbf_hours is None:
         return llama3_gpu_mtbf_hours()
-    return _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours)
+    return _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours, high=_HOURS_LIMIT)
 
 
 def mtbf_hours(n_gpus: int, gpu_mtbf_hours: float) -> float:
@@ -757,7 +777,11 @@ def mtbf_hours(n_gpus: int, gpu_mtbf_hours: float) -> float:
     Hours in and out; the model is :func:`stackkit.reliability.mtbf_s`.
     """
     n = _checks.positive_int("n_gpus", n_gpus)
-    m = _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours)
+    m = _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours, high=_HOURS_LIMIT)
+    if m * SECONDS_PER_HOUR / n == 0:  # underflow
+        raise ValueError(f"gpu_mtbf_hours={gpu_mtbf_hours!r} over n_gpus={n} rounds to a "
+                         "cluster MTBF of 0 h; give a realistic gpu_mtbf_hours (Llama 3: "
+                         "about 50,000 h)")
     return reliability.mtbf_s(n, m * SECONDS_PER_HOUR) / SECONDS_PER_HOUR
 
 
@@ -768,9 +792,12 @@ def expected_interruptions(n_gpus: int, run_hours: float,
     ``gpu_mtbf_hours`` defaults to :func:`llama3_gpu_mtbf_hours`; the model is
     :func:`stackkit.reliability.expected_interruptions`.
     """
-    hours = _checks.non_negative("run_hours", run_hours)
+    hours = _checks.non_negative("run_hours", run_hours, high=_HOURS_LIMIT)
     n = _checks.positive_int("n_gpus", n_gpus)
     m = _gpu_mtbf(gpu_mtbf_hours)
+    mtbf_hours(n, m)  # refuses an MTBF that rounds to 0
+    _checks.finite("expected interruptions", hours * n / m,  # in this function's terms
+                   {"n_gpus": n_gpus, "run_hours": run_hours, "gpu_mtbf_hours": gpu_mtbf_hours})
     return reliability.expected_interruptions(n, hours * SECONDS_PER_HOUR, m * SECONDS_PER_HOUR)
 
 
@@ -797,7 +824,9 @@ def cluster_reliability(n_gpus: int, run_days: float, checkpoint_s: float, resta
     ``gpu_mtbf_hours`` defaults to the Llama 3 record (:func:`llama3_gpu_mtbf_hours`).
     """
     n = _checks.positive_int("n_gpus", n_gpus)
-    days = _checks.positive("run_days", run_days)
+    days = _checks.positive("run_days", run_days, high=_HOURS_LIMIT / HOURS_PER_DAY)
+    checkpoint_s = _checks.positive("checkpoint_s", checkpoint_s)
+    restart_s = _checks.non_negative("restart_s", restart_s)
     gpu_mtbf = _gpu_mtbf(gpu_mtbf_hours)
     cluster_h = mtbf_hours(n, gpu_mtbf)
     mtbf_s = cluster_h * SECONDS_PER_HOUR

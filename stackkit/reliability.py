@@ -40,7 +40,13 @@ __all__ = [
 # exp() overflows a float above ~709; a job whose segment needs e^700 attempts never ends.
 MAX_EXPONENT = 700.0
 # Monte Carlo draws one number per interruption; beyond this the job is hopeless anyway.
-MAX_DRAWS = 20_000_000
+MAX_DRAWS = 5_000_000
+# Monte Carlo runs per job: 1e6 gives P90 to about 0.1 %; more only costs memory and time.
+MAX_TRIALS = 1_000_000
+# Shortest work and interval a job takes (1 ns): below it float rounding, not the model,
+# would decide the answer; and at most this many checkpoint intervals in one job.
+MIN_TIME_S = 1e-9
+MAX_SEGMENTS = 1e12
 
 
 
@@ -76,13 +82,18 @@ def mtbf_s(n_chips: int, chip_mtbf_s: float) -> float:
     rate (Schroeder & Gibson 2007, "Understanding failures in petascale computers").
     """
     n = _checks.positive_int("n_chips", n_chips)
-    return _checks.positive("chip_mtbf_s", chip_mtbf_s) / n
+    m = _checks.positive("chip_mtbf_s", chip_mtbf_s) / n
+    if m == 0:  # underflow: a chip MTBF of a few subnormal seconds over many chips
+        raise ValueError(f"chip_mtbf_s={chip_mtbf_s!r} over n_chips={n} rounds to an MTBF of "
+                         "0 s; give a realistic chip MTBF (Llama 3: about 1.8e8 s)")
+    return m
 
 
 def expected_interruptions(n_chips: int, run_s: float, chip_mtbf_s: float) -> float:
     """Expected failures during a run: run time / cluster MTBF = t · n / M_chip."""
     t = _checks.non_negative("run_s", run_s)
-    return t / mtbf_s(n_chips, chip_mtbf_s)
+    return _checks.finite("expected interruptions", t / mtbf_s(n_chips, chip_mtbf_s),
+                          {"n_chips": n_chips, "run_s": run_s, "chip_mtbf_s": chip_mtbf_s})
 
 
 # --------------------------------------------------------------------------- first order
@@ -95,7 +106,11 @@ def young_daly_interval_s(checkpoint_s: float, mtbf_s: float) -> float:
     """
     delta = _checks.positive("checkpoint_s", checkpoint_s)
     m = _checks.positive("mtbf_s", mtbf_s)
-    return math.sqrt(2 * delta * m)
+    tau = math.sqrt(2 * delta * m)
+    if tau == 0:  # both so small that their product underflows
+        raise ValueError(f"checkpoint_s={checkpoint_s!r} and mtbf_s={mtbf_s!r} give an interval "
+                         "that rounds to 0 s; give realistic times (seconds to days)")
+    return tau
 
 
 def goodput(checkpoint_s: float, restart_s: float, mtbf_s: float,
@@ -151,15 +166,22 @@ class CheckpointedJob(Result):
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
+        for name in ("work_s", "interval_s"):
+            if checked[name] < MIN_TIME_S:
+                raise ValueError(f"{name} must be at least {MIN_TIME_S:g} s; "
+                                 f"got {checked[name]!r}")
+        if self.work_s / self.interval_s > MAX_SEGMENTS:
+            raise ValueError(f"interval_s={self.interval_s!r} cuts work_s={self.work_s!r} into "
+                             f"more than {MAX_SEGMENTS:.0e} segments; checkpoint less often")
         exponent = self.interruptions_per_s * (self.restart_s + min(self.interval_s, self.work_s)
                                                + self.checkpoint_s)
         if exponent > MAX_EXPONENT:
             raise NeverFinishes(
                 f"interruptions_per_s={self.interruptions_per_s!r} is far too high for segments "
-                f"of {min(self.interval_s, self.work_s) + self.checkpoint_s:g} s plus a "
-                f"{self.restart_s:g} s restart: each segment would need about "
-                f"e^{exponent:.0f} tries, so the job never finishes; checkpoint more often "
-                "or choose a lower rate")
+                f"of {min(self.interval_s, self.work_s):g} s of work (interval_s, work_s) plus "
+                f"a {self.checkpoint_s:g} s checkpoint (checkpoint_s) and a {self.restart_s:g} s "
+                f"restart (restart_s): each segment would need about e^{exponent:.0f} tries, so "
+                "the job never finishes; checkpoint more often or faster, or choose a lower rate")
 
     @classmethod
     def from_hours(cls, work_hours: float, interruptions_per_hour: float,
@@ -181,10 +203,14 @@ class CheckpointedJob(Result):
     def segments(self) -> tuple[int, float]:
         """(number of full intervals, work in the last partial one; 0 if none).
 
-        A last piece shorter than a billionth of an interval is rounding error, not a segment.
+        After at least one full interval, a last piece shorter than a billionth of an
+        interval is rounding error, not a segment; a job shorter than one interval is all
+        "last piece", however short (it never vanishes).
         """
         ratio = self.work_s / self.interval_s
         n_full = math.floor(ratio + 1e-9)
+        if n_full == 0:
+            return 0, self.work_s
         rest = self.work_s - n_full * self.interval_s
         if rest <= 1e-9 * self.interval_s:
             rest = 0.0
@@ -195,7 +221,7 @@ class CheckpointedJob(Result):
         """Expected wall-clock seconds (Daly 2006); see :func:`expected_runtime_s`."""
         n_full, rest = self.segments()
         delta, rate, restart = self.checkpoint_s, self.interruptions_per_s, self.restart_s
-        total = n_full * _segment_s(self.interval_s + delta, rate, restart)
+        total = n_full * _segment_s(self.interval_s + delta, rate, restart) if n_full else 0.0
         if rest > 0:
             total += _segment_s(rest + delta, rate, restart)
         if not math.isfinite(total):
@@ -249,36 +275,49 @@ def expected_runtime_s(work_s: float, interruptions_per_s: float, interval_s: fl
                            restart_s).expected_runtime_s
 
 
-def _wall_per_work(tau: float, rate: float, delta: float) -> float:
-    """Wall time per unit of work for long jobs (the restart factor e^{λR} left out:
-    it scales every τ alike, so it does not move the optimum)."""
-    return math.expm1(rate * (tau + delta)) / (rate * tau)
-
-
 def best_interval_s(interruptions_per_s: float, checkpoint_s: float) -> float:
     """The checkpoint interval τ that minimises Daly's expected wall time (for long jobs).
 
-    Minimises (e^{λ(τ+δ)} − 1)/τ numerically (golden-section search). The restart
+    Minimises (e^{λ(τ+δ)} − 1)/τ exactly: the optimum solves (1 − λτ)·e^{λτ} = e^{−λδ}
+    (see :func:`_optimal_exponent`), found by bisection to float precision. The restart
     time R multiplies T_w by e^{λR} for every τ alike, so it does not change the
     optimum. Young's first-order answer is √(2δ/λ); Daly (2006) publishes
     τ_opt = 117 min for M = 24 h, δ = 5 min (his Fig. 3).
     """
     rate = _checks.positive("interruptions_per_s", interruptions_per_s)
     delta = _checks.positive("checkpoint_s", checkpoint_s)
-    young = math.sqrt(2 * delta / rate)
-    low, high = young / 50, min(young * 5, MAX_EXPONENT / rate - delta)
-    golden = (math.sqrt(5) - 1) / 2
-    a, b = low, high
-    c, d = b - golden * (b - a), a + golden * (b - a)
+    a = rate * delta
+    if a > MAX_EXPONENT:
+        raise ValueError(
+            f"interruptions_per_s={interruptions_per_s!r} × checkpoint_s={checkpoint_s!r} = "
+            f"{a:.3g}: a checkpoint alone would need about e^{a:.0f} tries, so no interval "
+            "lets the job finish; checkpoint faster or choose a lower rate")
+    return _checks.finite("best checkpoint interval", _optimal_exponent(a) / rate,
+                          {"interruptions_per_s": interruptions_per_s,
+                           "checkpoint_s": checkpoint_s})
+
+
+def _optimal_exponent(a: float) -> float:
+    """x = λτ that minimises (e^{x+a} − 1)/x, for a = λδ > 0.
+
+    Setting the derivative to zero gives (1 − x)·e^{x} = e^{−a}, one root in (0, 1)
+    (x = 1 + W₀(−e^{−1−a}) with Lambert's W). For tiny a the series x ≈ s − s²/3,
+    s = √(2a), is Young's √(2δ/λ) with its first correction; otherwise bisect on
+    v = ln(1 − x), where the equation reads v − expm1(v) + a = 0 (increasing in v).
+    """
+    if a < 1e-8:
+        s = math.sqrt(2 * a)
+        return s - s * s / 3
+    low, high = -(a + 2.0), 0.0  # k(low) < 0 < k(high) = a
     for _ in range(200):
-        if _wall_per_work(c, rate, delta) < _wall_per_work(d, rate, delta):
-            b = d
+        mid = (low + high) / 2
+        if mid - math.expm1(mid) + a > 0:
+            high = mid
         else:
-            a = c
-        c, d = b - golden * (b - a), a + golden * (b - a)
-        if b - a < 1e-12 * young:
+            low = mid
+        if high - low <= 1e-15 * max(1.0, abs(low)):
             break
-    return (a + b) / 2
+    return -math.expm1((low + high) / 2)
 
 
 # --------------------------------------------------------------------------- Monte Carlo
@@ -306,8 +345,9 @@ def _simulate_segments(rng: np.random.Generator, trials: int, n_segments: int,
     if expected_draws > MAX_DRAWS:
         raise NeverFinishes(
             f"interruptions are so frequent (about {expected_draws / trials:,.0f} per run) "
-            "that simulating them is pointless: the job barely progresses; checkpoint more "
-            "often or lower the interruption rate")
+            "that simulating them is pointless: the job barely progresses; lower the "
+            "interruption rate, or shorten what an interruption loses (the interval, "
+            "checkpoint and restart times)")
     first = rng.binomial(n_segments, p_first, size=trials)
     more = np.zeros(trials, dtype=np.int64)
     failed = first > 0
@@ -335,7 +375,7 @@ def simulate_runtime_s(job: CheckpointedJob, trials: int = 10_000,
     """
     if not isinstance(job, CheckpointedJob):
         raise ValueError(f"job must be a CheckpointedJob; got {type(job).__name__}")
-    n_trials = _checks.positive_int("trials", trials)
+    n_trials = _checks.positive_int("trials", trials, high=MAX_TRIALS)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     n_full, rest = job.segments()
     delta, rate, restart = job.checkpoint_s, job.interruptions_per_s, job.restart_s

@@ -6,7 +6,7 @@ unless a name says ``gib``.
 
 from __future__ import annotations
 
-import math
+from . import _checks
 
 KB = 1e3
 MB = 1e6
@@ -42,9 +42,21 @@ BYTES_PER_ELEMENT = {
 _SI_PREFIXES = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
 
 
+def _finite(name: str, value: object) -> float:
+    """A number to format: any finite float (formatting has no ceiling but the float's)."""
+    return _checks.number(name, value, high=None)
+
+
 def si(value: float, unit: str = "", digits: int = 3) -> str:
-    """Format ``value`` with an SI prefix: ``si(3.35e12, "B/s") == "3.35 TB/s"``."""
-    if value == 0 or not math.isfinite(value):
+    """Format ``value`` with an SI prefix: ``si(3.35e12, "B/s") == "3.35 TB/s"``.
+
+    ``value`` must be finite: a NaN or infinity is an error upstream, never shown.
+    """
+    value = _finite("value", value)
+    if not isinstance(unit, str):
+        raise ValueError(f"unit must be a string; got {unit!r}")
+    digits = _checks.whole("digits", digits, 1, 17)
+    if value == 0:
         return f"{value:g} {unit}".strip()
     magnitude = abs(value)
     for scale, prefix in _SI_PREFIXES:
@@ -55,11 +67,12 @@ def si(value: float, unit: str = "", digits: int = 3) -> str:
 
 def fmt_bytes(n_bytes: float) -> str:
     """``fmt_bytes(80e9) == "80 GB"`` (decimal prefixes)."""
-    return si(n_bytes, "B")
+    return si(_finite("n_bytes", n_bytes), "B")
 
 
 def fmt_usd(amount_usd: float) -> str:
     """Dollars with a sensible precision: $0.0042, $3.35, $1,234, $2.1M."""
+    amount_usd = _finite("amount_usd", amount_usd)
     magnitude = abs(amount_usd)
     if magnitude >= 1e9:
         return f"${amount_usd / 1e9:,.2f}B"
@@ -74,6 +87,7 @@ def fmt_usd(amount_usd: float) -> str:
 
 def fmt_duration(seconds: float) -> str:
     """A duration in the unit a person would use: "850 µs", "4.2 s", "3.1 h", "54 days"."""
+    seconds = _finite("seconds", seconds)
     s = abs(seconds)
     if s < 1e-3:
         return f"{seconds * 1e6:.3g} µs"

@@ -38,6 +38,8 @@ SAME_LESSON = ({"data", "vectors", "pipeline"},)
 ALLOWED_UPWARD = {
     # ModelSpec.param_count() etc. stay for old code; they delegate to the one home.
     ("catalog", "transformer"): "deprecated ModelSpec methods delegate to transformer",
+    # Same rank: units formats only finite numbers; _checks imports nothing of stackkit.
+    ("units", "_checks"): "units refuses NaN/inf with the shared argument checks",
 }
 
 #: Third-party packages only the front ends (plots, widgets) may import.

@@ -70,7 +70,7 @@ def test_checks_name_parameter_value_and_what_is_allowed(check, args, message):
         check(*args)
 
 
-@given(st.floats(min_value=1e-300, max_value=_checks.LIMIT))
+@given(st.floats(min_value=_checks.TINY, max_value=_checks.LIMIT))
 def test_positive_accepts_every_positive_float_up_to_the_ceiling(value):
     assert _checks.positive("x", value) == value
 

@@ -1,0 +1,465 @@
+"""Fuzz every public function of every layer module: bad input gets a clear error, never a crash.
+
+The driver finds the functions itself: every public function defined in each of
+:data:`LAYER_MODULES` that exists (a lesson that lands later is covered without
+editing this file). Each call gets, per parameter, a value built from the
+parameter's name, annotation and default (a catalog name for ``chip``, a number
+near the default for ``batch_size`` ...), then one of four treatments:
+
+- ``valid``: realistic values throughout;
+- ``edge``: one parameter set to an edge number (0, -1, 5e-324, 1e308, 10**400,
+  NaN, inf, a huge Fraction ...);
+- ``wrong``: one parameter set to a wrong type (None, "3", True, [1, 2], {} ...);
+- ``extreme``: every number scaled by up to 1e±12.
+
+A call passes if it returns a result with no NaN, no infinity, no negative where
+a negative is impossible and no "nan"/"inf" in a string; or raises ``ValueError``
+(or ``KeyError`` for an unknown name, or ``TypeError``) whose message names the
+parameter that was broken (any parameter, for ``valid`` and ``extreme`` calls).
+Anything else fails: another exception, a warning (the suite turns warnings into
+errors), a bad result, or a call that takes over 1 s of CPU time (CPU time, not
+wall time, so that a loaded machine does not make the test flaky).
+
+The run is seeded. ``make test`` runs :data:`CALLS` calls (at least 10,000);
+``make fuzz`` runs a longer one (``STACKKIT_FUZZ_CALLS``, default 100,000).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime as dt
+import importlib
+import inspect
+import math
+import os
+import random
+import re
+import time
+import warnings
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: The layer modules, lowest first (DESIGN.md's order). Missing ones are skipped.
+LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips", "clusters",
+                 "cloud", "data", "vectors", "training", "serving", "stack")
+
+#: Functions not fuzzed, and why: they measure this machine, read or write files, or
+#: load a model, so they take seconds by design (each has its own tests).
+SKIP = {
+    "bench.measure_matmul": "times matmuls on this machine (seconds by design)",
+    "bench.measure_bandwidth": "times memory streams on this machine (seconds by design)",
+    "bench.measure_cuda_copy": "needs a GPU; times it",
+    "bench.measure_cuda_matmul": "needs a GPU; times it",
+    "bench.run": "runs every measurement (tens of seconds)",
+    "catalog.load_table": "reads a CSV from a directory the caller names (file I/O; the "
+                          "loader's own tests break files on purpose)",
+    "catalog.data_dir": "returns a path",
+    "data.run_pipeline": "runs a pipeline over files on disk (I/O, seconds)",
+    "vectors.embed": "loads a sentence-embedding model (seconds)",
+}
+
+#: Per-call CPU-time ceiling (seconds).
+CALL_LIMIT_S = 1.0
+#: Calls in the run that ``make test`` does.
+CALLS = int(os.environ.get("STACKKIT_FUZZ_CALLS", "10000"))
+SEED = int(os.environ.get("STACKKIT_FUZZ_SEED", "20261128"))
+
+#: Numbers at the edges of what a float or a parameter allows.
+EDGE_NUMBERS: tuple[Any, ...] = (
+    0, 0.0, -0.0, -1, -1e-9, 5e-324, 1e-300, 1e-9, 1, 2, 3.5, 1e15, 1e30, 1e31, 1e100, 1e300,
+    1e308, 2**63, 10**18, 10**400, -(10**400), Fraction(10**400, 3), Fraction(1, 3),
+    Decimal("2.5"), Decimal("1e400"), Decimal("NaN"), math.nan, math.inf, -math.inf,
+    np.float64(7.0), np.int64(7), np.float32(1e38),
+)
+#: Values of the wrong type for almost any parameter.
+WRONG_VALUES: tuple[Any, ...] = (
+    None, "3", "", "no", "NVLink 4", True, False, [1, 2], (), {}, {"a": 1}, b"x", 1 + 2j,
+    object(), np.array([1.0, 2.0]), dt.date(2025, 1, 1), [None], ["no such"],
+)
+
+# Annotation word -> the catalog table whose names are valid values.
+_NAME_TABLES = {"Accelerator": "accelerators", "ModelSpec": "models", "ApiPrice": "api_prices",
+                "Instance": "instances", "Interconnect": "interconnects", "Dataset": "datasets"}
+_NAME_PARAMS = {"chip": "accelerators", "accelerator": "accelerators", "model": "models",
+                "instance": "instances", "interconnect": "interconnects",
+                "network": "interconnects",
+                "node_link": "interconnects", "link": "interconnects", "dataset": "datasets",
+                "chip_list": "accelerators", "chips": "accelerators", "names": "interconnects",
+                "interconnects": "interconnects", "networks": "interconnects",
+                "models": "api_prices", "key": "assumptions", "table": "tables"}
+_LIST_PARAMS = {"chip_list", "chips", "names", "interconnects", "networks", "models"}
+
+# Result names that may legitimately be negative (a change, a saving that can go either way).
+_MAY_BE_NEGATIVE = re.compile(r"delta|change|diff|slope|log|error|residual|margin|offset")
+
+
+def _names(table: str) -> list[str]:
+    from stackkit import catalog
+
+    if table == "tables":
+        return list(catalog.table_names())
+    if table == "assumptions":
+        return list(catalog.assumptions().index)
+    frame = getattr(catalog, table)()
+    column = {"instances": "instance", "api_prices": "model"}.get(table)
+    values = frame[column] if column else frame.index
+    return list(dict.fromkeys(map(str, values)))
+
+
+def _numeric_base(name: str) -> float:
+    """A realistic magnitude for a required number, from its name's unit."""
+    rules = [
+        (r"share|fraction|utilization|efficiency|discount|probability|ratio|sparsity", 0.5),
+        (r"^pue$", 1.3), (r"mtbf", 5e4), (r"interruptions|_per_hour$|rate", 0.05),
+        (r"^(m|n|k)$|^n_|count$|^batch|ranks|gpus|nodes|chips|replicas|instances|layers|heads",
+         8),
+        (r"seed", 0), (r"trials", 1000), (r"param", 8e9), (r"flops$", 1e21),
+        (r"tokens", 1000), (r"bytes", 1e9), (r"_gb_s$|_tb_s$", 100), (r"tflops", 400),
+        (r"usd", 2.0), (r"hours", 10.0), (r"days", 30.0), (r"_s$|seconds", 1.0),
+        (r"_w$|_kw$|_mw$", 700.0), (r"years", 4.0), (r"intensity", 100.0),
+    ]
+    for pattern, value in rules:
+        if re.search(pattern, name):
+            return value
+    return 1.0
+
+
+def _is_whole_name(name: str) -> bool:
+    return bool(re.search(r"^(m|n|k)$|^n_|count$|^batch|ranks|gpus_per|nodes_per|trials|seed|"
+                          r"replicas|_tokens$|^max_instances$|digits|repeats|warmup|limit", name))
+
+
+@dataclasses.dataclass
+class Target:
+    qualname: str
+    func: Callable[..., Any]
+    params: list[inspect.Parameter]
+    options: dict[str, list[str]]  # parameter -> the strings it accepts (probed)
+
+
+@dataclasses.dataclass
+class Tally:
+    calls: int = 0
+    clean: int = 0
+    documented: int = 0
+    failures: list[str] = dataclasses.field(default_factory=list)
+    by_kind: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    slowest: tuple[float, str] = (0.0, "")
+    per_target: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    cpu_s: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+
+
+class Fuzzer:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.targets = self._discover()
+
+    # ------------------------------------------------------------------ discovery
+    def _discover(self) -> list[Target]:
+        targets = []
+        for short in LAYER_MODULES:
+            try:
+                module = importlib.import_module(f"stackkit.{short}")
+            except ModuleNotFoundError as exc:
+                if exc.name == f"stackkit.{short}":
+                    continue
+                raise
+            for name, func in sorted(vars(module).items()):
+                if name.startswith("_") or not inspect.isfunction(func):
+                    continue
+                if func.__module__ != module.__name__:
+                    continue  # an alias or an import: fuzzed in its own module
+                qualname = f"{short}.{name}"
+                if qualname in SKIP:
+                    continue
+                params = [p for p in inspect.signature(func).parameters.values()
+                          if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+                targets.append(Target(qualname, func, params, {}))
+        for target in targets:
+            target.options = {p.name: self._probe_options(target, p) for p in target.params
+                              if isinstance(p.default, str) or self._annotation(p) == "str"}
+        return targets
+
+    def _probe_options(self, target: Target, param: inspect.Parameter) -> list[str]:
+        """The strings a parameter accepts, read from the error a bogus one gets."""
+        if param.name in _NAME_PARAMS:
+            return []
+        kwargs = {p.name: self._valid(target, p) for p in target.params
+                  if p.default is inspect.Parameter.empty}
+        kwargs[param.name] = "zzz-not-an-option"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                target.func(**kwargs)
+        except Exception as exc:
+            found = re.search(r"must be one of (.*?); got", str(exc))
+            if found:
+                return re.findall(r"'([^']*)'", found.group(1))
+        return [param.default] if isinstance(param.default, str) else []
+
+    # ------------------------------------------------------------------ values
+    def _annotation(self, param: inspect.Parameter) -> str:
+        return param.annotation if isinstance(param.annotation, str) else str(param.annotation)
+
+    def _table_for(self, param: inspect.Parameter) -> str | None:
+        annotation = self._annotation(param)
+        for word, table in _NAME_TABLES.items():
+            if word in annotation:
+                return table
+        return _NAME_PARAMS.get(param.name)
+
+    def _number(self, param: inspect.Parameter, spread: float = 1.5) -> Any:
+        default = param.default
+        if isinstance(default, (int, float)) and not isinstance(default, bool) and default:
+            base = float(default)
+        else:
+            base = _numeric_base(param.name)
+        whole = (isinstance(default, int) and not isinstance(default, bool)) or (
+            _is_whole_name(param.name) and not isinstance(default, float))
+        if base == 0:
+            return self.rng.randint(0, 100) if whole else self.rng.uniform(0, 1)
+        if base <= 1 and re.search(r"share|fraction|utilization|efficiency|discount|probab",
+                                   param.name):
+            return self.rng.uniform(0, 1)
+        value = base * 10 ** self.rng.uniform(-spread, spread)
+        return max(1, round(value)) if whole else value
+
+    def _valid(self, target: Target, param: inspect.Parameter) -> Any:
+        rng = self.rng
+        annotation = self._annotation(param)
+        if target.options.get(param.name):
+            return rng.choice(target.options[param.name])
+        table = self._table_for(param)
+        if table:
+            names = _names(table)
+            if param.name in _LIST_PARAMS or "Iterable" in annotation or "list" in annotation:
+                return rng.sample(names, k=min(len(names), rng.randint(1, 3)))
+            if isinstance(param.default, str) and rng.random() < 0.5:
+                return param.default
+            return rng.choice(names)
+        if annotation.startswith("bool") or isinstance(param.default, bool):
+            return rng.random() < 0.5
+        if "date" in annotation or param.name == "as_of":
+            return rng.choice([None, "2024-06-01", "2025-07-01", dt.date(2026, 1, 1)])
+        if param.name == "owned" or "OwnedCost" in annotation:
+            from stackkit import clusters
+
+            return clusters.owned_cost("H100 SXM")
+        if isinstance(param.default, (tuple, list)) or "Iterable" in annotation or \
+                "Sequence" in annotation or "list[" in annotation:
+            default = param.default if isinstance(param.default, (tuple, list)) else None
+            if default and rng.random() < 0.5:
+                return default
+            if default and isinstance(default[0], str):
+                return list(default[: rng.randint(1, len(default))])
+            return [self._number(param) for _ in range(rng.randint(1, 4))]
+        if isinstance(param.default, str):
+            return param.default
+        if param.name in ("label", "unit", "title"):
+            return rng.choice(["", "B", "a label"])
+        return self._number(param)
+
+    def _edge(self) -> Any:
+        return self.rng.choice(EDGE_NUMBERS)
+
+    def _wrong(self) -> Any:
+        return self.rng.choice(WRONG_VALUES)
+
+    # ------------------------------------------------------------------ one call
+    def arguments(self, target: Target) -> tuple[str, str | None, dict[str, Any]]:
+        rng = self.rng
+        kind = rng.choices(["valid", "edge", "wrong", "extreme"], [4, 3, 2, 1])[0]
+        kwargs: dict[str, Any] = {}
+        for p in target.params:
+            optional = p.default is not inspect.Parameter.empty
+            if optional and rng.random() < 0.4:
+                continue  # leave the default
+            kwargs[p.name] = self._valid(target, p)
+        broken = None
+        if target.params and kind in ("edge", "wrong"):
+            p = rng.choice(target.params)
+            broken = p.name
+            kwargs[p.name] = self._edge() if kind == "edge" else self._wrong()
+        elif kind == "extreme":
+            for name, value in kwargs.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    scaled = value * 10 ** rng.uniform(-12, 12)
+                    kwargs[name] = round(scaled) if isinstance(value, int) else scaled
+        return kind, broken, kwargs
+
+    def call(self, target: Target, tally: Tally) -> None:
+        kind, broken, kwargs = self.arguments(target)
+        tally.calls += 1
+        tally.per_target[target.qualname] += 1
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in kwargs.items())
+        where = f"{target.qualname}({shown}) [{kind}]"
+        start = time.process_time()
+        try:
+            result = target.func(**kwargs)
+        except (ValueError, KeyError, TypeError) as exc:
+            spent = time.process_time() - start
+            problem = _judge_error(exc, target, broken, kwargs)
+            if problem and broken is not None and self._same_error_without(target, broken,
+                                                                           kwargs, exc):
+                problem = _judge_error(exc, target, None, kwargs)  # not about `broken`
+            if problem:
+                tally.failures.append(f"{where}: {problem}: {type(exc).__name__}: {exc}")
+            else:
+                tally.documented += 1
+                tally.by_kind[type(exc).__name__] += 1
+        except Exception as exc:
+            spent = time.process_time() - start
+            tally.failures.append(f"{where}: undocumented {type(exc).__name__}: {exc}")
+        else:
+            spent = time.process_time() - start
+            problem = _judge_result(result, target.qualname.split(".")[-1])
+            if problem:
+                tally.failures.append(f"{where}: {problem}")
+            else:
+                tally.clean += 1
+        tally.cpu_s[target.qualname] += spent
+        if spent > tally.slowest[0]:
+            tally.slowest = (spent, where)
+        if spent > CALL_LIMIT_S:
+            tally.failures.append(f"{where}: took {spent:.2f} s of CPU time "
+                                  f"(limit {CALL_LIMIT_S} s)")
+
+    def _same_error_without(self, target: Target, broken: str, kwargs: dict[str, Any],
+                            exc: Exception) -> bool:
+        """Whether the call fails the same way with ``broken`` left at its default: then
+        the error is about another argument, checked before ``broken`` was reached."""
+        param = next(p for p in target.params if p.name == broken)
+        retries = [{**kwargs, broken: self._valid(target, param)}]
+        if param.default is not inspect.Parameter.empty:
+            retries.append({k: v for k, v in kwargs.items() if k != broken})
+        for retry in retries:
+            try:
+                target.func(**retry)
+            except Exception as again:
+                if type(again) is type(exc) and str(again) == str(exc):
+                    return True
+        return False
+
+    def run(self, calls: int) -> Tally:
+        tally = Tally()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            while tally.calls < calls:
+                for target in self.targets:
+                    self.call(target, tally)
+        return tally
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _mentions(message: str, name: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
+
+
+def _judge_error(exc: Exception, target: Target, broken: str | None,
+                 kwargs: dict[str, Any]) -> str | None:
+    """Why this error is not a documented one, or None if it is."""
+    message = str(exc.args[0]) if exc.args else ""
+    if isinstance(exc, KeyError) and ("known" in message or "name must be a string" in message):
+        return None  # an unknown catalog name, listed with the closest known names
+    if type(exc).__module__.startswith("stackkit") and type(exc) not in (ValueError, KeyError):
+        return None  # a documented outcome of the model (e.g. cloud.OwningNeverPaysOff)
+    if broken is not None:
+        if _mentions(message, broken):
+            return None
+        return f"does not name the parameter that was broken ({broken!r})"
+    if any(_mentions(message, p.name) for p in target.params):
+        return None
+    if any(isinstance(v, str) and len(v) >= 2 and _mentions(message, v) for v in kwargs.values()):
+        return None  # names the value it refuses (a chip without the figure asked for ...)
+    return "names none of the function's parameters"
+
+
+def _bad_number(value: Any, label: str) -> str | None:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return None
+    x = float(value)
+    if math.isnan(x) or math.isinf(x):
+        return f"{label} is {x}"
+    if x < 0 and not _MAY_BE_NEGATIVE.search(label):
+        return f"{label} is negative ({x:g})"
+    return None
+
+
+def _judge_result(result: Any, label: str, depth: int = 0) -> str | None:
+    """Why this result is impossible (NaN, inf, a negative quantity), or None."""
+    if depth > 3 or result is None:
+        return None
+    if isinstance(result, str):
+        found = re.search(r"\bnan\b|\binf\b|-inf", result, re.IGNORECASE)
+        return f"{label} shows {found.group(0)!r}: {result!r}" if found else None
+    if isinstance(result, (int, float, np.number)):
+        return _bad_number(result, label)
+    if isinstance(result, np.ndarray):
+        if result.dtype.kind in "fiu":
+            if not np.all(np.isfinite(result)):
+                return f"{label} holds NaN or inf"
+            if np.any(result < 0) and not _MAY_BE_NEGATIVE.search(label):
+                return f"{label} holds a negative value"
+        return None
+    if isinstance(result, pd.DataFrame):
+        numbers = result.select_dtypes("number")
+        if np.isinf(numbers.to_numpy(dtype=float)).any():
+            return f"{label} table holds inf"
+        for column in numbers.columns:
+            if (numbers[column] < 0).any() and not _MAY_BE_NEGATIVE.search(str(column)):
+                return f"{label} column {column!r} holds a negative value"
+        return None
+    if isinstance(result, (tuple, list)):
+        for i, item in enumerate(result[:50]):
+            problem = _judge_result(item, f"{label}[{i}]", depth + 1)
+            if problem:
+                return problem
+        return None
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        names = [f.name for f in dataclasses.fields(result)]
+        names += list(getattr(result, "_derived", ()))
+        for name in names:
+            problem = _judge_result(getattr(result, name), f"{label}.{name}", depth + 1)
+            if problem:
+                return problem
+        return None
+    return None
+
+
+# ------------------------------------------------------------------------------ tests
+
+def _report(tally: Tally) -> str:
+    other = len(tally.failures)
+    lines = [f"fuzz: {tally.calls} calls over {len(tally.per_target)} functions: "
+             f"{tally.clean} clean, {tally.documented} documented errors "
+             f"({dict(tally.by_kind)}), {other} failures; slowest call "
+             f"{tally.slowest[0] * 1e3:.0f} ms CPU: {tally.slowest[1]}"]
+    lines += tally.failures[:40]
+    return "\n".join(lines)
+
+
+def test_the_fuzzer_finds_every_layer_module():
+    targets = {t.qualname for t in Fuzzer(SEED).targets}
+    for expected in ("units.fmt_usd", "catalog.query", "chips.matmul_intensity",
+                     "clusters.hierarchical_allreduce_seconds", "cloud.plan_gpu_hours"):
+        assert expected in targets
+    assert not targets & set(SKIP)
+
+
+def test_fuzz_every_public_function(capsys):
+    fuzzer = Fuzzer(SEED)
+    tally = fuzzer.run(CALLS)
+    with capsys.disabled():
+        print("\n" + _report(tally).splitlines()[0])
+    assert tally.calls >= 10_000
+    assert not tally.failures, _report(tally)
