@@ -68,8 +68,8 @@ def test_spot_job_of_a_subnormal_job_is_refused():
 def test_best_interval_when_a_checkpoint_cannot_finish(rate, delta):
     """Were a negative interval (1, 705) and OverflowErrors: λ·δ > 700 means a checkpoint
     alone needs e^700 tries, so no interval lets the job finish."""
-    with pytest.raises(ValueError, match="interruptions_per_hour=.* checkpoint_hours=.*"
-                                         "a checkpoint alone"):
+    with pytest.raises(ValueError, match=r"interruptions_per_hour=.* checkpoint_hours=.*"
+                                         r"a checkpoint alone"):
         cloud.best_checkpoint_interval_hours(rate, delta)
 
 
@@ -91,7 +91,7 @@ def test_kv_cache_with_a_negative_width():
         catalog.model("Llama 3 8B").kv_cache_bytes_per_token(-1)
 
 
-# ----------------------------------------------------------------------------- undocumented exceptions
+# ------------------------------------------------------------------- undocumented exceptions
 
 @pytest.mark.parametrize("value", [10**400, Fraction(10**400, 3), 1e308])
 def test_huge_numbers_meet_a_ceiling_not_an_overflow(value):
@@ -152,7 +152,7 @@ def test_matmul_intensity_of_absurd_shapes():
     """Was inf."""
     with pytest.raises(ValueError, match="m must be a whole number"):
         chips.matmul_intensity(1e103, 1e103, 1e103)
-    with pytest.raises(ValueError, match="matmul intensity is not finite .*bytes_per_element"):
+    with pytest.raises(ValueError, match=r"matmul intensity is not finite .*bytes_per_element"):
         chips.matmul_intensity(4, 1, 14, bytes_per_element=5e-324)
 
 
@@ -168,19 +168,19 @@ def test_young_daly_of_absurd_times():
         clusters.young_daly_interval_s(1e300, 1e300)
 
 
-# ----------------------------------------------------------------------------- blame the right thing
+# ------------------------------------------------------------------- blame the right thing
 
 def test_hierarchical_allreduce_blames_its_own_parameters():
     """Blamed latency_s."""
-    with pytest.raises(ValueError, match="^inter_latency_s must be 0 or more"):
+    with pytest.raises(ValueError, match=r"^inter_latency_s must be 0 or more"):
         clusters.hierarchical_allreduce_seconds(1e9, 4, 8, 450, 50, inter_latency_s=-1)
-    with pytest.raises(ValueError, match="^intra_bandwidth_gb_s must be greater than 0"):
+    with pytest.raises(ValueError, match=r"^intra_bandwidth_gb_s must be greater than 0"):
         clusters.hierarchical_allreduce_seconds(1e9, 4, 8, 0, 50)
 
 
 def test_cluster_power_blames_n_gpus():
     """Blamed power_mw."""
-    with pytest.raises(ValueError, match="^n_gpus must be a whole number"):
+    with pytest.raises(ValueError, match=r"^n_gpus must be a whole number"):
         clusters.cluster_power(1e308)
 
 
