@@ -208,14 +208,18 @@ def api_bill_bars(bills: pd.DataFrame, highlight: str | None = None, ax: Axes | 
         ax.text(-0.01, yi, name, transform=ax.get_yaxis_transform(), ha="right", va="center",
                 fontsize=7, color=INK)
     ax.set_ylim(-0.6, len(data) - 0.4)
-    ax.set_xscale("log")
+    low, high = data["monthly_usd"].min(), data["monthly_usd"].max()
+    if high > 0:  # a log axis needs a positive bill (no traffic: every bill is $0)
+        ax.set_xscale("log")
+        ax.set_xlim(max(low / 2, 1e-3), high * 3)
+    else:
+        ax.set_xlim(0, 1)
     # Plain "$1,000" labels and no minor ticks: mathtext 10^x labels triple the redraw time.
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"${x:,.0f}" if x >= 1 else f"${x:g}"))
-    low, high = data["monthly_usd"].min(), data["monthly_usd"].max()
-    ax.set_xlim(max(low / 2, 1e-3), high * 3)
+    scale = " (log scale)" if high > 0 else ""
     tidy(ax, title=f"Monthly bill per model (prices {data['as_of'].min():%Y-%m} to "
-                   f"{data['as_of'].max():%Y-%m})", xlabel="USD per month (log scale)")
+                   f"{data['as_of'].max():%Y-%m})", xlabel=f"USD per month{scale}")
     _fixed_title(ax, fontsize=9)
     ax.grid(axis="y", visible=False)
     return ax.figure

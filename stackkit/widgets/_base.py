@@ -41,6 +41,7 @@ import datetime as dt
 import html
 import io
 import threading
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -62,11 +63,15 @@ DPI = 90
 _PNG_OPTIONS = {"compress_level": 1}  # zlib's fastest level: 3–5× faster, files ~30 % larger
 
 
-def error_html(exc: BaseException) -> str:
-    """A message a student can act on: what was wrong, without the traceback."""
+def error_html(exc: BaseException, label: str | None = None) -> str:
+    """A message a student can act on: what was wrong, without the traceback.
+
+    ``label``: the control the message is about, as the reader sees it (its
+    description and, for a bounded control, its range).
+    """
     if isinstance(exc, (ValueError, KeyError)):
         message = str(exc.args[0]) if exc.args else type(exc).__name__
-        heading = "Check the inputs"
+        heading = "Check the inputs" + (f" — {label}" if label else "")
     else:  # a bug in the kit, still shown politely
         message = f"{type(exc).__name__}: {exc}"
         heading = "Something went wrong inside stackkit"
@@ -266,6 +271,24 @@ class Explorer(widgets.VBox):
         """The controls' current values, by name."""
         return {name: control.value for name, control in self.controls.items()}
 
+    def control_label(self, exc: BaseException) -> str | None:
+        """The label of the control an error message is about, found by its keyword
+        (messages start with the parameter they blame), with a bounded control's range."""
+        message = str(exc.args[0]) if exc.args else ""
+        named = [name for name in self.controls
+                 if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", message)]
+        named.sort(key=lambda name: not message.startswith(name))
+        if not named:
+            return None
+        control = self.controls[named[0]]
+        label = f"“{getattr(control, 'description', '') or named[0]}”"
+        low, high = getattr(control, "min", None), getattr(control, "max", None)
+        if isinstance(control, widgets.FloatLogSlider):
+            low, high = control.base ** control.min, control.base ** control.max
+        if low is not None and high is not None:
+            label += f" (this control: {low:,.6g} to {high:,.6g})"
+        return label
+
     def _on_change(self, _change: dict) -> None:
         if not self._held:
             self.update()
@@ -295,7 +318,7 @@ class Explorer(widgets.VBox):
                 png = self.chart.png()
         except Exception as exc:  # shown to the reader instead of a traceback
             self.error = exc
-            self.result.value = error_html(exc)
+            self.result.value = error_html(exc, self.control_label(exc))
             self.plot.layout.visibility = "hidden"
         else:
             self.error, self.value = None, value

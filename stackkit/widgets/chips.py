@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import catalog, chips, plots
+from .. import _checks, catalog, chips, plots
 from .._results import Result
 from ._base import Chart, Explorer, render_table
 
@@ -34,6 +34,7 @@ def roofline_for_operation(chip_names: tuple[str, ...], precision: str, operatio
                            n: int, k: int, model: str, batch_size: int, context_tokens: int,
                            n_tokens: int) -> chips.RooflineView:
     """The explorer's compute: the operation's intensity, then where it lands on each roof."""
+    chip_names = _checks.sequence("chip_names", chip_names, single=str)
     intensity = chips.operation_intensity(operation, m=m, n=n, k=k, model=model,
                                           batch_size=batch_size, context_tokens=context_tokens,
                                           n_tokens=n_tokens, precision=precision)

@@ -110,7 +110,7 @@ def explore_cluster(chip: str = "H100 SXM", n_gpus: int = 1024, gpus_per_node: i
                                           description="GPUs per node"),
         "network": widgets.Dropdown(options=_network_options(), value=network,
                                     description="network (per GPU)"),
-        "pue": widgets.FloatSlider(value=pue, min=0.5, max=2.5, step=0.01,
+        "pue": widgets.FloatSlider(value=pue, min=1.0, max=2.5, step=0.01,
                                    description="PUE (facility / IT)"),
         "usd_per_kwh": widgets.FloatSlider(value=usd_per_kwh, min=0.0, max=0.4, step=0.005,
                                            readout_format=".3f",
