@@ -552,8 +552,11 @@ def scaling_sweep(gpu_counts: Iterable[int], networks: Iterable[str], param_coun
     rows = []
     for network in links:
         for n in counts:
-            step = data_parallel_step(param_count, tokens_per_step, n, network=network,
-                                      overlap=overlap, **options)
+            try:
+                step = data_parallel_step(param_count, tokens_per_step, n, network=network,
+                                          overlap=overlap, **options)
+            except ValueError as exc:  # say which entry of the sweep it was
+                raise ValueError(f"at gpu_counts entry {n} on {network!r}: {exc}") from None
             rows.append(step.to_frame().iloc[0].to_dict())
     return pd.DataFrame(rows)
 

@@ -309,7 +309,7 @@ def isoflop_curve(compute_flops: float, n_params: object) -> list[dict[str, floa
     """
     c = _checks.positive("compute_flops", compute_flops)
     rows = []
-    for value in n_params:  # type: ignore[attr-defined]
+    for value in _checks.sequence("n_params", n_params, single=Real):
         n = _checks.positive("n_params", value)
         d = c / (6 * n)
         rows.append({"compute_flops": c, "n_params": n, "n_tokens": d,
@@ -325,7 +325,8 @@ def tokens_per_param(model: str | catalog.ModelSpec | float, n_tokens: float) ->
 # --------------------------------------------------------------------------- memory
 
 def _zero_stage(zero_stage: object) -> int:
-    if isinstance(zero_stage, bool) or zero_stage not in ZERO_STAGES:
+    if (isinstance(zero_stage, bool) or not isinstance(zero_stage, Real)
+            or zero_stage not in ZERO_STAGES):
         raise ValueError(f"zero_stage must be one of 0, 1, 2, 3; got {zero_stage!r}")
     return int(zero_stage)  # type: ignore[arg-type]
 
@@ -910,17 +911,22 @@ def plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus
     n = _checks.positive_int("n_gpus", n_gpus)
     spec = _spec(model)
     s = _checks.positive_int("seq_len", spec.context_length if seq_len is None else seq_len)
-    tokens = _checks.positive("global_batch_tokens", global_batch_tokens)
+    tokens = _checks.positive("global_batch_tokens", global_batch_tokens,
+                              high=_checks.COUNT_LIMIT)
     batch = round(tokens / s)
     if batch < 1:
         raise ValueError(f"global_batch_tokens={global_batch_tokens!r} is less than one "
                          f"sequence of seq_len={s}")
     st = _Setup(spec, chip, s, batch, gpus_per_node, node_link, network, efficiency, None,
                 overlap_dp)
-    micro = [_checks.positive_int("micro_batches", b) for b in micro_batches]
-    stages = [_zero_stage(z) for z in zero_stages]
-    modes = [_recompute(r) for r in recomputes]
-    chunks = [_checks.positive_int("interleaves", v) for v in interleaves] or [1]
+    micro = [_checks.positive_int("micro_batches", b)
+             for b in _checks.sequence("micro_batches", micro_batches, single=Real)]
+    stages = [_checks.whole("zero_stages", z, 0, 3)
+              for z in _checks.sequence("zero_stages", zero_stages, single=Real)]
+    modes = [_checks.one_of("recomputes", r, RECOMPUTE)
+             for r in _checks.sequence("recomputes", recomputes, single=str)]
+    chunks = [_checks.positive_int("interleaves", v) for v in
+              _checks.sequence("interleaves", interleaves, single=Real, min_len=0)] or [1]
     eps = [e for e in _divisors(spec.n_experts)] if spec.n_experts > 1 else [1]
     rows, considered = [], 0
     for tp in _divisors(st.gpus_per_node):
@@ -1068,7 +1074,12 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     n = _checks.positive_int("n_gpus", n_gpus)
     u = _checks.in_range("mfu", mfu, 0.0, 1.0, low_open=True)
     mode = _checks.one_of("price_mode", price_mode, PRICE_MODES)
-    c = flops(n_active, n_tokens)
+    tokens = _checks.positive("n_tokens", n_tokens)
+    if 6 * n_active * tokens > _checks.LIMIT:
+        raise ValueError(f"n_tokens={n_tokens!r} on a model of {n_active:.3g} active "
+                         f"parameters needs {6 * n_active * tokens:.3g} FLOP, beyond the kit's "
+                         f"ceiling of {_checks.LIMIT:g}; choose fewer tokens or a smaller model")
+    c = flops(n_active, tokens)
     achieved = u * chips.peak_tflops(accelerator, "bf16")
     compute_days = days(c, n, achieved)
     good = 1.0
@@ -1079,7 +1090,8 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
         mtbf_s = reliability.mtbf_s(n, chip_mtbf_s)
         good = reliability.goodput(checkpoint_s, restart_s, mtbf_s)
         if good <= 0:
-            raise ValueError(f"with {n} GPUs failures come every {mtbf_s:.0f} s, faster than "
+            raise ValueError(f"with {n} GPUs failures come every {mtbf_s:.0f} s "
+                             f"(gpu_mtbf_hours={gpu_mtbf_hours!r}), faster than "
                              f"checkpoint_s={checkpoint_s!r} and restart_s={restart_s!r} let "
                              "the run progress; checkpoint faster or use fewer GPUs")
     wall_days = compute_days / good
@@ -1150,9 +1162,10 @@ def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
     model that learns the chain reaches a loss near 0.9 nats, from ln(V) at the start.
     """
     import numpy as np
-    n = _checks.positive_int("n_tokens", n_tokens)
-    v = _checks.positive_int("vocab_size", vocab_size)
-    rng = np.random.default_rng(seed)
+    # A Python loop over the tokens: bounded so a typed count cannot hang the kernel.
+    n = _checks.positive_int("n_tokens", n_tokens, high=10_000_000)
+    v = _checks.whole("vocab_size", vocab_size, 3, 1_000_000)  # 3 distinct successors each
+    rng = np.random.default_rng(_checks.non_negative_int("seed", seed, high=2**63 - 1))
     successors = np.stack([rng.choice(v, size=3, replace=False) for _ in range(v)])
     draws = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
     out = np.empty(n, dtype=np.int64)

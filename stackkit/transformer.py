@@ -207,6 +207,7 @@ def decode_work(model: str | catalog.ModelSpec, batch_size: int = 1, context_tok
     width = _checks.positive("bytes_per_param", bytes_per_param)
     kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
     active = _active_params(s)
+    attention = _checks.boolean("attention", attention)
     flops = 2.0 * active * b + (b * _attention_flops(s, c) if attention else 0.0)
     weights = min(s.params, active * b) * width
     kv = b * (c + 1) * kv_cache_bytes_per_token(s, kv_width)
@@ -225,5 +226,6 @@ def prefill_work(model: str | catalog.ModelSpec, n_tokens: int, bytes_per_param:
     n = _checks.positive_int("n_tokens", n_tokens)
     width = _checks.positive("bytes_per_param", bytes_per_param)
     kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
+    attention = _checks.boolean("attention", attention)
     flops = prefill_flops(s, n) if attention else 2.0 * _active_params(s) * n
     return StepWork(flops, s.params * width, n * kv_cache_bytes_per_token(s, kv_width))

@@ -62,6 +62,8 @@ SKIP = {
     "catalog.data_dir": "returns a path",
     "data.run_pipeline": "runs a pipeline over files on disk (I/O, seconds)",
     "vectors.embed": "loads a sentence-embedding model (seconds)",
+    "training.tiny_train": "trains a small model for real and times it (seconds by design)",
+    "catalog.column": "declares a schema column (builds a dataclass field), not a model",
 }
 
 #: Per-call CPU-time ceiling (seconds).
@@ -131,8 +133,9 @@ def _numeric_base(name: str) -> float:
 
 
 def _is_whole_name(name: str) -> bool:
-    return bool(re.search(r"^(m|n|k)$|^n_|count$|^batch|ranks|gpus_per|nodes_per|trials|seed|"
-                          r"replicas|_tokens$|^max_instances$|digits|repeats|warmup|limit", name))
+    return bool(re.search(r"^(m|n|k)$|^n_|counts?$|batch|seq_len|ranks|gpus_per|nodes_per|"
+                          r"trials|seed|^(pp|tp|dp|ep)$|interleave|stage|replicas|_tokens$|"
+                          r"^max_instances$|digits|repeats|warmup|limit|steps", name))
 
 
 @dataclasses.dataclass
