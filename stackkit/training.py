@@ -312,6 +312,9 @@ def isoflop_curve(compute_flops: float, n_params: object) -> list[dict[str, floa
     for value in _checks.sequence("n_params", n_params, single=Real):
         n = _checks.positive("n_params", value)
         d = c / (6 * n)
+        if d > _checks.LIMIT:
+            raise ValueError(f"n_params={value!r} leaves {d:.3g} tokens of compute_flops="
+                             f"{compute_flops!r}, beyond the kit's ceiling; choose larger models")
         rows.append({"compute_flops": c, "n_params": n, "n_tokens": d,
                      "tokens_per_param": d / n, "loss": chinchilla_loss(n, d)})
     return rows
