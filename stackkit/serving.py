@@ -73,6 +73,9 @@ __all__ = [
 
 # --------------------------------------------------------------------------- model arithmetic
 
+#: Most requests one simulation or trace draw takes (each is simulated one by one).
+MAX_REQUESTS = 1_000_000
+
 def _spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
     return transformer.spec(model)
 
@@ -541,7 +544,7 @@ def arrival_times(arrival_rate_per_s: float, n_requests: int, process: str = "po
     arrival model of AlpaServe (Li et al., OSDI 2023, section 6.1) and DistServe.
     """
     rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
-    n = _checks.positive_int("n_requests", n_requests)
+    n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
     kind = _checks.one_of("arrival", process, ARRIVALS)
     rng = np.random.default_rng(seed)
     if kind == "poisson":
@@ -572,7 +575,7 @@ def trace() -> pd.DataFrame:
 
 def trace_lengths(n_requests: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(prompt, output) token counts for ``n_requests``, drawn with replacement from the trace."""
-    n = _checks.positive_int("n_requests", n_requests)
+    n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
     sample = trace()
     picks = np.random.default_rng(seed).integers(0, len(sample), n)
     return (sample["prompt_tokens"].to_numpy()[picks].astype(np.int64),
@@ -708,7 +711,7 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     can join, a request finishing, a prefill) the batch is fixed, so the run of
     identical decode steps between them is advanced in one jump.
     """
-    n = _checks.positive_int("n_requests", n_requests)
+    n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
     rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
     kind = _checks.one_of("policy", policy, POLICIES)
     batch = _checks.positive_int("max_batch", max_batch)
@@ -998,7 +1001,7 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     ttft_target = _checks.positive("ttft_p99_s", ttft_p99_s)
     tpot_target = _checks.positive("tpot_p99_s", tpot_p99_s)
     cap = _checks.positive_int("max_replicas", max_replicas)
-    n = _checks.positive_int("n_requests", n_requests)
+    n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
 
     def run(r: int) -> tuple[bool, float, float]:
         result = simulate(rate / r, n, prompt_tokens, output_tokens, step_time_s, policy,

@@ -821,8 +821,13 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n
                     interleave=degrees["interleave"], **parts)
 
 
+#: The planner enumerates divisors of these counts: a million GPUs is ten times today's largest.
+_MAX_PLAN_GPUS = 1_000_000
+
+
 def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]  # √n steps, not n
+    return sorted(set(small + [n // d for d in small]))
 
 
 @dataclass(frozen=True)
@@ -911,7 +916,8 @@ def plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus
     step time. ``plan(...).explanation`` says why the winner wins.
     """
     import pandas as pd
-    n = _checks.positive_int("n_gpus", n_gpus)
+    n = _checks.positive_int("n_gpus", n_gpus, high=_MAX_PLAN_GPUS)
+    _checks.positive_int("gpus_per_node", gpus_per_node, high=_MAX_PLAN_GPUS)
     spec = _spec(model)
     s = _checks.positive_int("seq_len", spec.context_length if seq_len is None else seq_len)
     tokens = _checks.positive("global_batch_tokens", global_batch_tokens,
@@ -1166,8 +1172,8 @@ def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
     """
     import numpy as np
     # A Python loop over the tokens: bounded so a typed count cannot hang the kernel.
-    n = _checks.positive_int("n_tokens", n_tokens, high=10_000_000)
-    v = _checks.whole("vocab_size", vocab_size, 3, 1_000_000)  # 3 distinct successors each
+    n = _checks.positive_int("n_tokens", n_tokens, high=1_000_000)
+    v = _checks.whole("vocab_size", vocab_size, 3, 65_536)  # 3 distinct successors each
     rng = np.random.default_rng(_checks.non_negative_int("seed", seed, high=2**63 - 1))
     successors = np.stack([rng.choice(v, size=3, replace=False) for _ in range(v)])
     draws = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])

@@ -67,6 +67,8 @@ SKIP = {
     "training.sweep": "trains tiny models for real and logs them to a tracker store on disk",
     "training.read_sweep": "reads a tracker store from disk",
     "training.peer_figures_live": "runs the installed third-party calculators (llm-analysis...)",
+    "serving.machine_roofline": "measures this machine's FLOP/s and bandwidth (seconds)",
+    "serving.decode_step_measurements": "times decode steps on this machine (seconds)",
 }
 
 #: Known defects in a lesson module, found by this test and left to its owner: each
@@ -78,6 +80,27 @@ KNOWN_DEFECTS = {
     "training.synthetic_jobs": "synthetic_jobs(sizes=1) / (size_weights=None) -> TypeError "
                                "\"has no len()\"; synthetic_jobs(seed={}) -> numpy "
                                "SeedSequence TypeError (seed, sizes, size_weights not checked)",
+    # lesson 6 landed at the end of the session; its owner has these reproducers
+    "serving.arrival_times": "arrival_times(1, 10, process=date(2025, 1, 1)) blames 'arrival'",
+    "serving.breakeven_vs_api": "breakeven_vs_api(cost=False, api_model='DeepSeek Chat') -> "
+                                "AttributeError: no attribute 'prompt_tokens' (cost unchecked)",
+    "serving.cost_comparison": "cost_comparison(cost=0.5) -> AttributeError; cost_comparison("
+                               "cost, api_models=2.5) -> TypeError 'not iterable'",
+    "serving.chips_for_batch": "chips_for_batch(..., kv_bytes_per_element={}) blames "
+                               "'bytes_per_element' (transformer's name)",
+    "serving.latency": "latency(..., kv_bytes_per_element=0.0) blames 'bytes_per_element'",
+    "serving.max_concurrency": "max_concurrency(..., kv_bytes_per_element=True) blames "
+                               "'bytes_per_element'",
+    "serving.memory_plan": "memory_plan(..., kv_bytes_per_element=1e38) blames "
+                           "'bytes_per_element'",
+    "serving.kv_waste": "kv_waste(lengths={'a': 1}, max_tokens=4977) -> float() TypeError",
+    "serving.naive_replicas": "naive_replicas(0.8, step_time_s=0.1, 4369, 84) -> TypeError "
+                              "'float' object is not callable (step_time_s unchecked)",
+    "serving.replicas_for_slo": "replicas_for_slo(..., step_time_s=0.33, ...) -> TypeError "
+                                "'not callable'; output_tokens=['x'] unchecked",
+    "serving.predicted_decode_step_s": "predicted_decode_step_s(batch_sizes={'a': 1}, ...) -> "
+                                       "float() TypeError",
+    "serving.trace_lengths": "trace_lengths(2, seed=b'x') -> numpy SeedSequence TypeError",
 }
 
 #: Per-call CPU-time ceiling (seconds).
