@@ -896,6 +896,7 @@ def api_price(name: str | ApiPrice, as_of: str | dt.date | None = None) -> ApiPr
     With several dated rows (a price that changed, like o3's 80 % cut in June 2025), the latest
     on or before ``as_of`` is returned; ``as_of=None`` means the latest row.
     """
+    as_of = _checks.optional(_checks.date, "as_of", as_of)
     if isinstance(name, ApiPrice):
         return name
     frame = _cached("api_prices")

@@ -545,7 +545,9 @@ def max_batch_in_memory(model: str | catalog.ModelSpec, chip: str | catalog.Acce
         n_chips = chips_to_hold_weights(spec, accelerator, width)
     n = _checks.positive_int("n_chips", n_chips)
     free = n * accelerator.weight_capacity_gb * 1e9 - transformer.weight_bytes(spec, width)
-    per_sequence = (c + 1) * transformer.kv_cache_bytes_per_token(spec, kv_bytes_per_element)
+    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element,
+                                high=_MAX_BYTES_PER_ELEMENT)
+    per_sequence = (c + 1) * transformer.kv_cache_bytes_per_token(spec, kv_width)
     return max(0, math.floor(round(free / per_sequence, 9)))
 
 

@@ -308,6 +308,7 @@ def _transpile(sql: str, dialect: str) -> str:
 
 def sql_stages(quality_filters: bool = True) -> tuple[SqlStage, ...]:
     """The pipeline's SQL, in DuckDB's dialect (``.to("spark")`` for Spark's)."""
+    quality_filters = _checks.boolean("quality_filters", quality_filters)
     rules = " AND ".join(f"({sql})" for _, sql, _ in QUALITY_RULES) if quality_filters else "TRUE"
     return (
         SqlStage("quality_filter",
