@@ -40,8 +40,8 @@ import dataclasses
 import datetime as dt
 import html
 import io
-import threading
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
