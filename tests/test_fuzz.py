@@ -119,6 +119,9 @@ KNOWN_DEFECTS = {
                                 "'not callable'; output_tokens=['x'] unchecked",
     "serving.predicted_decode_step_s": "predicted_decode_step_s(batch_sizes={'a': 1}, ...) -> "
                                        "float() TypeError",
+    "serving.serving_cost": "serving_cost('Llama 3 70B', ..., n_chips=72, bytes_per_param=1e15) "
+                            "-> 'weights do not fit ... use more chips' (bytes_per_param "
+                            "unbounded and not named)",
     "serving.trace_lengths": "trace_lengths(2, seed=b'x') -> numpy SeedSequence TypeError",
     "vectors.exact_search": "exact_search(vectors=1e300, queries=0.07) -> RuntimeWarning "
                             "overflow; vectors=Fraction(10**400, 3) -> OverflowError; "
