@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
@@ -228,6 +229,15 @@ def sequence(name: str, value: object, *, single: type | tuple[type, ...] | None
                          f"{'s' if min_len != 1 else ''}; got {_show(value)}")
     if len(items) > max_len:
         raise ValueError(f"{name} must hold at most {max_len:,} items; got more")
+    return items
+
+
+def texts(name: str, value: object) -> list[str]:
+    """``value`` as a list of strings: one string, or a non-empty sequence of strings."""
+    items = sequence(name, value, single=str, max_len=sys.maxsize - 1)  # a corpus may be large
+    bad = next((i for i, t in enumerate(items) if not isinstance(t, str)), None)
+    if bad is not None:
+        raise ValueError(f"{name}[{bad}] must be a string; got {_show(items[bad])}")
     return items
 
 

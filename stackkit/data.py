@@ -182,7 +182,7 @@ def train_bpe(texts, vocab_size: int = 4096):
     vocab = _checks.positive_int("vocab_size", vocab_size)
     if vocab < 300:
         raise ValueError(f"vocab_size must be at least 300 (256 bytes plus merges); got {vocab}")
-    texts = _text_list("texts", texts)
+    texts = _checks.texts("texts", texts)
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
@@ -195,7 +195,7 @@ def train_bpe(texts, vocab_size: int = 4096):
 def chars_per_token(texts, tokenizer) -> TokenizerStats:
     """Characters, UTF-8 bytes and tokens of ``texts`` under ``tokenizer`` (a ``tokenizers``
     Tokenizer, e.g. from :func:`train_bpe`)."""
-    texts = _text_list("texts", texts)
+    texts = _checks.texts("texts", texts)
     encodings = tokenizer.encode_batch(texts)
     n_tokens = sum(len(e.ids) for e in encodings)
     if n_tokens == 0:
@@ -203,21 +203,6 @@ def chars_per_token(texts, tokenizer) -> TokenizerStats:
     return TokenizerStats(n_chars=sum(len(t) for t in texts),
                           n_bytes=sum(len(t.encode("utf-8")) for t in texts),
                           n_tokens=n_tokens, vocab_size=tokenizer.get_vocab_size())
-
-
-def _text_list(name: str, texts) -> list[str]:
-    if isinstance(texts, str):
-        texts = [texts]
-    try:
-        items = list(texts)
-    except TypeError:
-        raise ValueError(f"{name} must be a string or a list of strings; got {texts!r}") from None
-    if not items:
-        raise ValueError(f"{name} is empty; give at least one string")
-    bad = next((i for i, t in enumerate(items) if not isinstance(t, str)), None)
-    if bad is not None:
-        raise ValueError(f"{name}[{bad}] must be a string; got {items[bad]!r}")
-    return items
 
 
 # --------------------------------------------------------------------------- feeding the GPUs

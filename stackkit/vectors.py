@@ -110,17 +110,7 @@ def embed(texts, batch_size: int = 32) -> np.ndarray:
     tokens, L2 normalisation — sentence-transformers' recipe for all-MiniLM-L6-v2
     (Reimers & Gurevych 2019). Texts are batched by length to pad less.
     """
-    if isinstance(texts, str):
-        texts = [texts]
-    try:
-        items = list(texts)
-    except TypeError:
-        raise ValueError(f"texts must be a string or a list of strings; got {texts!r}") from None
-    if not items:
-        raise ValueError("texts is empty; give at least one string")
-    bad = next((i for i, t in enumerate(items) if not isinstance(t, str)), None)
-    if bad is not None:
-        raise ValueError(f"texts[{bad}] must be a string; got {items[bad]!r}")
+    items = _checks.texts("texts", texts)
     size = _checks.positive_int("batch_size", batch_size)
     tokenizer, session, inputs = _model()
     order = sorted(range(len(items)), key=lambda i: len(items[i]))
