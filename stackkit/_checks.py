@@ -14,6 +14,10 @@ Numbers
     ``positive_int(name, value, high=COUNT_LIMIT)``  a whole number >= 1
     ``non_negative_int(name, value, high=COUNT_LIMIT)``  a whole number >= 0
     ``whole(name, value, low, high)``  a whole number in [low, high]
+    ``seed(name, value)``  a random seed: a whole number from 0 to 2**63 - 1
+    ``array(name, value, ndim=, low=, high=, whole=, ...)``  a numpy array of
+        finite numbers in a range, from any sequence or array (checked at once,
+        so a million-element array costs microseconds, not a Python loop)
 Everything else
     ``boolean(name, value)``  ``True`` or ``False`` (numpy's too), nothing truthy
     ``text(name, value)``  a non-empty string (a name)
@@ -178,6 +182,80 @@ def positive_int(name: str, value: object, *, high: int = COUNT_LIMIT) -> int:
 def non_negative_int(name: str, value: object, *, high: int = COUNT_LIMIT) -> int:
     """``value`` as an int, if it is a whole number >= 0 (and ≤ ``high``)."""
     return whole(name, value, 0, high)
+
+
+#: Largest seed :func:`seed` accepts (numpy's and Python's generators take any of these).
+SEED_LIMIT = 2**63 - 1
+
+
+def seed(name: str, value: object) -> int:
+    """``value`` as an int, if it is a whole number from 0 to :data:`SEED_LIMIT`."""
+    return whole(name, value, 0, SEED_LIMIT)
+
+
+def array(name: str, value: object, *, ndim: int = 1, low: float | None = None,
+          high: float = LIMIT, low_open: bool = False, whole: bool = False,
+          min_len: int = 1, max_len: int = SEQUENCE_LIMIT, dtype: str = "float64") -> Any:
+    """``value`` as a numpy array of ``ndim`` dimensions, every item finite and in range.
+
+    Any sequence or numpy array of real numbers is taken (for ``ndim=1`` a single
+    number counts as one item); strings, mappings, booleans, nested ragged lists and
+    items that are not numbers are refused. ``min_len``/``max_len`` bound the number
+    of rows. The first offending item is named: ``lengths[3] must be ...``.
+    """
+    import warnings
+
+    import numpy as np
+
+    shape = "a list" if ndim == 1 else f"a {ndim}-D array"
+    what = "whole numbers" if whole else "numbers"
+    if isinstance(value, (str, bytes, bool, Mapping)) or value is None or (
+            type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")):
+        raise ValueError(f"{name} must be {shape} of {what}; got {_show(value)}")
+    if ndim == 1 and isinstance(value, (Real, Decimal)):
+        value = [value]
+    elif not isinstance(value, (np.ndarray, Iterable)):
+        raise ValueError(f"{name} must be {shape} of {what}; got {_show(value)}")
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            raw = shown = np.asarray(value)
+            if raw.dtype.kind == "O":  # Fractions, Decimals, huge ints: as floats (or inf)
+                raw = np.array([_as_float(name, x) for x in raw.ravel()]).reshape(raw.shape)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f"{name} must be {shape} of {what} (all rows the same length); "
+                         f"got {_show(value)}") from None
+    if raw.dtype.kind not in "fiu":
+        raise ValueError(f"{name} must be {shape} of {what}; got {_show(value)}")
+    if raw.ndim != ndim:
+        raise ValueError(f"{name} must be {shape} of {what}; got an array of shape "
+                         f"{raw.shape}")
+    rows = raw.shape[0]
+    if rows < min_len or rows > max_len:
+        raise ValueError(f"{name} must hold from {min_len:,} to {max_len:,} items; got {rows:,}")
+    if raw.size and min(raw.shape) == 0:
+        raise ValueError(f"{name} must not be empty; got an array of shape {raw.shape}")
+    with np.errstate(all="ignore"):
+        out = raw.astype(dtype, copy=False)
+    bad = ~np.isfinite(out)
+    if low is not None:
+        bad |= (out <= low) if low_open else (out < low)
+    if low == 0 and low_open:
+        bad |= out < TINY
+    bad |= out > high
+    if whole:
+        bad |= out != np.floor(out)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f"{name}[{', '.join(map(str, index))}]"
+        allowed = "a finite whole number" if whole else "a finite number"
+        if low is not None:
+            allowed += f" {'greater than' if low_open else 'at least'} {_g(low)} and"
+        allowed += f" at most {_g(high)}"
+        item = shown[index]
+        raise ValueError(f"{where} must be {allowed}; got "
+                         f"{_show(item.item() if hasattr(item, 'item') else item)}")
+    return out
 
 
 def boolean(name: str, value: object) -> bool:

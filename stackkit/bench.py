@@ -139,7 +139,7 @@ def measure_matmul(n: int, dtype: str = "float32", repeats: int = 5, warmup: int
     n = _checks.positive_int("n", n)
     dtype = _checks.one_of("dtype", dtype, DTYPES)
     repeats, warmup = _repeats(repeats, warmup)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_checks.seed("seed", seed))
     a = rng.random((n, n)).astype(dtype)
     b = rng.random((n, n)).astype(dtype)
     c = np.empty((n, n), dtype=dtype)

@@ -343,6 +343,8 @@ def _collective_on(link: catalog.Interconnect, eff: float, alpha: float, size_by
                    n_ranks: int, collective_name: str, algorithm: str) -> CollectiveTime:
     name = _checks.one_of("collective_name", collective_name, COLLECTIVES)
     algo = _checks.one_of("algorithm", algorithm, _ALGORITHMS)
+    size_bytes = _checks.non_negative("size_bytes", size_bytes)
+    n_ranks = _checks.positive_int("n_ranks", n_ranks)
     bw = link.bandwidth_gb_s * eff
     t = collective_seconds(name, size_bytes, n_ranks, bw, alpha, algo)
     latency_term = collective_seconds(name, 0.0, n_ranks, bw, alpha, algo)

@@ -376,7 +376,8 @@ def simulate_runtime_s(job: CheckpointedJob, trials: int = 10_000,
     if not isinstance(job, CheckpointedJob):
         raise ValueError(f"job must be a CheckpointedJob; got {type(job).__name__}")
     n_trials = _checks.positive_int("trials", trials, high=MAX_TRIALS)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
+        _checks.seed("seed", seed))
     n_full, rest = job.segments()
     delta, rate, restart = job.checkpoint_s, job.interruptions_per_s, job.restart_s
     times, failures = _simulate_segments(rng, n_trials, n_full, job.interval_s + delta, rate,

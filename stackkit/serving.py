@@ -75,6 +75,9 @@ __all__ = [
 
 #: Most requests one simulation or trace draw takes (each is simulated one by one).
 MAX_REQUESTS = 1_000_000
+#: Most requests :func:`replicas_for_slo` simulates per try (it makes ~2·log2(replicas)
+#: tries; 10,000 requests keep a search under a second on a laptop core).
+MAX_SLO_REQUESTS = 10_000
 
 def _spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
     return transformer.spec(model)
@@ -184,12 +187,14 @@ def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     n = _checks.positive_int("n_chips", n_chips)
     context = spec.context_length if context_tokens is None else _checks.positive_int(
         "context_tokens", context_tokens)
+    width = _checks.positive("bytes_per_param", bytes_per_param)
+    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
     u = _default_utilization() if memory_utilization is None else _checks.in_range(
         "memory_utilization", memory_utilization, 0.0, 1.0, low_open=True)
     memory = n * accelerator.weight_capacity_gb
     usable = memory * u
-    weights = weight_bytes(spec, bytes_per_param) / GB
-    per_sequence = context * kv_cache_bytes_per_token(spec, kv_bytes_per_element) / GB
+    weights = weight_bytes(spec, width) / GB
+    per_sequence = context * kv_cache_bytes_per_token(spec, kv_width) / GB
     budget = max(0.0, usable - weights)
     return MemoryPlan(spec.name, accelerator.name, n, context, memory, usable, weights, budget,
                       per_sequence, math.floor(budget / per_sequence + 1e-9))
@@ -214,13 +219,24 @@ def chips_for_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelera
     run at 1, 2, 4 or 8 chips per replica.
     """
     b = _checks.positive_int("batch_size", batch_size)
+    most = _checks.positive_int("max_chips", max_chips, high=2**20)
+    n = _fewest_chips(model, chip, b, context_tokens, bytes_per_param, kv_bytes_per_element,
+                      most)
+    if n is None:
+        raise ValueError(f"batch_size={b} at context_tokens={context_tokens} does not fit "
+                         f"on max_chips={most} chips (bytes_per_param={bytes_per_param:g}, "
+                         f"kv_bytes_per_element={kv_bytes_per_element:g})")
+    return n
+
+
+def _fewest_chips(model, chip, batch: int, context: int, width: float, kv_width: float,
+                  most: int) -> int | None:
+    """The fewest chips (a power of two, at most ``most``) that hold the batch, or None."""
     n = 1
-    while memory_plan(model, chip, n, context_tokens, bytes_per_param,
-                      kv_bytes_per_element).max_sequences < b:
+    while memory_plan(model, chip, n, context, width, kv_width).max_sequences < batch:
         n *= 2
-        if n > max_chips:
-            raise ValueError(f"batch_size={b} at {context_tokens} tokens does not fit on "
-                             f"{max_chips} chips")
+        if n > most:
+            return None
     return n
 
 
@@ -252,9 +268,8 @@ def kv_waste(lengths: object, max_tokens: int, block_tokens: int | None = None) 
     last block is partly empty, so used = Σ lengths / Σ B·⌈length / B⌉. vLLM's
     Figure 2 reports 20.4–38.2 % used in existing systems against 96.3 % in vLLM.
     """
-    values = np.asarray(lengths, dtype=float).ravel()
-    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 1):
-        raise ValueError("lengths must be a non-empty array of token counts of at least 1")
+    values = _checks.array("lengths", lengths, low=1, high=_checks.COUNT_LIMIT, whole=True,
+                           max_len=MAX_REQUESTS)
     cap = _checks.positive_int("max_tokens", max_tokens)
     if values.max() > cap:
         raise ValueError(f"lengths must not exceed max_tokens={cap}; the longest is "
@@ -286,6 +301,7 @@ def quantization_table(model: str | catalog.ModelSpec, chip: str | catalog.Accel
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     b = _checks.positive_int("batch_size", batch_size)
+    context_tokens = _checks.positive_int("context_tokens", context_tokens)
     rows = []
     base = None
     for w_name, w_bytes in _WEIGHT_FORMATS.items():
@@ -486,16 +502,18 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
             batch_size: int = 1, prompt_tokens: int = 512, output_tokens: int = 256,
             n_chips: int | None = None, precision: str = "bf16",
             bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
-            compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0) -> Latency:
+            compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0,
+            link_bandwidth_gb_s: float | None = None) -> Latency:
     """TTFT and TPOT of ``batch_size`` requests served together, as roofline lower bounds.
 
     TTFT = step(batch · prompt, 0): the prompts are prefilled in one step, which
     yields each request's first token. TPOT = step(0, batch) with each sequence
     reading prompt + output / 2 tokens of KV. End to end = TTFT + (output − 1) · TPOT.
     ``n_chips`` defaults to the fewest chips that hold the weights and the batch's
-    KV (:func:`chips_for_batch`). Raises ``ValueError`` when a prompt plus its output
-    exceeds the model's context or, with ``n_chips`` given, the batch's KV does not
-    fit beside the weights.
+    KV (:func:`chips_for_batch`). ``link_bandwidth_gb_s`` is the chip-to-chip
+    bandwidth for n_chips > 1 (default the catalog's scale-up link; see :func:`step_time`).
+    Raises ``ValueError`` when a prompt plus its output exceeds the model's context
+    or, with ``n_chips`` given, the batch's KV does not fit beside the weights.
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     b = _checks.positive_int("batch_size", batch_size)
@@ -504,25 +522,43 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     if p + o > spec.context_length:
         raise ValueError(f"prompt_tokens + output_tokens = {p + o} is longer than "
                          f"{spec.name}'s context of {spec.context_length} tokens")
+    width = (BYTES_PER_ELEMENT[_checks.one_of("precision", precision, chips.PRECISIONS)]
+             if bytes_per_param is None else _checks.positive("bytes_per_param", bytes_per_param))
+    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
+    chips.peak_tflops(accelerator, precision)  # the chip has this precision
     if n_chips is None:  # the fewest chips that hold the weights and the batch's KV
-        width = (BYTES_PER_ELEMENT[_checks.one_of("precision", precision, chips.PRECISIONS)]
-                 if bytes_per_param is None else bytes_per_param)
-        n_chips = chips_for_batch(spec, accelerator, b, p + o, width, kv_bytes_per_element)
+        n_chips = _fewest_chips(spec, accelerator, b, p + o, width, kv_width, 1024)
+        if n_chips is None:
+            raise ValueError(f"batch_size={b} × (prompt_tokens + output_tokens)={p + o:,} "
+                             f"tokens does not fit on 1,024 × {accelerator.name} "
+                             f"(bytes_per_param={width:g}, kv_bytes_per_element={kv_width:g})")
+        if n_chips > 1 and link_bandwidth_gb_s is None and accelerator.scaleup_bw_gb_s is None:
+            raise ValueError(
+                f"{spec.name} at bytes_per_param={width:g} with batch_size={b} × "
+                f"(prompt_tokens + output_tokens)={p + o:,} tokens of KV "
+                f"(kv_bytes_per_element={kv_width:g}) needs n_chips={n_chips} × "
+                f"{accelerator.name}, and the catalog has no chip-to-chip bandwidth for "
+                f"{accelerator.name}: pass link_bandwidth_gb_s, or make the model or batch "
+                "smaller")
     step = step_time(spec, accelerator, n_chips, precision, bytes_per_param,
-                     kv_bytes_per_element, context_tokens=max(1, p + o // 2),
+                     kv_width, context_tokens=max(1, p + o // 2),
                      compute_efficiency=compute_efficiency,
-                     bandwidth_efficiency=bandwidth_efficiency)
+                     bandwidth_efficiency=bandwidth_efficiency,
+                     link_bandwidth_gb_s=link_bandwidth_gb_s)
     plan = memory_plan(spec, accelerator, step.n_chips, p + o,
-                       step.weight_bytes / spec.params, kv_bytes_per_element)
+                       step.weight_bytes / spec.params, kv_width)
     kv_gb = b * plan.kv_per_sequence_gb
     if plan.weights_gb > plan.usable_gb:
-        raise ValueError(f"{spec.name}'s weights ({plan.weights_gb:.1f} GB) do not fit in "
-                         f"n_chips={step.n_chips} × {accelerator.name} ({plan.usable_gb:.1f} GB "
-                         "usable); use more chips")
+        raise ValueError(f"{spec.name}'s weights ({plan.weights_gb:.4g} GB at "
+                         f"bytes_per_param={width:g}) do not fit in n_chips={step.n_chips} × "
+                         f"{accelerator.name} ({plan.usable_gb:.1f} GB usable); use more chips "
+                         "or fewer bytes per parameter")
     if b > plan.max_sequences:
-        raise ValueError(f"batch_size={b}: its KV cache ({kv_gb:.1f} GB at {p + o} tokens each) "
-                         f"does not fit beside the weights; at most {plan.max_sequences} "
-                         f"sequences fit on {step.n_chips} × {accelerator.name}")
+        raise ValueError(f"batch_size={b}: its KV cache ({kv_gb:.4g} GB at {p + o} tokens each, "
+                         f"kv_bytes_per_element={kv_width:g}) does not fit beside the weights "
+                         f"({plan.weights_gb:.4g} GB at bytes_per_param={width:g}); at most "
+                         f"{plan.max_sequences} sequences fit on n_chips={step.n_chips} × "
+                         f"{accelerator.name}")
     ttft = step(b * p, 0)
     tpot = step(0, b)
     return Latency(spec.name, accelerator.name, step.n_chips, b, p, o, ttft, tpot,
@@ -545,8 +581,8 @@ def arrival_times(arrival_rate_per_s: float, n_requests: int, process: str = "po
     """
     rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
     n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
-    kind = _checks.one_of("arrival", process, ARRIVALS)
-    rng = np.random.default_rng(seed)
+    kind = _checks.one_of("process", process, ARRIVALS)
+    rng = np.random.default_rng(_checks.seed("seed", seed))
     if kind == "poisson":
         gaps = rng.exponential(1.0 / rate, n)
     else:
@@ -577,7 +613,7 @@ def trace_lengths(n_requests: int, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     """(prompt, output) token counts for ``n_requests``, drawn with replacement from the trace."""
     n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
     sample = trace()
-    picks = np.random.default_rng(seed).integers(0, len(sample), n)
+    picks = np.random.default_rng(_checks.seed("seed", seed)).integers(0, len(sample), n)
     return (sample["prompt_tokens"].to_numpy()[picks].astype(np.int64),
             sample["output_tokens"].to_numpy()[picks].astype(np.int64))
 
@@ -666,13 +702,11 @@ class SimResult(Result):
 def _tokens(name: str, value: object, n: int) -> np.ndarray:
     if isinstance(value, Real) and not isinstance(value, bool):
         return np.full(n, _checks.positive_int(name, value), dtype=np.int64)
-    array = np.asarray(value)
+    array = _checks.array(name, value, low=1, high=_checks.COUNT_LIMIT, whole=True,
+                          max_len=MAX_REQUESTS)
     if array.shape != (n,):
         raise ValueError(f"{name} must be a whole number or one value per request ({n}); got "
-                         f"an array of shape {array.shape}")
-    if not np.issubdtype(array.dtype, np.number) or np.any(array < 1) or np.any(
-            array != np.floor(array)):
-        raise ValueError(f"{name} must hold whole numbers of at least 1")
+                         f"{array.shape[0]} values")
     return array.astype(np.int64)
 
 
@@ -714,10 +748,10 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
     rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
     kind = _checks.one_of("policy", policy, POLICIES)
+    arrival = _checks.one_of("arrival", arrival, ARRIVALS)
+    seed = _checks.seed("seed", seed)
     batch = _checks.positive_int("max_batch", max_batch)
-    if not callable(step_time_s):
-        raise ValueError(f"step_time_s must be a callable step_time_s(n_prefill_tokens, "
-                         f"n_decoding_sequences) -> seconds; got {step_time_s!r}")
+    step_time_s = _step_function(step_time_s)
     prompts = _tokens("prompt_tokens", prompt_tokens, n)
     outputs = _tokens("output_tokens", output_tokens, n)
     limit = getattr(step_time_s, "max_context_tokens", None)
@@ -729,9 +763,10 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     if arrival_s is None:
         arrivals = arrival_times(rate, n, arrival, cv, seed)
     else:
-        arrivals = np.asarray(arrival_s, dtype=float)
-        if arrivals.shape != (n,) or not np.all(np.isfinite(arrivals)) or np.any(arrivals < 0):
-            raise ValueError(f"arrival_s must hold {n} finite times of 0 or more")
+        arrivals = _checks.array("arrival_s", arrival_s, low=0, max_len=MAX_REQUESTS)
+        if arrivals.shape != (n,):
+            raise ValueError(f"arrival_s must hold one time per request (n_requests={n}); got "
+                             f"{arrivals.shape[0]}")
         if np.any(np.diff(arrivals) < 0):
             raise ValueError("arrival_s must be sorted (requests are served first come, "
                              "first served)")
@@ -746,10 +781,7 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     chunk = math.inf
     if kind == "chunked":
         chunk = _checks.positive_int("chunk_tokens", chunk_tokens)
-    probe = step_time_s(1, 1)
-    if not (isinstance(probe, Real) and math.isfinite(probe) and probe > 0):
-        raise ValueError(f"step_time_s(1, 1) must return a positive number of seconds; "
-                         f"got {probe!r}")
+    _step_s(step_time_s, 1, 1)
     if kind == "static":
         first, finish, steps, busy = _run_static(arrivals, prompts, outputs, step_time_s, batch,
                                                  capacity)
@@ -894,6 +926,33 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
             continue
         n_dec = len(decoding)
         budget = chunk - n_dec
+        if prefilling and budget > 0 and prefilling[0][1] > budget:
+            # the head's prompt fills whole steps: jump over the identical ones (same
+            # tokens, same decodes) up to the next event, as for decodes below, so that
+            # the work does not grow with prompt_tokens / chunk_tokens
+            dt = step(budget, n_dec)
+            k = (prefilling[0][1] - 1) // budget  # steps that leave the head unfinished
+            if decoding and decoding[0][0] - done_steps + 1 < k:
+                k = decoding[0][0] - done_steps + 1
+            if q < n and running < max_batch and kv_used + need[q] <= capacity:
+                k_arrival = ceil((arrive[q] - t) / dt)
+                if k_arrival < 1:
+                    k_arrival = 1
+                if t + k_arrival * dt < arrive[q]:  # float rounding
+                    k_arrival += 1
+                if k_arrival < k:
+                    k = k_arrival
+            prefilling[0][1] -= k * budget
+            t += k * dt
+            busy += k * dt
+            done_steps += k
+            index = done_steps - 1
+            while decoding and decoding[0][0] <= index:
+                _, i = heapq.heappop(decoding)
+                finish[i] = t
+                kv_used -= need[i]
+                running -= 1
+            continue
         if prefilling and budget > 0:
             # a step that moves prompts forward (each such step is an event)
             p_tokens, completed = 0, 0
@@ -954,6 +1013,24 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
 
 # --------------------------------------------------------------------------- capacity
 
+def _step_function(step_time_s: object) -> Callable[[float, float], float]:
+    if not callable(step_time_s):
+        raise ValueError(f"step_time_s must be a callable step_time_s(n_prefill_tokens, "
+                         f"n_decoding_sequences) -> seconds, such as serving.step_time(model, "
+                         f"chip); got {step_time_s!r}")
+    return step_time_s
+
+
+def _step_s(step: Callable[[float, float], float], n_prefill: float, n_decoding: float) -> float:
+    """``step(n_prefill, n_decoding)``, checked: a positive, finite number of seconds."""
+    value = step(n_prefill, n_decoding)
+    if isinstance(value, bool) or not isinstance(value, Real) or not (
+            math.isfinite(value) and value > 0):
+        raise ValueError(f"step_time_s({n_prefill:g}, {n_decoding:g}) must return a positive "
+                         f"number of seconds; got {value!r}")
+    return float(value)
+
+
 def naive_replicas(arrival_rate_per_s: float, step_time_s: Callable[[float, float], float],
                    prompt_tokens: int, output_tokens: int, max_batch: int = 64) -> int:
     """Replicas by output throughput alone: ⌈λ · output / (B / step(0, B))⌉.
@@ -966,8 +1043,14 @@ def naive_replicas(arrival_rate_per_s: float, step_time_s: Callable[[float, floa
     p = _checks.positive_int("prompt_tokens", prompt_tokens)
     o = _checks.positive_int("output_tokens", output_tokens)
     b = _checks.positive_int("max_batch", max_batch)
+    step = _step_function(step_time_s)
     del p  # the naive estimate leaves the prefill out
-    return max(1, math.ceil(rate * o * step_time_s(0, b) / b - 1e-9))
+    needed = rate * o * _step_s(step, 0, b) / b
+    if needed > _checks.COUNT_LIMIT:
+        raise ValueError(f"arrival_rate_per_s={rate:g} × output_tokens={o:,} needs "
+                         f"{needed:.3g} replicas (step_time_s at max_batch={b}): more than "
+                         f"the {_checks.COUNT_LIMIT:.0e} the kit counts")
+    return max(1, math.ceil(needed - 1e-9))
 
 
 @dataclass(frozen=True)
@@ -995,13 +1078,21 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     random split of a Poisson stream is Poisson). One replica is simulated with
     :func:`simulate` for ``n_requests`` requests; the count is found by doubling,
     then bisection (the same seed at every r, so the arrival pattern only stretches).
-    Raises ``ValueError`` when even an idle replica misses a target.
+    ``n_requests`` is at most :data:`MAX_SLO_REQUESTS` (10,000). Raises ``ValueError``
+    when even an idle replica misses a target.
     """
     rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
     ttft_target = _checks.positive("ttft_p99_s", ttft_p99_s)
     tpot_target = _checks.positive("tpot_p99_s", tpot_p99_s)
     cap = _checks.positive_int("max_replicas", max_replicas)
-    n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
+    # each try simulates n_requests, and the search makes up to ~2·log2(replicas) tries
+    n = _checks.positive_int("n_requests", n_requests, high=MAX_SLO_REQUESTS)
+    step_time_s = _step_function(step_time_s)
+    prompt_tokens = _tokens("prompt_tokens", prompt_tokens, n)
+    output_tokens = _tokens("output_tokens", output_tokens, n)
+    _checks.one_of("policy", policy, POLICIES)
+    _checks.positive_int("max_batch", max_batch)
+    _checks.seed("seed", seed)
 
     def run(r: int) -> tuple[bool, float, float]:
         result = simulate(rate / r, n, prompt_tokens, output_tokens, step_time_s, policy,
@@ -1014,8 +1105,8 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     mean_output = float(np.mean(output_tokens))
     naive = naive_replicas(rate, step_time_s, max(1, round(mean_prompt)),
                            max(1, round(mean_output)), max_batch)
-    alone_ttft = step_time_s(float(np.max(prompt_tokens)), 0)
-    alone_tpot = step_time_s(0, 1)
+    alone_ttft = _step_s(step_time_s, float(np.max(prompt_tokens)), 0)
+    alone_tpot = _step_s(step_time_s, 0, 1)
     if alone_ttft > ttft_target or alone_tpot > tpot_target:
         raise ValueError(f"the targets cannot be met at any number of replicas: one request "
                          f"alone has TTFT {alone_ttft:.3g} s and TPOT {alone_tpot:.3g} s "
@@ -1024,7 +1115,8 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     ok, ttft, tpot = run(high)
     while not ok:
         if high >= cap:
-            raise ValueError(f"more than max_replicas={cap} replicas would be needed")
+            raise ValueError(f"more than max_replicas={cap} replicas would be needed at "
+                             f"arrival_rate_per_s={rate:g}")
         low, high = high, min(cap, 2 * high)
         ok, ttft, tpot = run(high)
     best = (high, ttft, tpot)
@@ -1099,6 +1191,13 @@ def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
                        output_price, blended, tokens / per_request / timing.n_chips)
 
 
+def _serving_cost(cost: object) -> ServingCost:
+    if not isinstance(cost, ServingCost):
+        raise ValueError(f"cost must be the ServingCost that serving.serving_cost(...) returns; "
+                         f"got {cost!r}")
+    return cost
+
+
 def breakeven_vs_api(cost: ServingCost, api_model: str | catalog.ApiPrice) -> cloud.SelfHosting:
     """Tokens per day above which the self-hosted replica of ``cost`` beats an API's price.
 
@@ -1106,6 +1205,7 @@ def breakeven_vs_api(cost: ServingCost, api_model: str | catalog.ApiPrice) -> cl
     (:func:`cloud.blended_usd_per_mtok`); the replica's throughput is its full-load
     tokens per second; then lesson 3's :func:`cloud.self_hosting_breakeven`.
     """
+    cost = _serving_cost(cost)
     api = cloud.blended_usd_per_mtok(api_model, cost.prompt_tokens, cost.output_tokens)
     return cloud.self_hosting_breakeven(api, cost.tokens_per_s_per_gpu,
                                         cost.replica_usd_per_hour / cost.n_chips, cost.n_chips)
@@ -1131,9 +1231,8 @@ def predicted_decode_step_s(batch_sizes: object, flop_s: float, bandwidth_b_s: f
     + 4 B c d L (weights and attention) and bytes = (12 d² L + 2 B c d L) · 4 (fp32
     weights and KV read once). Flat while memory-bound; the knee is where the two meet.
     """
-    batch = np.asarray(batch_sizes, dtype=float)
-    if batch.size == 0 or np.any(batch < 1):
-        raise ValueError("batch_sizes must hold batch sizes of at least 1")
+    batch = _checks.array("batch_sizes", batch_sizes, low=1, high=_checks.COUNT_LIMIT,
+                          whole=True)
     flops, moved = _decode_shapes(_checks.positive_int("d_model", d_model),
                                   _checks.positive_int("n_layers", n_layers),
                                   _checks.positive_int("context_tokens", context_tokens), batch,
@@ -1173,7 +1272,8 @@ def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
     from threadpoolctl import threadpool_limits
 
 
-    sizes = [_checks.positive_int("batch_sizes", b) for b in np.atleast_1d(batch_sizes)]
+    sizes = [int(b) for b in _checks.array("batch_sizes", batch_sizes, low=1, high=4096,
+                                           whole=True)]
     d = _checks.positive_int("d_model", d_model)
     layers = _checks.positive_int("n_layers", n_layers)
     ctx = _checks.positive_int("context_tokens", context_tokens)
@@ -1227,9 +1327,11 @@ def cost_comparison(cost: ServingCost, api_models: object = None) -> pd.DataFram
     API prices are blended over the same request (``cost.prompt_tokens`` in,
     ``cost.output_tokens`` out); each row carries its price date.
     """
+    cost = _serving_cost(cost)
     frame = catalog.api_prices()
     if api_models is not None:
-        names = [catalog.api_price(name).model for name in api_models]
+        names = [catalog.api_price(name).model
+                 for name in _checks.sequence("api_models", api_models, single=str)]
         frame = frame[frame["model"].isin(names)]
     p, o = cost.prompt_tokens, cost.output_tokens
     rows = [{"label": f"{cost.model} on {cost.n_chips} × {cost.chip} ({cost.instance}, "

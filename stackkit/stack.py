@@ -254,10 +254,11 @@ class Scenario:
             _checks.text(name, getattr(self, name))
         if self.training_corpus is not None:
             _checks.text("training_corpus", self.training_corpus)
-        _checks.positive("users_per_day", self.users_per_day)
-        _checks.positive("requests_per_user", self.requests_per_user)
-        _checks.positive("input_tokens", self.input_tokens)
-        _checks.positive("output_tokens", self.output_tokens)
+        _checks.positive("users_per_day", self.users_per_day, high=MAX_USERS_PER_DAY)
+        _checks.positive("requests_per_user", self.requests_per_user,
+                         high=MAX_REQUESTS_PER_USER)
+        _checks.positive("input_tokens", self.input_tokens, high=MAX_TOKENS_PER_REQUEST)
+        _checks.positive("output_tokens", self.output_tokens, high=MAX_TOKENS_PER_REQUEST)
         _checks.in_range("cached_input_share", self.cached_input_share, 0.0, 1.0)
         object.__setattr__(self, "hosting", _checks.one_of("hosting", self.hosting, HOSTING))
         if self.gpus_per_replica is not None:
@@ -323,6 +324,15 @@ def _presets() -> dict[str, Scenario]:
             train_tokens=tokens,
             training_corpus="FineWeb"),
     }
+
+
+#: Ceilings on a scenario's product figures: more users than people on Earth, more
+#: than a request a second all day, or a longer request than any model's context
+#: (10M tokens, Llama 4 Scout) describe no product, and their products would pass
+#: the kit's float ceiling further down.
+MAX_USERS_PER_DAY = 1e10
+MAX_REQUESTS_PER_USER = 1e5
+MAX_TOKENS_PER_REQUEST = 1e7
 
 
 #: The three presets' names: a startup's chatbot on an API; a company self-hosting
@@ -1106,8 +1116,7 @@ def uncertainty(scenario: Scenario, n: int = 10_000, seed: int = 0) -> Uncertain
     count = _checks.positive_int("n", n)
     if count > _MAX_DRAWS:
         raise ValueError(f"n must be at most {_MAX_DRAWS:,}; got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number of at least 0; got {seed!r}")
+    seed = _checks.seed("seed", seed)
     ks = knobs(s)
     rng = np.random.default_rng(int(seed))
     v: dict[str, np.ndarray | float] = {name: float(getattr(s, name)) for name in (
@@ -1152,7 +1161,8 @@ def build_vs_buy(scenario: Scenario, users_per_day: object = None,
     else:
         items = _checks.sequence("users_per_day", users_per_day, single=(int, float),
                                  max_len=1000)
-        values = np.array([_checks.positive("users_per_day", u) for u in items])
+        values = np.array([_checks.positive("users_per_day", u, high=MAX_USERS_PER_DAY)
+                           for u in items])
     rows = []
     for users in values:
         api = trace(scenario.replace(users_per_day=float(users), hosting="api"))

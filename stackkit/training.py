@@ -29,6 +29,7 @@ calculators (llm-analysis, mlsysim).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Real
 
@@ -1164,6 +1165,16 @@ class TinyRun(Result):
         return self.losses[-1]
 
 
+#: Bounds on :func:`tiny_train`, so that a typed size cannot hang the kernel or fill
+#: the memory: weights (float32, with Adam's two moments: 160 MB at most), activations
+#: (batch × widest layer, 200 MB), and work (6·N·B·steps FLOPs: about a minute).
+TINY_MAX_WEIGHTS = 10_000_000
+TINY_MAX_ACTIVATIONS = 50_000_000
+TINY_MAX_BATCH = 250_000  # the corpus holds 4 × batch_size tokens, at most 10^6
+TINY_MAX_VOCAB = 65_536
+TINY_MAX_FLOPS = 1e12
+
+
 def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
     """A deterministic token stream with structure to learn: a sparse random Markov chain.
 
@@ -1174,7 +1185,7 @@ def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
     # A Python loop over the tokens: bounded so a typed count cannot hang the kernel.
     n = _checks.positive_int("n_tokens", n_tokens, high=1_000_000)
     v = _checks.whole("vocab_size", vocab_size, 3, 65_536)  # 3 distinct successors each
-    rng = np.random.default_rng(_checks.non_negative_int("seed", seed, high=2**63 - 1))
+    rng = np.random.default_rng(_checks.seed("seed", seed))
     successors = np.stack([rng.choice(v, size=3, replace=False) for _ in range(v)])
     draws = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
     out = np.empty(n, dtype=np.int64)
@@ -1218,11 +1229,31 @@ def _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_
     n_steps = _checks.positive_int("steps", steps)
     b = _checks.positive_int("batch_size", batch_size)
     lr = _checks.positive("learning_rate", learning_rate)
-    c = _checks.positive_int("context", context)
+    c = _checks.whole("context", context, 1, 4096)  # windows drawn from 20,000+ tokens
     e = _checks.positive_int("embed", embed)
     h = _checks.positive_int("hidden", hidden)
     v = _checks.positive_int("vocab_size", vocab_size)
     peak = None if peak_gflops is None else _checks.positive("peak_gflops", peak_gflops)
+    seed = _checks.seed("seed", seed)
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be None or a function callback(step, loss); got "
+                         f"{callback!r:.60}")
+    n_weights = c * e * h + h * v
+    activations = b * max(c * e, h, v)
+    if (v > TINY_MAX_VOCAB or b > TINY_MAX_BATCH or n_weights > TINY_MAX_WEIGHTS
+            or activations > TINY_MAX_ACTIVATIONS):
+        raise ValueError(
+            f"a tiny run holds at most {TINY_MAX_WEIGHTS:,} weights (context·embed·hidden + "
+            f"hidden·vocab_size), {TINY_MAX_ACTIVATIONS:,} activations (batch_size × the "
+            f"widest layer), a batch_size of {TINY_MAX_BATCH:,} and a vocab_size of "
+            f"{TINY_MAX_VOCAB:,}; got context={c}, embed={e}, hidden={h}, vocab_size={v}, "
+            f"batch_size={b} ({n_weights:,} weights, {activations:,} activations)")
+    flops = 6.0 * n_weights * b * n_steps
+    if flops > TINY_MAX_FLOPS:
+        raise ValueError(
+            f"steps={n_steps} × batch_size={b} × 6 × {n_weights:,} weights (context, embed, "
+            f"hidden, vocab_size) is {flops:.3g} FLOPs, more than the {TINY_MAX_FLOPS:.0e} a "
+            "tiny run allows (about a minute on a laptop core); make it smaller")
     rng = np.random.default_rng(seed)
     data = tiny_corpus(max(20_000, b * 4), v, seed)
     f32 = np.float32
@@ -1249,40 +1280,48 @@ def _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     rows = np.arange(b)
     start = time.perf_counter()
-    for step in range(1, n_steps + 1):
-        starts = rng.integers(0, len(data) - c - 1, size=b)
-        idx = starts[:, None] + np.arange(c)
-        x_tok, y = data[idx], data[starts + c]
-        x = params["E"][x_tok].reshape(b, c * e)
-        z = mm(x, params["W1"]) + params["b1"]
-        a = np.maximum(z, 0)
-        logits = mm(a, params["W2"]) + params["b2"]
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        loss = float(-np.log(p[rows, y] + 1e-12).mean())
-        dlogits = p
-        dlogits[rows, y] -= 1
-        dlogits /= b
-        grads = {"W2": mm(a.T, dlogits), "b2": dlogits.sum(axis=0)}
-        dz = mm(dlogits, params["W2"].T) * (z > 0)
-        grads["W1"] = mm(x.T, dz)
-        grads["b1"] = dz.sum(axis=0)
-        dx = mm(dz, params["W1"].T).reshape(b, c, e)
-        d_embed = np.zeros_like(params["E"])
-        np.add.at(d_embed, x_tok, dx)
-        grads["E"] = d_embed
-        for k, g in grads.items():  # Adam (Kingma & Ba 2015), bias-corrected
-            m1, m2 = moments[k]
-            m1 *= beta1
-            m1 += (1 - beta1) * g
-            m2 *= beta2
-            m2 += (1 - beta2) * g * g
-            params[k] -= (lr * (m1 / (1 - beta1**step))
-                          / (np.sqrt(m2 / (1 - beta2**step)) + eps)).astype(f32)
-        losses.append(loss)
-        if callback is not None:
-            callback(step, loss)
+    step = 0
+    try:
+        # a learning rate that diverges overflows float32: an error, not NaN losses
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            for step in range(1, n_steps + 1):
+                starts = rng.integers(0, len(data) - c - 1, size=b)
+                idx = starts[:, None] + np.arange(c)
+                x_tok, y = data[idx], data[starts + c]
+                x = params["E"][x_tok].reshape(b, c * e)
+                z = mm(x, params["W1"]) + params["b1"]
+                a = np.maximum(z, 0)
+                logits = mm(a, params["W2"]) + params["b2"]
+                logits -= logits.max(axis=1, keepdims=True)
+                p = np.exp(logits)
+                p /= p.sum(axis=1, keepdims=True)
+                loss = float(-np.log(p[rows, y] + 1e-12).mean())
+                dlogits = p
+                dlogits[rows, y] -= 1
+                dlogits /= b
+                grads = {"W2": mm(a.T, dlogits), "b2": dlogits.sum(axis=0)}
+                dz = mm(dlogits, params["W2"].T) * (z > 0)
+                grads["W1"] = mm(x.T, dz)
+                grads["b1"] = dz.sum(axis=0)
+                dx = mm(dz, params["W1"].T).reshape(b, c, e)
+                d_embed = np.zeros_like(params["E"])
+                np.add.at(d_embed, x_tok, dx)
+                grads["E"] = d_embed
+                for k, g in grads.items():  # Adam (Kingma & Ba 2015), bias-corrected
+                    m1, m2 = moments[k]
+                    m1 *= beta1
+                    m1 += (1 - beta1) * g
+                    m2 *= beta2
+                    m2 += (1 - beta2) * g * g
+                    params[k] -= (lr * (m1 / (1 - beta1**step))
+                                  / (np.sqrt(m2 / (1 - beta2**step)) + eps)).astype(f32)
+                losses.append(loss)
+                if callback is not None:
+                    callback(step, loss)
+    except FloatingPointError:
+        raise ValueError(f"training diverged at step {step} of {n_steps} (float32 overflow): "
+                         f"learning_rate={lr:g} is too large for this model; Adam runs "
+                         "use 1e-4 to 1e-1") from None
     seconds = time.perf_counter() - start
     n_matmul = c * e * h + h * v
     tokens = b * n_steps
@@ -1298,6 +1337,10 @@ def _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_
 # --------------------------------------------------------------------------- orchestration
 
 SCHEDULER_POLICIES = ("fifo", "backfill", "no-gang")
+#: Most jobs :func:`schedule` simulates (its event loop is Python, O(jobs · nodes)).
+MAX_SCHEDULED_JOBS = 100_000
+#: Most jobs × nodes :func:`schedule` takes: each event scans the nodes (~10^-7 s a pair).
+MAX_SCHEDULE_WORK = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -1334,15 +1377,15 @@ def synthetic_jobs(n_jobs: int = 60, seed: int = 0, mean_interarrival_h: float =
     n = _checks.positive_int("n_jobs", n_jobs, high=100_000)
     gap = _checks.positive("mean_interarrival_h", mean_interarrival_h)
     median = _checks.positive("median_duration_h", median_duration_h)
-    if len(sizes) != len(size_weights) or not sizes:
-        raise ValueError(f"sizes and size_weights must have the same, non-zero length; got "
-                         f"{len(sizes)} and {len(size_weights)}")
-    weights = np.array([_checks.positive("size_weights", w) for w in size_weights])
-    rng = np.random.default_rng(seed)
+    choices = _checks.array("sizes", sizes, low=1, high=2**20, whole=True, max_len=64)
+    weights = _checks.array("size_weights", size_weights, low=0, low_open=True, max_len=64)
+    if len(choices) != len(weights):
+        raise ValueError(f"sizes and size_weights must have the same length; got "
+                         f"{len(choices)} and {len(weights)}")
+    rng = np.random.default_rng(_checks.seed("seed", seed))
     arrivals = np.cumsum(rng.exponential(gap, n))
     arrivals -= arrivals[0]
-    gpus = rng.choice(np.array([_checks.positive_int("sizes", s) for s in sizes]), size=n,
-                      p=weights / weights.sum())
+    gpus = rng.choice(choices.astype(np.int64), size=n, p=weights / weights.sum())
     durations = median * np.exp(rng.normal(0.0, 0.8, n))
     return pd.DataFrame({"job": np.arange(n), "arrival_h": arrivals, "gpus": gpus,
                          "duration_h": durations})
@@ -1389,19 +1432,43 @@ def schedule(jobs, n_nodes: int = 16, gpus_per_node: int = 8,
     mode = _checks.one_of("policy", policy, SCHEDULER_POLICIES)
     nodes = _checks.positive_int("n_nodes", n_nodes, high=100_000)
     per_node = _checks.positive_int("gpus_per_node", gpus_per_node, high=1024)
-    frame = pd.DataFrame(jobs)
+    what = ("jobs must be a table (a DataFrame, a dict of columns or a list of rows) with "
+            "arrival_h, gpus and duration_h columns, e.g. training.synthetic_jobs()")
+    if isinstance(jobs, (str, bytes)) or not isinstance(jobs, (pd.DataFrame, Mapping, list,
+                                                                tuple)):
+        raise ValueError(f"{what}; got {type(jobs).__name__} {jobs!r:.60}")
+    try:
+        frame = pd.DataFrame(jobs)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{what}; pandas could not read it: {exc}") from None
     for column in ("arrival_h", "gpus", "duration_h"):
         if column not in frame.columns:
             raise ValueError(f"jobs must have a {column!r} column; got {list(frame.columns)}")
+    if not 1 <= len(frame) <= MAX_SCHEDULED_JOBS:
+        raise ValueError(f"jobs must hold from 1 to {MAX_SCHEDULED_JOBS:,} jobs; got "
+                         f"{len(frame):,}")
+    if len(frame) * nodes > MAX_SCHEDULE_WORK:
+        raise ValueError(f"{len(frame):,} jobs × n_nodes={nodes:,} is more than the "
+                         f"{MAX_SCHEDULE_WORK:.0e} job-node pairs a simulation takes (about a "
+                         "second); use fewer jobs or fewer nodes")
     total = nodes * per_node
-    order = frame.sort_values("arrival_h", kind="stable").reset_index(drop=True)
-    arrival = [_checks.non_negative("arrival_h", a) for a in order["arrival_h"]]
-    need = [_checks.positive_int("gpus", g) for g in order["gpus"]]
-    length = [_checks.positive("duration_h", d) for d in order["duration_h"]]
+    arrival_col = _checks.array("jobs.arrival_h", frame["arrival_h"], low=0,
+                                max_len=MAX_SCHEDULED_JOBS)
+    gpus_col = _checks.array("jobs.gpus", frame["gpus"], low=1, high=_checks.COUNT_LIMIT,
+                             whole=True, max_len=MAX_SCHEDULED_JOBS)
+    length_col = _checks.array("jobs.duration_h", frame["duration_h"], low=0, low_open=True,
+                               max_len=MAX_SCHEDULED_JOBS)
+    order = frame.assign(arrival_h=arrival_col, gpus=gpus_col.astype(np.int64),
+                         duration_h=length_col).sort_values(
+        "arrival_h", kind="stable").reset_index(drop=True)
+    arrival = order["arrival_h"].tolist()
+    need = order["gpus"].tolist()
+    length = order["duration_h"].tolist()
     for i, g in enumerate(need):
         if g > total or (g > per_node and g % per_node):
-            raise ValueError(f"job {i} asks for gpus={g}: it must be at most {total} and, "
-                             f"above one node, a multiple of gpus_per_node={per_node}")
+            raise ValueError(f"job {i} asks for gpus={g}: it must be at most {total} (n_nodes="
+                             f"{nodes} × gpus_per_node={per_node}) and, above one node, a "
+                             f"multiple of gpus_per_node")
     n = len(need)
     free = [per_node] * nodes
     start = [math.nan] * n

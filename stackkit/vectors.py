@@ -133,6 +133,10 @@ def embed(texts, batch_size: int = 32) -> np.ndarray:
 
 # --------------------------------------------------------------------------- data and search
 
+#: Most floats :func:`make_vectors` draws (n · dim): 400 MB of float32, a few seconds.
+MAX_VECTOR_VALUES = 100_000_000
+
+
 def make_vectors(n: int, dim: int = DIM, n_clusters: int = 256, spread: float = 0.6,
                  seed: int = 0) -> np.ndarray:
     """Unit vectors in clusters, like real embeddings (topics), float32, deterministic.
@@ -143,10 +147,14 @@ def make_vectors(n: int, dim: int = DIM, n_clusters: int = 256, spread: float = 
     so do these.
     """
     count = _checks.positive_int("n", n)
-    d = _checks.positive_int("dim", dim)
+    d = _checks.whole("dim", dim, 1, 65_536)
     k = _checks.positive_int("n_clusters", n_clusters)
-    noise = _checks.non_negative("spread", spread)
-    rng = np.random.default_rng(_checks.non_negative_int("seed", seed))
+    noise = _checks.non_negative("spread", spread, high=1e3)  # beyond ~10: pure noise
+    if max(count, k) * d > MAX_VECTOR_VALUES:
+        raise ValueError(f"n={count:,} (or n_clusters={k:,}) × dim={d:,} is more than the "
+                         f"{MAX_VECTOR_VALUES:.0e} floats make_vectors draws (400 MB, a few "
+                         "seconds); use fewer or shorter vectors")
+    rng = np.random.default_rng(_checks.seed("seed", seed))
     # the same centres for every seed, so queries drawn with another seed share the topics
     centres = np.random.default_rng(20_240_731).standard_normal((k, d), dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
@@ -156,16 +164,18 @@ def make_vectors(n: int, dim: int = DIM, n_clusters: int = 256, spread: float = 
     return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
 
 
+#: Largest |component| a vector may have: inner products of 65,536-dim vectors then
+#: stay far inside float32 (embeddings are unit vectors; components are below 1).
+MAX_COMPONENT = 1e15
+
+
 def _matrix(name: str, value, dim: int | None = None) -> np.ndarray:
-    array = np.ascontiguousarray(np.asarray(value, dtype=np.float32))
-    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array (n, dim); got shape "
-                         f"{array.shape}")
+    array = np.ascontiguousarray(_checks.array(
+        name, value, ndim=2, low=-MAX_COMPONENT, high=MAX_COMPONENT, dtype="float32",
+        max_len=MAX_VECTOR_VALUES))
     if dim is not None and array.shape[1] != dim:
         raise ValueError(f"{name} must have {dim} columns (the vectors' dim); got "
                          f"{array.shape[1]}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
     return array
 
 
