@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import functools
 import importlib
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -515,6 +516,11 @@ class _Replica:
     def __init__(self, s: Scenario, spec: catalog.ModelSpec, chip: catalog.Accelerator,
                  row: catalog.Instance) -> None:
         self.s, self.spec, self.chip, self.row = s, spec, chip, row
+        request = round(s.input_tokens) + round(s.output_tokens)
+        if request > spec.context_length:
+            raise ValueError(f"input_tokens + output_tokens = {request:,} is longer than "
+                             f"{spec.name}'s context of {spec.context_length:,} tokens: a "
+                             "self-hosted request must fit the model; shorten it")
         self.serving = _serving_layer()
         self.g = self._chips()
 
@@ -849,6 +855,14 @@ def _factor_knob(s: Scenario, name: str, label: str, unit: str, low_key: str, hi
                 basis)
 
 
+def _capped(k: Knob, ceiling: float) -> Knob:
+    """``k`` with its high end at most ``ceiling`` (a self-hosted request must fit the
+    model's context)."""
+    if k.high <= ceiling:
+        return k
+    return dataclasses.replace(k, high=ceiling, basis=f"{k.basis}, within the model's context")
+
+
 def _abs_knob(s: Scenario, name: str, label: str, unit: str, low: float, high: float,
               basis: str) -> Knob:
     value = float(getattr(s, name))
@@ -864,13 +878,21 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
     uses are listed (PUE matters only when the chips are owned, and so on).
     """
     s = _check_scenario(scenario)
-    out = [
+    tokens = [
         _factor_knob(s, "input_tokens", "input tokens per request", "tokens",
                      "chat_tokens_range_low_factor", "chat_tokens_range_high_factor",
                      "×0.5–×2 the Splitwise conversation median"),
         _factor_knob(s, "output_tokens", "output tokens per request", "tokens",
                      "chat_tokens_range_low_factor", "chat_tokens_range_high_factor",
                      "×0.5–×2 the Splitwise conversation median"),
+    ]
+    if s.self_hosted:  # a self-hosted request must fit the model: share out the headroom
+        context = catalog.model(s.model).context_length
+        request = s.input_tokens + s.output_tokens
+        share = max(0.0, context - request) / request
+        tokens = [_capped(k, max(k.value, math.floor(k.value * (1 + share)))) for k in tokens]
+    out = [
+        *tokens,
         _factor_knob(s, "requests_per_user", "requests per user per day", "requests",
                      "requests_per_user_range_low_factor", "requests_per_user_range_high_factor",
                      "×0.5–×2 ChatGPT's average (Axios, July 2025)"),

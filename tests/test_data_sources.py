@@ -258,3 +258,10 @@ def test_chip_rows_follow_the_vendor_datasheets(acc):
     assert (acc.loc["Gaudi 3", "bf16_tflops"], acc.loc["Gaudi 3", "memory_bw_tb_s"]) == (1835, 3.67)
     assert pd.isna(acc.loc["TPU v6e", "fp8_tflops"]) and acc.loc["TPU v6e", "int8_tops"] == 1836
     assert "35,000" not in str(acc.loc["H100 SXM", "price_note"])
+
+
+def test_tpu_v5p_ici_is_half_of_googles_bidirectional_figure(acc):
+    """TPU v5p: "Bidirectional inter-chip interconnect (ICI) bandwidth per chip: 1200 GBps"
+    (Google Cloud TPU v5p documentation, key specifications; the older page's 4800 Gbps is
+    the same 600 GB/s). The catalog keeps one direction, as for NVLink."""
+    assert acc.loc["TPU v5p"]["scaleup_bw_gb_s"] == 1200 / 2

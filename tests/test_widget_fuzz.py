@@ -24,15 +24,10 @@ INT_EXTREMES = (-1, 0, 10**18, 10**30)
 FLOAT_EXTREMES = (-1.0, 0.0, 1e-300, 1e308)
 MAX_OPTIONS = 8  # drop-down options tried per control (the first ones and the last two)
 SLIDERS = (ipywidgets.IntSlider, ipywidgets.FloatSlider, ipywidgets.FloatLogSlider)
-#: Tools with a known defect left to their owner (reproducer): a slider end the model
-#: refuses, or a message that names no control. The internal-error check still applies.
-LABEL_KNOWN_DEFECTS = {
-    "explore_serving_cost": "instance='tpu-v5p (per chip)' -> 'n_chips=2 needs a chip-to-chip "
-                            "link ...; pass link_bandwidth_gb_s' (not a control of the tool)",
-    "explore_stack": "input_tokens slider at its max (8000) + output tokens -> 'context_tokens="
-                     "8380 is longer than Llama 3 70B's context of 8192 tokens' (slider range "
-                     "beyond what the model takes; message names no control)",
-}
+#: Tools with a known defect not yet mended (reproducer): a slider end the model refuses,
+#: or a message that names no control. The internal-error check still applies. Empty:
+#: the last two (serving cost on a TPU, the stack's input-token slider) are fixed.
+LABEL_KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def explorer_factories():
