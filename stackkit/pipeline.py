@@ -111,9 +111,9 @@ _WORDS = (
 ).split()
 
 
-#: Most documents :func:`make_corpus` writes (a Python loop per document: under a
-#: second; the lesson uses 600, the benchmark 2,000).
-MAX_DOCS = 10_000
+#: Most documents :func:`make_corpus` writes (a Python loop per document: about half
+#: a second at this ceiling; the lesson uses 600, the benchmark 2,000).
+MAX_DOCS = 5_000
 
 
 def make_corpus(n_docs: int = 2000, seed: int = 0) -> pd.DataFrame:

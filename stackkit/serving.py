@@ -76,8 +76,8 @@ __all__ = [
 #: Most requests one simulation or trace draw takes (each is simulated one by one).
 MAX_REQUESTS = 1_000_000
 #: Most requests :func:`replicas_for_slo` simulates per try (it makes ~2·log2(replicas)
-#: tries; 10,000 requests keep a search under a second on a laptop core).
-MAX_SLO_REQUESTS = 10_000
+#: tries; 5,000 requests keep a search well under a second on a laptop core).
+MAX_SLO_REQUESTS = 5_000
 
 def _spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
     return transformer.spec(model)
@@ -777,7 +777,8 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
         if need.max() > capacity:
             worst = int(np.argmax(need))
             raise ValueError(f"kv_capacity_tokens={capacity}: request {worst} needs {need[worst]} "
-                             "KV slots (prompt + output) and can never be admitted")
+                             "KV slots (prompt_tokens + output_tokens) and can never be "
+                             "admitted")
     chunk = math.inf
     if kind == "chunked":
         chunk = _checks.positive_int("chunk_tokens", chunk_tokens)
@@ -1078,7 +1079,7 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     random split of a Poisson stream is Poisson). One replica is simulated with
     :func:`simulate` for ``n_requests`` requests; the count is found by doubling,
     then bisection (the same seed at every r, so the arrival pattern only stretches).
-    ``n_requests`` is at most :data:`MAX_SLO_REQUESTS` (10,000). Raises ``ValueError``
+    ``n_requests`` is at most :data:`MAX_SLO_REQUESTS` (5,000). Raises ``ValueError``
     when even an idle replica misses a target.
     """
     rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)

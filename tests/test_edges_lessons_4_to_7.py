@@ -93,7 +93,7 @@ def test_a_seed_is_a_whole_number_from_0(value):
     (lambda: serving.replicas_for_slo(1.0, constant_step, 100, ["x"], 1.0, 1.0),
      "output_tokens"),
     (lambda: serving.replicas_for_slo(1.0, constant_step, 100, 10, 1.0, 1.0, n_requests=10**5),
-     "n_requests must be a whole number of at least 1 and at most 10,000"),
+     "n_requests must be a whole number of at least 1 and at most 5,000"),
     (lambda: serving.naive_replicas(1.0, lambda p, d: math.nan, 100, 10),
      r"step_time_s\(0, 64\) must return a positive number of seconds"),
     (lambda: serving.predicted_decode_step_s({"a": 1}, 1e12, 1e11), "batch_sizes"),
@@ -217,7 +217,7 @@ def test_a_diverging_run_is_an_error_not_nan_losses():
 @pytest.mark.parametrize("call, words", [
     (lambda: pipeline.corpus_counts(-math.inf), "corpus must be the DataFrame"),
     (lambda: pipeline.corpus_counts({}), "corpus must be the DataFrame"),
-    (lambda: pipeline.make_corpus(10**5), "n_docs must be a whole number from 20 to 10,000"),
+    (lambda: pipeline.make_corpus(10**5), "n_docs must be a whole number from 20 to 5,000"),
     (lambda: pipeline.make_corpus(seed="x"), "seed"),
     (lambda: vectors.make_vectors(10**7, dim=384), "n=10,000,000"),
     (lambda: vectors.make_vectors(10, spread=1e30), "spread"),

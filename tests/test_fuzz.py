@@ -18,7 +18,13 @@ a negative is impossible and no "nan"/"inf" in a string; or raises ``ValueError`
 parameter that was broken (any parameter, for ``valid`` and ``extreme`` calls).
 Anything else fails: another exception, a warning (the suite turns warnings into
 errors), a bad result, or a call that takes over 1 s of CPU time (CPU time, not
-wall time, so that a loaded machine does not make the test flaky).
+wall time, so that a loaded machine does not make the test flaky; a generator whose
+stated ceiling is seconds of real work has its own limit in :data:`SLOW_LIMIT_S`).
+
+Values no name can describe (a ServingCost, a step-time function, a job table, a
+corpus, vectors, a scenario) come from :data:`_FACTORIES`, so those functions'
+valid paths run too; functions doing real work (training, generating data) draw
+their valid sizes nearer their defaults (:data:`SPREAD`).
 
 The run is seeded. ``make test`` runs :data:`CALLS` calls (at least 10,000);
 ``make fuzz`` runs a longer one (``STACKKIT_FUZZ_CALLS``, default 100,000).
@@ -108,6 +114,11 @@ SIGNED_RESULTS = {
 
 #: Per-call CPU-time ceiling (seconds).
 CALL_LIMIT_S = 1.0
+#: Functions allowed longer, and why: their stated ceiling is real work by design.
+SLOW_LIMIT_S = {
+    "vectors.make_vectors": (5.0, "its ceiling, 1e8 float32 values (400 MB), takes ~3.5 s; "
+                                  "the ANN benchmark draws 100,000 × 384 (1.3 s)"),
+}
 #: Calls in the run that ``make test`` does.
 CALLS = int(os.environ.get("STACKKIT_FUZZ_CALLS", "10000"))
 SEED = int(os.environ.get("STACKKIT_FUZZ_SEED", "20261128"))
@@ -472,9 +483,10 @@ class Fuzzer:
         tally.cpu_s[target.qualname] += spent
         if spent > tally.slowest[0]:
             tally.slowest = (spent, where)
-        if spent > CALL_LIMIT_S:
+        limit = SLOW_LIMIT_S.get(target.qualname, (CALL_LIMIT_S, ""))[0]
+        if spent > limit:
             tally.failures.append(f"{where}: took {spent:.2f} s of CPU time "
-                                  f"(limit {CALL_LIMIT_S} s)")
+                                  f"(limit {limit} s)")
 
     def _same_error_without(self, target: Target, broken: str, kwargs: dict[str, Any],
                             exc: Exception) -> bool:
