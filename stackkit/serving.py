@@ -825,6 +825,15 @@ def _run_static(arrivals, prompts, outputs, step, max_batch, capacity):
     return first, finish, steps, busy
 
 
+def _steps_to(arrival: float, t: float, dt: float) -> int:
+    """Identical steps of ``dt`` from ``t`` until one ends at or after ``arrival`` (at least 1):
+    the next request can join only then."""
+    k = max(1, math.ceil((arrival - t) / dt))
+    if t + k * dt < arrival:  # float rounding
+        k += 1
+    return k
+
+
 def _run_continuous(arrivals, prompts, outputs, step, max_batch, capacity):
     """Continuous batching, event by event: :func:`_run_iterative` with no chunk limit,
     specialised because every admitted prompt is prefilled in one step.
@@ -881,6 +890,7 @@ def _run_continuous(arrivals, prompts, outputs, step, max_batch, capacity):
             dt = decode_dt[n_dec] = step(0, n_dec)
         k = heap[0] // n - done + 1  # steps until the earliest request finishes
         if q < n and running < max_batch and kv_used + need[q] <= capacity:
+            # _steps_to, inlined: this loop is the simulator's hot path
             k_arrival = ceil((arrive[q] - t) / dt)  # > 0, or it would have been admitted
             if k_arrival < 1:
                 k_arrival = 1
@@ -914,7 +924,6 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
     t, done_steps, busy = 0.0, 0, 0.0
     q, running, kv_used = 0, 0, 0
     decode_dt: dict[int, float] = {}  # a decode-only step's time depends on the batch alone
-    ceil = math.ceil
     while q < n or running:
         while (q < n and arrive[q] <= t and running < max_batch
                and kv_used + need[q] <= capacity):
@@ -927,35 +936,8 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
             continue
         n_dec = len(decoding)
         budget = chunk - n_dec
-        if prefilling and budget > 0 and prefilling[0][1] > budget:
-            # the head's prompt fills whole steps: jump over the identical ones (same
-            # tokens, same decodes) up to the next event, as for decodes below, so that
-            # the work does not grow with prompt_tokens / chunk_tokens
-            dt = step(budget, n_dec)
-            k = (prefilling[0][1] - 1) // budget  # steps that leave the head unfinished
-            if decoding and decoding[0][0] - done_steps + 1 < k:
-                k = decoding[0][0] - done_steps + 1
-            if q < n and running < max_batch and kv_used + need[q] <= capacity:
-                k_arrival = ceil((arrive[q] - t) / dt)
-                if k_arrival < 1:
-                    k_arrival = 1
-                if t + k_arrival * dt < arrive[q]:  # float rounding
-                    k_arrival += 1
-                if k_arrival < k:
-                    k = k_arrival
-            prefilling[0][1] -= k * budget
-            t += k * dt
-            busy += k * dt
-            done_steps += k
-            index = done_steps - 1
-            while decoding and decoding[0][0] <= index:
-                _, i = heapq.heappop(decoding)
-                finish[i] = t
-                kv_used -= need[i]
-                running -= 1
-            continue
-        if prefilling and budget > 0:
-            # a step that moves prompts forward (each such step is an event)
+        if prefilling and budget > 0 and prefilling[0][1] <= budget:
+            # a step that finishes the head's prompt (and maybe others): an event
             p_tokens, completed = 0, 0
             for entry in prefilling:
                 if budget <= 0:
@@ -986,20 +968,25 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
                 kv_used -= need[i]
                 running -= 1
             continue
-        # only decodes can progress: jump over the identical steps up to the next event
-        dt = decode_dt.get(n_dec)
-        if dt is None:
-            dt = decode_dt[n_dec] = step(0, n_dec)
-        k = decoding[0][0] - done_steps + 1  # steps until the earliest request finishes
+        if prefilling and budget > 0:
+            # the head's prompt fills whole steps: identical steps (same tokens, same
+            # decodes), jumped like decode runs, so the work does not grow with
+            # prompt_tokens / chunk_tokens
+            taken = budget
+            dt = step(budget, n_dec)
+            k = (prefilling[0][1] - 1) // budget  # steps that leave the head unfinished
+            if decoding and decoding[0][0] - done_steps + 1 < k:
+                k = decoding[0][0] - done_steps + 1
+        else:  # only decodes can progress: jump over the identical steps to the next event
+            taken = 0
+            dt = decode_dt.get(n_dec)
+            if dt is None:
+                dt = decode_dt[n_dec] = step(0, n_dec)
+            k = decoding[0][0] - done_steps + 1  # steps until the earliest request finishes
         if q < n and running < max_batch and kv_used + need[q] <= capacity:
-            wait = arrive[q] - t  # > 0, or it would have been admitted
-            k_arrival = ceil(wait / dt)
-            if k_arrival < 1:
-                k_arrival = 1
-            if t + k_arrival * dt < arrive[q]:  # float rounding
-                k_arrival += 1
-            if k_arrival < k:
-                k = k_arrival
+            k = min(k, _steps_to(arrive[q], t, dt))
+        if taken:
+            prefilling[0][1] -= k * taken
         t += k * dt
         busy += k * dt
         done_steps += k
