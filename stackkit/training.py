@@ -1049,7 +1049,7 @@ def _price(chip: catalog.Accelerator, mode: str, instance: str | None,
         return owned.usd_per_gpu_hour, (f"owned {chip.name}: server and network over "
                                         f"{owned.amortization_years:g} years, facility, power")
     from . import cloud
-    price = cloud.gpu_hour_price(instance or _instance_for(chip, mode), mode,
+    price = cloud.gpu_hour_price(_instance_for(chip, mode) if instance is None else instance, mode,
                                  reserved_discount=reserved_discount)
     return price.usd_per_gpu_hour, (f"{price.instance} {price.mode} ({price.provider}, "
                                     f"as of {price.as_of})")

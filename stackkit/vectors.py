@@ -380,7 +380,8 @@ def compare_indexes(vectors, queries, configs=None, k: int = 10) -> pd.DataFrame
     base = _matrix("vectors", vectors)
     q = _matrix("queries", queries, base.shape[1])
     exact_s, (_, truth) = _timed(exact_search, base, q, k)
-    configs = configs or [("flat", {}), ("ivfflat", {}), ("hnsw", {}), ("ivfpq", {})]
+    if configs is None:
+        configs = [("flat", {}), ("ivfflat", {}), ("hnsw", {}), ("ivfpq", {})]
     rows = [benchmark_index(base, q, kind, k, truth=truth, exact_s=exact_s, **params).to_frame()
             for kind, params in configs]
     return pd.concat(rows, ignore_index=True)

@@ -138,7 +138,8 @@ WRONG_VALUES: tuple[Any, ...] = (
 
 # Annotation word -> the catalog table whose names are valid values.
 _NAME_TABLES = {"Accelerator": "accelerators", "ModelSpec": "models", "ApiPrice": "api_prices",
-                "Instance": "instances", "Interconnect": "interconnects", "Dataset": "datasets"}
+                "Instance": "instances", "Interconnect": "interconnects", "Dataset": "datasets",
+                "StorageTier": "storage_tiers"}
 _NAME_PARAMS = {"chip": "accelerators", "accelerator": "accelerators", "model": "models",
                 "instance": "instances", "interconnect": "interconnects",
                 "network": "interconnects",
@@ -221,6 +222,15 @@ def _build_vs_buy_table(rng: random.Random) -> Any:
                  lambda: stack.build_vs_buy(scenario))
 
 
+def _checkpointed_job(rng: random.Random) -> Any:
+    from stackkit import reliability
+
+    return reliability.CheckpointedJob(
+        work_s=rng.uniform(3600, 1e6), interruptions_per_s=10 ** rng.uniform(-7, -4),
+        interval_s=rng.uniform(600, 7200), checkpoint_s=rng.uniform(10, 300),
+        restart_s=rng.uniform(60, 900))
+
+
 def _table_frame(rng: random.Random) -> Any:
     from stackkit import catalog
 
@@ -235,6 +245,10 @@ _FACTORIES: dict[str, Callable[[random.Random], Any]] = {
     "step_time_s": _step_time,
     "jobs": _jobs,
     "scenario": _scenario,
+    "stack.preset.name": lambda rng: rng.choice(__import__("stackkit.stack").stack.PRESET_NAMES),
+    "reliability.simulate_runtime_s.job": _checkpointed_job,
+    "catalog.lookup.table": lambda rng: "models",
+    "catalog.lookup.name": lambda rng: rng.choice(_names("models")),
     "corpus": _corpus,
     "vectors.exact_search.vectors": lambda rng: _vectors(rng, 0, (10, 50, 300)),
     "vectors.exact_search.queries": lambda rng: _vectors(rng, 1, (1, 5, 20)),
@@ -243,6 +257,27 @@ _FACTORIES: dict[str, Callable[[random.Random], Any]] = {
     "stack.breakeven_users_per_day.table": _build_vs_buy_table,
     "units.iso_dates.frame": _table_frame,
     "lengths": lambda rng: [rng.randint(1, 2000) for _ in range(rng.randint(1, 50))],
+}
+
+def _coherent_step_time(rng: random.Random, kwargs: dict[str, Any]) -> None:
+    """Parallel degrees that multiply to n_gpus and a batch they divide (each alone is valid,
+    together they rarely are)."""
+    dp, tp, pp = rng.choice([1, 2, 4, 8]), rng.choice([1, 2, 4, 8]), rng.choice([1, 2])
+    micro = kwargs.get("micro_batch", 1) if rng.random() < 0.5 else rng.choice([1, 2])
+    kwargs.update(dp=dp, tp=tp, pp=pp, n_gpus=dp * tp * pp,
+                  global_batch=dp * micro * pp * rng.choice([1, 4, 16]))
+    if "micro_batch" in kwargs:
+        kwargs["micro_batch"] = micro
+    for name, choices in (("zero_stage", [0, 1, 2, 3]), ("ep", [1]), ("interleave", [1]),
+                          ("gpus_per_node", [8]), ("seq_len", [None, 2048])):
+        if name in kwargs:
+            kwargs[name] = rng.choice(choices)
+
+
+#: Functions whose parameters constrain each other: the valid values are made coherent
+#: after being drawn one by one (then one may be broken, as for any function).
+_COHERENT: dict[str, Callable[[random.Random, dict[str, Any]], None]] = {
+    "training.step_time": _coherent_step_time,
 }
 
 # Result names that may legitimately be negative (a change, a saving that can go either way).
@@ -373,7 +408,8 @@ class Fuzzer:
         else:
             base = _numeric_base(param.name)
         whole = (isinstance(default, int) and not isinstance(default, bool)) or (
-            _is_whole_name(param.name) and not isinstance(default, float))
+            _is_whole_name(param.name) and not isinstance(default, float)) or (
+            self._annotation(param) == "int")
         if base == 0:
             return self.rng.randint(0, 100) if whole else self.rng.uniform(0, 1)
         if base <= 1 and re.search(r"share|fraction|utilization|efficiency|discount|probab",
@@ -437,6 +473,8 @@ class Fuzzer:
             if optional and rng.random() < 0.4:
                 continue  # leave the default
             kwargs[p.name] = self._valid(target, p)
+        if target.qualname in _COHERENT:
+            _COHERENT[target.qualname](rng, kwargs)
         broken = None
         if target.params and kind in ("edge", "wrong"):
             p = rng.choice(target.params)
