@@ -15,6 +15,7 @@ Numbers
     ``non_negative_int(name, value, high=COUNT_LIMIT)``  a whole number >= 0
     ``whole(name, value, low, high)``  a whole number in [low, high]
     ``seed(name, value)``  a random seed: a whole number from 0 to 2**63 - 1
+    ``threads(name, value)``  a thread count: 1 to this machine's cores
     ``array(name, value, ndim=, low=, high=, whole=, ...)``  a numpy array of
         finite numbers in a range, from any sequence or array (checked at once,
         so a million-element array costs microseconds, not a Python loop)
@@ -256,6 +257,14 @@ def array(name: str, value: object, *, ndim: int = 1, low: float | None = None,
         raise ValueError(f"{where} must be {allowed}; got "
                          f"{_show(item.item() if hasattr(item, 'item') else item)}")
     return out
+
+
+def threads(name: str, value: object) -> int:
+    """A number of threads: a whole number from 1 to this machine's core count (more
+    threads than cores only wait on each other, and spin the CPUs while they wait)."""
+    import os
+
+    return whole(name, value, 1, os.cpu_count() or 1)
 
 
 def boolean(name: str, value: object) -> bool:

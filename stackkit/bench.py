@@ -170,8 +170,7 @@ def measure_bandwidth(kernel: str = "triad", n_elements: int = DEFAULT_STREAM_EL
     n = _checks.positive_int("n_elements", n_elements)
     dtype = _checks.one_of("dtype", dtype, DTYPES)
     repeats, warmup = _repeats(repeats, warmup)
-    workers = _checks.positive_int("threads", (os.cpu_count() or 1) if threads is None
-                                   else threads)
+    workers = _checks.threads("threads", (os.cpu_count() or 1) if threads is None else threads)
     workers = min(workers, n)
     a = np.zeros(n, dtype=dtype)
     b = np.full(n, 1.0, dtype=dtype)

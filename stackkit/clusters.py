@@ -509,7 +509,8 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
     n = _checks.positive_int("n_gpus", n_gpus)
     g = _checks.positive_int("gpus_per_node", gpus_per_node)
     seq = _checks.positive_int("sequence_tokens", sequence_tokens)
-    grad_bytes = n_params * _checks.positive("bytes_per_gradient", bytes_per_gradient)
+    # a gradient element is 2 (bf16) or 4 (fp32) bytes; 16 leaves room for any format
+    grad_bytes = n_params * _checks.positive("bytes_per_gradient", bytes_per_gradient, high=16)
     rate_tflops = (_default_achieved_tflops(accelerator) if achieved_tflops is None
                    else _checks.positive("achieved_tflops", achieved_tflops))
     flops = rate_tflops * 1e12

@@ -710,6 +710,16 @@ def _tokens(name: str, value: object, n: int) -> np.ndarray:
     return array.astype(np.int64)
 
 
+def _check_context(step_time_s: object, prompts: np.ndarray, outputs: np.ndarray) -> None:
+    """Every request fits the model's context, when the step function knows it."""
+    limit = getattr(step_time_s, "max_context_tokens", None)
+    if limit is not None and int((prompts + outputs).max()) > limit:
+        worst = int(np.argmax(prompts + outputs))
+        raise ValueError(f"prompt_tokens + output_tokens of request {worst} "
+                         f"({prompts[worst]} + {outputs[worst]}) is longer than the model's "
+                         f"context of {limit} tokens")
+
+
 def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
              output_tokens: object, step_time_s: Callable[[float, float], float],
              policy: str = "continuous", max_batch: int = 64, seed: int = 0, *,
@@ -754,12 +764,7 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     step_time_s = _step_function(step_time_s)
     prompts = _tokens("prompt_tokens", prompt_tokens, n)
     outputs = _tokens("output_tokens", output_tokens, n)
-    limit = getattr(step_time_s, "max_context_tokens", None)
-    if limit is not None and int((prompts + outputs).max()) > limit:
-        worst = int(np.argmax(prompts + outputs))
-        raise ValueError(f"prompt_tokens + output_tokens of request {worst} "
-                         f"({prompts[worst]} + {outputs[worst]}) is longer than the model's "
-                         f"context of {limit} tokens")
+    _check_context(step_time_s, prompts, outputs)
     if arrival_s is None:
         arrivals = arrival_times(rate, n, arrival, cv, seed)
     else:
@@ -1078,6 +1083,7 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     step_time_s = _step_function(step_time_s)
     prompt_tokens = _tokens("prompt_tokens", prompt_tokens, n)
     output_tokens = _tokens("output_tokens", output_tokens, n)
+    _check_context(step_time_s, prompt_tokens, output_tokens)
     _checks.one_of("policy", policy, POLICIES)
     _checks.positive_int("max_batch", max_batch)
     _checks.seed("seed", seed)
@@ -1097,7 +1103,8 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     alone_tpot = _step_s(step_time_s, 0, 1)
     if alone_ttft > ttft_target or alone_tpot > tpot_target:
         raise ValueError(f"the targets cannot be met at any number of replicas: one request "
-                         f"alone has TTFT {alone_ttft:.3g} s and TPOT {alone_tpot:.3g} s "
+                         f"alone (prompt_tokens={int(np.max(prompt_tokens)):,}) has TTFT "
+                         f"{alone_ttft:.3g} s and TPOT {alone_tpot:.3g} s "
                          f"(ttft_p99_s={ttft_target:g}, tpot_p99_s={tpot_target:g})")
     low, high = 0, max(1, naive)
     ok, ttft, tpot = run(high)
@@ -1239,7 +1246,7 @@ def machine_roofline(threads: int = 1, repeats: int = 3) -> tuple[float, float]:
 
     from . import bench
 
-    with threadpool_limits(limits=_checks.positive_int("threads", threads)):
+    with threadpool_limits(limits=_checks.threads("threads", threads)):
         flops = bench.measure_matmul(1024, "float32", repeats=repeats)
         stream = bench.measure_bandwidth("triad", 2**23, "float32", repeats=repeats)
     return flops.best_rate * 1e9, stream.best_rate * 1e9
@@ -1297,7 +1304,7 @@ def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
     for b in sizes:
         x = rng.standard_normal((b, d), dtype=np.float32)
         times = []
-        with threadpool_limits(limits=_checks.positive_int("threads", threads)):
+        with threadpool_limits(limits=_checks.threads("threads", threads)):
             step(x)  # warm-up
             for _ in range(r):
                 start = time.perf_counter()

@@ -1209,13 +1209,13 @@ def tiny_train(steps: int = 30, batch_size: int = 64, learning_rate: float = 1e-
     Biases, the embedding lookup, softmax and Adam are O(N) element-wise work, not
     counted. ``peak_gflops`` (e.g. ``bench.measure_matmul(512).rate``) gives the
     MFU; ``callback(step, loss)`` is called after each step (a tracker's log).
-    ``blas_threads`` caps the BLAS threads while it runs (threadpoolctl; None: no
-    cap): matrices this small run fastest on one core, and a multi-threaded BLAS
-    on a busy machine spends its time waiting on its own threads (lesson 1).
+    ``blas_threads`` caps the BLAS threads while it runs (threadpoolctl; at most
+    this machine's cores; None: no cap): matrices this small run fastest on one
+    core, and a multi-threaded BLAS on a busy machine spends its time waiting on
+    its own threads (lesson 1).
     """
     from threadpoolctl import threadpool_limits
-    threads = None if blas_threads is None else _checks.positive_int("blas_threads",
-                                                                     blas_threads, high=1024)
+    threads = None if blas_threads is None else _checks.threads("blas_threads", blas_threads)
     with threadpool_limits(limits=threads, user_api="blas"):
         return _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_size,
                            seed, peak_gflops, callback)

@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from stackkit import _checks, pipeline, serving, stack, training, vectors
+from stackkit import _checks, clusters, pipeline, serving, stack, training, vectors
 
 
 def cpu_seconds(func, *args, **kwargs):
@@ -97,6 +97,12 @@ def test_a_seed_is_a_whole_number_from_0(value):
     (lambda: serving.naive_replicas(1.0, lambda p, d: math.nan, 100, 10),
      r"step_time_s\(0, 64\) must return a positive number of seconds"),
     (lambda: serving.predicted_decode_step_s({"a": 1}, 1e12, 1e11), "batch_sizes"),
+    (lambda: serving.replicas_for_slo(0.03, serving.step_time("Mistral 7B", "H100 SXM"),
+                                      10**15, 18443, 7.0, 4.8, n_requests=100),
+     r"prompt_tokens \+ output_tokens of request 0 .* longer than the model's context"),
+    (lambda: serving.replicas_for_slo(0.03, constant_step, 10**7, 10, 7.0, 4.8, n_requests=100),
+     r"one request alone \(prompt_tokens=10,000,000\)"),
+    (lambda: serving.machine_roofline(threads=10**4), "threads must be a whole number"),
     (lambda: serving.serving_cost("Llama 3 70B", n_chips=72, bytes_per_param=1e15),
      "bytes_per_param=1e"),
     (lambda: serving.quantization_table("Llama 2 70B", "H100 SXM", context_tokens=None),
@@ -199,6 +205,8 @@ def _chunked_by_hand(arrivals, prompts, outputs, chunk):
      "context must be a whole number of at least 1 and at most 4,096"),
     (lambda: training.tiny_train(steps=3, learning_rate=1e30), "learning_rate=1e"),
     (lambda: training.tiny_train(steps=3, callback=7), "callback must be None or a function"),
+    (lambda: training.tiny_train(steps=3, blas_threads=10**4),
+     "blas_threads must be a whole number of at least 1 and at most"),
 ])
 def test_training_reproducers_name_their_parameter(call, words):
     with pytest.raises(ValueError, match=words):
@@ -263,3 +271,15 @@ def test_a_self_hosted_request_must_fit_the_model_and_its_ranges_stay_inside():
 def test_uncertainty_seed_is_bounded():
     with pytest.raises(ValueError, match="seed"):
         stack.uncertainty(stack.preset("startup-chatbot-api"), 100, seed=10**40)
+
+
+def test_data_parallel_step_bounds_bytes_per_gradient():
+    """bytes_per_gradient=1e30 overflowed the all-reduce size, blamed as 'size_bytes'."""
+    with pytest.raises(ValueError, match="bytes_per_gradient must be at most 16"):
+        clusters.data_parallel_step(2, 20_000, 146, "H100 SXM", bytes_per_gradient=1e30)
+
+
+def test_training_run_does_not_ask_an_array_for_its_truth_value():
+    """training_run(instance=<array>) raised numpy's 'truth value ... is ambiguous'."""
+    with pytest.raises(KeyError, match="instance name must be a string"):
+        training.training_run("Llama 2 7B", 1e9, instance=np.array([1.0, 2.0]))
