@@ -504,7 +504,7 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
     shards the model (ZeRO/FSDP, tensor and pipeline parallelism: lesson 05).
     """
     accelerator = catalog.accelerator(chip)
-    n_params = _checks.positive("param_count", param_count)
+    n_params = _checks.positive("param_count", param_count, high=_checks.COUNT_LIMIT)
     tokens = _checks.positive("tokens_per_step", tokens_per_step)
     n = _checks.positive_int("n_gpus", n_gpus)
     g = _checks.positive_int("gpus_per_node", gpus_per_node)

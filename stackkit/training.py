@@ -1096,7 +1096,9 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     if checkpoint_s is not None:
         from . import reliability
         chip_mtbf_s = (reliability.llama3_chip_mtbf_s() if gpu_mtbf_hours is None
-                       else _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours) * SECONDS_PER_HOUR)
+                       else _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours,
+                                             high=_checks.LIMIT / SECONDS_PER_HOUR)
+                       * SECONDS_PER_HOUR)
         mtbf_s = reliability.mtbf_s(n, chip_mtbf_s)
         good = reliability.goodput(checkpoint_s, restart_s, mtbf_s)
         if good <= 0:
@@ -1167,12 +1169,15 @@ class TinyRun(Result):
 
 #: Bounds on :func:`tiny_train`, so that a typed size cannot hang the kernel or fill
 #: the memory: weights (float32, with Adam's two moments: 160 MB at most), activations
-#: (batch × widest layer, 200 MB), and work (6·N·B·steps FLOPs: about a minute).
+#: (batch × widest layer, 200 MB), and work: 6·N·B·steps matmul FLOPs and the
+#: element-wise work beside them (embedding gathers and scatters, ReLU, softmax, Adam),
+#: each a few seconds on a laptop core at most.
 TINY_MAX_WEIGHTS = 10_000_000
 TINY_MAX_ACTIVATIONS = 50_000_000
 TINY_MAX_BATCH = 250_000  # the corpus holds 4 × batch_size tokens, at most 10^6
 TINY_MAX_VOCAB = 65_536
-TINY_MAX_FLOPS = 1e12
+TINY_MAX_FLOPS = 1e11
+TINY_MAX_ELEMENTS = 2e8  # steps × batch × (context·embed + hidden + vocab): the O(B) work
 
 
 def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
@@ -1249,11 +1254,13 @@ def _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_
             f"{TINY_MAX_VOCAB:,}; got context={c}, embed={e}, hidden={h}, vocab_size={v}, "
             f"batch_size={b} ({n_weights:,} weights, {activations:,} activations)")
     flops = 6.0 * n_weights * b * n_steps
-    if flops > TINY_MAX_FLOPS:
+    elements = float(n_steps) * b * (c * e + h + v)
+    if flops > TINY_MAX_FLOPS or elements > TINY_MAX_ELEMENTS:
         raise ValueError(
-            f"steps={n_steps} × batch_size={b} × 6 × {n_weights:,} weights (context, embed, "
-            f"hidden, vocab_size) is {flops:.3g} FLOPs, more than the {TINY_MAX_FLOPS:.0e} a "
-            "tiny run allows (about a minute on a laptop core); make it smaller")
+            f"steps={n_steps} × batch_size={b} at context={c}, embed={e}, hidden={h}, "
+            f"vocab_size={v} is {flops:.3g} matmul FLOPs and {elements:.3g} element-wise "
+            f"values; a tiny run allows {TINY_MAX_FLOPS:.0e} and {TINY_MAX_ELEMENTS:.0e} "
+            "(a few seconds on a laptop core): make it smaller")
     rng = np.random.default_rng(seed)
     data = tiny_corpus(max(20_000, b * 4), v, seed)
     f32 = np.float32

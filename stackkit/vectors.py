@@ -161,7 +161,10 @@ def make_vectors(n: int, dim: int = DIM, n_clusters: int = 256, spread: float = 
     labels = rng.integers(k, size=count)
     points = centres[labels] + rng.standard_normal((count, d), dtype=np.float32) * (
         noise / math.sqrt(d))
-    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+    norms = np.linalg.norm(points, axis=1, keepdims=True)
+    flat = norms[:, 0] == 0  # noise that cancels its centre exactly (dim 1, many draws)
+    points[flat], norms[flat] = centres[labels[flat]], 1.0
+    return (points / norms).astype(np.float32)
 
 
 #: Largest |component| a vector may have: inner products of 65,536-dim vectors then

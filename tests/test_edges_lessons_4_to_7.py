@@ -198,7 +198,12 @@ def _chunked_by_hand(arrivals, prompts, outputs, chunk):
     (lambda: training.synthetic_jobs(size_weights=None), "size_weights must be a list"),
     (lambda: training.synthetic_jobs(seed={}), "seed"),
     (lambda: training.synthetic_jobs(sizes=np.array([1.0, 2.0])), "same length"),
-    (lambda: training.tiny_train(steps=10**6, batch_size=4096), "FLOPs, more than the 1e"),
+    (lambda: training.tiny_train(steps=10**6, batch_size=4096),
+     r"matmul FLOPs and .* element-wise values; a tiny run allows 1e\+11 and 2e\+08"),
+    (lambda: training.tiny_train(context=4096, embed=12, hidden=1, batch_size=1000, steps=333),
+     r"1.64e\+10 element-wise values"),
+    (lambda: training.training_run("Llama 2 7B", 1e9, checkpoint_s=14, gpu_mtbf_hours=1e30),
+     "gpu_mtbf_hours must be at most"),
     (lambda: training.tiny_train(hidden=10**9), "hidden="),
     (lambda: training.tiny_train(batch_size=10**6), "batch_size="),
     (lambda: training.tiny_train(context=10**5),
@@ -283,3 +288,16 @@ def test_training_run_does_not_ask_an_array_for_its_truth_value():
     """training_run(instance=<array>) raised numpy's 'truth value ... is ambiguous'."""
     with pytest.raises(KeyError, match="instance name must be a string"):
         training.training_run("Llama 2 7B", 1e9, instance=np.array([1.0, 2.0]))
+
+
+def test_data_parallel_step_bounds_param_count():
+    """scaling_sweep(param_count=1e30) blamed the all-reduce's 'size_bytes'."""
+    with pytest.raises(ValueError, match="param_count must be at most"):
+        clusters.scaling_sweep([1, 8], ["NVLink 3"], param_count=1e30, tokens_per_step=13_480)
+
+
+def test_make_vectors_never_divides_by_a_zero_norm():
+    """With dim=1 some draw's noise cancels its centre exactly: 0/0 and a RuntimeWarning
+    (this seed, among 13 million draws). Such a vector takes its centre's direction."""
+    v = vectors.make_vectors(13_434_456, dim=1, n_clusters=73_046, seed=3_574_013_744)
+    assert np.all(np.abs(v) == 1)

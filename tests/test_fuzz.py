@@ -118,6 +118,8 @@ CALL_LIMIT_S = 1.0
 SLOW_LIMIT_S = {
     "vectors.make_vectors": (5.0, "its ceiling, 1e8 float32 values (400 MB), takes ~3.5 s; "
                                   "the ANN benchmark draws 100,000 × 384 (1.3 s)"),
+    "training.tiny_train": (15.0, "trains for real; its ceilings (1e11 matmul FLOPs, 2e8 "
+                                  "element-wise values) are a few seconds each"),
 }
 #: Calls in the run that ``make test`` does.
 CALLS = int(os.environ.get("STACKKIT_FUZZ_CALLS", "10000"))
