@@ -907,7 +907,8 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
     deadline = _checks.positive("deadline_hours", deadline_hours)
     cap = _checks.positive_int("max_instances", max_instances)
     term = _checks.positive("reserved_term_hours", reserved_term_hours)
-    lam = _checks.non_negative("interruptions_per_instance_hour", interruptions_per_instance_hour)
+    lam = _checks.non_negative("interruptions_per_instance_hour",  # at most one a second
+                               interruptions_per_instance_hour, high=3600)
     # every argument is checked here, so that the search below skips only sizes whose
     # job never finishes (reliability.NeverFinishes), never a bad parameter
     _checks.positive("checkpoint_interval_hours", checkpoint_interval_hours)
@@ -984,7 +985,7 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
                          "expected_hours": None, "p90_hours": None, "expected_cost_usd": None,
                          "meets_deadline": False, "note": "blocks are sold in whole days"})
         else:
-            k = math.ceil(instance_hours / (days_allowed * HOURS_PER_DAY) - 1e-12)
+            k = max(1, math.ceil(instance_hours / (days_allowed * HOURS_PER_DAY) - 1e-12))
             fits = k <= cap
             k = min(k, cap)
             days = math.ceil(instance_hours / k / HOURS_PER_DAY - 1e-12)

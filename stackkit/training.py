@@ -1102,7 +1102,7 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
         mtbf_s = reliability.mtbf_s(n, chip_mtbf_s)
         good = reliability.goodput(checkpoint_s, restart_s, mtbf_s)
         if good <= 0:
-            raise ValueError(f"with {n} GPUs failures come every {mtbf_s:.0f} s "
+            raise ValueError(f"with n_gpus={n:,} failures come every {mtbf_s:.3g} s "
                              f"(gpu_mtbf_hours={gpu_mtbf_hours!r}), faster than "
                              f"checkpoint_s={checkpoint_s!r} and restart_s={restart_s!r} let "
                              "the run progress; checkpoint faster or use fewer GPUs")

@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from stackkit import _checks, clusters, pipeline, serving, stack, training, vectors
+from stackkit import _checks, cloud, clusters, pipeline, serving, stack, training, vectors
 
 
 def cpu_seconds(func, *args, **kwargs):
@@ -301,3 +301,23 @@ def test_make_vectors_never_divides_by_a_zero_norm():
     (this seed, among 13 million draws). Such a vector takes its centre's direction."""
     v = vectors.make_vectors(13_434_456, dim=1, n_clusters=73_046, seed=3_574_013_744)
     assert np.all(np.abs(v) == 1)
+
+
+def test_plan_gpu_hours_capacity_block_for_a_tiny_job():
+    """A job far shorter than the deadline's whole days rounded its blocks to 0 instances
+    and divided by zero."""
+    plan = cloud.plan_gpu_hours(3e-8, 1.3e8, "p6-b200.48xlarge", 1, 1e-9, 0.018, 7e-10, 2e-6,
+                                capacity_block="p6-b200.48xlarge")
+    block = plan.options.set_index("mode").loc["capacity block"]
+    assert block["instances"] == 1 and block["meets_deadline"]
+
+
+def test_plan_gpu_hours_bounds_the_interruption_rate():
+    with pytest.raises(ValueError, match="interruptions_per_instance_hour must be at most 3600"):
+        cloud.plan_gpu_hours(1, 14, "p5.48xlarge", 27, 1e30, 0.37, 6.6, 82)
+
+
+def test_training_run_names_n_gpus_when_failures_outrun_checkpoints():
+    with pytest.raises(ValueError, match=r"with n_gpus=1,000,000,000,000,000 failures come"):
+        training.training_run("Mistral 7B", 209, n_gpus=10**15, checkpoint_s=0.15,
+                              restart_s=0.6, gpu_mtbf_hours=8048.7, usd_per_gpu_hour=43.1)
