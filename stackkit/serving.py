@@ -764,9 +764,12 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     step_time_s = _step_function(step_time_s)
     prompts = _tokens("prompt_tokens", prompt_tokens, n)
     outputs = _tokens("output_tokens", output_tokens, n)
-    _check_context(step_time_s, prompts, outputs)
+    # each argument on its own first, then how they fit together (the model's context,
+    # the KV capacity)
     if arrival_s is None:
-        arrivals = arrival_times(rate, n, arrival, cv, seed)
+        arrivals = None
+        if arrival == "bursty":
+            _checks.positive("cv", cv)
     else:
         arrivals = _checks.array("arrival_s", arrival_s, low=0, max_len=MAX_REQUESTS)
         if arrivals.shape != (n,):
@@ -775,18 +778,20 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
         if np.any(np.diff(arrivals) < 0):
             raise ValueError("arrival_s must be sorted (requests are served first come, "
                              "first served)")
-    need = prompts + outputs
     capacity = math.inf
     if kv_capacity_tokens is not None:
         capacity = _checks.positive_int("kv_capacity_tokens", kv_capacity_tokens)
-        if need.max() > capacity:
-            worst = int(np.argmax(need))
-            raise ValueError(f"kv_capacity_tokens={capacity}: request {worst} needs {need[worst]} "
-                             "KV slots (prompt_tokens + output_tokens) and can never be "
-                             "admitted")
     chunk = math.inf
     if kind == "chunked":
         chunk = _checks.positive_int("chunk_tokens", chunk_tokens)
+    _check_context(step_time_s, prompts, outputs)
+    need = prompts + outputs
+    if need.max() > capacity:
+        raise ValueError(f"kv_capacity_tokens={capacity} is less than the largest request's "
+                         f"prompt_tokens + output_tokens ({int(need.max()):,} KV slots): it "
+                         "could never be admitted")
+    if arrivals is None:
+        arrivals = arrival_times(rate, n, arrival, cv, seed)
     _step_s(step_time_s, 1, 1)
     if kind == "static":
         first, finish, steps, busy = _run_static(arrivals, prompts, outputs, step_time_s, batch,
@@ -1110,8 +1115,11 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     ok, ttft, tpot = run(high)
     while not ok:
         if high >= cap:
-            raise ValueError(f"more than max_replicas={cap} replicas would be needed at "
-                             f"arrival_rate_per_s={rate:g}")
+            raise ValueError(f"more than max_replicas={cap} replicas would be needed to meet "
+                             f"ttft_p99_s={ttft_target:g} and tpot_p99_s={tpot_target:g} at "
+                             f"arrival_rate_per_s={rate:g}, with requests of "
+                             f"{mean_prompt:,.0f} prompt_tokens and {mean_output:,.4g} "
+                             "output_tokens on average")
         low, high = high, min(cap, 2 * high)
         ok, ttft, tpot = run(high)
     best = (high, ttft, tpot)
