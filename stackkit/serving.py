@@ -437,6 +437,7 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     precision = _checks.one_of("precision", precision, chips.PRECISIONS)
+    peak_tflops = chips.peak_tflops(accelerator, precision)  # the chip has this precision
     width = (BYTES_PER_ELEMENT[precision] if bytes_per_param is None
              else _checks.positive("bytes_per_param", bytes_per_param))
     kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
@@ -460,7 +461,7 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                                    - transformer.flops_per_token(spec, 0)),
         weight_bytes=weight_bytes(spec, width),
         kv_bytes_per_token=kv_cache_bytes_per_token(spec, kv_width),
-        peak_flop_s=n * chips.peak_tflops(accelerator, precision) * 1e12 * mfu,
+        peak_flop_s=n * peak_tflops * 1e12 * mfu,
         bandwidth_b_s=n * accelerator.memory_bw_tb_s * 1e12 * mbu,
         n_allreduces=2 * spec.n_layers if n > 1 else 0,
         allreduce_bytes_per_token=spec.d_model * 2.0,

@@ -276,10 +276,19 @@ def _coherent_step_time(rng: random.Random, kwargs: dict[str, Any]) -> None:
             kwargs[name] = rng.choice(choices)
 
 
+def _coherent_simulate(rng: random.Random, kwargs: dict[str, Any]) -> None:
+    """Explicit arrival times: one per request, sorted (or none: drawn at the rate)."""
+    if "arrival_s" in kwargs:
+        n = kwargs["n_requests"]
+        kwargs["arrival_s"] = (None if rng.random() < 0.3 or not isinstance(n, int) or n > 10**5
+                               else np.sort(np.array([rng.uniform(0, 100) for _ in range(n)])))
+
+
 #: Functions whose parameters constrain each other: the valid values are made coherent
 #: after being drawn one by one (then one may be broken, as for any function).
 _COHERENT: dict[str, Callable[[random.Random, dict[str, Any]], None]] = {
     "training.step_time": _coherent_step_time,
+    "serving.simulate": _coherent_simulate,
 }
 
 # Result names that may legitimately be negative (a change, a saving that can go either way).
