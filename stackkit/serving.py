@@ -321,12 +321,13 @@ def quantization_table(model: str | catalog.ModelSpec, chip: str | catalog.Accel
 # --------------------------------------------------------------------------- latency
 
 def _tp_link(accelerator: catalog.Accelerator, n_chips: int,
-             link_bandwidth_gb_s: float | None) -> float:
+             link_bandwidth_gb_s: float | None, why: str = "") -> float:
     if link_bandwidth_gb_s is not None:
         return _checks.positive("link_bandwidth_gb_s", link_bandwidth_gb_s)
     if n_chips > 1 and accelerator.scaleup_bw_gb_s is None:
-        raise ValueError(f"n_chips={n_chips} needs a chip-to-chip link, and the catalog has no "
-                         f"scale-up bandwidth for {accelerator.name}; pass link_bandwidth_gb_s")
+        raise ValueError(f"n_chips={n_chips}{why} needs a chip-to-chip link, and the catalog has "
+                         f"no scale-up bandwidth for {accelerator.name}; pass "
+                         "link_bandwidth_gb_s")
     return float(accelerator.scaleup_bw_gb_s or 1.0)
 
 
@@ -452,7 +453,9 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     mfu = _checks.in_range("compute_efficiency", compute_efficiency, 0.0, 1.0, low_open=True)
     mbu = _checks.in_range("bandwidth_efficiency", bandwidth_efficiency, 0.0, 1.0,
                            low_open=True)
-    link = _tp_link(accelerator, n, link_bandwidth_gb_s)
+    why = (f" (the fewest chips that hold {spec.name}'s weights at bytes_per_param={width:g})"
+           if n_chips is None else "")
+    link = _tp_link(accelerator, n, link_bandwidth_gb_s, why)
     return StepTime(
         model=spec.name, chip=accelerator.name, n_chips=n, precision=precision,
         context_tokens=c, max_context_tokens=spec.context_length,

@@ -321,3 +321,9 @@ def test_training_run_names_n_gpus_when_failures_outrun_checkpoints():
     with pytest.raises(ValueError, match=r"with n_gpus=1,000,000,000,000,000 failures come"):
         training.training_run("Mistral 7B", 209, n_gpus=10**15, checkpoint_s=0.15,
                               restart_s=0.6, gpu_mtbf_hours=8048.7, usd_per_gpu_hour=43.1)
+
+
+def test_step_time_says_why_it_chose_more_than_one_chip():
+    with pytest.raises(ValueError, match=r"n_chips=2 \(the fewest chips that hold Llama 2 7B's "
+                                         r"weights at bytes_per_param=7\) needs a chip-to-chip"):
+        serving.step_time("Llama 2 7B", "Inferentia2", precision="fp32", bytes_per_param=7.0)
