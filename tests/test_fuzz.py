@@ -356,6 +356,7 @@ class Tally:
 class Fuzzer:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self._before_break: dict[str, Any] = {}
         self.targets = self._discover()
 
     # ------------------------------------------------------------------ discovery
@@ -490,6 +491,8 @@ class Fuzzer:
         if target.params and kind in ("edge", "wrong"):
             p = rng.choice(target.params)
             broken = p.name
+            # what the call had before it was broken: the counterfactual for judging it
+            self._before_break = {k: v for k, v in kwargs.items() if k == broken}
             kwargs[p.name] = self._edge() if kind == "edge" else self._wrong()
         elif kind == "extreme":
             for name, value in kwargs.items():
@@ -539,12 +542,17 @@ class Fuzzer:
 
     def _same_error_without(self, target: Target, broken: str, kwargs: dict[str, Any],
                             exc: Exception) -> bool:
-        """Whether the call fails the same way with ``broken`` left at its default: then
-        the error is about another argument, checked before ``broken`` was reached."""
+        """Whether the call fails the same way with ``broken`` as it was before it was
+        broken (or at its default, or another valid value): then the error is about
+        another argument (an edge value such as 1 is often valid)."""
         param = next(p for p in target.params if p.name == broken)
-        retries = [{**kwargs, broken: self._valid(target, param)}]
-        if param.default is not inspect.Parameter.empty:
-            retries.append({k: v for k, v in kwargs.items() if k != broken})
+        before = {k: v for k, v in kwargs.items() if k != broken}
+        retries = []
+        if self._before_break or param.default is not inspect.Parameter.empty:
+            retries.append({**before, **self._before_break})
+        retries.append({**kwargs, broken: self._valid(target, param)})
+        if self._before_break and param.default is not inspect.Parameter.empty:
+            retries.append(before)  # at its default
         for retry in retries:
             try:
                 target.func(**retry)
