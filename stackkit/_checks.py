@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
@@ -262,8 +263,6 @@ def array(name: str, value: object, *, ndim: int = 1, low: float | None = None,
 def threads(name: str, value: object) -> int:
     """A number of threads: a whole number from 1 to this machine's core count (more
     threads than cores only wait on each other, and spin the CPUs while they wait)."""
-    import os
-
     return whole(name, value, 1, os.cpu_count() or 1)
 
 

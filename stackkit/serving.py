@@ -79,15 +79,9 @@ MAX_REQUESTS = 1_000_000
 #: tries; 5,000 requests keep a search well under a second on a laptop core).
 MAX_SLO_REQUESTS = 5_000
 
+
 def _spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
     return transformer.spec(model)
-
-
-def _whole(name: str, value: object, minimum: int = 0) -> int:
-    number = _checks.non_negative(name, value)
-    if number != int(number) or number < minimum:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}; got {value!r}")
-    return int(number)
 
 
 def weight_bytes(model: str | catalog.ModelSpec, bytes_per_param: float = 2.0) -> float:

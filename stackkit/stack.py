@@ -1140,7 +1140,7 @@ def uncertainty(scenario: Scenario, n: int = 10_000, seed: int = 0) -> Uncertain
         raise ValueError(f"n must be at most {_MAX_DRAWS:,}; got {n!r}")
     seed = _checks.seed("seed", seed)
     ks = knobs(s)
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(seed)
     v: dict[str, np.ndarray | float] = {name: float(getattr(s, name)) for name in (
         "input_tokens", "output_tokens", "users_per_day", "requests_per_user", "utilization",
         "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh", "amortization_years",

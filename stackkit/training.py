@@ -1174,7 +1174,8 @@ class TinyRun(Result):
 #: each a few seconds on a laptop core at most.
 TINY_MAX_WEIGHTS = 10_000_000
 TINY_MAX_ACTIVATIONS = 50_000_000
-TINY_MAX_BATCH = 250_000  # the corpus holds 4 × batch_size tokens, at most 10^6
+TINY_MAX_CORPUS_TOKENS = 1_000_000  # tiny_corpus is a Python loop over its tokens
+TINY_MAX_BATCH = TINY_MAX_CORPUS_TOKENS // 4  # a run's corpus holds 4 × batch_size tokens
 TINY_MAX_VOCAB = 65_536
 TINY_MAX_FLOPS = 1e11
 TINY_MAX_ELEMENTS = 2e8  # steps × batch × (context·embed + hidden + vocab): the O(B) work
@@ -1188,8 +1189,8 @@ def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
     """
     import numpy as np
     # A Python loop over the tokens: bounded so a typed count cannot hang the kernel.
-    n = _checks.positive_int("n_tokens", n_tokens, high=1_000_000)
-    v = _checks.whole("vocab_size", vocab_size, 3, 65_536)  # 3 distinct successors each
+    n = _checks.positive_int("n_tokens", n_tokens, high=TINY_MAX_CORPUS_TOKENS)
+    v = _checks.whole("vocab_size", vocab_size, 3, TINY_MAX_VOCAB)  # 3 distinct successors each
     rng = np.random.default_rng(_checks.seed("seed", seed))
     successors = np.stack([rng.choice(v, size=3, replace=False) for _ in range(v)])
     draws = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
@@ -1330,12 +1331,11 @@ def _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_
                          f"learning_rate={lr:g} is too large for this model; Adam runs "
                          "use 1e-4 to 1e-1") from None
     seconds = time.perf_counter() - start
-    n_matmul = c * e * h + h * v
     tokens = b * n_steps
     achieved = counted / seconds / 1e9
     return TinyRun(steps=n_steps, batch_size=b, context=c, vocab_size=v,
-                   n_matmul_params=n_matmul, tokens=tokens, counted_flops=counted,
-                   analytic_flops=6.0 * n_matmul * tokens, seconds=seconds,
+                   n_matmul_params=n_weights, tokens=tokens, counted_flops=counted,
+                   analytic_flops=6.0 * n_weights * tokens, seconds=seconds,
                    matmul_seconds=matmul_s, achieved_gflops=achieved, peak_gflops=peak,
                    mfu=None if peak is None else achieved / peak, losses=tuple(losses),
                    learning_rate=lr, seed=seed)

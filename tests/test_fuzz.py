@@ -212,8 +212,14 @@ def _ids(rng: random.Random) -> Any:
 def _scenario(rng: random.Random) -> Any:
     from stackkit import stack
 
-    name = rng.choice(stack.PRESET_NAMES)
+    name = _preset_name(rng)
     return _made(("scenario", name), lambda: stack.preset(name))
+
+
+def _preset_name(rng: random.Random) -> str:
+    from stackkit import stack
+
+    return rng.choice(stack.PRESET_NAMES)
 
 
 def _build_vs_buy_table(rng: random.Random) -> Any:
@@ -247,7 +253,7 @@ _FACTORIES: dict[str, Callable[[random.Random], Any]] = {
     "step_time_s": _step_time,
     "jobs": _jobs,
     "scenario": _scenario,
-    "stack.preset.name": lambda rng: rng.choice(__import__("stackkit.stack").stack.PRESET_NAMES),
+    "stack.preset.name": _preset_name,
     "reliability.simulate_runtime_s.job": _checkpointed_job,
     "catalog.lookup.table": lambda rng: "models",
     "catalog.lookup.name": lambda rng: rng.choice(_names("models")),
