@@ -27,6 +27,11 @@ Everything else
         iterable except a string (a string is never read letter by letter)
     ``optional(check, name, value, *args)``  ``None`` or what ``check`` returns
     ``date(name, value)``  a ``datetime.date`` from a date or an ISO string
+Optional parts of the kit
+    ``require(module, extra)``  import an optional dependency, or :class:`MissingExtra`
+        (an ``ImportError``) whose message says which ``pip install`` brings it
+    ``plausible(name, value, low, high, unit)``  a :class:`PlausibilityWarning` when a
+        valid input is far outside its usual range (a model of 70 parameters)
 Results
     ``finite(what, value, inputs=, minimum=)``  a float, array or result object
         with no NaN or infinity (and nothing below ``minimum``), else
@@ -46,10 +51,12 @@ trials, simulated requests) states a smaller ceiling.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import itertools
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
@@ -301,6 +308,8 @@ def sequence(name: str, value: object, *, single: type | tuple[type, ...] | None
     pass one name where a list of names is expected). Without it a string is an
     error, never read letter by letter.
     """
+    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):
+        value = value.item()  # a numpy 0-d array (np.array(2.0)) is one number, not a list
     if single is not None and isinstance(value, single):
         items: list[Any] = [value]
     elif isinstance(value, (str, bytes)):
@@ -404,3 +413,39 @@ def finite(what: str, value: T, inputs: Mapping[str, object] | None = None, *,
                      + (f" for {given}" if given else "")
                      + ": these inputs are beyond what the model can represent; "
                        "bring them into a realistic range")
+
+
+# --------------------------------------------------------------------------- optional parts
+
+
+class MissingExtra(ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
+def require(module: str, extra: str, what: str = "this") -> Any:
+    """``import module``, or :class:`MissingExtra` saying ``pip install 'stackkit[extra]'``.
+
+    A native library's own import error (a missing shared object, say) passes through:
+    only a module that is not installed at all becomes the friendly message.
+    """
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name != module and not module.startswith(exc.name + "."):
+            raise
+        raise MissingExtra(f"{what} needs the optional package {module.split('.')[0]!r}, which "
+                           f"is not installed: pip install 'stackkit[{extra}]'") from exc
+
+
+class PlausibilityWarning(UserWarning):
+    """A valid input far outside its usual range: probably a unit slip (70 for 70e9)."""
+
+
+def plausible(name: str, value: float, low: float, high: float, unit: str) -> float:
+    """Warn (never raise) when ``value`` lies outside [low, high], the range ``unit`` usually
+    takes; return ``value`` unchanged."""
+    if not low <= value <= high:
+        warnings.warn(f"{name}={_show(value)} is outside the usual range of {unit} "
+                      f"({_g(low)} to {_g(high)}): check its unit (e.g. 70e9 parameters, "
+                      f"not 70)", PlausibilityWarning, stacklevel=3)
+    return value

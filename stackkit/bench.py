@@ -125,20 +125,43 @@ def _time(action: Callable[[], object], repeats: int, warmup: int,
     return tuple(times)
 
 
+#: Ceilings that keep every measurement to seconds, not hours: at most MAX_REPEATS timed
+#: runs (and as many warm-ups), matrices up to MAX_MATMUL_N (8192² float64: 0.5 GB each),
+#: STREAM arrays up to MAX_STREAM_ELEMENTS (1 GiB each in float64), and in all at most
+#: MAX_CPU_FLOPS of matmul work or MAX_CPU_BYTES of streamed bytes a call (a few seconds
+#: on a 2-core course machine).
+MAX_REPEATS = 100
+MAX_MATMUL_N = 8192
+MAX_STREAM_ELEMENTS = 2**27
+MAX_CPU_FLOPS = 5e11
+MAX_CPU_BYTES = 5e10
+MAX_CUDA_N = 32_768
+MAX_CUDA_BYTES = 2**34
+
+
 def _repeats(repeats: object, warmup: object) -> tuple[int, int]:
-    r = _checks.positive_int("repeats", repeats)
-    w = _checks.non_negative("warmup", warmup)
-    if w != int(w):
-        raise ValueError(f"warmup must be a whole number of 0 or more; got {warmup!r}")
-    return r, int(w)
+    r = _checks.whole("repeats", repeats, 1, MAX_REPEATS)
+    w = _checks.whole("warmup", warmup, 0, MAX_REPEATS)
+    return r, w
+
+
+def _work(what: str, per_run: float, repeats: int, warmup: int, ceiling: float,
+          unit: str) -> None:
+    """ValueError when (repeats + warmup) runs of ``per_run`` exceed ``ceiling``."""
+    total = per_run * (repeats + warmup)
+    if total > ceiling:
+        raise ValueError(f"{what} with repeats={repeats} and warmup={warmup} is "
+                         f"{total:.3g} {unit} of work, more than the {ceiling:.0e} a "
+                         f"measurement may take here; use a smaller size or fewer repeats")
 
 
 def measure_matmul(n: int, dtype: str = "float32", repeats: int = 5, warmup: int = 1,
                    seed: int = 0) -> Measurement:
     """GFLOP/s of an n×n by n×n matrix multiply (2n³ FLOPs) with NumPy's BLAS."""
-    n = _checks.positive_int("n", n)
+    n = _checks.whole("n", n, 1, MAX_MATMUL_N)
     dtype = _checks.one_of("dtype", dtype, DTYPES)
     repeats, warmup = _repeats(repeats, warmup)
+    _work(f"n={n}", 2.0 * n**3, repeats, warmup, MAX_CPU_FLOPS, "FLOP")
     rng = np.random.default_rng(_checks.seed("seed", seed))
     a = rng.random((n, n)).astype(dtype)
     b = rng.random((n, n)).astype(dtype)
@@ -167,9 +190,11 @@ def measure_bandwidth(kernel: str = "triad", n_elements: int = DEFAULT_STREAM_EL
     as STREAM's OpenMP version does; ``threads=1`` measures one core.
     """
     kernel = _checks.one_of("kernel", kernel, STREAM_KERNELS)
-    n = _checks.positive_int("n_elements", n_elements)
+    n = _checks.whole("n_elements", n_elements, 1, MAX_STREAM_ELEMENTS)
     dtype = _checks.one_of("dtype", dtype, DTYPES)
     repeats, warmup = _repeats(repeats, warmup)
+    _work(f"n_elements={n}", 3.0 * n * np.dtype(dtype).itemsize, repeats, warmup,
+          MAX_CPU_BYTES, "bytes")
     workers = _checks.threads("threads", (os.cpu_count() or 1) if threads is None else threads)
     workers = min(workers, n)
     a = np.zeros(n, dtype=dtype)
@@ -222,7 +247,7 @@ def measure_cuda_matmul(n: int = 8192, dtype: str = "bfloat16", repeats: int = 1
                         warmup: int = 3) -> Measurement:
     """TFLOP/s-scale matmul on the first CUDA GPU with PyTorch (reported in GFLOP/s)."""
     torch = _need_cuda()
-    n = _checks.positive_int("n", n)
+    n = _checks.whole("n", n, 1, MAX_CUDA_N)
     dtype = _checks.one_of("dtype", dtype, ("bfloat16", "float16", "float32"))
     repeats, warmup = _repeats(repeats, warmup)
     device = torch.device("cuda")
@@ -235,7 +260,7 @@ def measure_cuda_matmul(n: int = 8192, dtype: str = "bfloat16", repeats: int = 1
 def measure_cuda_copy(n_bytes: int = 2**30, repeats: int = 10, warmup: int = 3) -> Measurement:
     """GB/s of a device-to-device copy on the first CUDA GPU (read + write counted)."""
     torch = _need_cuda()
-    n_bytes = _checks.positive_int("n_bytes", n_bytes)
+    n_bytes = _checks.whole("n_bytes", n_bytes, 1, MAX_CUDA_BYTES)
     repeats, warmup = _repeats(repeats, warmup)
     source = torch.empty(n_bytes, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(source)
@@ -340,12 +365,14 @@ def run(matmul_sizes: Sequence[int] = DEFAULT_MATMUL_SIZES,
     tqdm is installed. ``cuda=True`` adds a PyTorch GPU matmul and copy (raises
     ``RuntimeError`` where PyTorch with CUDA is missing).
     """
-    sizes = [_checks.positive_int("matmul_sizes", n) for n in matmul_sizes]
-    kinds = [_checks.one_of("dtypes", d, DTYPES) for d in dtypes]
-    if not sizes or not kinds:
-        raise ValueError("matmul_sizes and dtypes must each hold at least one value")
-    elements = _checks.positive_int("stream_elements", stream_elements)
+    sizes = [_checks.whole("matmul_sizes", n, 1, MAX_MATMUL_N)
+             for n in _checks.sequence("matmul_sizes", matmul_sizes, max_len=16)]
+    kinds = [_checks.one_of("dtypes", d, DTYPES)
+             for d in _checks.sequence("dtypes", dtypes, max_len=len(DTYPES))]
+    elements = _checks.whole("stream_elements", stream_elements, 1, MAX_STREAM_ELEMENTS)
     repeats, warmup = _repeats(repeats, warmup)
+    _work("matmul_sizes", sum(2.0 * n**3 for n in sizes) * len(kinds), repeats, warmup,
+          MAX_CPU_FLOPS, "FLOP")
     if cuda:
         _need_cuda()
 

@@ -143,6 +143,9 @@ def column(*, key: bool = False, label: bool = False, allowed: tuple[Any, ...] =
     in_file : ``False`` for a field the loader fills in rather than reads (an assumption's
         ``layer``, the name of the file it came from).
     """
+    if isinstance(allowed, (str, bytes)) or not hasattr(allowed, "__iter__"):
+        raise TypeError(f"allowed must be a tuple of the values a column may hold; got "
+                        f"{allowed!r}")
     rule = {"key": key, "label": label, "allowed": tuple(allowed), "filter": filter,
             "metric": metric, "allow_zero": allow_zero, "in_file": in_file}
     return {"catalog": rule}
@@ -205,6 +208,12 @@ def _rules(cls: type) -> tuple[_ColumnRule, ...]:
     return tuple(rules)
 
 
+#: The largest number a table may hold: above any real figure (the largest training
+#: compute ever published is ~5e25 FLOP), small enough that the models' products of
+#: catalog figures cannot overflow a float (an H100 at 1e308 TFLOP/s did).
+MAX_NUMBER = 1e27
+
+
 def _check_value(rule: _ColumnRule, value: Any) -> str | None:
     """Why ``value`` cannot be in this column, or None if it can."""
     if value is None:
@@ -220,6 +229,9 @@ def _check_value(rule: _ColumnRule, value: Any) -> str | None:
             return f"{value!r} must be a finite number"
         if value < 0 or (value == 0 and not rule.allow_zero):
             return f"{value!r} must be a positive number" + (" or 0" if rule.allow_zero else "")
+        if value > MAX_NUMBER:
+            return (f"{value!r} is beyond {MAX_NUMBER:g}, larger than any real figure a table "
+                    "holds (a typo, or a unit slip?)")
     elif kind == "bool" and not isinstance(value, bool):
         return f"{value!r} must be true or false"
     elif kind == "date" and not isinstance(value, dt.date):
@@ -396,7 +408,19 @@ def load_table(table: str, directory: str | Path | None = None) -> pd.DataFrame:
             raise CatalogError(f"{table}: {spec.label} {repeated.iloc[0]!r} appears in more "
                                "than one file")
         return frame
-    return _load_file(spec, folder / f"{table}.csv")
+    frame = _load_file(spec, folder / f"{table}.csv")
+    for column_name, target in _REFERENCES.get(spec.name, {}).items():
+        known = set(load_table(target, directory)[_spec(target).label])
+        unknown = sorted(set(frame[column_name]) - known)
+        if unknown:
+            raise CatalogError(f"{table}.csv, column '{column_name}': {unknown[0]!r} is not a "
+                               f"{_spec(target).label} in {target}.csv (known: "
+                               f"{', '.join(sorted(known)[:8])}, ...)")
+    return frame
+
+
+#: Columns that name a row of another table: every value must exist there.
+_REFERENCES = {"instances": {"accelerator": "accelerators"}}
 
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:

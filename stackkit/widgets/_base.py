@@ -52,6 +52,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from .. import _checks
 from .._results import Result
 
 ERROR_CLASS = "sk-error"
@@ -69,7 +70,10 @@ def error_html(exc: BaseException, label: str | None = None) -> str:
     ``label``: the control the message is about, as the reader sees it (its
     description and, for a bounded control, its range).
     """
-    if isinstance(exc, (ValueError, KeyError)):
+    if isinstance(exc, _checks.MissingExtra):
+        message = str(exc)
+        heading = "Install an optional part of the kit"
+    elif isinstance(exc, (ValueError, KeyError)):
         message = str(exc.args[0]) if exc.args else type(exc).__name__
         heading = "Check the inputs" + (f" — {label}" if label else "")
     else:  # a bug in the kit, still shown politely
