@@ -236,8 +236,8 @@ def utilization(tokens_per_s: float, model: str | catalog.ModelSpec, n_gpus: int
     hfu = rate * hardware_fpt / n / 1e12 / peak
     if hfu > 1:
         raise ValueError(f"tokens_per_s={tokens_per_s!r} on n_gpus={n:,} needs "
-                         f"{hfu * peak:.4g} TFLOP/s per GPU, more than the chip's peak of {peak:.4g} "
-                         f"(chip={chip!r}): "
+                         f"{hfu * peak:.4g} TFLOP/s per GPU, more than the chip's peak of "
+                         f"{peak:.4g} (chip={chip!r}): "
                          "no run exceeds its chips' peak (utilization above 1); check "
                          "tokens_per_s (the whole run's, per second) and n_gpus")
     return Utilization(tokens_per_s=rate, n_gpus=n, peak_tflops_per_gpu=peak,
