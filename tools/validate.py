@@ -11,8 +11,9 @@ known to miss stays in the table, outside its band, marked with the reason
 (:data:`KNOWN_MISSES`); ``tests/test_validation.py`` expects exactly those rows to
 fail (strict xfail), so a fix shows up as an unexpected pass.
 
-Calibration inputs are not rows: the kit's expected serving efficiency comes from
-the gpt-fast Llama 2 7B measurement, so that measurement is shown but not scored.
+Calibration inputs are not rows: the expected serving bandwidth efficiency comes from
+the gpt-fast Llama 2 7B bf16 measurement, so that measurement is not a row; the training
+step model's one constant comes from Megatron-LM's 1T row, marked as calibration.
 """
 
 from __future__ import annotations
@@ -70,11 +71,17 @@ KNOWN_MISSES: dict[str, str] = {
     "compute-optimal tokens at Chinchilla's budget (5.76e23 FLOPs)":
         "eq. 10's rounded constants put the optimum at 93 tokens per parameter "
         "(Besiroglu et al. 2024)",
-    **{q: "latency() is a roofline bound (100 % of peak compute and bandwidth)" for q in (
-        "Llama 2 7B int8 weights, batch 1, one A100 (330 W): decode tokens/s",
-        "Llama 2 7B int4 weights, batch 1, one A100 (330 W): decode tokens/s",
+    "Llama 2 7B int4 weights, batch 1, one A100 (330 W): decode tokens/s":
+        "int4 weight-only decode (gpt-fast, group size 32) is limited by dequantizing the "
+        "weights, not by reading them: it runs at 1.9× bf16, the kit's bytes model says 3.9×",
+    **{q: "a 128-token prefill sits at the ridge point, where neither the matmul ceiling nor "
+          "the bandwidth is reached and per-layer kernel launches count; the kit takes the "
+          "larger of compute and memory time and has no term for either" for q in (
         "Llama 2 7B TP 1, 128-token prompt, A100 FP16: time to first token",
-        "Llama 2 70B TP 4, 128-token prompt, A100 FP16: time to first token",
+        "Llama 2 70B TP 4, 128-token prompt, A100 FP16: time to first token")},
+    **{q: "TensorRT-LLM 0.6.1's static-batch FP8 runs sit at 1/2–1/3 of the roofline; the "
+          "kit's expected estimate applies the BF16 matmul share (the catalog has no measured "
+          "FP8 ceiling) and models no FP8 attention-kernel or scheduling loss" for q in (
         "Llama 2 7B TP 1, batch 768, 128 in / 128 out, H100 FP8: output tokens/s per GPU",
         "Llama 2 70B TP 2, batch 1024, 128 in / 128 out, H100 FP8: output tokens/s per GPU",
         "Llama 2 70B TP 2, batch 64, 2,048 in / 2,048 out, H100 FP8: output tokens/s per GPU")},
