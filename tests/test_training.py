@@ -131,6 +131,22 @@ def test_compute_optimal_loss_is_the_bottom_of_the_isoflop_curve(c):
     assert all(row["loss"] >= loss for row in around)
 
 
+def test_compute_optimal_fits_at_chinchillas_budget():
+    # Hoffmann et al. 2022 trained Chinchilla, 70B on 1.4T tokens, with Gopher's 5.76e23
+    # FLOPs. Eq. 10's rounded constants put the optimum at 32B on 3.0T (93 tokens per
+    # parameter); Besiroglu et al. 2024's refit puts it at 72B on 1.3T (18 per parameter).
+    n, d, loss = training.compute_optimal(5.76e23, fit="hoffmann2022")
+    assert n == pytest.approx(32.2e9, rel=0.01) and d / n == pytest.approx(93, rel=0.02)
+    assert (n, d, loss) == training.compute_optimal_loss(5.76e23)
+    n, d, loss = training.compute_optimal(5.76e23)
+    assert n == pytest.approx(70e9, rel=0.05) and d == pytest.approx(1.4e12, rel=0.10)
+    assert 6 * n * d == pytest.approx(5.76e23)
+    p = training.BESIROGLU
+    assert loss == pytest.approx(p["E"] + p["A"] / n ** p["alpha"] + p["B"] / d ** p["beta"])
+    with pytest.raises(ValueError, match="fit"):
+        training.compute_optimal(1e23, fit="kaplan2020")
+
+
 def test_llama3_8b_is_over_trained():
     # Llama 3 paper: the 8B model saw ~15T tokens, about 1,900 per parameter (Chinchilla: 20).
     assert training.tokens_per_param("Llama 3 8B", 15e12) == pytest.approx(1870, rel=0.03)

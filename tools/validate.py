@@ -65,12 +65,6 @@ KNOWN_MISSES: dict[str, str] = {
        "(section 3.3.2) interleaves stages" for n, dp, m in ((8192, 64, 32), (16384, 128, 16))},
     "DeepSeek-V3 pre-training on 14.8T tokens, 2,048 H800: GPU-hours":
         "the catalog has neither DeepSeek-V3 (MLA, shared experts) nor the H800",
-    "compute-optimal parameters at Chinchilla's budget (5.76e23 FLOPs)":
-        "eq. 10's rounded constants put the optimum at 93 tokens per parameter "
-        "(Besiroglu et al. 2024)",
-    "compute-optimal tokens at Chinchilla's budget (5.76e23 FLOPs)":
-        "eq. 10's rounded constants put the optimum at 93 tokens per parameter "
-        "(Besiroglu et al. 2024)",
     "Llama 2 7B int4 weights, batch 1, one A100 (330 W): decode tokens/s":
         "int4 weight-only decode (gpt-fast, group size 32) is limited by dequantizing the "
         "weights, not by reading them: it runs at 1.9× bf16, the kit's bytes model says 3.9×",
@@ -197,11 +191,8 @@ def _rows_training() -> list[Row]:
 
 
 def _optimum(compute_flops: float) -> tuple[float, float]:
-    """The kit's default compute-optimal fit."""
-    if hasattr(training, "compute_optimal"):
-        n, d, _ = training.compute_optimal(compute_flops)
-    else:
-        n, d, _ = training.compute_optimal_loss(compute_flops)
+    """The kit's default compute-optimal fit (Besiroglu et al. 2024)."""
+    n, d, _ = training.compute_optimal(compute_flops)
     return n, d
 
 
