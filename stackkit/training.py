@@ -181,7 +181,9 @@ def _param_parts(spec: catalog.ModelSpec) -> tuple[float, float, float]:
     tables = 1 if spec.tied_embeddings else 2
     layer = (counted - tables * table - spec.d_model) / spec.n_layers  # less the final norm
     matrices = 3 if spec.ffn_kind == "swiglu" else 2  # SwiGLU: gate, up, down
-    experts = spec.n_experts * matrices * spec.d_model * spec.d_ff if spec.n_experts > 1 else 0
+    # a layer's routed experts, averaged over all layers (dense first layers have none)
+    experts = (spec.n_experts * matrices * spec.d_model * spec.d_ff
+               * transformer._moe_layers(spec) / spec.n_layers if spec.n_experts > 1 else 0)
     return layer * scale, table * scale, experts * scale
 
 
@@ -668,11 +670,13 @@ class StepTime(Result):
 
 #: A server's links by its chip's scale-up generation, as NVIDIA's reference servers wire them:
 #: DGX A100 (NVLink 3, 8 × 200 Gb/s HDR InfiniBand, the Selene cluster of Megatron-LM 2021),
-#: DGX H100/H200 (NVLink 4, 8 × 400 Gb/s NDR) and DGX B200 (NVLink 5, 8 × 400 Gb/s
+#: DGX H100/H200 (NVLink 4, 8 × 400 Gb/s NDR; the H800's NVLink runs at 400 of 900 GB/s,
+#: its cluster for DeepSeek-V3 had 400 Gb/s InfiniBand) and DGX B200 (NVLink 5, 8 × 400 Gb/s
 #: ConnectX-7 NDR) — NVIDIA DGX A100, DGX H100 and DGX B200 datasheets. PCIe cards use their
 #: PCIe generation inside the server and the network of their year.
 _SERVER_LINKS = {"NVLink 3": ("NVLink 3", "InfiniBand HDR 4x"),
                  "NVLink 4": ("NVLink 4", "InfiniBand NDR 4x"),
+                 "NVLink 4 (H800)": ("NVLink 4 (H800)", "InfiniBand NDR 4x"),
                  "NVLink 5": ("NVLink 5", "InfiniBand NDR 4x"),
                  "PCIe 4": ("PCIe 4.0 x16", "InfiniBand HDR 4x"),
                  "PCIe 5": ("PCIe 5.0 x16", "InfiniBand NDR 4x")}

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from stackkit import catalog, clusters, serving, training
+from stackkit import catalog, clusters, serving, training, transformer
 
 #: The band each model kind promises, as the largest |kit / published − 1|. Stated before
 #: any row is computed; a row that falls outside is a miss, not a reason to widen.
@@ -64,7 +64,9 @@ KNOWN_MISSES: dict[str, str] = {
        f"the 1F1B bubble is (p − 1)/m = 15/{m} of the compute, and the paper's schedule "
        "(section 3.3.2) interleaves stages" for n, dp, m in ((8192, 64, 32), (16384, 128, 16))},
     "DeepSeek-V3 pre-training on 14.8T tokens, 2,048 H800: GPU-hours":
-        "the catalog has neither DeepSeek-V3 (MLA, shared experts) nor the H800",
+        "DeepSeek trains with FP8 GEMMs (twice BF16's peak) and DualPipe, which hides the "
+        "expert all-to-alls behind compute (section 3.2.1); the kit times BF16 GEMMs and "
+        "exposes the all-to-alls (22 of 42 s per step), about twice the published hours",
     "Llama 2 7B int4 weights, batch 1, one A100 (330 W): decode tokens/s":
         "int4 weight-only decode (gpt-fast, group size 32) is limited by dequantizing the "
         "weights, not by reading them: it runs at 1.9× bf16, the kit's bytes model says 3.9×",
@@ -168,6 +170,18 @@ def _rows_training() -> list[Row]:
             "(arXiv 2412.19437), section 1 and Table 1 (pre-training 2,664K H800 GPU-hours)",
             "training run", _deepseek_gpu_hours),
     ]
+    rows += [
+        Row("06", "KV cache per token, DeepSeek-V3 (MLA, BF16)", "bytes", 70e3,
+            "Zhao et al. 2025, Insights into DeepSeek-V3 (ISCA 2025, arXiv 2505.09343), "
+            "MLA caches about 70 KB per token", "memory",
+            lambda: serving.kv_cache_bytes_per_token("DeepSeek-V3")),
+        Row("05", "DeepSeek-V3 total parameters, from the architecture", "parameters", 671e9,
+            "DeepSeek-V3 Technical Report, section 1 (671B total)", "arithmetic",
+            lambda: transformer.param_count("DeepSeek-V3")),
+        Row("05", "DeepSeek-V3 parameters active per token, from the architecture",
+            "parameters", 37e9, "DeepSeek-V3 Technical Report, section 1 (37B activated)",
+            "arithmetic", lambda: transformer.active_param_count("DeepSeek-V3")),
+    ]
     rows += [Row("05", f"ZeRO-{stage} model states per GPU, 7.5B parameters, N_d = 64", "GB", gb,
                  "Rajbhandari et al. 2020 (ZeRO, SC'20, arXiv 1910.02054), Figure 1", "memory",
                  (lambda stage=stage: training.model_states_gb(7.5e9, stage, 64)))
@@ -197,10 +211,13 @@ def _optimum(compute_flops: float) -> tuple[float, float]:
 
 
 def _deepseek_gpu_hours() -> float:
-    """The step-time model at DeepSeek-V3's layout (PP 16, EP 64, ZeRO-1 over 2,048 H800)."""
-    step = training.step_time("DeepSeek-V3", "H800", 2048, 128, 1, 16, 15360 // 4 * 4 // 4,
-                              micro_batch=1, seq_len=4096, ep=64, zero_stage=1,
-                              recompute="selective")
+    """The step-time model at DeepSeek-V3's layout (section 3.2: PP 16, EP 64 over 8 nodes,
+    ZeRO-1 data parallelism, no TP; batch 15,360 sequences of 4,096 tokens, section 4.2) on
+    2,048 H800s. The report spreads 61 layers (and the MTP module) unevenly over 16 stages;
+    the kit times 64 layer slots."""
+    spec = dataclasses.replace(catalog.model("DeepSeek-V3"), n_layers=64)
+    step = training.step_time(spec, "H800 SXM", 2048, 128, 1, 16, 15360, micro_batch=1,
+                              seq_len=4096, ep=64, zero_stage=1, recompute="selective")
     return 14.8e12 / step.tokens_per_s * 2048 / 3600
 
 
