@@ -11,7 +11,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help lab test lint unit nbval notebooks student bench fuzz dashboard clean
+.PHONY: help lab test lint unit nbval notebooks student bench validate fuzz dashboard clean
 
 help:
 	@echo "make lab        set up if needed, open JupyterLab on notebooks/00_overview.ipynb"
@@ -19,6 +19,7 @@ help:
 	@echo "make notebooks  re-execute every notebook in place and normalize its metadata"
 	@echo "make student    write copies without solution cells to student/ (for handing out)"
 	@echo "make bench      print the performance figures"
+	@echo "make validate   the kit against published measurements: writes docs/validation.md"
 	@echo "make fuzz       a long fuzz run: 100,000 calls (STACKKIT_FUZZ_CALLS, _SEED to change)"
 	@echo "make dashboard  serve every tool as a Voila app (code hidden) on 127.0.0.1"
 	@echo "make clean      remove the venv and caches"
@@ -64,6 +65,9 @@ student: $(VENV)/.stamp-test
 
 bench: $(VENV)/.stamp-test
 	$(BIN)/python benchmarks/run.py
+
+validate: $(VENV)/.stamp-test
+	$(BIN)/python tools/validate.py --check
 
 # make test runs 10,000 seeded calls; this runs ten times as many (about 5 minutes)
 fuzz: $(VENV)/.stamp-test

@@ -808,11 +808,28 @@ class ModelSpec(Record):
     source: str
     as_of: dt.date  # when the figure was true
     retrieved: dt.date | None = None  # when the figure was read from its source
+    # Multi-head latent attention and fine-grained MoE (DeepSeek-V2/V3); empty for the rest.
+    attention: str | None = field(default=None, metadata=column(allowed=("gqa", "mla")))
+    kv_latent_dim: int | None = None  # MLA: compressed K/V latent d_c, the cached part
+    q_latent_dim: int | None = None  # MLA: compressed query d_c' (None: no query compression)
+    rope_head_dim: int | None = None  # MLA: decoupled RoPE key per head (one cached per token)
+    attn_head_dim: int | None = None  # MLA: per-head width of queries, keys and values
+    n_shared_experts: int | None = None  # always-on experts beside the routed ones
+    first_dense_layers: int | None = None  # leading layers with a dense FFN instead of MoE
+    dense_d_ff: int | None = None  # those layers' FFN width (d_ff is then an expert's)
     head_dim: int = field(init=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(self, "head_dim", self.d_model // self.n_heads)
+        if self.attention == "mla" and (self.kv_latent_dim is None or self.rope_head_dim is None
+                                        or self.attn_head_dim is None):
+            raise ValueError(f"ModelSpec {self.name!r}: attention 'mla' needs kv_latent_dim, "
+                             "rope_head_dim and attn_head_dim")
+        if self.first_dense_layers is not None and self.first_dense_layers >= self.n_layers:
+            raise ValueError(f"ModelSpec {self.name!r}: first_dense_layers="
+                             f"{self.first_dense_layers} must be fewer than n_layers="
+                             f"{self.n_layers}")
 
     # The arithmetic lives in stackkit.transformer (one home for it); these methods
     # stay for code written against them. The import is deferred because transformer

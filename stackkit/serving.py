@@ -38,6 +38,7 @@ from .units import BYTES_PER_ELEMENT, GB, SECONDS_PER_HOUR
 
 __all__ = [
     "ATTENTION_KINDS",
+    "ESTIMATES",
     "POLICIES",
     "Capacity",
     "KvWaste",
@@ -339,6 +340,43 @@ def _tp_link(accelerator: catalog.Accelerator, n_chips: int,
 
 _SCALARS = (int, float)
 
+#: What :func:`latency`, :func:`serving_cost` and :func:`step_time` estimate: "bound" is the
+#: roofline (100 % of peak compute and bandwidth, a lower bound on time); "expected" runs
+#: compute at the chip's measured matmul ceiling and memory at a measured decode's bandwidth.
+ESTIMATES = ("expected", "bound")
+
+
+def _efficiencies(accelerator: catalog.Accelerator, estimate: str) -> tuple[float, float]:
+    """(compute, bandwidth) efficiency of an estimate.
+
+    expected: compute at the chip's measured maximum achievable matmul share (catalog
+    ``measured_bf16_tflops`` / ``bf16_tflops``; without a measurement, the catalog's median
+    share), memory at the bandwidth a measured batch-1 decode reached: gpt-fast's Llama 2 7B
+    on an A100, 1,397 of 2,039 GB/s (69 %). Both are shares, so they carry to other chips.
+    """
+    if estimate == "bound":
+        return 1.0, 1.0
+    frame = catalog.accelerators()
+    if accelerator.measured_bf16_tflops is not None and accelerator.bf16_tflops:
+        compute = accelerator.measured_bf16_tflops / accelerator.bf16_tflops
+    else:
+        compute = float((frame["measured_bf16_tflops"] / frame["bf16_tflops"]).dropna().median())
+    measured = catalog.assumption("gpt_fast_llama2_7b_a100_gb_s").value
+    bandwidth = measured / (catalog.accelerator("A100 SXM 80GB").memory_bw_tb_s * 1e3)
+    return float(compute), float(bandwidth)
+
+
+def _allreduce_s(size: object, n: int, link_b_s: float, ring_step_s: float,
+                 ll_s: float, ll_share: float) -> object:
+    """Tensor-parallel all-reduce time as NCCL's tuner prices it: the cheaper of the LL
+    protocol (one fixed latency plus 2(n−1) short hops, at a quarter of the bandwidth) and
+    the Simple ring (2(n−1) steps of the measured α), so a small decode all-reduce costs one
+    latency and a large prefill one its bandwidth (NVIDIA/nccl src/graph/tuning.cc)."""
+    volume = 2 * (n - 1) / n * size
+    simple = volume / link_b_s + 2 * (n - 1) * ring_step_s
+    ll = volume / (link_b_s * ll_share) + ll_s
+    return np.minimum(simple, ll) if isinstance(simple, np.ndarray) else min(simple, ll)
+
 
 def _step_tokens(name: str, value: object) -> float | np.ndarray:
     """A step's token count: a number or an array of them, each whole or not, from 0 to
@@ -370,8 +408,13 @@ class StepTime:
         compute = (P + D) · 2 N_active + attention, over n_chips · peak · compute_efficiency
         memory  = weights + D · c · KV + (P + D) · KV, over n_chips · bandwidth · bandwidth_eff
         comm    = 2 L all-reduces of (P + D) · d_model · 2 bytes (Megatron-LM tensor parallel,
-                  Shoeybi et al. 2019, section 3), each by :func:`clusters.allreduce_seconds`
+                  Shoeybi et al. 2019, section 3), each the cheaper of NCCL's LL protocol
+                  (one latency, a quarter of the bandwidth) and the Simple ring
+                  (:func:`clusters.allreduce_seconds`), as NCCL's tuner picks
         time    = max(compute, memory) + comm
+
+    With ``estimate="bound"`` the efficiencies are 1 (the roofline, a lower bound on time);
+    ``"expected"`` uses measured shares (see :func:`step_time`).
 
     FLOPs per token come from :func:`stackkit.transformer.flops_per_token`: 2 N_active
     plus 4 · L · context · d_attn of attention, with context ``c`` for a decoding token
@@ -394,7 +437,16 @@ class StepTime:
     n_allreduces: int  # per step, 0 without tensor parallelism
     allreduce_bytes_per_token: float
     link_bandwidth_gb_s: float
-    allreduce_latency_s: float
+    allreduce_latency_s: float  # α per ring step (Simple protocol)
+    ll_allreduce_latency_s: float = 0.0  # one LL all-reduce's fixed latency, 2(n−1) hops in
+    ll_bandwidth_share: float = 1.0
+    estimate: str = "bound"
+
+    def _comm_s(self, tokens: object) -> object:
+        return self.n_allreduces * _allreduce_s(
+            tokens * self.allreduce_bytes_per_token, self.n_chips,
+            self.link_bandwidth_gb_s * 1e9, self.allreduce_latency_s,
+            self.ll_allreduce_latency_s, self.ll_bandwidth_share)
 
     def parts(self, n_prefill_tokens: object, n_decoding: object) -> dict[str, object]:
         """The step's compute, memory and communication times (s) before taking the max."""
@@ -403,13 +455,7 @@ class StepTime:
         tokens = p + d
         flops = tokens * self.flops_per_token + (d + 0.5 * p) * self.attention_flops_per_token
         memory = (self.weight_bytes + (d * self.context_tokens + tokens) * self.kv_bytes_per_token)
-        comm = 0.0
-        if self.n_allreduces:
-            size = tokens * self.allreduce_bytes_per_token
-            n = self.n_chips
-            one = (2 * (n - 1) / n * size / (self.link_bandwidth_gb_s * 1e9)
-                   + 2 * (n - 1) * self.allreduce_latency_s)
-            comm = self.n_allreduces * one
+        comm = self._comm_s(tokens) if self.n_allreduces else 0.0
         return {"compute_s": flops / self.peak_flop_s, "memory_s": memory / self.bandwidth_b_s,
                 "comm_s": comm}
 
@@ -432,10 +478,7 @@ class StepTime:
                       * self.kv_bytes_per_token) / self.bandwidth_b_s
             step = compute if compute > memory else memory
             if self.n_allreduces:
-                n = self.n_chips
-                step += self.n_allreduces * (
-                    2 * (n - 1) / n * tokens * self.allreduce_bytes_per_token
-                    / (self.link_bandwidth_gb_s * 1e9) + 2 * (n - 1) * self.allreduce_latency_s)
+                step += self._comm_s(tokens)
             return step
         parts = self.parts(n_prefill_tokens, n_decoding)
         return np.maximum(parts["compute_s"], parts["memory_s"]) + parts["comm_s"]
@@ -452,10 +495,11 @@ class StepTime:
 def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
               n_chips: int | None = None, precision: str = "bf16",
               bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
-              context_tokens: int = 1024, compute_efficiency: float = 1.0,
-              bandwidth_efficiency: float = 1.0,
-              link_bandwidth_gb_s: float | None = None) -> StepTime:
-    """The roofline step time of ``model`` on ``chip`` as a callable for :func:`simulate`.
+              context_tokens: int = 1024, compute_efficiency: float | None = None,
+              bandwidth_efficiency: float | None = None,
+              link_bandwidth_gb_s: float | None = None,
+              estimate: str = "expected") -> StepTime:
+    """The step time of ``model`` on ``chip`` as a callable for :func:`simulate`.
 
     Parameters
     ----------
@@ -468,7 +512,11 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     context_tokens : KV tokens each decoding sequence reads (a mean over its life:
         prompt + output / 2 is a fair choice).
     compute_efficiency, bandwidth_efficiency : fractions of peak FLOP/s and of memory
-        bandwidth reached; 1.0 gives the roofline bound (a lower bound on time).
+        bandwidth reached; default from ``estimate``.
+    estimate : "expected" (default): compute at the chip's measured matmul ceiling
+        (catalog ``measured_bf16_tflops``, e.g. 80 % on an H100), memory at the 69 % of
+        HBM bandwidth a measured batch-1 decode reached (gpt-fast, Llama 2 7B on an A100);
+        "bound": both 1.0, the roofline (a lower bound on time).
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     precision = _checks.one_of("precision", precision, chips.PRECISIONS)
@@ -481,9 +529,16 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     else:
         n = _checks.positive_int("n_chips", n_chips)
     c = _context(spec, context_tokens)
-    mfu = _checks.in_range("compute_efficiency", compute_efficiency, 0.0, 1.0, low_open=True)
-    mbu = _checks.in_range("bandwidth_efficiency", bandwidth_efficiency, 0.0, 1.0,
-                           low_open=True)
+    kind = _checks.one_of("estimate", estimate, ESTIMATES)
+    expected_mfu, expected_mbu = _efficiencies(accelerator, kind)
+    mfu = (expected_mfu if compute_efficiency is None else
+           _checks.in_range("compute_efficiency", compute_efficiency, 0.0, 1.0, low_open=True))
+    mbu = (expected_mbu if bandwidth_efficiency is None else
+           _checks.in_range("bandwidth_efficiency", bandwidth_efficiency, 0.0, 1.0,
+                            low_open=True))
+    value = lambda key: catalog.assumption(key).value  # noqa: E731
+    ll_s = (value("nccl_ring_ll_base_latency_us")
+            + 2 * (n - 1) * value("nccl_ring_ll_hop_latency_nvlink_us")) * 1e-6
     why = (f" (the fewest chips that hold {spec.name}'s weights at bytes_per_param={width:g})"
            if n_chips is None else "")
     link = _tp_link(accelerator, n, link_bandwidth_gb_s, why)
@@ -501,6 +556,9 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         allreduce_bytes_per_token=spec.d_model * 2.0,
         link_bandwidth_gb_s=link * clusters.link_efficiency(),
         allreduce_latency_s=clusters.collective_latency_s(),
+        ll_allreduce_latency_s=ll_s,
+        ll_bandwidth_share=value("nccl_ll_bandwidth_fraction"),
+        estimate=kind,
     )
 
 
@@ -522,6 +580,7 @@ class Latency(Result):
     decode_bound: str  # 'memory' or 'compute'
     kv_gb: float  # the batch's KV at the end of generation
     memory_gb: float  # usable memory of the chips
+    estimate: str = "expected"  # "expected" (measured efficiencies) or "bound" (roofline)
 
     @property
     def tokens_per_s(self) -> float:
@@ -537,9 +596,12 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
             batch_size: int = 1, prompt_tokens: int = 512, output_tokens: int = 256,
             n_chips: int | None = None, precision: str = "bf16",
             bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
-            compute_efficiency: float = 1.0, bandwidth_efficiency: float = 1.0,
-            link_bandwidth_gb_s: float | None = None) -> Latency:
-    """TTFT and TPOT of ``batch_size`` requests served together, as roofline lower bounds.
+            compute_efficiency: float | None = None, bandwidth_efficiency: float | None = None,
+            link_bandwidth_gb_s: float | None = None, estimate: str = "expected") -> Latency:
+    """TTFT and TPOT of ``batch_size`` requests served together.
+
+    ``estimate="expected"`` (default) runs the chips at measured efficiencies (see
+    :func:`step_time`); ``"bound"`` is the roofline, a lower bound no server beats.
 
     TTFT = step(batch · prompt, 0): the prompts are prefilled in one step, which
     yields each request's first token. TPOT = step(0, batch) with each sequence
@@ -577,7 +639,7 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                      kv_width, context_tokens=max(1, p + o // 2),
                      compute_efficiency=compute_efficiency,
                      bandwidth_efficiency=bandwidth_efficiency,
-                     link_bandwidth_gb_s=link_bandwidth_gb_s)
+                     link_bandwidth_gb_s=link_bandwidth_gb_s, estimate=estimate)
     plan = memory_plan(spec, accelerator, step.n_chips, p + o,
                        step.weight_bytes / spec.params, kv_width)
     kv_gb = b * plan.kv_per_sequence_gb
@@ -595,7 +657,8 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     ttft = step(b * p, 0)
     tpot = step(0, b)
     return Latency(spec.name, accelerator.name, step.n_chips, b, p, o, ttft, tpot,
-                   ttft + (o - 1) * tpot, step.bound(0, b), kv_gb, plan.usable_gb)
+                   ttft + (o - 1) * tpot, step.bound(0, b), kv_gb, plan.usable_gb,
+                   step.estimate)
 
 
 # --------------------------------------------------------------------------- arrivals, lengths
@@ -1212,14 +1275,16 @@ class ServingCost(Result):
     output_usd_per_mtok: float
     blended_usd_per_mtok: float  # over this request's mix of input and output tokens
     tokens_per_s_per_gpu: float  # input + output, at full load
+    estimate: str = "expected"  # "expected" (measured efficiencies) or "bound" (roofline)
 
 
 def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
                  batch_size: int = 64, prompt_tokens: int = 512, output_tokens: int = 256,
                  utilization: float = 0.5, n_chips: int | None = None,
                  precision: str = "bf16", bytes_per_param: float | None = None,
-                 as_of: str | dt.date | None = None) -> ServingCost:
-    """Self-hosted $ per million input and output tokens, from the roofline step time.
+                 as_of: str | dt.date | None = None,
+                 estimate: str = "expected") -> ServingCost:
+    """Self-hosted $ per million input and output tokens, from the step time.
 
     A replica of n GPUs costs c = price per GPU-hour · n. Serving one request takes
     step(prompt, 0) for its prefill plus (output − 1) · step(0, B) / B of full-batch
@@ -1228,15 +1293,17 @@ def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
         input  $/Mtok = c/3600 · step(prompt, 0) / prompt       · 10⁶ / utilization
         output $/Mtok = c/3600 · step(0, B) / B                 · 10⁶ / utilization
 
-    The roofline times are lower bounds, so these prices are lower bounds too;
-    ``utilization`` is the share of paid hours the replica spends busy.
+    ``estimate="expected"`` (default) prices the measured-efficiency step time;
+    ``"bound"`` the roofline, whose prices are lower bounds. ``utilization`` is the share
+    of paid hours the replica spends busy.
     """
     record = catalog.instance(instance, as_of)
     u = _checks.in_range("utilization", utilization, 0.0, 1.0, low_open=True)
     timing = latency(model, record.accelerator, batch_size, prompt_tokens, output_tokens,
-                     n_chips, precision, bytes_per_param)
+                     n_chips, precision, bytes_per_param, estimate=estimate)
     step = step_time(model, record.accelerator, timing.n_chips, precision, bytes_per_param,
-                     context_tokens=max(1, prompt_tokens + output_tokens // 2))
+                     context_tokens=max(1, prompt_tokens + output_tokens // 2),
+                     estimate=estimate)
     usd_per_s = record.usd_per_gpu_hour * timing.n_chips / SECONDS_PER_HOUR
     prefill_s = step(timing.prompt_tokens, 0)
     decode_s = step(0, timing.batch_size) / timing.batch_size
@@ -1248,7 +1315,8 @@ def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
     return ServingCost(timing.model, record.instance, timing.chip, timing.n_chips, record.as_of,
                        record.usd_per_gpu_hour * timing.n_chips, timing.batch_size,
                        timing.prompt_tokens, timing.output_tokens, u, per_request, input_price,
-                       output_price, blended, tokens / per_request / timing.n_chips)
+                       output_price, blended, tokens / per_request / timing.n_chips,
+                       step.estimate)
 
 
 def _serving_cost(cost: object) -> ServingCost:

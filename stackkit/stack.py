@@ -182,8 +182,8 @@ class Scenario:
     Self-hosting: ``model`` (catalog architecture) served on ``instance``'s chip,
     ``gpus_per_replica`` chips per copy of the model (None: the fewest whose
     memory holds the weights and a full batch's KV cache, rounded up to a power
-    of two), ``decode_batch_size``, ``serving_efficiency`` (achieved share of the
-    roofline), ``utilization`` (busy share of provisioned capacity).
+    of two), ``decode_batch_size``, ``serving_efficiency`` (achieved share of lesson
+    6's expected estimate), ``utilization`` (busy share of provisioned capacity).
 
     Owning: ``capital_usd_per_gpu`` (None: lesson 2's server price per GPU),
     ``amortization_years``, ``pue``, ``usd_per_kwh``, ``ops_usd_per_gpu_hour``.
@@ -912,7 +912,7 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
             _abs_knob(s, "utilization", "utilization of serving chips", "fraction",
                       _assumed("serving_utilization_low"), _assumed("serving_utilization_high"),
                       "teaching range"),
-            _abs_knob(s, "serving_efficiency", "achieved share of the roofline", "fraction",
+            _abs_knob(s, "serving_efficiency", "achieved share of the expected", "fraction",
                       _assumed("serving_efficiency_low"), _assumed("serving_efficiency_high"),
                       "teaching low; best matmul on an H100 (80 %) high"),
         ]

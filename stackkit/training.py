@@ -38,12 +38,15 @@ from ._results import Result
 from .units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 __all__ = [
+    "BESIROGLU",
     "CHINCHILLA",
+    "GEMM_SHARE_OF_MAMF",
     "MATMUL_EFFICIENCY",
     "PEER_FIGURES",
     "PEER_VERSIONS",
     "PRICE_MODES",
     "RECOMPUTE",
+    "SCALING_FITS",
     "SCHEDULER_POLICIES",
     "ZERO_STAGES",
     "MemoryFit",
@@ -57,6 +60,7 @@ __all__ = [
     "attention_flops_per_token",
     "chinchilla_loss",
     "chinchilla_optimal",
+    "compute_optimal",
     "compute_optimal_loss",
     "days",
     "flops",
@@ -89,6 +93,15 @@ ZERO_STAGES = (0, 1, 2, 3)
 
 #: Hoffmann et al. 2022, eq. 10: L(N, D) = E + A / N^alpha + B / D^beta (fit of approach 3).
 CHINCHILLA = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
+
+#: The same law refitted by Besiroglu et al. 2024 ("Chinchilla scaling: a replication
+#: attempt", arXiv 2404.10102, eq. 4) on data reconstructed from Hoffmann et al.'s Figure 4:
+#: it agrees with Hoffmann's approaches 1 and 2 (about 20 tokens per parameter), which the
+#: rounded eq. 10 constants do not.
+BESIROGLU = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
+
+#: The fits :func:`compute_optimal` knows.
+SCALING_FITS = {"hoffmann2022": CHINCHILLA, "besiroglu2024": BESIROGLU}
 
 # Mixed-precision Adam (ZeRO paper, section 3.1): fp16 weights (2 bytes) and gradients (2),
 # and K = 12 bytes of optimizer state: fp32 master weights, momentum and variance.
@@ -168,7 +181,9 @@ def _param_parts(spec: catalog.ModelSpec) -> tuple[float, float, float]:
     tables = 1 if spec.tied_embeddings else 2
     layer = (counted - tables * table - spec.d_model) / spec.n_layers  # less the final norm
     matrices = 3 if spec.ffn_kind == "swiglu" else 2  # SwiGLU: gate, up, down
-    experts = spec.n_experts * matrices * spec.d_model * spec.d_ff if spec.n_experts > 1 else 0
+    # a layer's routed experts, averaged over all layers (dense first layers have none)
+    experts = (spec.n_experts * matrices * spec.d_model * spec.d_ff
+               * transformer._moe_layers(spec) / spec.n_layers if spec.n_experts > 1 else 0)
     return layer * scale, table * scale, experts * scale
 
 
@@ -292,19 +307,33 @@ def chinchilla_loss(n_params: float, n_tokens: float) -> float:
 
 
 def compute_optimal_loss(compute_flops: float) -> tuple[float, float, float]:
-    """(N, D, loss) minimising eq. 10 under C = 6·N·D (Hoffmann et al. 2022, eq. 4).
+    """(N, D, loss) minimising eq. 10 under C = 6·N·D: ``compute_optimal(C, "hoffmann2022")``.
 
-    N_opt = G · (C/6)^(β/(α+β)), D_opt = G⁻¹ · (C/6)^(α/(α+β)),
-    G = (αA / βB)^(1/(α+β)). The fitted law puts more weight on parameters
-    than the 20-tokens rule at large budgets (its own Table A3 discussion).
+    With the paper's rounded constants the optimum leans to data: at Chinchilla's own budget
+    (5.76e23 FLOPs) it is 32B parameters on 3.0T tokens, 93 tokens per parameter, where the
+    paper trained 70B on 1.4T (Besiroglu et al. 2024 trace this to the rounding).
+    """
+    return compute_optimal(compute_flops, "hoffmann2022")
+
+
+def compute_optimal(compute_flops: float,
+                    fit: str = "besiroglu2024") -> tuple[float, float, float]:
+    """(n_params, n_tokens, loss) minimising L = E + A/N^α + B/D^β under C = 6·N·D.
+
+    N_opt = G · (C/6)^(β/(α+β)), D_opt = G⁻¹ · (C/6)^(α/(α+β)), G = (αA / βB)^(1/(α+β))
+    (Hoffmann et al. 2022, eq. 4). ``fit`` picks the constants: "besiroglu2024" (default,
+    Besiroglu et al. 2024, eq. 4: 72B on 1.3T tokens at 5.76e23 FLOPs, about 18 tokens per
+    parameter, as Hoffmann's approaches 1 and 2 find) or "hoffmann2022" (eq. 10 as printed,
+    whose rounding moves the optimum to 32B on 3.0T, 93 tokens per parameter). The loss is
+    the chosen fit's own.
     """
     c = _checks.positive("compute_flops", compute_flops)
-    p = CHINCHILLA
+    p = SCALING_FITS[_checks.one_of("fit", fit, tuple(SCALING_FITS))]
     a, b = p["alpha"], p["beta"]
     g = (a * p["A"] / (b * p["B"])) ** (1 / (a + b))
     n = g * (c / 6) ** (b / (a + b))
     d = (c / 6) ** (a / (a + b)) / g
-    return n, d, chinchilla_loss(n, d)
+    return n, d, p["E"] + p["A"] / n ** a + p["B"] / d ** b
 
 
 def isoflop_curve(compute_flops: float, n_params: object) -> list[dict[str, float]]:
@@ -578,11 +607,33 @@ def pipeline_bubble(pp: int, n_microbatches: int, interleave: int = 1) -> float:
     return (p - 1) / (v * m)
 
 
-#: Matmul efficiency assumed by the step-time model: the fraction of the chip's dense peak
-#: that a transformer's kernels reach on one GPU. 0.48 = Megatron-LM's single-GPU baseline
-#: (1.2B GPT-2 at 62.4 TFLOP/s, 48 % of a V100's peak; NVIDIA ADLR, "MegatronLM's
-#: Supercharged V1.0", 2019). One constant for every configuration, not fitted per row.
+#: A flat share of peak, for callers who pass ``efficiency=MATMUL_EFFICIENCY``: 0.48 =
+#: Megatron-LM's single-GPU baseline (1.2B GPT-2 at 62.4 TFLOP/s, 48 % of a V100's peak;
+#: NVIDIA ADLR, "MegatronLM's Supercharged V1.0", 2019). The default is the shape model.
 MATMUL_EFFICIENCY = 0.48
+
+#: The shape model's one constant: a transformer layer's GEMMs run at this share of the
+#: chip's measured maximum achievable matmul throughput (MAMF, catalog
+#: ``measured_bf16_tflops``: the best square GEMM). Calibrated once, on Megatron-LM's 1T row
+#: (Narayanan et al. 2021, Table 1: 163 TFLOP/s on 3,072 A100s), the validation table's one
+#: calibration row; every other row is a prediction. Real layers' GEMMs are thinner than the
+#: best square one (t-way split, 3h and 4h/t shapes, wave quantization).
+GEMM_SHARE_OF_MAMF = 0.735
+
+#: HBM passes over a layer's activations outside the GEMMs (layer norms, GELU/SwiGLU,
+#: dropout, softmax, residual adds): the forward writes them, the backward reads them and
+#: writes their gradients; full recomputation writes them a second time.
+_ELEMENTWISE_PASSES = {"none": 3.0, "selective": 3.0, "full": 4.0}
+
+
+def _mamf_tflops(chip: catalog.Accelerator) -> float:
+    """The chip's measured matmul ceiling; without a measurement, its peak × the median
+    measured share of the chips that have one (about 0.8)."""
+    if chip.measured_bf16_tflops is not None:
+        return float(chip.measured_bf16_tflops)
+    frame = catalog.accelerators()
+    shares = (frame["measured_bf16_tflops"] / frame["bf16_tflops"]).dropna()
+    return float(chip.bf16_tflops) * float(shares.median())
 
 
 @dataclass(frozen=True)
@@ -627,6 +678,32 @@ class StepTime(Result):
         return self.tp_comm_s + self.pp_comm_s + self.dp_comm_s + self.ep_comm_s
 
 
+#: A server's links by its chip's scale-up generation, as NVIDIA's reference servers wire them:
+#: DGX A100 (NVLink 3, 8 × 200 Gb/s HDR InfiniBand, the Selene cluster of Megatron-LM 2021),
+#: DGX H100/H200 (NVLink 4, 8 × 400 Gb/s NDR; the H800's NVLink runs at 400 of 900 GB/s,
+#: its cluster for DeepSeek-V3 had 400 Gb/s InfiniBand) and DGX B200 (NVLink 5, 8 × 400 Gb/s
+#: ConnectX-7 NDR) — NVIDIA DGX A100, DGX H100 and DGX B200 datasheets. PCIe cards use their
+#: PCIe generation inside the server and the network of their year.
+_SERVER_LINKS = {"NVLink 3": ("NVLink 3", "InfiniBand HDR 4x"),
+                 "NVLink 4": ("NVLink 4", "InfiniBand NDR 4x"),
+                 "NVLink 4 (H800)": ("NVLink 4 (H800)", "InfiniBand NDR 4x"),
+                 "NVLink 5": ("NVLink 5", "InfiniBand NDR 4x"),
+                 "PCIe 4": ("PCIe 4.0 x16", "InfiniBand HDR 4x"),
+                 "PCIe 5": ("PCIe 5.0 x16", "InfiniBand NDR 4x")}
+
+
+def _links(chip: catalog.Accelerator, node_link: object,
+           network: object) -> tuple[catalog.Interconnect, catalog.Interconnect]:
+    """(link inside a server, network between servers): the caller's, else the chip's own."""
+    default = _SERVER_LINKS.get(chip.scaleup_link or "")
+    if default is None and (node_link is None or network is None):
+        raise ValueError(f"chip {chip.name!r} has no catalogued server links (its scale-up "
+                         f"link is {chip.scaleup_link!r}); pass node_link and network, e.g. "
+                         "node_link='NVLink 4', network='InfiniBand NDR 4x'")
+    return (catalog.interconnect(default[0] if node_link is None else node_link),
+            catalog.interconnect(default[1] if network is None else network))
+
+
 class _Setup:
     """Everything about (model, chip, links) that no configuration changes: computed once."""
 
@@ -643,12 +720,16 @@ class _Setup:
                                             else seq_len)
         self.global_batch = _checks.positive_int("global_batch", global_batch)
         self.gpus_per_node = _checks.positive_int("gpus_per_node", gpus_per_node)
-        self.efficiency = _checks.in_range("efficiency", efficiency, 0.0, 1.0, low_open=True)
+        # efficiency None: the shape model (GEMMs at a share of the chip's measured matmul
+        # ceiling, the rest of a layer at HBM bandwidth); a number: one flat share of peak
+        self.efficiency = (None if efficiency is None else
+                           _checks.in_range("efficiency", efficiency, 0.0, 1.0, low_open=True))
+        self.gemm_flop_s = GEMM_SHARE_OF_MAMF * _mamf_tflops(self.accelerator) * 1e12
+        self.hbm_b_s = self.accelerator.memory_bw_tb_s * 1e12
         link_eff = (clusters.link_efficiency() if link_efficiency is None
                     else _checks.in_range("link_efficiency", link_efficiency, 0.0, 1.0,
                                           low_open=True))
-        inside = catalog.interconnect(node_link)
-        outside = catalog.interconnect(network)
+        inside, outside = _links(self.accelerator, node_link, network)
         self.node_names = (inside.name, outside.name)
         self.intra_bw = inside.bandwidth_gb_s * link_eff
         self.inter_bw = outside.bandwidth_gb_s * link_eff
@@ -694,6 +775,19 @@ def _one_pass_s(size: float, n: int, bw_gb_s: float, alpha: float) -> float:
     return (n - 1) / n * size / (bw_gb_s * 1e9) + (n - 1) * alpha
 
 
+def _dp_one_pass_s(st: _Setup, size: float, dp: int, tp: int, pp: int) -> float:
+    """One reduce-scatter (or all-gather) of ``size`` bytes over the dp ranks, hierarchical
+    when several share a server: inside the server, then 1/g of it across servers
+    (clusters.hierarchical_allreduce_seconds is two of these)."""
+    per_node = max(1, st.gpus_per_node // (tp * pp))
+    if dp <= per_node:
+        return _one_pass_s(size, dp, st.intra_bw, st.alpha)
+    if per_node > 1 and dp % per_node == 0:
+        return (_one_pass_s(size, per_node, st.intra_bw, st.alpha)
+                + _one_pass_s(size / per_node, dp // per_node, st.inter_bw, st.inter_alpha))
+    return _one_pass_s(size, dp, st.inter_bw, st.inter_alpha)
+
+
 def _activation(s: int, b: int, h: int, a: int, t: int, sp: bool, mode: str) -> float:
     """activation_bytes_per_layer without argument checks."""
     sbh = float(s) * b * h
@@ -710,10 +804,19 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
     n = dp * tp * pp
     m = st.global_batch // (dp * b)
     tokens = st.global_batch * s
-    compute = tokens * st.hw_fpt[recompute] / n / (st.efficiency * st.peak)
+    layers_here = spec.n_layers // pp
+    if st.efficiency is None:
+        # GEMMs at their measured ceiling, the other kernels at HBM bandwidth over the
+        # activations Korthikanti et al. 2022 count (Table 2; "selective" as with
+        # FlashAttention: no score matrices in HBM)
+        traffic = _ELEMENTWISE_PASSES[recompute] * _activation(
+            s, b, h, spec.n_heads, tp, sp, "selective" if recompute == "selective" else "none")
+        compute = (tokens * st.hw_fpt[recompute] / n / st.gemm_flop_s
+                   + traffic * layers_here * m / st.hbm_b_s)
+    else:
+        compute = tokens * st.hw_fpt[recompute] / n / (st.efficiency * st.peak)
     bubble = compute * (pp - 1) / (v * m)
     act_bytes = 2.0 * b * s * h  # one micro-batch's hidden states in bf16
-    layers_here = spec.n_layers // pp
     # Megatron tensor parallelism: 2 all-reduces forward, 2 backward per layer (+2 with full
     # recomputation); sequence parallelism swaps each for a reduce-scatter + all-gather of
     # the same volume (Korthikanti et al. 2022, section 4.2.2).
@@ -729,29 +832,32 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
         bw = st.inter_bw if cross else st.intra_bw
         alpha = st.inter_alpha if cross else st.alpha
         pp_comm = 2 * m * v * (act_bytes / tp / (bw * 1e9) + alpha)
-    # data parallelism: all-reduce the bf16 gradients of this GPU's parameters over dp
-    # (ZeRO-1/2: reduce-scatter + all-gather, the same volume; ZeRO-3 adds a weight
-    # all-gather: 1.5× (Rajbhandari et al. 2020, section 7))
+    # data parallelism over this GPU's parameters in bf16 (Rajbhandari et al. 2020, section 7):
+    # ZeRO 0: all-reduce the gradients once per step (a reduce-scatter + an all-gather);
+    # ZeRO 1–2: reduce-scatter the gradients, all-gather the updated weights: the same volume;
+    # ZeRO 3 (DeepSpeed ZeRO-3, PyTorch FSDP FULL_SHARD): every micro-batch all-gathers the
+    # weights for its forward and again for its backward, and reduce-scatters its gradients:
+    # 3 passes per micro-batch. Overlap hides traffic only behind compute that runs at the
+    # same time: the gradients of a step are complete only in the last micro-batch's backward
+    # (2/3 of one micro-batch's compute); the ZeRO-1/2 weight gather can run behind the next
+    # step's first forward (1/3); ZeRO-3's gathers and reduce-scatters run behind the forward
+    # and backward of their own micro-batch.
     experts = st.expert_params
     tables = 1 if (pp > 1 or spec.tied_embeddings) else 2
     params = (layers_here * (st.layer_params - experts + experts / ep)
               + tables * st.table_params) / tp
     dp_comm = 0.0
     if dp > 1:
-        grad_bytes = 2.0 * params * (1.5 if zero == 3 else 1.0)
-        per_node = max(1, st.gpus_per_node // (tp * pp))
-        if dp <= per_node:
-            dp_comm = _ring_allreduce_s(grad_bytes, dp, st.intra_bw, st.alpha)
-        elif per_node > 1 and dp % per_node == 0:
-            # clusters.hierarchical_allreduce_seconds: reduce-scatter and all-gather inside
-            # the node, all-reduce of 1/g across nodes
-            dp_comm = (2 * _one_pass_s(grad_bytes, per_node, st.intra_bw, st.alpha)
-                       + _ring_allreduce_s(grad_bytes / per_node, dp // per_node,
-                                           st.inter_bw, st.inter_alpha))
+        one_pass = _dp_one_pass_s(st, 2.0 * params, dp, tp, pp)  # a reduce-scatter or gather
+        per_mb = compute / m  # one micro-batch's compute on this GPU
+        if zero == 3:
+            exposed = (max(0.0, one_pass - per_mb / 3) + max(0.0, 2 * one_pass - per_mb * 2 / 3)
+                       if st.overlap_dp else 3 * one_pass)
+            dp_comm = m * exposed
+        elif st.overlap_dp:
+            dp_comm = (max(0.0, one_pass - per_mb * 2 / 3) + max(0.0, one_pass - per_mb / 3))
         else:
-            dp_comm = _ring_allreduce_s(grad_bytes, dp, st.inter_bw, st.inter_alpha)
-        if st.overlap_dp:  # hidden behind the backward pass, up to its length (2/3 of compute)
-            dp_comm = max(0.0, dp_comm - compute * 2 / 3)
+            dp_comm = 2 * one_pass
     # MoE: dispatch and combine all-to-alls of the routed tokens, forward and backward
     ep_comm = 0.0
     if ep > 1:
@@ -783,26 +889,39 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n
               seq_len: int | None = None, ep: int = 1, zero_stage: int = 1,
               recompute: str = "selective", sequence_parallel: bool | None = None,
               interleave: int = 1, gpus_per_node: int = 8,
-              node_link: str | catalog.Interconnect = "NVLink 4",
-              network: str | catalog.Interconnect = "InfiniBand NDR 4x",
-              efficiency: float = MATMUL_EFFICIENCY, link_efficiency: float | None = None,
-              overlap_dp: bool = False) -> StepTime:
+              node_link: str | catalog.Interconnect | None = None,
+              network: str | catalog.Interconnect | None = None,
+              efficiency: float | None = None, link_efficiency: float | None = None,
+              overlap_dp: bool = True) -> StepTime:
     """Time of one training step of a DP × TP × PP (× EP) configuration.
 
     step = compute + bubble + exposed communication, where
 
-    - compute = global_batch · seq_len · (hardware FLOPs per token) / (n · efficiency · peak);
-      ``efficiency`` defaults to :data:`MATMUL_EFFICIENCY` (0.48);
+    - compute, by default the shape model: the GEMMs' hardware FLOPs at
+      :data:`GEMM_SHARE_OF_MAMF` of the chip's measured matmul ceiling (catalog
+      ``measured_bf16_tflops``) plus the other kernels of each layer (norms, activations,
+      dropout, softmax) as 3 HBM passes over the activation bytes of Korthikanti et al. 2022,
+      Table 2 (4 with full recomputation) at the chip's memory bandwidth — so thin layers and
+      long sequences run at a lower share of peak than wide ones; a number ``efficiency``
+      instead gives the flat global_batch · seq_len · FLOPs per token / (n · efficiency · peak);
     - bubble = compute · (p − 1)/(v · m) (:func:`pipeline_bubble`), m = global_batch / (dp · b);
     - tensor parallel: 4 all-reduces of b·s·h bf16 values per layer per micro-batch (6 with
       full recomputation) over ``node_link`` (Narayanan et al. 2021, section 3.2);
     - pipeline: 2 point-to-point sends of b·s·h/t values per micro-batch and chunk, over
       ``network`` once a pipeline spans nodes;
-    - data parallel: the gradient all-reduce of this GPU's parameters (bf16), hierarchical
-      when several dp ranks share a node (lesson 2's collectives at the measured link
-      efficiency), exposed unless ``overlap_dp`` (Megatron-LM 2021 reduced after the
-      backward pass);
+    - data parallel, per ZeRO stage (hierarchical when several dp ranks share a node, at
+      lesson 2's measured link efficiency): stages 0–2 reduce the bf16 gradients and gather
+      the weights once per step; stage 3 (DeepSpeed ZeRO-3, FSDP FULL_SHARD) all-gathers the
+      weights for the forward and again for the backward of every micro-batch and
+      reduce-scatters its gradients. With ``overlap_dp`` (the default, as in Megatron-core,
+      DeepSpeed and FSDP) only what runs beside compute hides: the gradient reduction behind
+      the last micro-batch's backward, the weight gather behind the first forward, ZeRO-3's
+      traffic behind its own micro-batch; ``overlap_dp=False`` is Megatron-LM 2021;
     - MoE: 4 all-to-alls of the routed tokens per layer per micro-batch over ``ep`` ranks.
+
+    ``node_link`` and ``network`` default to the chip's server (DGX A100: NVLink 3 +
+    InfiniBand HDR; DGX H100/H200: NVLink 4 + NDR; DGX B200: NVLink 5 + NDR); a chip without
+    catalogued server links needs both passed.
 
     The memory per GPU and whether it fits come from the same formulas as
     :func:`memory_fit`. Degrees that do not divide (dp·tp·pp ≠ n_gpus, heads,
@@ -909,12 +1028,12 @@ def _explain(best: dict, table, st: _Setup) -> str:
 
 def plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus: int,
          global_batch_tokens: float, seq_len: int | None = None, gpus_per_node: int = 8,
-         node_link: str | catalog.Interconnect = "NVLink 4",
-         network: str | catalog.Interconnect = "InfiniBand NDR 4x",
+         node_link: str | catalog.Interconnect | None = None,
+         network: str | catalog.Interconnect | None = None,
          micro_batches: tuple[int, ...] = (1, 2, 4, 8),
          zero_stages: tuple[int, ...] = (0, 1, 2, 3),
          recomputes: tuple[str, ...] = RECOMPUTE, interleaves: tuple[int, ...] = (1, 2, 4),
-         efficiency: float = MATMUL_EFFICIENCY, overlap_dp: bool = True) -> Plan:
+         efficiency: float | None = None, overlap_dp: bool = True) -> Plan:
     """Enumerate DP × TP × PP (× EP) factorisations of ``n_gpus``, keep those that fit, rank.
 
     Tensor parallelism stays inside a node (tp divides ``gpus_per_node`` and the
@@ -924,7 +1043,8 @@ def plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus
     parallelism ep divides both the experts and dp. Each configuration is timed
     by :func:`step_time`'s model (sequence parallelism on whenever tp > 1); those
     whose memory per GPU exceeds the chip's are dropped; the rest are ranked by
-    step time. ``plan(...).explanation`` says why the winner wins.
+    step time. ``plan(...).explanation`` says why the winner wins. Links, efficiency and
+    ``overlap_dp`` default as in :func:`step_time`.
     """
     import pandas as pd
     n = _checks.positive_int("n_gpus", n_gpus, high=_MAX_PLAN_GPUS)

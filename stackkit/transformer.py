@@ -30,6 +30,7 @@ from . import _checks, catalog
 from ._results import Result
 
 __all__ = [
+    "ATTENTION_KINDS",
     "StepWork",
     "active_fraction",
     "active_param_count",
@@ -55,13 +56,45 @@ def _ffn_matrices(s: catalog.ModelSpec) -> int:
     return 3 if s.ffn_kind == "swiglu" else 2  # SwiGLU: gate, up, down
 
 
-def _layer_params(s: catalog.ModelSpec, experts: int) -> int:
-    d, kv = s.d_model, s.n_kv_heads * s.head_dim
-    attention = 2 * d * d + 2 * d * kv  # W_q and W_o (d x d); W_k, W_v (d x kv)
-    ffn = experts * _ffn_matrices(s) * d * s.d_ff
+#: Attention kinds the arithmetic models: grouped-query (MHA and MQA are its extremes) and
+#: DeepSeek's multi-head latent attention.
+ATTENTION_KINDS = ("gqa", "mla")
+
+
+def _attention_kind(s: catalog.ModelSpec) -> str:
+    kind = "gqa" if s.attention is None else s.attention
+    if kind not in ATTENTION_KINDS:  # never fall back to another kind's arithmetic
+        raise ValueError(f"{s.name}: attention {kind!r} is not modelled; the kit models "
+                         f"{', '.join(ATTENTION_KINDS)}")
+    return kind
+
+
+def _attention_params(s: catalog.ModelSpec) -> int:
+    d = s.d_model
+    if _attention_kind(s) == "gqa":
+        kv = s.n_kv_heads * s.head_dim
+        return 2 * d * d + 2 * d * kv  # W_q and W_o (d x d); W_k, W_v (d x kv)
+    # MLA (DeepSeek-V2, arXiv 2405.04434, section 2.1): queries through a latent d_c'
+    # (or straight from d), keys and values up-projected from a shared latent d_c, one
+    # decoupled RoPE key of d_r per token, per-head width a; W_O from n_h·a back to d.
+    h, a, r, c = s.n_heads, s.attn_head_dim, s.rope_head_dim, s.kv_latent_dim
+    q = (d * s.q_latent_dim + s.q_latent_dim * h * (a + r) + s.q_latent_dim
+         if s.q_latent_dim else d * h * (a + r))
+    return q + d * (c + r) + c + c * h * 2 * a + h * a * d
+
+
+def _moe_layers(s: catalog.ModelSpec) -> int:
+    """Layers whose FFN is the (mixture of) experts; the first_dense_layers are dense."""
+    return s.n_layers - (s.first_dense_layers or 0) if s.n_experts > 1 else s.n_layers
+
+
+def _ffn_params(s: catalog.ModelSpec, experts: int) -> int:
+    """All layers' FFN parameters, with ``experts`` routed experts counted per MoE layer."""
+    m, d = _ffn_matrices(s), s.d_model
+    dense = (s.n_layers - _moe_layers(s)) * m * d * (s.dense_d_ff or s.d_ff)
     router = d * s.n_experts if s.n_experts > 1 else 0
-    norms = 2 * d
-    return attention + ffn + router + norms
+    per_moe = (experts + (s.n_shared_experts or 0)) * m * d * s.d_ff + router
+    return dense + _moe_layers(s) * per_moe
 
 
 def _embedding_params(s: catalog.ModelSpec) -> int:
@@ -70,7 +103,9 @@ def _embedding_params(s: catalog.ModelSpec) -> int:
 
 
 def _count(s: catalog.ModelSpec, experts: int) -> int:
-    return s.n_layers * _layer_params(s, experts) + _embedding_params(s) + s.d_model  # + final norm
+    norms = 2 * s.d_model
+    return (s.n_layers * (_attention_params(s) + norms) + _ffn_params(s, experts)
+            + _embedding_params(s) + s.d_model)  # + final norm
 
 
 def param_count(model: str | catalog.ModelSpec) -> int:
@@ -114,11 +149,17 @@ def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
                              bytes_per_element: float = 2.0) -> float:
     """KV cache per token of context: 2 (K and V) · layers · kv_heads · head_dim · bytes.
 
+    Multi-head latent attention caches one latent and one RoPE key per layer instead:
+    layers · (d_c + d_r) · bytes (DeepSeek-V2, arXiv 2405.04434, section 2.1.2; DeepSeek-V3:
+    61 · (512 + 64) · 2 B = 70,272 B per token in BF16).
+
     Kwon et al. 2023 (vLLM), section 2.3: OPT-13B holds 2 · 5120 · 40 · 2 B = 800 KB
     per token in FP16.
     """
     s = spec(model)
     width = _checks.positive("bytes_per_element", bytes_per_element)
+    if _attention_kind(s) == "mla":  # the latent and the shared RoPE key (DeepSeek-V2, 2.1.2)
+        return s.n_layers * (s.kv_latent_dim + s.rope_head_dim) * width
     return 2 * s.n_layers * s.n_kv_heads * s.head_dim * width
 
 
@@ -131,6 +172,9 @@ def _attention_flops(s: catalog.ModelSpec, context_tokens: float) -> float:
     times this (forward + backward). Kaplan et al. 2020, Table 1 counts only the QKᵀ
     half (2 · L · n_ctx · d_attn). d_attn = n_heads · head_dim.
     """
+    if _attention_kind(s) == "mla":  # scores over a + d_r, values of a, per head
+        return 2.0 * s.n_layers * context_tokens * s.n_heads * (
+            2 * s.attn_head_dim + s.rope_head_dim)
     return 4.0 * s.n_layers * context_tokens * s.n_heads * s.head_dim
 
 

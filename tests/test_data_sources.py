@@ -235,6 +235,17 @@ def _formula_params(r) -> float:
     emb = r["vocab_size"] * d * (1 if tied else 2)
     per_layer = 2 * d * d + 2 * d * kv_dim + m * d * r["d_ff"] * r["n_experts"] + 2 * d
     learned_pos = d * r["context_length"] if r["family"] in ("GPT-2", "GPT-3", "OPT") else 0
+    if r.get("attention") == "mla":
+        # DeepSeek-V2 (arXiv 2405.04434) section 2.1: W_DQ, W_UQ (queries of a + d_r per
+        # head), W_DKV (latent d_c and the shared RoPE key), W_UK and W_UV, W_O; DeepSeekMoE:
+        # shared + routed experts of width d_ff (+ router), dense_d_ff in the first layers
+        h, a, r_, c, q = (r["n_heads"], r["attn_head_dim"], r["rope_head_dim"],
+                          r["kv_latent_dim"], r["q_latent_dim"])
+        attention = d * q + q * h * (a + r_) + d * (c + r_) + c * h * 2 * a + h * a * d
+        dense = int(r["first_dense_layers"])
+        moe = (r["n_experts"] + r["n_shared_experts"]) * m * d * r["d_ff"] + d * r["n_experts"]
+        return (emb + L * (attention + 2 * d) + dense * m * d * r["dense_d_ff"]
+                + (L - dense) * moe)
     return emb + L * per_layer + learned_pos
 
 

@@ -110,7 +110,7 @@ def test_kv_capacity_limits_admission():
 
 
 def test_goodput_counts_requests_meeting_both_slos():
-    step = serving.step_time("Llama 3 8B", "H100 SXM", context_tokens=600)
+    step = serving.step_time("Llama 3 8B", "H100 SXM", context_tokens=600, estimate="bound")
     result = serving.simulate(60, 3_000, 512, 128, step, seed=0)
     summary = result.summary()
     loose = result.goodput(10.0, 1.0)

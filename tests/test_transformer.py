@@ -104,3 +104,31 @@ def test_bad_input_names_the_parameter(call, message):
 def test_unknown_model_is_a_key_error():
     with pytest.raises(KeyError, match="unknown model"):
         transformer.param_count("Llama 9 1T")
+
+
+# --------------------------------------------------------------------------- MLA and DeepSeek-V3
+
+def test_deepseek_v3_counts_from_its_architecture():
+    # DeepSeek-V3 Technical Report (arXiv 2412.19437), section 1: 671B parameters, 37B
+    # activated per token; MLA (d_c 512 + RoPE 64), 1 shared + 256 routed experts (top 8),
+    # first 3 layers dense, 61 layers.
+    assert transformer.param_count("DeepSeek-V3") == pytest.approx(671e9, rel=0.01)
+    assert transformer.active_param_count("DeepSeek-V3") == pytest.approx(37e9, rel=0.03)
+    # MLA caches one latent and one RoPE key per layer: 61 · (512 + 64) · 2 B, about 70 KB
+    # (Zhao et al. 2025), not the 2 · 61 · 128 · 56 · 2 B of multi-head attention
+    assert transformer.kv_cache_bytes_per_token("DeepSeek-V3") == 61 * 576 * 2
+    # attention FLOPs per context token: scores over 128 + 64, values of 128, 128 heads
+    spec = catalog.model("DeepSeek-V3")
+    assert (transformer.flops_per_token(spec, 1000) - transformer.flops_per_token(spec, 0)
+            == pytest.approx(2 * 61 * 1000 * 128 * (2 * 128 + 64)))
+
+
+def test_an_attention_kind_the_kit_does_not_model_raises():
+    import dataclasses
+    spec = catalog.model("Llama 3 8B")
+    with pytest.raises(ValueError, match="attention"):
+        dataclasses.replace(spec, attention="sliding-window")
+    with pytest.raises(ValueError, match="kv_latent_dim"):
+        dataclasses.replace(spec, attention="mla")
+    with pytest.raises(ValueError, match="ffn_kind"):
+        dataclasses.replace(spec, ffn_kind="geglu")

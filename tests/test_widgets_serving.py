@@ -59,8 +59,12 @@ def test_latency_shows_ttft_and_tpot(latency):
         latency.controls["batch_size"].value = 1
         latency.controls["prompt_tokens"].value = 128
         latency.controls["output_tokens"].value = 128
+        latency.controls["estimate"].value = "bound"
     assert latency.error is None
     assert "16.84 ms (memory-bound)" in latency.result.value  # ≥ 16.7 ms: 26 GB / 1.555 TB/s
+    assert "roofline lower bounds" in latency.result.value
+    latency.controls["estimate"].value = "expected"  # at gpt-fast's measured 69 % of HBM
+    assert "expected" in latency.result.value and latency.value.tpot_s > 0.0167 / 0.7
     latency.controls["prompt_tokens"].value = 5000
     assert latency.error is not None and "context" in latency.result.value
 
@@ -81,8 +85,13 @@ def test_serving_cost_shows_prices_with_dates(cost):
         cost.controls["prompt_tokens"].value = 512
         cost.controls["output_tokens"].value = 256
         cost.controls["utilization"].value = 0.5
+        cost.controls["estimate"].value = "bound"
     assert cost.error is None
     assert "$0.063 per Mtok" in cost.result.value  # worked by hand in tests/test_serving.py
+    assert "lower bound" in cost.result.value
+    bound = cost.value.blended_usd_per_mtok
+    cost.controls["estimate"].value = "expected"
+    assert "expected" in cost.result.value and cost.value.blended_usd_per_mtok > bound
     assert "2025-06-01" in cost.result.value
     cost.controls["batch_size"].value = -1
     assert cost.error is not None and "batch_size" in cost.result.value

@@ -95,7 +95,8 @@ class LatencyChart(Chart):
 
     def update(self, result: serving.Latency) -> None:
         step = serving.step_time(result.model, result.chip, result.n_chips,
-                                 context_tokens=result.prompt_tokens + result.output_tokens // 2)
+                                 context_tokens=result.prompt_tokens + result.output_tokens // 2,
+                                 estimate=result.estimate)
         times = np.asarray(step(np.zeros_like(self.BATCHES), self.BATCHES))
         self.tpot.set_ydata(times * 1e3)
         self.rate.set_ydata(self.BATCHES / times)
@@ -207,9 +208,14 @@ def explore_kv_cache(model: str = "Llama 3 8B", chip: str = "H100 SXM",
 # --------------------------------------------------------------------------- latency
 
 def latency_view(model: str, chip: str, batch_size: int, prompt_tokens: int,
-                 output_tokens: int) -> serving.Latency:
+                 output_tokens: int, estimate: str = "expected") -> serving.Latency:
     """Glue: controls -> :func:`serving.latency` (chips: the fewest that hold the batch)."""
-    return serving.latency(model, chip, batch_size, prompt_tokens, output_tokens)
+    return serving.latency(model, chip, batch_size, prompt_tokens, output_tokens,
+                           estimate=estimate)
+
+
+_ESTIMATE_WORDS = {"expected": "expected (measured efficiencies)",
+                   "bound": "roofline lower bounds"}
 
 
 def _render_latency(result: serving.Latency) -> str:
@@ -221,7 +227,7 @@ def _render_latency(result: serving.Latency) -> str:
             "tokens/s per user": f"{result.tokens_per_s_per_user:,.0f}",
             "tokens/s, whole batch": f"{result.tokens_per_s:,.0f}"}
     return table_html(rows, caption=f"{result.model} on {result.chip}, batch "
-                                    f"{result.batch_size}: roofline lower bounds")
+                                    f"{result.batch_size}: {_ESTIMATE_WORDS[result.estimate]}")
 
 
 def explore_latency(model: str = "Llama 3 8B", chip: str = "H100 SXM") -> Explorer:
@@ -234,11 +240,13 @@ def explore_latency(model: str = "Llama 3 8B", chip: str = "H100 SXM") -> Explor
         "batch_size": widgets.IntText(value=1, description="batch (sequences)", **_INT),
         "prompt_tokens": widgets.IntText(value=512, description="prompt (tokens)", **_INT),
         "output_tokens": widgets.IntText(value=256, description="output (tokens)", **_INT),
+        "estimate": widgets.Dropdown(options=list(serving.ESTIMATES), value="expected",
+                                     description="estimate"),
     }
     return Explorer(controls, compute=latency_view, render=_render_latency,
                     chart=LatencyChart,
-                    title="<b>Latency from the roofline</b> — time to first token, time per "
-                          "output token (the star marks your batch)")
+                    title="<b>Latency</b> — time to first token, time per output token, "
+                          "expected or the roofline bound (the star marks your batch)")
 
 
 # --------------------------------------------------------------------------- simulation
@@ -295,10 +303,11 @@ def explore_serving_sim(arrival_rate_per_s: float = 10.0, policy: str = "continu
 # --------------------------------------------------------------------------- cost
 
 def serving_cost_view(model: str, instance: str, batch_size: int, prompt_tokens: int,
-                      output_tokens: int, utilization: float) -> serving.ServingCost:
+                      output_tokens: int, utilization: float,
+                      estimate: str = "expected") -> serving.ServingCost:
     """Glue: controls -> :func:`serving.serving_cost`."""
     return serving.serving_cost(model, instance, batch_size, prompt_tokens, output_tokens,
-                                utilization)
+                                utilization, estimate=estimate)
 
 
 def _render_cost(cost: serving.ServingCost) -> str:
@@ -308,7 +317,9 @@ def _render_cost(cost: serving.ServingCost) -> str:
             "output": f"${cost.output_usd_per_mtok:,.3f} per Mtok",
             "blended": f"${cost.blended_usd_per_mtok:,.3f} per Mtok",
             "throughput per GPU (full load)": f"{cost.tokens_per_s_per_gpu:,.0f} tokens/s"}
-    return table_html(rows, caption=f"{cost.model} self-hosted, a lower bound (roofline)")
+    caption = ("expected (measured efficiencies)" if cost.estimate == "expected"
+               else "a lower bound (roofline)")
+    return table_html(rows, caption=f"{cost.model} self-hosted, {caption}")
 
 
 def explore_serving_cost(model: str = "Llama 3 70B", instance: str = "p5.48xlarge") -> Explorer:
@@ -325,7 +336,9 @@ def explore_serving_cost(model: str = "Llama 3 70B", instance: str = "p5.48xlarg
         "utilization": widgets.FloatSlider(value=0.5, min=0.05, max=1.0, step=0.05,
                                            readout_format=".0%",
                                            description="utilization (fraction busy)"),
+        "estimate": widgets.Dropdown(options=list(serving.ESTIMATES), value="expected",
+                                     description="estimate"),
     }
     return Explorer(controls, compute=serving_cost_view, render=_render_cost, chart=CostChart,
-                    title="<b>$ per million tokens</b> — self-hosted (roofline, so a lower "
-                          "bound) against API prices, each with its date")
+                    title="<b>$ per million tokens</b> — self-hosted (expected, or the "
+                          "roofline's lower bound) against API prices, each with its date")
