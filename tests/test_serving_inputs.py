@@ -14,7 +14,7 @@ from stackkit import serving
 
 @pytest.fixture(scope="module")
 def step():
-    return serving.step_time("Llama 3 70B", "H100 SXM")
+    return serving.step_time("Llama 3 70B", "H100 SXM", estimate="bound")
 
 
 @pytest.mark.parametrize("p, d, words", [
@@ -34,8 +34,8 @@ def test_the_step_time_callable_checks_its_own_arguments(step, p, d, words):
 
 
 def test_the_step_time_callable_is_monotone_from_an_empty_step(step):
-    """An empty step still reads the weights: 141 GB over the 2 H100s that hold them at
-    3.35 TB/s each ≈ 21 ms (the roofline's memory term; Llama 3 70B, 70.6B params at 2
+    """An empty step still reads the weights: at the bound, 141 GB over the 2 H100s that
+    hold them at 3.35 TB/s each ≈ 21 ms (the roofline's memory term; Llama 3 70B, 70.6B params at 2
     bytes, H100 SXM datasheet), so no count makes a step shorter than that."""
     empty = step(0, 0)
     assert step.n_chips == 2
