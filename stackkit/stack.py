@@ -1335,3 +1335,156 @@ def breakeven_users_per_day(table: pd.DataFrame) -> float | None:
     while i > 0 and cheaper[i - 1] == "self-hosted":
         i -= 1
     return float(users[i])
+
+
+@dataclass(frozen=True, eq=False)
+class BreakevenBand(Result):
+    """Where self-hosting starts to win, under the assumptions' uncertainty.
+
+    Each draw sets every assumption from its range (as :func:`uncertainty` does, users
+    per day aside: that is the axis) and finds the users per day from which
+    self-hosting is cheaper than ``api_model`` at every larger scale in the grid.
+    ``p10/p50/p90_users_per_day`` are None where that share of draws never crosses
+    inside the grid; ``share_never`` says how many.
+    """
+
+    api_model: str
+    n: int
+    seed: int
+    max_users_per_day: float  # the grid's top
+    p10_users_per_day: float | None
+    p50_users_per_day: float | None
+    p90_users_per_day: float | None
+    share_never: float  # draws with no crossing inside the grid
+    point_users_per_day: float | None  # the scenario as given
+
+
+def breakeven_band(scenario: Scenario, api_model: str | None = None, n: int = 2000,
+                   seed: int = 0) -> BreakevenBand:
+    """The build-vs-buy crossing as a band: P10, P50, P90 over seeded draws of every
+    assumption of the self-hosted scenario and of the API (its price factor), on the
+    :func:`build_vs_buy` grid of 100 to 10 million users a day."""
+    s = _check_scenario(scenario)
+    if not s.self_hosted:
+        raise ValueError("scenario must be self-hosted (hosting 'on-demand', 'reserved', "
+                         f"'spot' or 'owned'); got hosting={s.hosting!r}")
+    if api_model is not None:
+        s = s.replace(api_model=_checks.text("api_model", api_model))
+    _api_price(s.api_model)  # an unknown name raises KeyError with the nearest names
+    count = _checks.positive_int("n", n)
+    if count > 20_000:
+        raise ValueError(f"n must be at most 20,000; got {n!r}")
+    seed = _checks.seed("seed", seed)
+    api = s.replace(hosting="api")
+    grid = np.logspace(2, 7, 31)
+    ks = {k.field: k for k in (*knobs(s), *knobs(api)) if k.field != "users_per_day"}
+    rng = np.random.default_rng(seed)
+    v: dict[str, np.ndarray | float] = {name: float(getattr(s, name)) for name in (
+        "input_tokens", "output_tokens", "requests_per_user", "utilization",
+        "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh", "amortization_years",
+        "vector_store_usd_per_gb_month", "model_life_months", "api_price_factor",
+        "retrieved_chunks")}
+    v["usd_per_gpu_hour"] = _rent_usd_per_gpu_hour(s)
+    capital = s.capital_usd_per_gpu
+    if capital is None and s.hosting == "owned":
+        capital = clusters.server_price_usd_per_gpu(
+            _accelerator(_instance(s.instance).accelerator))
+    v["capital_usd_per_gpu"] = float(capital or 1.0)
+    for k in ks.values():
+        v[k.field] = _draw(rng, k, count)[:, None]
+    v["users_per_day"] = grid[None, :]
+    spans = {k.field: (k.low, k.high) for k in ks.values()}
+    own = np.broadcast_to(_Vectorised(s, spans).usd_per_mtok(v), (count, len(grid)))
+    buy = np.broadcast_to(_Vectorised(api, spans).usd_per_mtok(v), (count, len(grid)))
+    wins = own < buy
+    # from the first grid point where self-hosting wins at every larger scale
+    always = np.flip(np.logical_and.accumulate(np.flip(wins, axis=1), axis=1), axis=1)
+    first = np.where(always.any(axis=1), always.argmax(axis=1), -1)
+    users = np.where(first >= 0, grid[np.maximum(first, 0)], np.inf)
+    p10, p50, p90 = np.percentile(users, [10, 50, 90], method="inverted_cdf")
+    point = breakeven_users_per_day(build_vs_buy(s, list(grid), self_hosting=s.hosting))
+
+    def finite(x: float) -> float | None:
+        return float(x) if math.isfinite(x) else None
+
+    return BreakevenBand(api_model=s.api_model, n=count, seed=int(seed),
+                         max_users_per_day=float(grid[-1]), p10_users_per_day=finite(p10),
+                         p50_users_per_day=finite(p50), p90_users_per_day=finite(p90),
+                         share_never=float(np.mean(~np.isfinite(users))),
+                         point_users_per_day=point)
+
+
+# ----------------------------------------------------------------------------- beneath a price
+
+def gpu_hour_breakdown(instance: str = "p5.48xlarge", mode: str = "on-demand",
+                       amortization_years: float = 4.0,
+                       reserved_discount: float | None = None) -> pd.DataFrame:
+    """What lies beneath a rented GPU-hour, on lesson 2's owned-cost basis (estimates).
+
+    ``clusters.owned_cost`` gives the owner's cost per GPU-hour: the server (split here
+    into the chip's catalog price, layer 1, and the rest of the server, layer 2), its
+    share of the network and of the building (layer 2) and electricity at full load
+    (layer 2). What the renter pays above that is the cloud's margin (layer 3):
+    ``cloud.gpu_hour_price`` − owned cost. Returns layer, item, usd_per_gpu_hour,
+    share and function; rows sum to the rented price.
+    """
+    years = _checks.positive("amortization_years", amortization_years, high=50)
+    rent = cloud.gpu_hour_price(instance, mode, reserved_discount=reserved_discount)
+    chip = _accelerator(rent.accelerator)
+    if chip.price_usd is None:
+        raise ValueError(f"instance {rent.instance!r}'s chip {chip.name!r} has no catalog "
+                         "price; choose an instance whose chip has price_usd")
+    owned = clusters.owned_cost(chip, amortization_years=years)
+    chip_h = min(chip.price_usd / (years * HOURS_PER_YEAR), owned.capital_usd_per_gpu_hour)
+    parts = [
+        (1, f"{chip.name} chip, amortized over {years:g} years", chip_h, "catalog.accelerator"),
+        (2, "rest of the server (CPUs, memory, board, NICs)",
+         owned.capital_usd_per_gpu_hour - chip_h, "clusters.owned_cost"),
+        (2, "cluster network", owned.network_usd_per_gpu_hour, "clusters.owned_cost"),
+        (2, "data-centre space, power and cooling plant", owned.facility_usd_per_gpu_hour,
+         "clusters.owned_cost"),
+        (2, "electricity at full load (PUE included)", owned.power_usd_per_gpu_hour,
+         "clusters.owned_cost"),
+    ]
+    cost = sum(p[2] for p in parts)
+    parts.append((3, f"cloud margin ({rent.instance} {rent.mode} − owned cost)",
+                  rent.usd_per_gpu_hour - cost, "cloud.gpu_hour_price − clusters.owned_cost"))
+    frame = pd.DataFrame(parts, columns=["layer", "item", "usd_per_gpu_hour", "function"])
+    frame["share"] = frame["usd_per_gpu_hour"] / rent.usd_per_gpu_hour
+    return frame
+
+
+def api_price_breakdown(api_model: str, model: str = "Llama 3 70B",
+                        instance: str = "p5.48xlarge", input_tokens: float | None = None,
+                        output_tokens: float | None = None) -> pd.DataFrame:
+    """An API's price per million tokens split into an estimated serving cost and margin.
+
+    The cost is an estimate: ``model`` served by a provider on owned ``instance`` chips
+    at the high ends of lesson 7's ranges (utilization and share of the roofline 0.8:
+    a provider pools many customers' traffic), at 10 million users a day, no RAG; the
+    margin is the list price minus it (negative: the provider sells below this cost, or
+    serves faster hardware or lower precision than assumed). Rows: item,
+    usd_per_mtok, share (of the price), basis.
+    """
+    price = _api_price(_checks.text("api_model", api_model))
+    base = Scenario()
+    i = base.input_tokens if input_tokens is None else _checks.positive(
+        "input_tokens", input_tokens, high=MAX_TOKENS_PER_REQUEST)
+    o = base.output_tokens if output_tokens is None else _checks.positive(
+        "output_tokens", output_tokens, high=MAX_TOKENS_PER_REQUEST)
+    high = _assumed("serving_utilization_high")
+    provider = Scenario(name=f"{price.model}, estimated", hosting="owned",
+                        model=_checks.text("model", model),
+                        instance=_checks.text("instance", instance), users_per_day=1e7,
+                        input_tokens=i, output_tokens=o, rag_chunks=0.0,
+                        embedding_usd_per_mtok=0.0, utilization=high,
+                        serving_efficiency=_assumed("serving_efficiency_high"))
+    cost = trace(provider).usd_per_mtok
+    list_price = (i * price.input_usd_per_mtok + o * price.output_usd_per_mtok) / (i + o)
+    return pd.DataFrame([
+        {"item": "estimated serving cost", "usd_per_mtok": cost,
+         "basis": f"estimate: {model} on owned {instance} chips at utilization {high:g} "
+                  "and 80 % of the roofline (stack.trace)"},
+        {"item": "estimated margin", "usd_per_mtok": list_price - cost,
+         "basis": f"estimate: {price.model} list price (as of {price.as_of}) − the cost"},
+    ]).assign(share=lambda f: f["usd_per_mtok"] / list_price)

@@ -400,3 +400,36 @@ def test_bad_calls_name_the_parameter():
         stack.preset("no such preset")
     with pytest.raises(KeyError):
         stack.trace(s.replace(instance="p9.mega"))
+
+
+# --------------------------------------------------------------------------- beneath a price
+
+def test_gpu_hour_breakdown_adds_up_to_the_rented_price():
+    """The chip's share is its catalog price over four years of hours: $25,000 (Raymond
+    James via TechSpot) / 35,040 h = $0.71; the rows sum to the p5 price ($55.04 / 8)."""
+    table = stack.gpu_hour_breakdown("p5.48xlarge", "on-demand")
+    assert table["usd_per_gpu_hour"].sum() == pytest.approx(55.04 / 8)
+    assert table.iloc[0]["usd_per_gpu_hour"] == pytest.approx(25_000 / (4 * 8760))
+    assert list(table["layer"]) == [1, 2, 2, 2, 2, 3]
+    owned = clusters.owned_cost("H100 SXM")
+    assert table[table["layer"] < 3]["usd_per_gpu_hour"].sum() == pytest.approx(
+        owned.usd_per_gpu_hour)
+
+
+def test_api_price_breakdown_adds_up_to_the_list_price():
+    table = stack.api_price_breakdown("Llama 3.3 70B (Together)")
+    assert table["usd_per_mtok"].sum() == pytest.approx(0.88)  # $0.88 in and out
+    assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_breakeven_band_brackets_the_point_and_reports_no_crossing():
+    tuned = stack.preset("self-host-llama3-70b", today=TODAY, utilization=0.8,
+                         serving_efficiency=0.8)
+    band = stack.breakeven_band(tuned, n=500, seed=1)
+    assert band.point_users_per_day is not None and 0 <= band.share_never < 1
+    assert band.p10_users_per_day <= band.point_users_per_day
+    # against a hosted Llama at a tenth of GPT-5's price, most draws never cross
+    cheap = stack.breakeven_band(tuned, api_model="Llama 3.3 70B (DeepInfra)", n=500, seed=1)
+    assert cheap.share_never > band.share_never
+    with pytest.raises(ValueError, match="self-hosted"):
+        stack.breakeven_band(stack.preset("startup-chatbot-api"))
