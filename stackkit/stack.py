@@ -1425,8 +1425,9 @@ def gpu_hour_breakdown(instance: str = "p5.48xlarge", mode: str = "on-demand",
     into the chip's catalog price, layer 1, and the rest of the server, layer 2), its
     share of the network and of the building (layer 2) and electricity at full load
     (layer 2). What the renter pays above that is the cloud's margin (layer 3):
-    ``cloud.gpu_hour_price`` − owned cost. Returns layer, item, usd_per_gpu_hour,
-    share and function; rows sum to the rented price.
+    ``cloud.gpu_hour_price`` − owned cost (negative where the hour sells below it, as spot
+    may). Returns layer, item, cost_or_margin_usd_per_gpu_hour, share_or_margin and function;
+    rows sum to the rented price.
     """
     years = _checks.positive("amortization_years", amortization_years, high=50)
     rent = cloud.gpu_hour_price(instance, mode, reserved_discount=reserved_discount)
@@ -1449,8 +1450,9 @@ def gpu_hour_breakdown(instance: str = "p5.48xlarge", mode: str = "on-demand",
     cost = sum(p[2] for p in parts)
     parts.append((3, f"cloud margin ({rent.instance} {rent.mode} − owned cost)",
                   rent.usd_per_gpu_hour - cost, "cloud.gpu_hour_price − clusters.owned_cost"))
-    frame = pd.DataFrame(parts, columns=["layer", "item", "usd_per_gpu_hour", "function"])
-    frame["share"] = frame["usd_per_gpu_hour"] / rent.usd_per_gpu_hour
+    frame = pd.DataFrame(parts, columns=["layer", "item", "cost_or_margin_usd_per_gpu_hour",
+                                         "function"])
+    frame["share_or_margin"] = frame["cost_or_margin_usd_per_gpu_hour"] / rent.usd_per_gpu_hour
     return frame
 
 
@@ -1464,7 +1466,7 @@ def api_price_breakdown(api_model: str, model: str = "Llama 3 70B",
     a provider pools many customers' traffic), at 10 million users a day, no RAG; the
     margin is the list price minus it (negative: the provider sells below this cost, or
     serves faster hardware or lower precision than assumed). Rows: item,
-    usd_per_mtok, share (of the price), basis.
+    cost_or_margin_usd_per_mtok, share_or_margin (of the price), basis.
     """
     price = _api_price(_checks.text("api_model", api_model))
     base = Scenario()
@@ -1482,9 +1484,9 @@ def api_price_breakdown(api_model: str, model: str = "Llama 3 70B",
     cost = trace(provider).usd_per_mtok
     list_price = (i * price.input_usd_per_mtok + o * price.output_usd_per_mtok) / (i + o)
     return pd.DataFrame([
-        {"item": "estimated serving cost", "usd_per_mtok": cost,
+        {"item": "estimated serving cost", "cost_or_margin_usd_per_mtok": cost,
          "basis": f"estimate: {model} on owned {instance} chips at utilization {high:g} "
                   "and 80 % of the roofline (stack.trace)"},
-        {"item": "estimated margin", "usd_per_mtok": list_price - cost,
+        {"item": "estimated margin", "cost_or_margin_usd_per_mtok": list_price - cost,
          "basis": f"estimate: {price.model} list price (as of {price.as_of}) − the cost"},
-    ]).assign(share=lambda f: f["usd_per_mtok"] / list_price)
+    ]).assign(share_or_margin=lambda f: f["cost_or_margin_usd_per_mtok"] / list_price)

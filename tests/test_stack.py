@@ -408,18 +408,18 @@ def test_gpu_hour_breakdown_adds_up_to_the_rented_price():
     """The chip's share is its catalog price over four years of hours: $25,000 (Raymond
     James via TechSpot) / 35,040 h = $0.71; the rows sum to the p5 price ($55.04 / 8)."""
     table = stack.gpu_hour_breakdown("p5.48xlarge", "on-demand")
-    assert table["usd_per_gpu_hour"].sum() == pytest.approx(55.04 / 8)
-    assert table.iloc[0]["usd_per_gpu_hour"] == pytest.approx(25_000 / (4 * 8760))
+    assert table["cost_or_margin_usd_per_gpu_hour"].sum() == pytest.approx(55.04 / 8)
+    assert table.iloc[0]["cost_or_margin_usd_per_gpu_hour"] == pytest.approx(25_000 / (4 * 8760))
     assert list(table["layer"]) == [1, 2, 2, 2, 2, 3]
     owned = clusters.owned_cost("H100 SXM")
-    assert table[table["layer"] < 3]["usd_per_gpu_hour"].sum() == pytest.approx(
+    assert table[table["layer"] < 3]["cost_or_margin_usd_per_gpu_hour"].sum() == pytest.approx(
         owned.usd_per_gpu_hour)
 
 
 def test_api_price_breakdown_adds_up_to_the_list_price():
     table = stack.api_price_breakdown("Llama 3.3 70B (Together)")
-    assert table["usd_per_mtok"].sum() == pytest.approx(0.88)  # $0.88 in and out
-    assert table["share"].sum() == pytest.approx(1.0)
+    assert table["cost_or_margin_usd_per_mtok"].sum() == pytest.approx(0.88)  # $0.88 in and out
+    assert table["share_or_margin"].sum() == pytest.approx(1.0)
 
 
 def test_breakeven_band_brackets_the_point_and_reports_no_crossing():
