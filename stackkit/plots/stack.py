@@ -25,6 +25,11 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
+def _usd(x: float) -> str:
+    """A dollar figure a reader can read: cents or more plainly, less as 'under $0.01'."""
+    return f"${x:,.2f}" if x >= 0.005 else "under $0.01"
+
+
 def _layer_patches(ax: Axes, layers: list[int]) -> None:
     from matplotlib.patches import Patch
     handles = [Patch(color=LAYER_COLORS[n], label=f"{n} {stack.LAYERS[n - 1].name}")
@@ -47,11 +52,11 @@ def stack_waterfall(result: stack.StackResult, ax: Axes | None = None) -> Figure
         ax.barh(yi, row.usd_per_mtok, left=row.start, color=LAYER_COLORS[row.layer],
                 hatch=STALE_HATCH if row.stale else None, edgecolor="white")
         date = "" if pd.isna(row.as_of) else f" (price of {pd.Timestamp(row.as_of):%Y-%m})"
-        ax.text(row.end, yi, f" ${row.usd_per_mtok:.3g}{date}", va="center", fontsize=7,
-                color=INK)
+        ax.text(row.end, yi, f" {_usd(row.usd_per_mtok)} ({row.share:.0%}){date}",
+                va="center", fontsize=7, color=INK)
     total = result.usd_per_mtok
     ax.barh(y[-1], total, color=INK)
-    ax.text(0, y[-1], f"  total ${total:.3g} per million tokens", va="center", fontsize=8,
+    ax.text(0, y[-1], f"  total {_usd(total)} per million tokens", va="center", fontsize=8,
             color="white")
     ax.set_yticks(y, [*(f"{r.layer} · {r.item}" for r in fall.itertuples()), "total"],
                   fontsize=8)
