@@ -1006,14 +1006,18 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
         ]
     if s.rag_chunks > 0 and s.chunk_tokens > 0:
         high = _assumed("rag_retrieved_chunks_high")
+        low = _assumed("rag_retrieved_chunks_low")
         if s.self_hosted:  # the chunks must fit in the model's context beside the request
             room = (catalog.model(s.model).context_length - s.input_tokens
                     - s.output_tokens) / s.chunk_tokens
-            high = min(high, math.floor(room))
-        out.append(_abs_knob(s, "retrieved_chunks", "retrieved chunks per prompt", "chunks",
-                             _assumed("rag_retrieved_chunks_low"), high,
-                             f"teaching range, {s.chunk_tokens:,.0f}-token chunks "
-                             "(OpenAI's default)"))
+            high = min(high, max(0, math.floor(room)))
+            low = min(low, high)
+        if high > 0:
+            value = min(float(s.retrieved_chunks), high)
+            out.append(Knob("retrieved_chunks", "retrieved chunks per prompt", "chunks",
+                            value, min(low, value), high,
+                            f"teaching range, {s.chunk_tokens:,.0f}-token chunks "
+                            "(OpenAI's default), within the model's context"))
     if s.rag_chunks > 0:
         out.append(Knob("vector_store_usd_per_gb_month", "vector store price", "USD/GB-month",
                         s.vector_store_usd_per_gb_month, s.vector_store_usd_per_gb_month,
@@ -1136,8 +1140,11 @@ class _Vectorised:
             per = s.chunk_tokens if s.rag_chunks > 0 else 0.0
             r_lo, r_hi = spans.get("retrieved_chunks", (s.retrieved_chunks, s.retrieved_chunks))
             i_lo, i_hi = spans.get("input_tokens", (s.input_tokens, s.input_tokens))
+            # the grids stay inside the context (a draw near its edge is clamped to the grid)
+            room = self.spec.context_length - 1 - max(1, round(
+                spans.get("output_tokens", (s.output_tokens, s.output_tokens))[1]))
             self.replica_s = _replica_function(
-                replica, (i_lo + r_lo * per, i_hi + r_hi * per),
+                replica, (i_lo, max(i_lo, min(i_hi + r_hi * per, room))),
                 spans.get("output_tokens", (s.output_tokens, s.output_tokens)))
             if s.hosting == "owned":
                 self.owned = clusters.owned_cost(self.chip, s.capital_usd_per_gpu,
