@@ -1138,7 +1138,7 @@ class _Vectorised:
             replica = _Replica(_llm_scenario(s), self.spec, self.chip, row)
             self.g = replica.g
             per = s.chunk_tokens if s.rag_chunks > 0 else 0.0
-            r_lo, r_hi = spans.get("retrieved_chunks", (s.retrieved_chunks, s.retrieved_chunks))
+            _, r_hi = spans.get("retrieved_chunks", (s.retrieved_chunks, s.retrieved_chunks))
             i_lo, i_hi = spans.get("input_tokens", (s.input_tokens, s.input_tokens))
             # the grids stay inside the context (a draw near its edge is clamped to the grid)
             room = self.spec.context_length - 1 - max(1, round(
