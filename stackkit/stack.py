@@ -1364,6 +1364,10 @@ class BreakevenBand(Result):
     p90_users_per_day: float | None
     share_never: float  # draws with no crossing inside the grid
     point_users_per_day: float | None  # the scenario as given
+    users_per_day: np.ndarray = field(default=None, repr=False)  # the grid
+    self_p10_usd_per_mtok: np.ndarray = field(default=None, repr=False)  # per grid point
+    self_p90_usd_per_mtok: np.ndarray = field(default=None, repr=False)
+    api_usd_per_mtok: np.ndarray = field(default=None, repr=False)  # the list price's line
 
 
 def breakeven_band(scenario: Scenario, api_model: str | None = None, n: int = 2000,
@@ -1418,7 +1422,11 @@ def breakeven_band(scenario: Scenario, api_model: str | None = None, n: int = 20
                          max_users_per_day=float(grid[-1]), p10_users_per_day=finite(p10),
                          p50_users_per_day=finite(p50), p90_users_per_day=finite(p90),
                          share_never=float(np.mean(~np.isfinite(users))),
-                         point_users_per_day=point)
+                         point_users_per_day=point, users_per_day=grid,
+                         self_p10_usd_per_mtok=np.percentile(own, 10, axis=0),
+                         self_p90_usd_per_mtok=np.percentile(own, 90, axis=0),
+                         api_usd_per_mtok=np.array([trace(api.replace(
+                             users_per_day=float(u))).usd_per_mtok for u in grid]))
 
 
 # ----------------------------------------------------------------------------- beneath a price

@@ -208,7 +208,9 @@ def _stack():
         "uncertainty_band": lambda: plots.uncertainty_band(
             stack.uncertainty(scenario, n=2000, seed=0)),
         "build_vs_buy_curve": lambda: plots.build_vs_buy_curve(
-            stack.build_vs_buy(scenario), scenario.api_model),
+            stack.build_vs_buy(scenario), scenario.api_model,
+            bands=[stack.breakeven_band(scenario, api_model=api, n=300)
+                   for api in ("GPT-5", "Llama 3.3 70B (Together)")]),
     }
 
 

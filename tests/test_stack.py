@@ -433,3 +433,7 @@ def test_breakeven_band_brackets_the_point_and_reports_no_crossing():
     assert cheap.share_never > band.share_never
     with pytest.raises(ValueError, match="self-hosted"):
         stack.breakeven_band(stack.preset("startup-chatbot-api"))
+    # the band's cost percentiles bracket the scenario's own curve at scale
+    assert (band.self_p10_usd_per_mtok <= band.self_p90_usd_per_mtok).all()
+    table = stack.build_vs_buy(tuned)
+    assert band.api_usd_per_mtok == pytest.approx(table["api_usd_per_mtok"].to_numpy())
