@@ -875,6 +875,7 @@ class Dataset(Record):
     kind: str = field(metadata=column(filter=True))
     tokens: float | None
     size_tb: float | None
+    size_basis: str | None  # what size_tb measures: compressed (which codec) or not
     tokenizer: str | None  # the tokenizer ``tokens`` was counted with
     licence: str | None
     source: str

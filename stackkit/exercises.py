@@ -20,7 +20,10 @@ Every lesson's "Check your understanding" uses one pattern (three cells)::
 ``assert`` proves the answer under nbval, and its text (a hint, how far off,
 or a confirmation) is what the student reads. Kinds of answer: a number
 (within ``rel_tol``), a whole number (exact), one of ``choices`` (a string,
-case-insensitive), a bool, or a tuple of these (checked item by item).
+case-insensitive), a bool, or a tuple of these (checked item by item). A wrong
+number is told how far off it is as a ratio ("8× too high", "35% too low"),
+whole numbers included. Where the lesson itself calls two answers equivalent (a
+near-tie in a ranking), ``equivalent`` lists the others that are accepted too.
 """
 
 from __future__ import annotations
@@ -71,11 +74,14 @@ class Exercise:
     unit: the unit of a numeric answer, for the messages.
     choices: the allowed answers of a choice question (strings).
     explanation: a sentence shown when the answer is right.
+    equivalent: other answers accepted as right (a near-tie the lesson calls
+        equivalent), each checked like ``expected``; ``equivalent_note`` says why.
     """
 
     def __init__(self, title: str, expected: object, *, hints: Sequence[str] = (),
                  rel_tol: float | None = None, unit: str = "",
-                 choices: Sequence[str] | None = None, explanation: str = "") -> None:
+                 choices: Sequence[str] | None = None, explanation: str = "",
+                 equivalent: Sequence[object] = (), equivalent_note: str = "") -> None:
         if not isinstance(title, str) or not title:
             raise ValueError(f"title must be a non-empty string; got {title!r}")
         if isinstance(hints, str):
@@ -90,8 +96,13 @@ class Exercise:
         self.choices = tuple(c.lower() for c in choices) if choices else None
         self.explanation = explanation
         self.tries = 0
+        if isinstance(equivalent, (str, bytes)):
+            raise ValueError("equivalent must be a sequence of answers, not one string")
+        self.equivalent = tuple(equivalent)
+        self.equivalent_note = equivalent_note
         if self.choices is not None:
             wanted = expected if isinstance(expected, tuple) else (expected,)
+            wanted = wanted + tuple(w for w in self.equivalent if isinstance(w, str))
             bad = [w for w in wanted if isinstance(w, str) and w.lower() not in self.choices]
             if bad:
                 raise ValueError(f"expected {bad!r} is not among choices {self.choices!r}")
@@ -99,6 +110,10 @@ class Exercise:
         if problem is not None:
             raise ValueError(f"expected answer {expected!r} does not check against itself: "
                              f"{problem}")
+        for other in self.equivalent:
+            if self._compare(other, other) is not None or _kind(other) != _kind(expected):
+                raise ValueError(f"equivalent answer {other!r} is not the same kind of answer "
+                                 f"as expected {expected!r}")
 
     def _hint(self) -> str:
         return self.hints[min(self.tries, len(self.hints)) - 1]
@@ -132,19 +147,13 @@ class Exercise:
             if not math.isfinite(a):
                 return f"expected a finite number; got {answer!r}"
             if isinstance(expected, Integral) and self.rel_tol is None:
-                return None if a == e else f"{_fmt(a)} is off by {_fmt(a - e)}"
+                if a == e:
+                    return None
+                return _how_far(a, e, whole=True)
             tol = 1e-9 if self.rel_tol is None else self.rel_tol
             if math.isclose(a, e, rel_tol=tol, abs_tol=1e-12):
                 return None
-            if e == 0:
-                return f"{_fmt(a)} should be 0"
-            ratio = a / e
-            if ratio > 0 and (ratio > 9.5 or ratio < 1 / 9.5):
-                power = round(math.log10(ratio))
-                return (f"{_fmt(a)} is about 10^{power} times the answer: check the units "
-                        "(GB vs bytes, TFLOP vs FLOP, hours vs seconds)")
-            direction = "too high" if a > e else "too low"
-            return f"{_fmt(a)} is {abs(ratio - 1):.0%} {direction}"
+            return _how_far(a, e)
         raise ValueError(f"expected must be a number, string, bool or tuple; got {expected!r}")
 
     def check(self, answer: object) -> Verdict:
@@ -153,15 +162,42 @@ class Exercise:
             self.tries += 1
             return Verdict("no answer", f"{self.title}: no answer yet. Hint: {self._hint()}")
         problem = self._compare(answer, self.expected)
+        unit = f" {self.unit}" if self.unit else ""
         if problem is None:
-            unit = f" {self.unit}" if self.unit else ""
             extra = f" {self.explanation}" if self.explanation else ""
             return Verdict("right", f"{self.title}: right — {_show(answer)}{unit}.{extra}")
+        if any(self._compare(answer, other) is None for other in self.equivalent):
+            note = f" {self.equivalent_note}" if self.equivalent_note else ""
+            return Verdict("right", f"{self.title}: right too — {_show(answer)}{unit} is as "
+                                    f"good an answer as {_show(self.expected)}.{note}")
         self.tries += 1
         return Verdict("wrong", f"{self.title}: not yet — {problem}. Hint: {self._hint()}")
 
     def __repr__(self) -> str:
         return f"Exercise({self.title!r})"
+
+
+def _kind(value: object) -> str:
+    return "number" if _is_number(value) else type(value).__name__
+
+
+def _how_far(a: float, e: float, whole: bool = False) -> str:
+    """How far ``a`` is from ``e``, as a ratio a student can act on."""
+    if e == 0:
+        return f"{_fmt(a)} should be 0"
+    ratio = a / e
+    if ratio <= 0:
+        return f"{_fmt(a)} has the wrong sign (or is zero)"
+    if ratio > 9.5 or ratio < 1 / 9.5:
+        power = round(math.log10(ratio))
+        return (f"{_fmt(a)} is about 10^{power} times the answer: check the units "
+                "(GB vs bytes, TFLOP vs FLOP, hours vs seconds)")
+    direction = "too high" if a > e else "too low"
+    if ratio >= 1.5 or ratio <= 1 / 1.5:
+        return f"{_fmt(a)} is {max(ratio, 1 / ratio):.2g}× {direction}"
+    if whole and abs(a - e) < 10:
+        return f"{_fmt(a)} is {_fmt(abs(a - e))} {direction}"
+    return f"{_fmt(a)} is {abs(ratio - 1):.0%} {direction}"
 
 
 def _fmt(x: float) -> str:

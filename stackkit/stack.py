@@ -205,8 +205,7 @@ class Scenario:
     name: str = "custom"
     # the product
     users_per_day: float = field(default_factory=lambda: _assumed("stack_users_per_day"))
-    requests_per_user: float = field(default_factory=lambda: _assumed("chatgpt_prompts_per_day")
-                                     / _assumed("chatgpt_weekly_active_users"))
+    requests_per_user: float = field(default_factory=lambda: _requests_per_user())
     input_tokens: float = field(default_factory=lambda: _assumed("chat_prompt_tokens_median"))
     output_tokens: float = field(default_factory=lambda: _assumed("chat_output_tokens_median"))
     cached_input_share: float = 0.0
@@ -220,6 +219,8 @@ class Scenario:
     serving_efficiency: float = field(default_factory=lambda: _assumed("serving_efficiency"))
     utilization: float = field(default_factory=lambda: _assumed("serving_utilization"))
     reserved_discount: float = field(default_factory=lambda: _assumed("reserved_discount"))
+    usd_per_gpu_hour: float | None = None  # None: the catalog's price for the hosting mode
+    api_price_factor: float = 1.0  # the API's list price × this (1: today's list)
     # owning the chips
     capital_usd_per_gpu: float | None = None
     amortization_years: float = 4.0
@@ -228,6 +229,9 @@ class Scenario:
     ops_usd_per_gpu_hour: float = 0.0
     # data
     rag_chunks: float = field(default_factory=lambda: _assumed("rag_chunks"))
+    retrieved_chunks: float = field(
+        default_factory=lambda: _assumed("rag_retrieved_chunks_per_request"))
+    chunk_tokens: float = field(default_factory=lambda: _assumed("rag_chunk_tokens"))
     embedding_dim: int = field(
         default_factory=lambda: int(_assumed("openai_embedding_3_small_dim")))
     vector_store_usd_per_gb_month: float = field(
@@ -268,6 +272,9 @@ class Scenario:
         _checks.in_range("serving_efficiency", self.serving_efficiency, 0.0, 1.0, low_open=True)
         _checks.in_range("utilization", self.utilization, 0.0, 1.0, low_open=True)
         _checks.in_range("reserved_discount", self.reserved_discount, 0.0, 1.0, high_open=True)
+        if self.usd_per_gpu_hour is not None:
+            _checks.positive("usd_per_gpu_hour", self.usd_per_gpu_hour, high=1e4)
+        _checks.positive("api_price_factor", self.api_price_factor, high=1e3)
         if self.capital_usd_per_gpu is not None:
             _checks.positive("capital_usd_per_gpu", self.capital_usd_per_gpu)
         _checks.positive("amortization_years", self.amortization_years)
@@ -275,6 +282,8 @@ class Scenario:
         _checks.non_negative("usd_per_kwh", self.usd_per_kwh)
         _checks.non_negative("ops_usd_per_gpu_hour", self.ops_usd_per_gpu_hour)
         _checks.non_negative("rag_chunks", self.rag_chunks)
+        _checks.non_negative("retrieved_chunks", self.retrieved_chunks, high=1e3)
+        _checks.non_negative("chunk_tokens", self.chunk_tokens, high=1e5)
         _checks.positive_int("embedding_dim", self.embedding_dim)
         _checks.non_negative("vector_store_usd_per_gb_month", self.vector_store_usd_per_gb_month)
         _checks.non_negative("embedding_usd_per_mtok", self.embedding_usd_per_mtok)
@@ -295,6 +304,17 @@ class Scenario:
         return self.hosting != "api"
 
     @property
+    def retrieved_tokens(self) -> float:
+        """Tokens of retrieved chunks added to each prompt (0 without a RAG store); a
+        self-hosted model reads at most what fits beside the request in its context."""
+        wanted = self.retrieved_chunks * self.chunk_tokens if self.rag_chunks > 0 else 0.0
+        if wanted > 0 and self.self_hosted:
+            room = _model(self.model).context_length - (math.floor(self.input_tokens + 0.5)
+                                                         + math.floor(self.output_tokens + 0.5))
+            wanted = min(wanted, max(0.0, float(room)))
+        return wanted
+
+    @property
     def requests_per_day(self) -> float:
         return self.users_per_day * self.requests_per_user
 
@@ -306,6 +326,20 @@ class Scenario:
     def replace(self, **changes: object) -> Scenario:
         """A copy with some fields changed (checked like a new scenario)."""
         return dataclasses.replace(self, **changes)
+
+
+def _requests_per_user() -> float:
+    """Messages per weekly user per day, from one dated pair: 18 billion messages a week
+    from 700 million weekly users, July 2025 (Chatterji et al., NBER w34255)."""
+    return (_assumed("chatgpt_messages_per_week_jul2025") / 7.0
+            / _assumed("chatgpt_weekly_active_users_jul2025"))
+
+
+def _llm_scenario(s: Scenario) -> Scenario:
+    """The request the model actually reads: the user's prompt plus the retrieved chunks."""
+    r = s.retrieved_tokens
+    return dataclasses.replace(s, input_tokens=s.input_tokens + r, retrieved_chunks=0.0) \
+        if r > 0 else s
 
 
 # ----------------------------------------------------------------------------- presets
@@ -666,23 +700,35 @@ def trace(scenario: Scenario) -> StackResult:
         mode = "on-demand" if s.hosting == "api" else s.hosting
         rent = cloud.gpu_hour_price(row, mode, reserved_discount=s.reserved_discount
                                     if mode == "reserved" else None)
+        if s.usd_per_gpu_hour is not None:  # a quote or a what-if instead of the list price
+            rent = dataclasses.replace(rent, usd_per_gpu_hour=float(s.usd_per_gpu_hour))
         prices["instance"] = _Price(f"{row.instance} {mode}", rent.usd_per_gpu_hour,
                                     "USD per GPU-hour", rent.as_of, rent.source)
 
     # ---- layer 6 (API) or layers 1-3 and 6 (self-hosted): the tokens themselves
+    retrieved = s.retrieved_tokens
     if s.hosting == "api":
         api = _api_price(s.api_model)
-        bill = cloud.api_bill(api, s.users_per_day, s.requests_per_user, s.input_tokens,
-                              s.output_tokens, s.cached_input_share)
-        prices["api"] = _Price(f"{api.model} API", api.output_usd_per_mtok,
+        bill = cloud.api_bill(api, s.users_per_day, s.requests_per_user,
+                              s.input_tokens + retrieved, s.output_tokens, s.cached_input_share)
+        prices["api"] = _Price(f"{api.model} API", api.output_usd_per_mtok * s.api_price_factor,
                                "USD per 1e6 output tokens", api.as_of, api.source)
-        rows.append(_row(6, f"API tokens ({bill.model})", bill.monthly_usd, "cloud.api_bill",
-                         ("api",)))
+        monthly = bill.monthly_usd * s.api_price_factor
+        context_usd = 0.0
+        if retrieved > 0:  # the chunks are input tokens like any other: priced the same
+            plain = cloud.api_bill(api, s.users_per_day, s.requests_per_user, s.input_tokens,
+                                   s.output_tokens, s.cached_input_share)
+            context_usd = monthly - plain.monthly_usd * s.api_price_factor
+            rows.append(_row(4, "retrieved chunks in the prompt (API input tokens)",
+                             context_usd, "cloud.api_bill (retrieved tokens)", ("api",)))
+        rows.append(_row(6, f"API tokens ({bill.model})", monthly - context_usd,
+                         "cloud.api_bill", ("api",)))
         figures.append(_figure_row(6, "API price, blended over this request",
-                                   bill.usd_per_request / (s.input_tokens + s.output_tokens)
+                                   bill.usd_per_request * s.api_price_factor
+                                   / (s.input_tokens + retrieved + s.output_tokens)
                                    * _MTOK, "USD per 1e6 tokens", "cloud.api_bill"))
     else:
-        replica = _Replica(s, spec, chip, row)
+        replica = _Replica(_llm_scenario(s), spec, chip, row)
         g, used = replica.g, replica.functions
         if replica.serving is None:
             not_composed.append("serving: stackkit.serving." + "/".join(_SERVING_FUNCTIONS)
@@ -690,6 +736,11 @@ def trace(scenario: Scenario) -> StackResult:
                                 "lesson 1's roofline instead")
         full_load_s, ttft_bound_s, tpot_bound_s = replica.request()
         replica_s = full_load_s / s.serving_efficiency
+        # the share of each request's replica time spent reading the retrieved chunks
+        context_share = 0.0
+        if retrieved > 0:
+            plain = _Replica(s.replace(gpus_per_replica=g), spec, chip, row).request()[0]
+            context_share = max(0.0, 1.0 - plain / full_load_s)
         tokens_per_s_per_gpu = (s.input_tokens + s.output_tokens) / replica_s / g
         # chips needed: the fleet bill at $1 per GPU-hour over 24 h counts the GPUs
         n_gpus = round(cloud.self_hosting_daily_usd(tokens_per_day,
@@ -721,6 +772,7 @@ def trace(scenario: Scenario) -> StackResult:
             _figure_row(6, "busy share of the fleet", busy, "fraction",
                         "cloud.self_hosting_daily_usd"),
         ]
+        first_row = len(rows)
         if owned is not None:
             hours = HOURS_PER_YEAR / _MONTHS_PER_YEAR
             rows.append(_row(1, f"{chip.name} servers, bought (capital)",
@@ -745,6 +797,16 @@ def trace(scenario: Scenario) -> StackResult:
                              "cloud.self_hosting_daily_usd", ("instance",)))
             figures.append(_figure_row(3, f"{row.instance} {s.hosting}", rent.usd_per_gpu_hour,
                                        "USD per GPU-hour", "cloud.gpu_hour_price"))
+        if context_share > 0:  # move the chunks' share of the fleet's bill to layer 4
+            moved = 0.0
+            for r in rows[first_row:]:
+                part = r["usd_per_month"] * context_share
+                r["usd_per_month"] -= part
+                moved += part
+            rows.append(_row(4, "retrieved chunks in the prompt (fleet time to read them)",
+                             moved, used["capacity"],
+                             tuple(k for k in ("instance", "server", "electricity")
+                                   if k in prices)))
 
     # ---- layer 4: data
     if s.embedding_usd_per_mtok > 0:
@@ -894,7 +956,7 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
                      "×0.5–×2 the Splitwise conversation median"),
     ]
     if s.self_hosted:  # a self-hosted request must fit the model: share out the headroom
-        context = catalog.model(s.model).context_length
+        context = catalog.model(s.model).context_length - s.retrieved_tokens
         request = s.input_tokens + s.output_tokens
         share = max(0.0, context - request) / request
         tokens = [_capped(k, max(k.value, math.floor(k.value * (1 + share)))) for k in tokens]
@@ -916,6 +978,15 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
                       _assumed("serving_efficiency_low"), _assumed("serving_efficiency_high"),
                       "teaching low; best matmul on an H100 (80 %) high"),
         ]
+    if s.hosting == "api":
+        out.append(_abs_knob(s, "api_price_factor", "API price (× today's list)", "ratio",
+                             _assumed("api_price_cut_factor_low"), 1.0,
+                             "o3's June 2025 cut to 0.2× – today's list"))
+    if s.hosting in ("on-demand", "spot"):
+        low, high, basis = _gpu_hour_range(s)
+        value = _rent_usd_per_gpu_hour(s)
+        out.append(Knob("usd_per_gpu_hour", "GPU-hour price (mode and provider)",
+                        "USD per GPU-hour", value, min(low, value), max(high, value), basis))
     if s.hosting == "reserved":
         out.append(_abs_knob(s, "reserved_discount", "reserved discount", "fraction",
                              _assumed("reserved_discount_low"),
@@ -940,6 +1011,20 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
                       _assumed("server_useful_life_years_high"),
                       "teaching low; Microsoft's 6 years high"),
         ]
+    if s.rag_chunks > 0 and s.chunk_tokens > 0:
+        high = _assumed("rag_retrieved_chunks_high")
+        low = _assumed("rag_retrieved_chunks_low")
+        if s.self_hosted:  # the chunks must fit in the model's context beside the request
+            room = (catalog.model(s.model).context_length - s.input_tokens
+                    - s.output_tokens) / s.chunk_tokens
+            high = min(high, max(0, math.floor(room)))
+            low = min(low, high)
+        if high > 0:
+            value = min(float(s.retrieved_chunks), high)
+            out.append(Knob("retrieved_chunks", "retrieved chunks per prompt", "chunks",
+                            value, min(low, value), high,
+                            f"teaching range, {s.chunk_tokens:,.0f}-token chunks "
+                            "(OpenAI's default), within the model's context"))
     if s.rag_chunks > 0:
         out.append(Knob("vector_store_usd_per_gb_month", "vector store price", "USD/GB-month",
                         s.vector_store_usd_per_gb_month, s.vector_store_usd_per_gb_month,
@@ -952,6 +1037,35 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
                              _assumed("model_life_months_high"),
                              "Llama 3 → 3.1 in 3 months; teaching high"))
     return tuple(out)
+
+
+def _rent_usd_per_gpu_hour(s: Scenario) -> float:
+    """The GPU-hour price a rented scenario pays: its override, else the catalog's."""
+    if s.usd_per_gpu_hour is not None:
+        return float(s.usd_per_gpu_hour)
+    row = _instance(s.instance, as_of=s.price_as_of)
+    mode = "on-demand" if s.hosting in ("api", "owned") else s.hosting
+    return cloud.gpu_hour_price(row, mode, reserved_discount=s.reserved_discount
+                                if mode == "reserved" else None).usd_per_gpu_hour
+
+
+def _gpu_hour_range(s: Scenario) -> tuple[float, float, str]:
+    """Cheapest and dearest current catalog price of an hour of the scenario's chip, any
+    provider and mode (spot to on-demand): the price a buyer could find."""
+    chip = _instance(s.instance, as_of=s.price_as_of).accelerator
+    table = cloud.gpu_hour_prices()
+    table = table[table["accelerator"] == chip]
+    spot = table["spot_usd_per_gpu_hour"].dropna()
+    low_row = table.loc[table["on_demand_usd_per_gpu_hour"].idxmin()]
+    low, low_what = float(low_row["on_demand_usd_per_gpu_hour"]), \
+        f"{low_row['provider']} {low_row['instance']} on-demand"
+    if len(spot) and spot.min() < low:
+        spot_row = table.loc[spot.idxmin()]
+        low, low_what = float(spot.min()), f"{spot_row['provider']} {spot_row['instance']} spot"
+    high_row = table.loc[table["on_demand_usd_per_gpu_hour"].idxmax()]
+    high = float(high_row["on_demand_usd_per_gpu_hour"])
+    return low, high, (f"catalog {chip}: {low_what} ${low:.2f} – {high_row['provider']} "
+                       f"{high_row['instance']} on-demand ${high:.2f}")
 
 
 def _set(s: Scenario, name: str, value: float) -> Scenario:
@@ -1028,10 +1142,16 @@ class _Vectorised:
             self.usd_per_input, self.usd_per_output = (unit_in.usd_per_request,
                                                        unit_out.usd_per_request)
         else:
-            replica = _Replica(s, self.spec, self.chip, row)
+            replica = _Replica(_llm_scenario(s), self.spec, self.chip, row)
             self.g = replica.g
+            per = s.chunk_tokens if s.rag_chunks > 0 else 0.0
+            _, r_hi = spans.get("retrieved_chunks", (s.retrieved_chunks, s.retrieved_chunks))
+            i_lo, i_hi = spans.get("input_tokens", (s.input_tokens, s.input_tokens))
+            # the grids stay inside the context (a draw near its edge is clamped to the grid)
+            room = self.spec.context_length - 1 - max(1, round(
+                spans.get("output_tokens", (s.output_tokens, s.output_tokens))[1]))
             self.replica_s = _replica_function(
-                replica, spans.get("input_tokens", (s.input_tokens, s.input_tokens)),
+                replica, (i_lo, max(i_lo, min(i_hi + r_hi * per, room))),
                 spans.get("output_tokens", (s.output_tokens, s.output_tokens)))
             if s.hosting == "owned":
                 self.owned = clusters.owned_cost(self.chip, s.capital_usd_per_gpu,
@@ -1066,13 +1186,18 @@ class _Vectorised:
     def usd_per_mtok(self, v: dict[str, np.ndarray]) -> np.ndarray:
         s = self.s
         i, o = v["input_tokens"], v["output_tokens"]
+        r = v["retrieved_chunks"] * s.chunk_tokens if s.rag_chunks > 0 else 0.0
+        if s.hosting != "api" and s.rag_chunks > 0:  # what fits beside the request
+            room = self.spec.context_length - (np.floor(i + 0.5) + np.floor(o + 0.5))
+            r = np.minimum(r, np.maximum(0.0, room))
         requests_per_day = v["users_per_day"] * v["requests_per_user"]
         requests_per_month = requests_per_day * DAYS_PER_MONTH
         mtok = requests_per_month * (i + o) / _MTOK
         if s.hosting == "api":
-            total = requests_per_month * (i * self.usd_per_input + o * self.usd_per_output)
+            total = requests_per_month * ((i + r) * self.usd_per_input
+                                          + o * self.usd_per_output) * v["api_price_factor"]
         else:
-            replica_s = self.replica_s(i, o) / v["serving_efficiency"]
+            replica_s = self.replica_s(i + r, o) / v["serving_efficiency"]
             busy_s_per_day = requests_per_day * replica_s
             replicas = np.maximum(1, np.ceil(busy_s_per_day / (
                 v["utilization"] * HOURS_PER_DAY * SECONDS_PER_HOUR) - 1e-12))
@@ -1087,8 +1212,11 @@ class _Vectorised:
                 total = n_gpus * (capital_h + o0.ops_usd_per_gpu_hour) * month_h \
                     + busy_gpu_h * power
             else:
-                rent = np.interp(v["reserved_discount"], self.d_grid, self.rent) \
-                    if len(self.d_grid) > 1 else self.rent[0]
+                if s.hosting == "reserved" and s.usd_per_gpu_hour is None:
+                    rent = np.interp(v["reserved_discount"], self.d_grid, self.rent) \
+                        if len(self.d_grid) > 1 else self.rent[0]
+                else:
+                    rent = v["usd_per_gpu_hour"]
                 total = n_gpus * rent * HOURS_PER_DAY * DAYS_PER_MONTH
         total = total + requests_per_month * i * s.embedding_usd_per_mtok / _MTOK
         total = total + self.fixed["vector store"] * (v["vector_store_usd_per_gb_month"]
@@ -1151,7 +1279,9 @@ def uncertainty(scenario: Scenario, n: int = 10_000, seed: int = 0) -> Uncertain
     v: dict[str, np.ndarray | float] = {name: float(getattr(s, name)) for name in (
         "input_tokens", "output_tokens", "users_per_day", "requests_per_user", "utilization",
         "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh", "amortization_years",
-        "vector_store_usd_per_gb_month", "model_life_months")}
+        "vector_store_usd_per_gb_month", "model_life_months", "api_price_factor",
+        "retrieved_chunks")}
+    v["usd_per_gpu_hour"] = _rent_usd_per_gpu_hour(s)
     capital = s.capital_usd_per_gpu
     if capital is None and s.hosting == "owned":
         capital = clusters.server_price_usd_per_gpu(
@@ -1226,3 +1356,166 @@ def breakeven_users_per_day(table: pd.DataFrame) -> float | None:
     while i > 0 and cheaper[i - 1] == "self-hosted":
         i -= 1
     return float(users[i])
+
+
+@dataclass(frozen=True, eq=False)
+class BreakevenBand(Result):
+    """Where self-hosting starts to win, under the assumptions' uncertainty.
+
+    Each draw sets every assumption from its range (as :func:`uncertainty` does, users
+    per day aside: that is the axis) and finds the users per day from which
+    self-hosting is cheaper than ``api_model`` at every larger scale in the grid.
+    ``p10/p50/p90_users_per_day`` are None where that share of draws never crosses
+    inside the grid; ``share_never`` says how many.
+    """
+
+    api_model: str
+    n: int
+    seed: int
+    max_users_per_day: float  # the grid's top
+    p10_users_per_day: float | None
+    p50_users_per_day: float | None
+    p90_users_per_day: float | None
+    share_never: float  # draws with no crossing inside the grid
+    point_users_per_day: float | None  # the scenario as given
+    users_per_day: np.ndarray = field(default=None, repr=False)  # the grid
+    self_p10_usd_per_mtok: np.ndarray = field(default=None, repr=False)  # per grid point
+    self_p90_usd_per_mtok: np.ndarray = field(default=None, repr=False)
+    api_usd_per_mtok: np.ndarray = field(default=None, repr=False)  # the list price's line
+
+
+def breakeven_band(scenario: Scenario, api_model: str | None = None, n: int = 2000,
+                   seed: int = 0) -> BreakevenBand:
+    """The build-vs-buy crossing as a band: P10, P50, P90 over seeded draws of every
+    assumption of the self-hosted scenario and of the API (its price factor), on the
+    :func:`build_vs_buy` grid of 100 to 10 million users a day."""
+    s = _check_scenario(scenario)
+    if not s.self_hosted:
+        raise ValueError("scenario must be self-hosted (hosting 'on-demand', 'reserved', "
+                         f"'spot' or 'owned'); got hosting={s.hosting!r}")
+    if api_model is not None:
+        s = s.replace(api_model=_checks.text("api_model", api_model))
+    _api_price(s.api_model)  # an unknown name raises KeyError with the nearest names
+    count = _checks.positive_int("n", n)
+    if count > 20_000:
+        raise ValueError(f"n must be at most 20,000; got {n!r}")
+    seed = _checks.seed("seed", seed)
+    api = s.replace(hosting="api")
+    grid = np.logspace(2, 7, 31)
+    ks = {k.field: k for k in (*knobs(s), *knobs(api)) if k.field != "users_per_day"}
+    rng = np.random.default_rng(seed)
+    v: dict[str, np.ndarray | float] = {name: float(getattr(s, name)) for name in (
+        "input_tokens", "output_tokens", "requests_per_user", "utilization",
+        "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh", "amortization_years",
+        "vector_store_usd_per_gb_month", "model_life_months", "api_price_factor",
+        "retrieved_chunks")}
+    v["usd_per_gpu_hour"] = _rent_usd_per_gpu_hour(s)
+    capital = s.capital_usd_per_gpu
+    if capital is None and s.hosting == "owned":
+        capital = clusters.server_price_usd_per_gpu(
+            _accelerator(_instance(s.instance).accelerator))
+    v["capital_usd_per_gpu"] = float(capital or 1.0)
+    for k in ks.values():
+        v[k.field] = _draw(rng, k, count)[:, None]
+    v["users_per_day"] = grid[None, :]
+    spans = {k.field: (k.low, k.high) for k in ks.values()}
+    own = np.broadcast_to(_Vectorised(s, spans).usd_per_mtok(v), (count, len(grid)))
+    buy = np.broadcast_to(_Vectorised(api, spans).usd_per_mtok(v), (count, len(grid)))
+    wins = own < buy
+    # from the first grid point where self-hosting wins at every larger scale
+    always = np.flip(np.logical_and.accumulate(np.flip(wins, axis=1), axis=1), axis=1)
+    first = np.where(always.any(axis=1), always.argmax(axis=1), -1)
+    users = np.where(first >= 0, grid[np.maximum(first, 0)], np.inf)
+    p10, p50, p90 = np.percentile(users, [10, 50, 90], method="inverted_cdf")
+    point = breakeven_users_per_day(build_vs_buy(s, list(grid), self_hosting=s.hosting))
+
+    def finite(x: float) -> float | None:
+        return float(x) if math.isfinite(x) else None
+
+    return BreakevenBand(api_model=s.api_model, n=count, seed=int(seed),
+                         max_users_per_day=float(grid[-1]), p10_users_per_day=finite(p10),
+                         p50_users_per_day=finite(p50), p90_users_per_day=finite(p90),
+                         share_never=float(np.mean(~np.isfinite(users))),
+                         point_users_per_day=point, users_per_day=grid,
+                         self_p10_usd_per_mtok=np.percentile(own, 10, axis=0),
+                         self_p90_usd_per_mtok=np.percentile(own, 90, axis=0),
+                         api_usd_per_mtok=np.array([trace(api.replace(
+                             users_per_day=float(u))).usd_per_mtok for u in grid]))
+
+
+# ----------------------------------------------------------------------------- beneath a price
+
+def gpu_hour_breakdown(instance: str = "p5.48xlarge", mode: str = "on-demand",
+                       amortization_years: float = 4.0,
+                       reserved_discount: float | None = None) -> pd.DataFrame:
+    """What lies beneath a rented GPU-hour, on lesson 2's owned-cost basis (estimates).
+
+    ``clusters.owned_cost`` gives the owner's cost per GPU-hour: the server (split here
+    into the chip's catalog price, layer 1, and the rest of the server, layer 2), its
+    share of the network and of the building (layer 2) and electricity at full load
+    (layer 2). What the renter pays above that is the cloud's margin (layer 3):
+    ``cloud.gpu_hour_price`` − owned cost (negative where the hour sells below it, as spot
+    may). Returns layer, item, cost_or_margin_usd_per_gpu_hour, share_or_margin and function;
+    rows sum to the rented price.
+    """
+    years = _checks.positive("amortization_years", amortization_years, high=50)
+    rent = cloud.gpu_hour_price(instance, mode, reserved_discount=reserved_discount)
+    chip = _accelerator(rent.accelerator)
+    if chip.price_usd is None:
+        raise ValueError(f"instance {rent.instance!r}'s chip {chip.name!r} has no catalog "
+                         "price; choose an instance whose chip has price_usd")
+    owned = clusters.owned_cost(chip, amortization_years=years)
+    chip_h = min(chip.price_usd / (years * HOURS_PER_YEAR), owned.capital_usd_per_gpu_hour)
+    parts = [
+        (1, f"{chip.name} chip, amortized over {years:g} years", chip_h, "catalog.accelerator"),
+        (2, "rest of the server (CPUs, memory, board, NICs)",
+         owned.capital_usd_per_gpu_hour - chip_h, "clusters.owned_cost"),
+        (2, "cluster network", owned.network_usd_per_gpu_hour, "clusters.owned_cost"),
+        (2, "data-centre space, power and cooling plant", owned.facility_usd_per_gpu_hour,
+         "clusters.owned_cost"),
+        (2, "electricity at full load (PUE included)", owned.power_usd_per_gpu_hour,
+         "clusters.owned_cost"),
+    ]
+    cost = sum(p[2] for p in parts)
+    parts.append((3, f"cloud margin ({rent.instance} {rent.mode} − owned cost)",
+                  rent.usd_per_gpu_hour - cost, "cloud.gpu_hour_price − clusters.owned_cost"))
+    frame = pd.DataFrame(parts, columns=["layer", "item", "cost_or_margin_usd_per_gpu_hour",
+                                         "function"])
+    frame["share_or_margin"] = frame["cost_or_margin_usd_per_gpu_hour"] / rent.usd_per_gpu_hour
+    return frame
+
+
+def api_price_breakdown(api_model: str, model: str = "Llama 3 70B",
+                        instance: str = "p5.48xlarge", input_tokens: float | None = None,
+                        output_tokens: float | None = None) -> pd.DataFrame:
+    """An API's price per million tokens split into an estimated serving cost and margin.
+
+    The cost is an estimate: ``model`` served by a provider on owned ``instance`` chips
+    at the high ends of lesson 7's ranges (utilization and share of the roofline 0.8:
+    a provider pools many customers' traffic), at 10 million users a day, no RAG; the
+    margin is the list price minus it (negative: the provider sells below this cost, or
+    serves faster hardware or lower precision than assumed). Rows: item,
+    cost_or_margin_usd_per_mtok, share_or_margin (of the price), basis.
+    """
+    price = _api_price(_checks.text("api_model", api_model))
+    base = Scenario()
+    i = base.input_tokens if input_tokens is None else _checks.positive(
+        "input_tokens", input_tokens, high=MAX_TOKENS_PER_REQUEST)
+    o = base.output_tokens if output_tokens is None else _checks.positive(
+        "output_tokens", output_tokens, high=MAX_TOKENS_PER_REQUEST)
+    high = _assumed("serving_utilization_high")
+    provider = Scenario(name=f"{price.model}, estimated", hosting="owned",
+                        model=_checks.text("model", model),
+                        instance=_checks.text("instance", instance), users_per_day=1e7,
+                        input_tokens=i, output_tokens=o, rag_chunks=0.0,
+                        embedding_usd_per_mtok=0.0, utilization=high,
+                        serving_efficiency=_assumed("serving_efficiency_high"))
+    cost = trace(provider).usd_per_mtok
+    list_price = (i * price.input_usd_per_mtok + o * price.output_usd_per_mtok) / (i + o)
+    return pd.DataFrame([
+        {"item": "estimated serving cost", "cost_or_margin_usd_per_mtok": cost,
+         "basis": f"estimate: {model} on owned {instance} chips at utilization {high:g} "
+                  "and 80 % of the roofline (stack.trace)"},
+        {"item": "estimated margin", "cost_or_margin_usd_per_mtok": list_price - cost,
+         "basis": f"estimate: {price.model} list price (as of {price.as_of}) − the cost"},
+    ]).assign(share_or_margin=lambda f: f["cost_or_margin_usd_per_mtok"] / list_price)

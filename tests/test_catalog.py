@@ -296,8 +296,8 @@ def test_a_line_number_counts_lines_inside_a_quoted_cell(data_copy):
     path = data_copy / "datasets.csv"
     lines = _lines(path)
     # A row whose source runs over two lines, then a row with a bad token count.
-    lines += ['Two-line corpus,web text,1e12,1,GPT-2,CC0,"first line\nsecond line",2024-01-01',
-              "Bad corpus,web text,many,1,GPT-2,CC0,example,2024-01-01"]
+    lines += ['Two-line corpus,web text,1e12,1,,GPT-2,CC0,"first line\nsecond line",2024-01-01',
+              "Bad corpus,web text,many,1,,GPT-2,CC0,example,2024-01-01"]
     _write(path, lines)
     bad_line = len(lines) + 1  # the file has one line more than the list: the line break
     assert (f"datasets.csv, line {bad_line}, column 'tokens'"

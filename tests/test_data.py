@@ -198,3 +198,25 @@ def test_bad_input_names_the_parameter(call, words) -> None:
 def test_unknown_tier_lists_close_names() -> None:
     with pytest.raises(KeyError, match="Tectonic"):
         data.feed_plan(7e9, 8, 400, tier="tectonic")
+
+
+def test_async_checkpoint_hides_the_write_behind_training():
+    """Asynchronous checkpointing stops training only to stage each GPU's shard in host memory:
+    PyTorch's async_save cut a 7B model's checkpoint downtime from 148.8 s to 6.3 s (PyTorch
+    blog, 'Reducing Model Checkpointing Times by Over 10x', 2024). On a slow file system the
+    kit's synchronous 70B checkpoint stalls 13 minutes; staged, the stall is a shard of
+    980 GB / 1,024 GPUs over a 64 GB/s host link: 15 ms."""
+    slow = dict(tier="FSx for Lustre PERSISTENT_2 (125 MB/s/TiB)", units=10)
+    sync = data.feed_plan(70e9, 1024, 400, **slow)
+    staged = data.feed_plan(70e9, 1024, 400, checkpoint_mode="async", **slow)
+    assert sync.checkpoint_stall_s == pytest.approx(sync.checkpoint_write_s)
+    assert staged.checkpoint_stall_s == pytest.approx(70e9 * 14 / 1024 / 64e9)
+    assert sync.checkpoint_stall_s / staged.checkpoint_stall_s > 148.8 / 6.3
+    assert staged.bottleneck == "none" and sync.bottleneck == "checkpoint"
+    # a write that outlasts the interval stalls the next checkpoint by the difference
+    tight = data.feed_plan(70e9, 1024, 400, checkpoint_mode="async",
+                           checkpoint_interval_s=600, **slow)
+    assert tight.checkpoint_stall_s == pytest.approx(
+        tight.checkpoint_write_s - 600 + 70e9 * 14 / 1024 / 64e9)
+    with pytest.raises(ValueError, match="checkpoint_mode"):
+        data.feed_plan(70e9, 1024, 400, checkpoint_mode="lazy")

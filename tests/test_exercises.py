@@ -45,3 +45,92 @@ def test_bad_definitions_are_refused():
         Exercise("x", 1.0, rel_tol=2)
     with pytest.raises(ValueError, match="hints"):
         Exercise("x", 1.0, hints="one string")
+
+
+def test_whole_numbers_get_ratio_feedback_not_a_raw_difference():
+    """A whole-number answer 8× too high says so (issue 20: it said 'off by 2.294e+06')."""
+    ex = Exercise("GPUs", 327_680)
+    wrong = repr(ex.check(8 * 327_680))
+    assert "8× too high" in wrong and "off by" not in wrong
+    assert "3× too low" in repr(ex.check(327_680 // 3 + 1))
+    assert "1.5× too high" in repr(Exercise("chips", 4).check(6))
+    assert "1 too high" in repr(Exercise("chips", 35).check(36))
+    assert "10^3" in repr(Exercise("bytes", 1000).check(1_000_000))
+    assert "wrong sign" in repr(Exercise("delta", 5).check(-5))
+
+
+def test_float_answers_far_off_are_given_as_a_ratio():
+    ex = Exercise("cost", 2.0, rel_tol=0.05)
+    assert "4× too high" in repr(ex.check(8.0))
+    assert "4× too low" in repr(ex.check(0.5))
+    assert "25% too high" in repr(ex.check(2.5))
+
+
+def test_declared_equivalents_are_accepted_as_right():
+    """A near-tie the lesson calls equivalent is right too, and says so."""
+    ex = Exercise("first", "serving_efficiency", choices=("utilization", "serving_efficiency",
+                                                          "pue"),
+                  equivalent=("utilization",), equivalent_note="The two bars tie.")
+    assert ex.check("serving_efficiency")
+    tie = ex.check("Utilization")
+    assert tie and "right too" in repr(tie) and "tie" in repr(tie)
+    assert not ex.check("pue")
+    with pytest.raises(ValueError, match="choices"):
+        Exercise("x", "a", choices=("a", "b"), equivalent=("c",))
+    with pytest.raises(ValueError, match="same kind"):
+        Exercise("x", 1.0, rel_tol=0.1, equivalent=("a",))
+    with pytest.raises(ValueError, match="one string"):
+        Exercise("x", "a", choices=("a", "b"), equivalent="b")
+    band = Exercise("crossing", 300_000.0, rel_tol=0.1, equivalent=(1e6,))
+    assert band.check(1.02e6) and not band.check(600_000.0)
+
+
+# --------------------------------------------------------------------------- in the lessons
+
+def _lesson_notebooks():
+    import pathlib
+    return sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("0[0-7]_*.ipynb"))
+
+
+#: Lessons whose exercises are not reworked yet (issue 20, item 5): 05 and 06 on other
+#: branches, 01-03 in a later session. Strict: a lesson that passes must leave this list.
+_PENDING = {"01_chips": "no 'predict what changes if' exercise yet",
+            "02_clusters": "no link to the next lesson at the end yet",
+            "03_cloud": "no link to the next lesson at the end yet",
+            "05_training": "setup cells not yet tagged; no predict exercise yet",
+            "06_serving": "setup cells not yet tagged; no predict exercise yet"}
+
+
+def _expected_is_computed(node) -> bool:
+    """An ``expected=`` that a student cannot read off: it names a value or calls the kit."""
+    import ast
+    return any(isinstance(n, (ast.Name, ast.Call, ast.Attribute, ast.Subscript))
+               for n in ast.walk(node))
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(strict=True, reason=_PENDING[p.stem])]
+                 if p.stem in _PENDING else []) for p in _lesson_notebooks()])
+def test_lesson_exercises_follow_the_pattern(path):
+    """Setup cells tagged and collapsed, with no answer literal; at least one 'predict'
+    exercise; the lesson ends with a link to the next one (issue 20, item 5)."""
+    import ast
+    import json
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    setups = [c for c in cells if c["cell_type"] == "code" and "Exercise(" in "".join(c["source"])]
+    assert setups, "no exercises"
+    for cell in setups:
+        assert "exercise-setup" in cell["metadata"].get("tags", []), "setup cell not tagged"
+        assert cell["metadata"].get("jupyter", {}).get("source_hidden"), "setup cell not collapsed"
+        for node in ast.walk(ast.parse("".join(cell["source"]))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Exercise":
+                for kw in node.keywords:
+                    if kw.arg == "expected":
+                        assert _expected_is_computed(kw.value), \
+                            f"an answer literal in a setup cell: {ast.unparse(kw.value)}"
+    prose = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    if path.stem != "00_overview":
+        assert "predict" in prose.lower(), "no 'predict what changes if…' exercise"
+    last = "".join(cells[-1]["source"]) if cells[-1]["cell_type"] == "markdown" else ""
+    closing = " ".join("".join(c["source"]) for c in cells[-3:] if c["cell_type"] == "markdown")
+    assert ".ipynb)" in closing or ".ipynb)" in last, "no link to the next lesson at the end"

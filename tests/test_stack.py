@@ -74,16 +74,18 @@ def test_rented_fleet_is_the_serving_cloud_and_clusters_layers_figures():
     result = stack.trace(s)
     g = int(result.figure("H100 SXM per replica"))
     tokens = s.input_tokens + s.output_tokens
+    prompt = s.input_tokens + s.retrieved_chunks * s.chunk_tokens  # the model reads the chunks
+    assert s.retrieved_chunks * s.chunk_tokens == 2400
     if SERVING is not None:  # lesson 6's capacity and latency
         assert g == SERVING.chips_for_batch(s.model, "H100 SXM", s.decode_batch_size,
-                                            round(tokens))
+                                            round(prompt + s.output_tokens))
         cost = SERVING.serving_cost(s.model, "p5.48xlarge", s.decode_batch_size,
-                                    round(s.input_tokens), round(s.output_tokens),
+                                    round(prompt), round(s.output_tokens),
                                     utilization=1.0, n_chips=g)
         full_load_s = cost.gpu_s_per_request
-        ttft = SERVING.latency(s.model, "H100 SXM", 1, round(s.input_tokens),
+        ttft = SERVING.latency(s.model, "H100 SXM", 1, round(prompt),
                                round(s.output_tokens), n_chips=g).ttft_s
-        tpot = SERVING.latency(s.model, "H100 SXM", s.decode_batch_size, round(s.input_tokens),
+        tpot = SERVING.latency(s.model, "H100 SXM", s.decode_batch_size, round(prompt),
                                round(s.output_tokens), n_chips=g).tpot_s
     else:  # lesson 1's roofline
         assert g >= chips.chips_to_hold_weights(s.model, "H100 SXM")
@@ -97,8 +99,12 @@ def test_rented_fleet_is_the_serving_cloud_and_clusters_layers_figures():
     price = cloud.gpu_hour_price("p5.48xlarge", "on-demand").usd_per_gpu_hour
     daily = cloud.self_hosting_daily_usd(s.requests_per_day * tokens,
                                          tokens_per_s_per_gpu * s.utilization, price, g)
-    assert _row(result, "cloud.self_hosting_daily_usd") == pytest.approx(
+    # the fleet's bill, part of it moved to layer 4 for the time spent reading the chunks
+    reading = result.rows.set_index("item").loc[
+        "retrieved chunks in the prompt (fleet time to read them)", "usd_per_month"]
+    assert _row(result, "cloud.self_hosting_daily_usd") + reading == pytest.approx(
         daily * DAYS_PER_MONTH, rel=1e-12)
+    assert 0 < reading < _row(result, "cloud.self_hosting_daily_usd") + reading
     assert result.n_gpus == round(daily / price / 24)
     busy = result.figure("busy share of the fleet")
     power = clusters.cluster_power(result.n_gpus, "H100 SXM", pue=s.pue,
@@ -184,7 +190,8 @@ def _finite_difference_swing(scenario, knob):
 def test_tornado_ranking_agrees_with_finite_differences(name):
     """Slope at the scenario (central finite difference) × the range's width predicts each
     swing. Costs that go as 1/x (utilization, model life) are convex, so the prediction is
-    made in the variable the cost is linear in: x for most, 1/x for those."""
+    made in the variable the cost is linear in: x for most, 1/x for those, and
+    1/(input + output) for the token counts (the cost is per product token)."""
     # a large fleet, so that whole replicas do not make the total jump
     s = stack.preset(name, today=TODAY, users_per_day=50_000_000)
     table = stack.sensitivity(s)
@@ -199,6 +206,16 @@ def test_tornado_ranking_agrees_with_finite_differences(name):
             up = stack.trace(stack._set(s, field, 1 / (1 / knob.value + h))).usd_per_mtok
             down = stack.trace(stack._set(s, field, 1 / (1 / knob.value - h))).usd_per_mtok
             predicted[field] = abs((up - down) / (2 * h)) * (1 / knob.low - 1 / knob.high)
+        elif field in ("input_tokens", "output_tokens"):
+            # per product token with retrieved chunks a fixed cost per request:
+            # cost = (a + b·x) / (other + x), linear in y = 1 / (other + x)
+            other = s.output_tokens if field == "input_tokens" else s.input_tokens
+            y0 = 1 / (other + knob.value)
+            h = 0.02 * y0
+            up = stack.trace(stack._set(s, field, 1 / (y0 + h) - other)).usd_per_mtok
+            down = stack.trace(stack._set(s, field, 1 / (y0 - h) - other)).usd_per_mtok
+            predicted[field] = abs((up - down) / (2 * h)) * abs(
+                1 / (other + knob.low) - 1 / (other + knob.high))
         else:
             predicted[field] = _finite_difference_swing(s, knob)
     swings = dict(zip(table["field"], table["swing_usd_per_mtok"], strict=True))
@@ -240,8 +257,16 @@ def test_monte_carlo_is_reproducible_and_brackets_the_point(preset):
     np.testing.assert_array_equal(a.samples_usd_per_mtok, b.samples_usd_per_mtok)
     assert not np.array_equal(a.samples_usd_per_mtok, c.samples_usd_per_mtok)
     assert a.p10_usd_per_mtok <= a.p50_usd_per_mtok <= a.p90_usd_per_mtok
-    assert a.p50_usd_per_mtok == pytest.approx(a.point_usd_per_mtok, rel=0.25)
+    assert a.p10_usd_per_mtok < a.point_usd_per_mtok < a.p90_usd_per_mtok
     assert np.isfinite(a.samples_usd_per_mtok).all()
+
+
+def test_api_price_draws_follow_the_one_sided_triangle():
+    """The API price can only fall (to 0.2×, o3's June 2025 cut): a triangle (0.2, 1, 1)
+    has median 0.2 + 0.8/√2 = 0.766, so the API preset's P50 sits well below its point."""
+    u = stack.uncertainty(stack.preset("startup-chatbot-api", today=TODAY), n=20_000, seed=1)
+    assert np.median(u.draws["api_price_factor"]) == pytest.approx(0.2 + 0.8 / 2 ** 0.5, rel=0.02)
+    assert u.p50_usd_per_mtok < u.point_usd_per_mtok
 
 
 def test_monte_carlo_draws_equal_the_trace_draw_by_draw(preset):
@@ -294,13 +319,21 @@ def test_startup_preset_matches_the_price_list_by_hand():
     result = stack.trace(stack.preset("startup-chatbot-api", today=TODAY,
                                       embedding_usd_per_mtok=0.0, rag_chunks=0.0))
     assert result.usd_per_mtok == pytest.approx((1020 * 0.25 + 129 * 2.00) / 1149, rel=1e-9)
-    # 10,000 users × 5 requests × 365/12 days
-    assert result.mtok_per_month == pytest.approx(10_000 * 5 * 365 / 12 * 1149 / 1e6)
+    # 10,000 users × (18e9 / 7 / 700e6) requests × 365/12 days
+    assert result.mtok_per_month == pytest.approx(10_000 * 18e9 / 7 / 700e6 * 365 / 12
+                                                  * 1149 / 1e6)
+    # with RAG, three 800-token chunks are read as input: (3420·0.25 + 129·2.00) / 1149
+    rag = stack.trace(stack.preset("startup-chatbot-api", today=TODAY,
+                                   embedding_usd_per_mtok=0.0))
+    no_store = rag.usd_per_month - rag.waterfall().set_index("function").loc[
+        "vectors.index_bytes", "usd_per_month"]
+    assert no_store / rag.mtok_per_month == pytest.approx((3420 * 0.25 + 129 * 2.00) / 1149)
 
 
 def test_preset_request_counts_come_from_the_chatgpt_figure():
-    """2.5 billion prompts a day over about 500 million weekly users (Axios, July 2025) = 5."""
-    assert stack.Scenario().requests_per_user == pytest.approx(5.0)
+    """18 billion messages a week from 700 million weekly users, both July 2025 (NBER w34255):
+    18e9 / 7 / 700e6 = 3.67 a day."""
+    assert stack.Scenario().requests_per_user == pytest.approx(3.673, rel=1e-3)
 
 
 def test_self_hosted_llama_within_a_few_times_a_hosted_70b_price():
@@ -309,7 +342,11 @@ def test_self_hosted_llama_within_a_few_times_a_hosted_70b_price():
     utilization and half the roofline costs more, but within a factor of four."""
     result = stack.trace(stack.preset("self-host-llama3-70b", today=TODAY))
     groq = (1020 * 0.59 + 129 * 0.79) / 1149
-    assert groq < result.usd_per_mtok < 4 * groq
+    plain = stack.trace(stack.preset("self-host-llama3-70b", today=TODAY, rag_chunks=0.0))
+    assert groq < plain.usd_per_mtok < 4 * groq
+    # like for like with RAG: the hosted API also reads the 2,400 retrieved tokens
+    groq_rag = (3420 * 0.59 + 129 * 0.79) / 1149
+    assert groq_rag < result.usd_per_mtok < 4 * groq_rag
 
 
 @pytest.mark.skipif(importlib.util.find_spec("stackkit.training") is None,
@@ -326,12 +363,14 @@ def test_lab_training_gpu_hours_near_the_llama3_model_card():
 # --------------------------------------------------------------------------- build vs buy
 
 def test_api_wins_small_self_hosting_wins_large():
-    s = stack.preset("self-host-llama3-70b", today=TODAY)
-    table = stack.build_vs_buy(s, users_per_day=[100, 1_000, 10_000_000])
+    # a steady, well-tuned fleet (the high ends of lesson 7's ranges) on spot hours
+    s = stack.preset("self-host-llama3-70b", today=TODAY, utilization=0.8,
+                     serving_efficiency=0.8)
+    table = stack.build_vs_buy(s, users_per_day=[100, 1_000, 10_000_000], self_hosting="spot")
     assert list(table["cheaper"]) == ["api", "api", "self-hosted"]
     # one replica runs all day at small scale: the fleet is mostly idle
     assert table["busy"].iloc[0] < 0.01 and table["n_gpus"].iloc[0] == table["n_gpus"].iloc[1]
-    breakeven = stack.breakeven_users_per_day(stack.build_vs_buy(s))
+    breakeven = stack.breakeven_users_per_day(stack.build_vs_buy(s, self_hosting="spot"))
     assert breakeven is not None and 1_000 < breakeven < 10_000_000
 
 
@@ -361,3 +400,43 @@ def test_bad_calls_name_the_parameter():
         stack.preset("no such preset")
     with pytest.raises(KeyError):
         stack.trace(s.replace(instance="p9.mega"))
+
+
+# --------------------------------------------------------------------------- beneath a price
+
+def test_gpu_hour_breakdown_adds_up_to_the_rented_price():
+    """The chip's share is its catalog price over four years of hours: $25,000 (Raymond
+    James via TechSpot) / 35,040 h = $0.71; the rows sum to the p5 price ($55.04 / 8)."""
+    table = stack.gpu_hour_breakdown("p5.48xlarge", "on-demand")
+    assert table["cost_or_margin_usd_per_gpu_hour"].sum() == pytest.approx(55.04 / 8)
+    assert table.iloc[0]["cost_or_margin_usd_per_gpu_hour"] == pytest.approx(25_000 / (4 * 8760))
+    assert list(table["layer"]) == [1, 2, 2, 2, 2, 3]
+    owned = clusters.owned_cost("H100 SXM")
+    assert table[table["layer"] < 3]["cost_or_margin_usd_per_gpu_hour"].sum() == pytest.approx(
+        owned.usd_per_gpu_hour)
+
+
+def test_api_price_breakdown_adds_up_to_the_list_price():
+    table = stack.api_price_breakdown("Llama 3.3 70B (Together)")
+    assert table["cost_or_margin_usd_per_mtok"].sum() == pytest.approx(0.88)  # $0.88 in and out
+    assert table["share_or_margin"].sum() == pytest.approx(1.0)
+
+
+def test_breakeven_band_orders_with_the_point_and_reports_no_crossing():
+    tuned = stack.preset("self-host-llama3-70b", today=TODAY, utilization=0.8,
+                         serving_efficiency=0.8, hosting="spot")
+    band = stack.breakeven_band(tuned, n=500, seed=1)
+    assert band.point_users_per_day is not None and 0 <= band.share_never < 1
+    # the point sits at the favourable ends of utilization and efficiency (0.8 is each
+    # range's top), so the draws can only cross later: the median is no earlier
+    assert band.p10_users_per_day <= band.p50_users_per_day
+    assert band.point_users_per_day <= band.p50_users_per_day
+    # against a hosted Llama at a tenth of GPT-5's price, most draws never cross
+    cheap = stack.breakeven_band(tuned, api_model="Llama 3.3 70B (DeepInfra)", n=500, seed=1)
+    assert cheap.share_never > band.share_never
+    with pytest.raises(ValueError, match="self-hosted"):
+        stack.breakeven_band(stack.preset("startup-chatbot-api"))
+    # the band's cost percentiles bracket the scenario's own curve at scale
+    assert (band.self_p10_usd_per_mtok <= band.self_p90_usd_per_mtok).all()
+    table = stack.build_vs_buy(tuned, self_hosting="spot")
+    assert band.api_usd_per_mtok == pytest.approx(table["api_usd_per_mtok"].to_numpy())

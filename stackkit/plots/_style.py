@@ -48,6 +48,7 @@ def tidy(ax: Axes, title: str | None = None, xlabel: str | None = None,
 
 
 def source_note(ax: Axes, text: str) -> None:
-    """A small grey source line under the axes."""
-    ax.annotate(text, xy=(0, 0), xycoords="figure fraction", xytext=(4, 3),
-                textcoords="offset points", fontsize=7, color="#777777", va="bottom")
+    """A small grey source line under the axes: below the x-axis label, so that the
+    constrained layout makes room for it instead of drawing it over the label."""
+    ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -3),
+                textcoords="offset points", fontsize=7, color="#777777", va="top", ha="left")

@@ -38,7 +38,8 @@ def dataset_bars(datasets: pd.DataFrame, ax: Axes | None = None) -> Figure:
     y = np.arange(len(data))
     ax.barh(y, data["tokens"], color=PALETTE[0], alpha=0.85)
     for yi, (tokens, tok) in enumerate(zip(data["tokens"], data["tokenizer"], strict=True)):
-        ax.text(tokens, yi, f" {tokens / 1e12:.3g}T ({tok or '?'})", va="center", fontsize=8)
+        counted = tok if isinstance(tok, str) and tok else "tokenizer not stated"
+        ax.text(tokens, yi, f" {tokens / 1e12:.3g}T ({counted})", va="center", fontsize=8)
     ax.set_yticks(y, data.index, fontsize=8)
     ax.set_xscale("log")
     _plain_log(ax.xaxis)
@@ -178,7 +179,8 @@ def recall_qps_pareto(results: pd.DataFrame, highlight: int | None = None,
             best = row.recall_at_10
     if len(front) > 1:
         xs, ys = zip(*front, strict=True)
-        ax.plot(xs, ys, color="#999999", linewidth=1, zorder=2)
+        ax.plot(xs, ys, color="#999999", linewidth=1, zorder=2,
+                label="Pareto frontier (no faster index has higher recall)")
     ax.axvline(results["exact_queries_per_s"].iloc[0], color=INK, linestyle="--", linewidth=1,
                label="exact (numpy)")
     if highlight is not None:

@@ -25,6 +25,11 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
+def _usd(x: float) -> str:
+    """A dollar figure a reader can read: cents or more plainly, less as 'under $0.01'."""
+    return f"${x:,.2f}" if x >= 0.005 else "under $0.01"
+
+
 def _layer_patches(ax: Axes, layers: list[int]) -> None:
     from matplotlib.patches import Patch
     handles = [Patch(color=LAYER_COLORS[n], label=f"{n} {stack.LAYERS[n - 1].name}")
@@ -47,11 +52,11 @@ def stack_waterfall(result: stack.StackResult, ax: Axes | None = None) -> Figure
         ax.barh(yi, row.usd_per_mtok, left=row.start, color=LAYER_COLORS[row.layer],
                 hatch=STALE_HATCH if row.stale else None, edgecolor="white")
         date = "" if pd.isna(row.as_of) else f" (price of {pd.Timestamp(row.as_of):%Y-%m})"
-        ax.text(row.end, yi, f" ${row.usd_per_mtok:.3g}{date}", va="center", fontsize=7,
-                color=INK)
+        ax.text(row.end, yi, f" {_usd(row.usd_per_mtok)} ({row.share:.0%}){date}",
+                va="center", fontsize=7, color=INK)
     total = result.usd_per_mtok
     ax.barh(y[-1], total, color=INK)
-    ax.text(0, y[-1], f"  total ${total:.3g} per million tokens", va="center", fontsize=8,
+    ax.text(0, y[-1], f"  total {_usd(total)} per million tokens", va="center", fontsize=8,
             color="white")
     ax.set_yticks(y, [*(f"{r.layer} · {r.item}" for r in fall.itertuples()), "total"],
                   fontsize=8)
@@ -109,16 +114,27 @@ def uncertainty_band(result: stack.Uncertainty, ax: Axes | None = None) -> Figur
 
 
 def build_vs_buy_curve(table: pd.DataFrame, api_model: str = "the API",
-                       ax: Axes | None = None) -> Figure:
+                       ax: Axes | None = None, bands: object = None) -> Figure:
     """$ per million tokens on an API and self-hosted, across users per day (log scale).
 
     ``table`` is :func:`stackkit.stack.build_vs_buy`; the shaded part is where
-    self-hosting is cheaper.
+    self-hosting is cheaper. ``bands``: :class:`stackkit.stack.BreakevenBand` results
+    (one or several); the first adds self-hosting's P10–P90 band, each its API's line.
     """
     ax = new_axes(ax, figsize=(7.5, 3.6))
     users = table["users_per_day"]
     ax.plot(users, table["api_usd_per_mtok"], color=PALETTE[1], label=f"API ({api_model})")
     ax.plot(users, table["self_usd_per_mtok"], color=PALETTE[0], label="self-hosted")
+    extra = [] if bands is None else list(bands) if isinstance(bands, (list, tuple)) \
+        else [bands]
+    for i, band in enumerate(extra):
+        if i == 0:
+            ax.fill_between(band.users_per_day, band.self_p10_usd_per_mtok,
+                            band.self_p90_usd_per_mtok, color=PALETTE[0], alpha=0.18,
+                            linewidth=0, label="self-hosted, P10–P90 of the assumptions")
+        if band.api_model != api_model:
+            ax.plot(band.users_per_day, band.api_usd_per_mtok, color=PALETTE[(i + 2) % 8],
+                    linestyle="--", label=f"API ({band.api_model})")
     wins = (table["cheaper"] == "self-hosted").to_numpy()
     if wins.any():
         ax.fill_between(users, 0, table["self_usd_per_mtok"], where=wins, color=PALETTE[0],

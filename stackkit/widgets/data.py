@@ -17,13 +17,14 @@ __all__ = ["explore_rag_cost", "explore_storage", "explore_vector_index"]
 
 def storage_view(model: str, n_gpus: int, achieved_tflops_per_gpu: float, tier: str,
                  units: float, modality: str, checkpoint_interval_min: float,
-                 checkpoint_target_s: float) -> data.FeedPlan:
+                 checkpoint_target_s: float, checkpoint_mode: str = "sync") -> data.FeedPlan:
     """Glue: a catalog model and minutes -> :func:`data.feed_plan`."""
     return data.feed_plan(catalog.model(model).params, n_gpus, achieved_tflops_per_gpu,
                           tier=tier, units=units,
                           bytes_per_token=data.MODALITY_BYTES_PER_TOKEN[modality],
                           checkpoint_interval_s=checkpoint_interval_min * 60,
-                          checkpoint_target_s=checkpoint_target_s)
+                          checkpoint_target_s=checkpoint_target_s,
+                          checkpoint_mode=checkpoint_mode)
 
 
 def _render_storage(plan: data.FeedPlan) -> str:
@@ -35,6 +36,8 @@ def _render_storage(plan: data.FeedPlan) -> str:
         "checkpoint write: needed / available": f"{plan.checkpoint_write_gb_s_needed:,.3g} / "
                                                 f"{plan.write_gb_s_available:,.3g} GB/s",
         "one checkpoint takes": fmt_duration(plan.checkpoint_write_s),
+        f"training stops per checkpoint ({plan.checkpoint_mode})":
+            fmt_duration(plan.checkpoint_stall_s),
         "GPUs wait for reads / for checkpoints": f"{plan.read_stall_fraction:.1%} / "
                                                  f"{plan.checkpoint_stall_fraction:.1%}",
         "bottleneck": plan.bottleneck,
@@ -107,6 +110,9 @@ def explore_storage(model: str = "Llama 3 70B", n_gpus: int = 1024,
                                                        description="checkpoint every (min)"),
         "checkpoint_target_s": widgets.FloatSlider(value=60.0, min=1.0, max=600.0, step=1.0,
                                                    description="checkpoint target (s)"),
+        "checkpoint_mode": widgets.ToggleButtons(
+            options=[("synchronous", "sync"), ("asynchronous (staged to host)", "async")],
+            value="sync", description="checkpoint"),
     }
     return Explorer(controls, compute=storage_view, render=_render_storage,
                     chart=_StorageChart,

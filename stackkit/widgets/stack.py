@@ -29,12 +29,14 @@ class StackView(Result):
 
 def stack_view(preset: str, hosting: str, users_per_day: float, input_tokens: float,
                output_tokens: float, utilization: float, serving_efficiency: float,
-               today: str | None = None) -> StackView:
+               today: str | None = None, retrieved_chunks: float | None = None) -> StackView:
     """Glue: the control values -> :func:`stack.trace` and :func:`stack.uncertainty`."""
     scenario = stack.preset(preset, hosting=hosting, users_per_day=users_per_day,
                             input_tokens=input_tokens, output_tokens=output_tokens,
                             utilization=utilization, serving_efficiency=serving_efficiency,
                             today=today)
+    if retrieved_chunks is not None:
+        scenario = scenario.replace(retrieved_chunks=retrieved_chunks)
     return StackView(stack.trace(scenario), stack.uncertainty(scenario, n=WIDGET_DRAWS, seed=0))
 
 
@@ -111,6 +113,9 @@ def explore_stack(preset: str = "self-host-llama3-70b", today: str | None = None
         "serving_efficiency": widgets.FloatSlider(
             value=start.serving_efficiency, min=0.05, max=1.0, step=0.01,
             readout_format=_PERCENT, description="share of the roofline (fraction)"),
+        "retrieved_chunks": widgets.IntSlider(
+            value=round(start.retrieved_chunks), min=0, max=10, step=1,
+            description="retrieved chunks per prompt (800 tokens each)"),
     }
     built: list[Explorer] = []
 
@@ -119,7 +124,7 @@ def explore_stack(preset: str = "self-host-llama3-70b", today: str | None = None
         chosen = stack.preset(change["new"])
         with built[0].hold():
             for name in ("hosting", "users_per_day", "input_tokens", "output_tokens",
-                         "utilization", "serving_efficiency"):
+                         "utilization", "serving_efficiency", "retrieved_chunks"):
                 controls[name].value = getattr(chosen, name)
 
     controls["preset"].observe(_new_preset, names="value")
