@@ -24,6 +24,7 @@ _SUBMODULES = (
     "transformer",
     "reliability",
     "chips",
+    "fabrication",
     "bench",
     "clusters",
     "cloud",

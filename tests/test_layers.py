@@ -21,7 +21,7 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("units", "_checks", "_results", "exercises", "lessons"),
     ("catalog",),
     ("transformer", "reliability", "bench"),
-    ("chips",),
+    ("chips", "fabrication"),
     ("clusters",),
     ("cloud",),
     ("data", "vectors", "pipeline"),
