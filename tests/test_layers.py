@@ -23,7 +23,7 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("transformer", "reliability", "bench"),
     ("chips", "fabrication"),
     ("clusters",),
-    ("cloud",),
+    ("cloud", "trends"),
     ("data", "vectors", "pipeline"),
     ("training",),
     ("serving",),
