@@ -65,11 +65,12 @@ def dies_per_wafer(die_area_mm2: float, wafer_diameter_mm: float = 300.0,
     area = _checks.positive("die_area_mm2", die_area_mm2, high=MAX_WAFER_DIAMETER_MM ** 2)
     wafer = _checks.positive("wafer_diameter_mm", wafer_diameter_mm,
                              high=MAX_WAFER_DIAMETER_MM)
-    edge = _checks.non_negative("edge_exclusion_mm", edge_exclusion_mm, high=wafer / 2)
+    edge = _checks.non_negative("edge_exclusion_mm", edge_exclusion_mm,
+                                high=MAX_WAFER_DIAMETER_MM / 2)
     scribe = _checks.non_negative("scribe_mm", scribe_mm, high=MAX_WAFER_DIAMETER_MM)
     if 2 * edge >= wafer:
-        raise ValueError(f"edge_exclusion_mm must be less than half of wafer_diameter_mm "
-                         f"({wafer / 2:g}); got {edge_exclusion_mm!r}")
+        raise ValueError(f"edge_exclusion_mm ({edge:g}) must be less than half of "
+                         f"wafer_diameter_mm ({wafer:g}): nothing of the wafer is left")
     usable = wafer - 2 * edge
     footprint = (math.sqrt(area) + scribe) ** 2
     gross = math.pi * usable ** 2 / (4 * footprint) - math.pi * usable / math.sqrt(2 * footprint)
@@ -181,23 +182,28 @@ def chip_cost(die_area_mm2: float, wafer_usd: float, defects_per_cm2: float,
 
 def chip_cost_estimate(name: str, defects_per_cm2: float | None = None,
                        hbm_usd_per_gb: float | None = None,
-                       yield_model: str = "murphy") -> ChipCost:
+                       yield_model: str = "murphy",
+                       die_area_mm2: float | None = None) -> ChipCost:
     """:func:`chip_cost` for a row of ``data/chip_costs.csv`` (H100 SXM, B200, MI300X).
 
     Where the row gives a die area, the logic dies are modelled from its wafer price
-    and defect density (override either ``defects_per_cm2`` or ``hbm_usd_per_gb``
-    to ask "what if"); where it does not (MI300X: chiplets on two nodes), the row's
+    and defect density (override ``defects_per_cm2``, ``hbm_usd_per_gb`` or
+    ``die_area_mm2`` to ask "what if"); where it does not (MI300X: chiplets on two
+    nodes, and no ``die_area_mm2`` is given), the row's
     published logic cost is used as it stands. Every row is an estimate; see its source.
     """
     row = catalog.chip_cost(name)
+    area = row.die_area_mm2 if die_area_mm2 is None else die_area_mm2
     density = row.defects_per_cm2 if defects_per_cm2 is None else defects_per_cm2
     per_gb = row.hbm_usd_per_gb if hbm_usd_per_gb is None else hbm_usd_per_gb
     packaging = row.packaging_usd
     test = row.test_assembly_usd or 0.0
-    if row.die_area_mm2 is None or row.wafer_usd is None or density is None:
+    if area is None or row.wafer_usd is None or density is None:
         memory = _checks.non_negative("hbm_usd_per_gb", per_gb, high=1e6) * row.hbm_gb
         if defects_per_cm2 is not None:
             _checks.non_negative("defects_per_cm2", defects_per_cm2, high=1e6)
+        if die_area_mm2 is not None:
+            _checks.positive("die_area_mm2", die_area_mm2)
         _checks.one_of("yield_model", yield_model, YIELD_MODELS)
         logic = row.logic_die_usd
         return ChipCost(dies_per_wafer=0, die_yield=1.0, good_dies_per_wafer=0.0,
@@ -205,7 +211,7 @@ def chip_cost_estimate(name: str, defects_per_cm2: float | None = None,
                         packaging_usd=packaging, test_assembly_usd=test,
                         total_usd=logic + memory + packaging + test,
                         list_price_usd=row.list_price_usd)
-    return chip_cost(row.die_area_mm2, row.wafer_usd, density, row.hbm_gb, per_gb,
+    return chip_cost(area, row.wafer_usd, density, row.hbm_gb, per_gb,
                      packaging, test, row.list_price_usd, row.logic_dies or 1, yield_model)
 
 

@@ -109,7 +109,7 @@ class TrendFit(Result):
     last_year: float
     slope_per_year: float  # d ln(y) / d year
     slope_se: float | None  # standard error of the slope; None from two points
-    intercept: float
+    log_intercept: float  # ln y at year 0 (the fit is in ln y)
     direction: str  # 'falls', 'rises' or 'flat'
     halving_years: float | None  # years to halve (falling) or double (rising)
     halving_low_years: float | None  # 95 % interval; None where unbounded or unknown
@@ -125,7 +125,7 @@ class TrendFit(Result):
     def predict(self, year: float) -> float:
         """The fitted value at ``year``."""
         t = _checks.number("year", year, low=1900, high=2200)
-        return math.exp(self.intercept + self.slope_per_year * t)
+        return math.exp(self.log_intercept + self.slope_per_year * t)
 
 
 def fit_log_linear(years: object, values: object, quantity: str = "value") -> TrendFit:
@@ -179,7 +179,7 @@ def fit_log_linear(years: object, values: object, quantity: str = "value") -> Tr
         note = f"{n} points: no change over the period (flat)"
     return TrendFit(quantity=name, n_points=n, first_year=float(t.min()),
                     last_year=float(t.max()), slope_per_year=slope, slope_se=se,
-                    intercept=intercept, direction=direction, halving_years=halving,
+                    log_intercept=intercept, direction=direction, halving_years=halving,
                     halving_low_years=low, halving_high_years=high, note=note)
 
 

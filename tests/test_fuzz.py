@@ -52,8 +52,9 @@ import numpy as np
 import pandas as pd
 
 #: The layer modules, lowest first (DESIGN.md's order). Missing ones are skipped.
-LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips", "clusters",
-                 "cloud", "data", "pipeline", "vectors", "training", "serving", "stack")
+LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips",
+                 "fabrication", "clusters", "cloud", "trends", "data", "pipeline", "vectors",
+                 "training", "serving", "stack")
 
 #: Functions not fuzzed, and why: they measure this machine, read or write files, or
 #: load a model, so they take seconds by design (each has its own tests).

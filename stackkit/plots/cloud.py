@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from .. import cloud
+from .. import cloud, trends
 from ..clusters import OwnedCost
 from ._style import INK, PALETTE, color_for, new_axes, source_note, tidy
 
@@ -16,6 +16,7 @@ __all__ = [
     "api_bill_bars",
     "breakeven_sensitivity",
     "gpu_price_bars",
+    "price_trend",
     "pricing_mode_bars",
     "rent_vs_buy_curve",
     "self_hosting_curve",
@@ -254,4 +255,41 @@ def self_hosting_curve(hosting: cloud.SelfHosting, max_tokens_per_day: float | N
     tidy(ax, title="Paying per token vs renting GPUs all day",
          xlabel="million tokens per day", ylabel="USD per day")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return ax.figure
+
+
+def price_trend(years: object, values: object, fit: trends.TrendFit, ylabel: str,
+                labels: object = None, ax: Axes | None = None) -> Figure:
+    """Dated points on a log scale, the fitted line through them, and the halving (or
+    doubling) time with its 95 % interval in the title (:func:`stackkit.trends.fit_log_linear`).
+    """
+    ax = new_axes(ax, figsize=(7.5, 3.8))
+    xs = np.asarray(list(years), dtype=float)
+    ys = np.asarray(list(values), dtype=float)
+    ax.plot(xs, ys, "o", color=PALETTE[0], label="catalog rows")
+    if labels is not None:
+        for x, y, text in zip(xs, ys, list(labels), strict=True):
+            ax.annotate(str(text), (x, y), xytext=(4, 4), textcoords="offset points",
+                        fontsize=7, color=INK)
+    line_x = np.linspace(fit.first_year, fit.last_year, 20)
+    ax.plot(line_x, [fit.predict(x) for x in line_x], "-", color=PALETTE[3],
+            label="log-linear fit")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.3g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+    verb = {"falls": "halves", "rises": "doubles"}.get(fit.direction, "is flat")
+    if fit.halving_years is None:
+        title = f"{fit.quantity}: flat over {fit.n_points} points"
+    else:
+        span = ""
+        if fit.halving_low_years is not None:
+            high = (f"{fit.halving_high_years:.2g}" if fit.halving_high_years is not None
+                    else "no bound")
+            span = f" (95 %: {fit.halving_low_years:.2g} to {high})"
+        title = f"{verb} every {fit.halving_years:.2g} years{span}, {fit.n_points} points"
+    tidy(ax, title=title, xlabel="year", ylabel=ylabel)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}"))
+    ax.legend(fontsize=8, frameon=False, loc="upper right" if fit.direction == "falls"
+              else "upper left")
+    source_note(ax, fit.note)
     return ax.figure
