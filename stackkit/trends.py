@@ -34,6 +34,7 @@ from ._results import Result
 
 __all__ = [
     "GPT4_CLASS_MMLU",
+    "LAUNCH_PRICES_USD",
     "PUBLISHED",
     "TrendFit",
     "api_price_history",
@@ -75,6 +76,14 @@ PUBLISHED: tuple[dict[str, object], ...] = (
      "years": math.log(2) / math.log(10), "low_years": None, "high_years": None,
      "source": "Appenzeller, a16z, 'Welcome to LLMflation' (2024-11-12)"},
 )
+
+#: Launch prices of GPUs that data/accelerators.csv leaves unpriced (its ``price_usd`` is
+#: what lesson 1 ranks chips per dollar by today; a 2017 price would not belong there), for
+#: the price-performance trend only: (USD, year, source).
+LAUNCH_PRICES_USD: dict[str, tuple[float, str]] = {
+    "V100 SXM2 16GB": (149_000 / 8, "estimate: DGX-1 with Tesla V100 (8x V100) launch price "
+                       "$149,000 / 8 GPUs (GTC 2017; TweakTown, 2017-05-10)"),
+}
 
 # Student's t, two-sided 95 %, by degrees of freedom (standard tables).
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201,
@@ -189,7 +198,8 @@ def gpu_price_performance(precision: str = "bf16") -> pd.DataFrame:
     """Peak FLOP/s per dollar of every catalog GPU with a known price, by release year.
 
     Prices come from ``catalog.accelerators()`` (``price_usd``) and, for chips without one
-    there, the estimated selling price in ``catalog.chip_costs()``. ``precision``:
+    there, :data:`LAUNCH_PRICES_USD` or the estimated selling price in
+    ``catalog.chip_costs()``. ``precision``:
     ``"bf16"`` (dense 16-bit tensor; FP16 where a chip has no BF16) or ``"fp32"`` (what
     Epoch AI's 2022 study mostly used).
     """
@@ -201,6 +211,8 @@ def gpu_price_performance(precision: str = "bf16") -> pd.DataFrame:
     rows = []
     for name, chip in chips.iterrows():
         price, note = chip["price_usd"], chip["price_note"]
+        if pd.isna(price) and name in LAUNCH_PRICES_USD:
+            price, note = LAUNCH_PRICES_USD[name]
         if pd.isna(price) and name in costs.index:
             price, note = costs.loc[name, "list_price_usd"], "estimated selling price, " \
                 f"data/chip_costs.csv ({costs.loc[name, 'as_of']:%Y-%m-%d})"

@@ -47,7 +47,8 @@ def test_the_standard_error_matches_the_textbook_formula():
 def test_gpu_price_performance_fit_is_polyfit_on_its_rows():
     # The rows: V100 (2017) 125 TFLOPS FP16 at $149,000/8; A100 (2020) 312 at $199,000/8;
     # H100 (2022) 989 at $25,000; MI300X (2023) 1307.4 at ~$15,000; B200 (2025) 2250 at
-    # ~$40,000 (data/accelerators.csv and data/chip_costs.csv).
+    # ~$40,000 (data/accelerators.csv, trends.LAUNCH_PRICES_USD for the V100, and
+    # data/chip_costs.csv).
     years = [2017, 2020, 2022, 2023, 2025]
     flops_per_usd = [125e12 / 18625, 312e12 / 24875, 989e12 / 25000, 1307.4e12 / 15000,
                      2250e12 / 40000]
