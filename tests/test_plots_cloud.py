@@ -81,3 +81,14 @@ def test_price_trend_draws_the_rows_and_the_fit():
     assert has_point(figure, frame["year"].iloc[0], 98.32 / 8)
     assert has_point(figure, fit.first_year, fit.predict(fit.first_year))
     assert "halves every" in figure.axes[0].get_title(loc="left")
+
+
+def test_price_trend_scales_points_and_line_alike():
+    """FLOP/s per $ drawn as GFLOP/s per $: the H100's 989e12 / $25,000 = 39.6 GFLOP/s per $."""
+    from stackkit import trends
+    frame = trends.gpu_price_performance()
+    fit = trends.fit_gpu_price_performance()
+    figure = plots.price_trend(frame["year"], frame["flops_per_usd"], fit, "GFLOP/s per $",
+                               scale=1e9)
+    assert has_point(figure, 2022, 989e3 / 25_000)
+    assert has_point(figure, fit.last_year, fit.predict(fit.last_year) / 1e9)

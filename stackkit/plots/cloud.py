@@ -259,23 +259,27 @@ def self_hosting_curve(hosting: cloud.SelfHosting, max_tokens_per_day: float | N
 
 
 def price_trend(years: object, values: object, fit: trends.TrendFit, ylabel: str,
-                labels: object = None, ax: Axes | None = None) -> Figure:
+                labels: object = None, scale: float = 1.0, ax: Axes | None = None) -> Figure:
     """Dated points on a log scale, the fitted line through them, and the halving (or
     doubling) time with its 95 % interval in the title (:func:`stackkit.trends.fit_log_linear`).
+
+    ``values`` are in the units ``fit`` was made in; both are divided by ``scale`` to draw
+    (``scale=1e9`` shows FLOP/s per $ as GFLOP/s per $).
     """
     ax = new_axes(ax, figsize=(7.5, 3.8))
     xs = np.asarray(list(years), dtype=float)
-    ys = np.asarray(list(values), dtype=float)
+    ys = np.asarray(list(values), dtype=float) / scale
     ax.plot(xs, ys, "o", color=PALETTE[0], label="catalog rows")
     if labels is not None:
         for x, y, text in zip(xs, ys, list(labels), strict=True):
             ax.annotate(str(text), (x, y), xytext=(4, 4), textcoords="offset points",
                         fontsize=7, color=INK)
     line_x = np.linspace(fit.first_year, fit.last_year, 20)
-    ax.plot(line_x, [fit.predict(x) for x in line_x], "-", color=PALETTE[3],
+    ax.plot(line_x, [fit.predict(x) / scale for x in line_x], "-", color=PALETTE[3],
             label="log-linear fit")
     ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.3g}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:.2g}"))
     ax.yaxis.set_minor_locator(NullLocator())
     verb = {"falls": "halves", "rises": "doubles"}.get(fit.direction, "is flat")
     if fit.halving_years is None:
@@ -288,8 +292,13 @@ def price_trend(years: object, values: object, fit: trends.TrendFit, ylabel: str
             span = f" (95 %: {fit.halving_low_years:.2g} to {high})"
         title = f"{verb} every {fit.halving_years:.2g} years{span}, {fit.n_points} points"
     tidy(ax, title=title, xlabel="year", ylabel=ylabel)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}"))
+    span = max(fit.last_year - fit.first_year, 0.5)
+    ax.set_xlim(fit.first_year - 0.06 * span, fit.last_year + 0.18 * span)  # room for labels
+    digits = 0 if span >= 4 else 1  # whole years on a long axis, tenths on a short one
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.{digits}f}"))
     ax.legend(fontsize=8, frameon=False, loc="upper right" if fit.direction == "falls"
               else "upper left")
-    source_note(ax, fit.note)
+    ax.annotate(fit.note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -34),
+                textcoords="offset points", fontsize=7, color="#777777", va="top",
+                annotation_clip=False)
     return ax.figure
