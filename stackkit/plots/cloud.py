@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .. import cloud, trends
 from ..clusters import OwnedCost
@@ -280,6 +280,7 @@ def price_trend(years: object, values: object, fit: trends.TrendFit, ylabel: str
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(
         lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:.2g}"))
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # ticks on narrow ranges too
     ax.yaxis.set_minor_locator(NullLocator())
     verb = {"falls": "halves", "rises": "doubles"}.get(fit.direction, "is flat")
     if fit.halving_years is None:
@@ -296,8 +297,8 @@ def price_trend(years: object, values: object, fit: trends.TrendFit, ylabel: str
     ax.set_xlim(fit.first_year - 0.06 * span, fit.last_year + 0.18 * span)  # room for labels
     digits = 0 if span >= 4 else 1  # whole years on a long axis, tenths on a short one
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.{digits}f}"))
-    ax.legend(fontsize=8, frameon=False, loc="upper right" if fit.direction == "falls"
-              else "upper left")
+    ax.legend(fontsize=8, frameon=False, loc="lower left" if fit.direction == "falls"
+              else "upper left")  # the corner a falling or rising line leaves empty
     ax.annotate(fit.note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -34),
                 textcoords="offset points", fontsize=7, color="#777777", va="top",
                 annotation_clip=False)
