@@ -52,10 +52,10 @@ __all__ = [
 #: the score and where it is published; the API trend is fitted at this fixed capability.
 GPT4_CLASS_MMLU: dict[str, tuple[float, str]] = {
     "GPT-4": (86.4, "GPT-4 Technical Report, arXiv 2303.08774, Table 2"),
-    "GPT-4 Turbo": (86.5, "OpenAI simple-evals README (gpt-4-turbo-2024-04-09)"),
-    "GPT-4o": (88.7, "OpenAI, 'Hello GPT-4o' (2024-05-13), text evaluation"),
-    "GPT-4o mini": (82.0, "OpenAI, 'GPT-4o mini: advancing cost-efficient intelligence' "
-                          "(2024-07-18)"),
+    "GPT-4 Turbo": (84.7, "openai/simple-evals README, gpt-4-1106-preview (the DevDay model)"),
+    "GPT-4o": (87.2, "openai/simple-evals README, gpt-4o-2024-05-13 (88.7 for 2024-08-06)"),
+    "GPT-4o mini": (82.0, "openai/simple-evals README, gpt-4o-mini-2024-07-18; OpenAI, "
+                          "'GPT-4o mini: advancing cost-efficient intelligence' (2024-07-18)"),
 }
 
 #: Published trend figures, as the studies state them (years to halve or double).
