@@ -900,6 +900,72 @@ class StorageTier(Record):
     as_of: dt.date
 
 
+# --------------------------------------------------------------------------- what chips cost
+
+@table("chip_costs")
+@dataclass(frozen=True)
+class ChipCostRow(Record):
+    """One accelerator's estimated cost build-up from ``data/chip_costs.csv`` (lesson 1).
+
+    Every row is an estimate (``estimate`` is True) with its source; empty cells are
+    figures no public estimate gives (MI300X's chiplets have no single die area).
+    """
+
+    name: str = field(metadata=column(key=True, label=True))
+    accelerator: str  # the row of data/accelerators.csv it prices
+    node: str = field(metadata=column(filter=True))
+    die_area_mm2: float | None  # one logic die
+    logic_dies: int | None  # logic dies in one package
+    wafer_usd: float | None  # foundry price of one 300 mm wafer at the node
+    defects_per_cm2: float | None  # the node's defect density
+    hbm_gb: float
+    hbm_usd_per_gb: float
+    packaging_usd: float  # interposer / CoWoS assembly, per package
+    test_assembly_usd: float | None
+    logic_die_usd: float  # the published estimate for all the package's logic
+    total_cost_usd: float  # the published estimate of the whole build-up
+    list_price_usd: float  # estimated selling price
+    estimate: bool
+    source: str
+    as_of: dt.date
+    retrieved: dt.date | None = None
+
+
+@table("chokepoints")
+@dataclass(frozen=True)
+class Chokepoint(Record):
+    """One sourced supply figure from ``data/chokepoints.csv`` (CoWoS, HBM, foundry share)."""
+
+    key: str = field(metadata=column(key=True, label=True))
+    value: float
+    unit: str = field(metadata=column(filter=True))
+    description: str
+    estimate: bool
+    source: str
+    as_of: dt.date
+    retrieved: dt.date | None = None
+
+
+def chip_costs() -> pd.DataFrame:
+    """Estimated cost build-ups of accelerators (die, HBM, packaging, test), indexed by name."""
+    return _table("chip_costs")
+
+
+def chip_cost(name: str | ChipCostRow) -> ChipCostRow:
+    """One accelerator's estimated cost build-up by name (``"H100 SXM"``)."""
+    return lookup("chip_costs", name)
+
+
+def chokepoints() -> pd.DataFrame:
+    """Sourced supply figures: CoWoS wafers/month, packages per wafer, HBM, foundry share."""
+    return _table("chokepoints")
+
+
+def chokepoint(key: str | Chokepoint) -> Chokepoint:
+    """One supply figure by key, e.g. ``chokepoint("cowos_wafers_per_month_2025").value``."""
+    return lookup("chokepoints", key)
+
+
 # --------------------------------------------------------------------------- look-up by name
 
 def assumption(key: str | Assumption) -> Assumption:

@@ -49,7 +49,8 @@ def test_spot_and_reserved_prices():
 def test_price_table_history_has_both_p5_rows():
     history = cloud.gpu_hour_prices(history=True)
     p5 = history[history["instance"] == "p5.48xlarge"]
-    assert sorted(p5["on_demand_usd_per_gpu_hour"].round(2)) == [6.88, 12.29]
+    # launch (2023-07-26) and before the June 2025 cut at $12.29, after it $6.88
+    assert sorted(p5["on_demand_usd_per_gpu_hour"].round(2)) == [6.88, 12.29, 12.29]
     latest = cloud.gpu_hour_prices()
     assert (latest["instance"] == "p5.48xlarge").sum() == 1
     assert latest["as_of"].notna().all() and latest["source"].str.len().gt(0).all()

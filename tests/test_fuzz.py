@@ -52,8 +52,9 @@ import numpy as np
 import pandas as pd
 
 #: The layer modules, lowest first (DESIGN.md's order). Missing ones are skipped.
-LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips", "clusters",
-                 "cloud", "data", "pipeline", "vectors", "training", "serving", "stack")
+LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips",
+                 "fabrication", "clusters", "cloud", "trends", "data", "pipeline", "vectors",
+                 "training", "serving", "stack")
 
 #: Functions not fuzzed here, and why: only machine measurements (each is bounded by its
 #: own ceilings, and run at them in tests/test_bench_inputs.py) and functions that read or

@@ -40,3 +40,13 @@ def test_decode_batch_points_are_the_curve():
     for row in frame.itertuples():
         assert any(x == row.batch_size and y == pytest.approx(row.tokens_per_s_per_chip)
                    for x, y in drawn)
+
+
+def test_chip_cost_build_up_bars_are_the_parts_and_the_price():
+    """H100 SXM: HBM 80 GB x $17.5 = $1,400; list price $28,000 (data/chip_costs.csv)."""
+    from stackkit import fabrication
+    costs = {"H100 SXM": fabrication.chip_cost_estimate("H100 SXM")}
+    heights = [h for _x, _y, _w, h in bars(plots.chip_cost_build_up(costs))]
+    assert any(h == pytest.approx(1400) for h in heights)
+    assert any(h == pytest.approx(28000) for h in heights)
+    assert any(h == pytest.approx(costs["H100 SXM"].logic_usd) for h in heights)

@@ -69,3 +69,26 @@ def test_self_hosting_curve_marks_the_breakeven():
     hosting = cloud.self_hosting_breakeven(0.6, 1500, 2.5)
     figure = plots.self_hosting_curve(hosting)
     assert has_point(figure, hosting.breakeven_tokens_per_day / 1e6, hosting.replica_usd_per_day)
+
+
+def test_price_trend_draws_the_rows_and_the_fit():
+    """The p5.48xlarge rows ($98.32 / 8 GPUs at launch) and the fitted line's ends."""
+    from stackkit import trends
+    frame = trends.gpu_hour_history("p5.48xlarge")
+    fit = trends.fit_gpu_hour_price("p5.48xlarge")
+    figure = plots.price_trend(frame["year"], frame["usd_per_accelerator_hour"], fit,
+                               "USD per GPU-hour")
+    assert has_point(figure, frame["year"].iloc[0], 98.32 / 8)
+    assert has_point(figure, fit.first_year, fit.predict(fit.first_year))
+    assert "halves every" in figure.axes[0].get_title(loc="left")
+
+
+def test_price_trend_scales_points_and_line_alike():
+    """FLOP/s per $ drawn as GFLOP/s per $: the H100's 989e12 / $25,000 = 39.6 GFLOP/s per $."""
+    from stackkit import trends
+    frame = trends.gpu_price_performance()
+    fit = trends.fit_gpu_price_performance()
+    figure = plots.price_trend(frame["year"], frame["flops_per_usd"], fit, "GFLOP/s per $",
+                               scale=1e9)
+    assert has_point(figure, 2022, 989e3 / 25_000)
+    assert has_point(figure, fit.last_year, fit.predict(fit.last_year) / 1e9)

@@ -80,3 +80,46 @@ def test_chip_costs_ranks_and_marks_estimates():
     assert costs.value.frame["gflops_per_w"].notna().all()
     costs.controls["precision"].value = "fp8"
     assert costs.error is None and "TPU v5e" not in set(costs.value.frame["chip"])
+
+
+# --------------------------------------------------------------------------- die cost
+
+@pytest.fixture
+def die_cost():
+    return widgets.explore_die_cost()
+
+
+def test_die_cost_starts_on_the_h100_build_up(die_cost):
+    from stackkit import fabrication
+    assert die_cost.error is None
+    # the H100 row: 814 mm2 die on a $16,988 wafer at 0.1 defects/cm2 (Murphy), 80 GB HBM
+    # at $17.5/GB, $750 packaging, $920 test; list price $28,000.
+    assert die_cost.value.hbm_usd == pytest.approx(80 * 17.5)
+    assert die_cost.value.die_yield == pytest.approx(
+        fabrication.die_yield(814, 0.1, "murphy"))
+    assert "margin" in die_cost.result.value
+    assert die_cost.plot.value
+
+
+def test_die_cost_doubling_the_die_area_more_than_doubles_the_die_cost(die_cost):
+    small = die_cost.value.logic_die_usd
+    die_cost.controls["die_area_mm2"].value = 1600
+    big = die_cost.value.logic_die_usd
+    # fewer gross dies (about half) and a lower yield: more than twice the cost
+    assert big > 2 * small * 1.5
+
+
+def test_die_cost_hbm_price_moves_the_total_by_80_gb(die_cost):
+    before = die_cost.value.total_usd
+    die_cost.controls["hbm_usd_per_gb"].value = 27.5
+    assert die_cost.value.total_usd - before == pytest.approx(80 * 10.0)
+
+
+def test_die_cost_zero_defects_means_full_yield(die_cost):
+    die_cost.controls["defects_per_cm2"].value = 0.0
+    assert die_cost.value.die_yield == 1.0
+
+
+def test_die_cost_b200_has_two_dies(die_cost):
+    die_cost.controls["name"].value = "B200"
+    assert die_cost.value.logic_usd == pytest.approx(2 * die_cost.value.logic_die_usd)

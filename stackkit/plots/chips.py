@@ -10,11 +10,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .. import catalog, chips
+from .. import catalog, chips, fabrication
 from ._style import INK, PALETTE, color_for, new_axes, tidy
 
-__all__ = ["bench_matmul", "chip_ranking", "decode_batch", "realistic_peaks", "roofline",
-           "roofline_colors"]
+__all__ = ["bench_matmul", "chip_cost_build_up", "chip_ranking", "decode_batch",
+           "realistic_peaks", "roofline", "roofline_colors"]
 
 _LINESTYLES = ["-", "--", "-.", ":"]
 
@@ -246,4 +246,46 @@ def bench_matmul(result, ax: Axes | None = None) -> Figure:
          xlabel="matrix side n (n×n by n×n, log scale)", ylabel="GFLOP/s (median of repeats)")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     _note(ax, f"stackkit.bench.run() on {result.machine}, {result.date:%Y-%m-%d}")
+    return ax.figure
+
+
+_PART_COLOURS = {"logic dies": "#0072B2", "HBM": "#E69F00", "packaging": "#009E73",
+                 "test and assembly": "#CC79A7"}
+
+
+def chip_cost_build_up(costs: Mapping[str, fabrication.ChipCost],
+                       ax: Axes | None = None) -> Figure:
+    """What each chip costs to make, part on part, beside its list price (the gap is margin).
+
+    ``costs``: chip name -> :func:`stackkit.fabrication.chip_cost_estimate` (or
+    :func:`~stackkit.fabrication.chip_cost`). Every figure is an estimate.
+    """
+    ax = new_axes(ax, figsize=(7.5, 4.0))
+    names = list(costs)
+    top = 0.0
+    for i, name in enumerate(names):
+        cost = costs[name]
+        bottom = 0.0
+        for part, value in cost.parts().items():
+            ax.bar(i - 0.19, value, width=0.36, bottom=bottom, color=_PART_COLOURS[part],
+                   label=part if i == 0 else None)
+            bottom += value
+        ax.text(i - 0.19, bottom, f"${bottom / 1e3:,.1f}k", ha="center", va="bottom",
+                fontsize=8, color=INK)
+        top = max(top, bottom)
+        if cost.list_price_usd is not None:
+            ax.bar(i + 0.19, cost.list_price_usd, width=0.36, color="#BBBBBB",
+                   label="list price" if i == 0 else None)
+            ax.text(i + 0.19, cost.list_price_usd,
+                    f"${cost.list_price_usd / 1e3:,.0f}k\nmargin {cost.gross_margin:.0%}",
+                    ha="center", va="bottom", fontsize=8, color=INK)
+            top = max(top, cost.list_price_usd)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_xlim(-0.6, len(names) - 0.4)
+    ax.set_ylim(0, top * 1.25)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / 1e3:,.0f}k"))
+    tidy(ax, title="Cost to make (estimate) beside the list price", ylabel="USD per chip")
+    ax.grid(axis="x", visible=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", ncols=5)
+    _note(ax, "Estimates: data/chip_costs.csv (Silicon Analysts, Epoch AI, Raymond James, CSET)")
     return ax.figure

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from .. import cloud
+from .. import cloud, trends
 from ..clusters import OwnedCost
 from ._style import INK, PALETTE, color_for, new_axes, source_note, tidy
 
@@ -16,6 +16,7 @@ __all__ = [
     "api_bill_bars",
     "breakeven_sensitivity",
     "gpu_price_bars",
+    "price_trend",
     "pricing_mode_bars",
     "rent_vs_buy_curve",
     "self_hosting_curve",
@@ -254,4 +255,51 @@ def self_hosting_curve(hosting: cloud.SelfHosting, max_tokens_per_day: float | N
     tidy(ax, title="Paying per token vs renting GPUs all day",
          xlabel="million tokens per day", ylabel="USD per day")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return ax.figure
+
+
+def price_trend(years: object, values: object, fit: trends.TrendFit, ylabel: str,
+                labels: object = None, scale: float = 1.0, ax: Axes | None = None) -> Figure:
+    """Dated points on a log scale, the fitted line through them, and the halving (or
+    doubling) time with its 95 % interval in the title (:func:`stackkit.trends.fit_log_linear`).
+
+    ``values`` are in the units ``fit`` was made in; both are divided by ``scale`` to draw
+    (``scale=1e9`` shows FLOP/s per $ as GFLOP/s per $).
+    """
+    ax = new_axes(ax, figsize=(7.5, 3.8))
+    xs = np.asarray(list(years), dtype=float)
+    ys = np.asarray(list(values), dtype=float) / scale
+    ax.plot(xs, ys, "o", color=PALETTE[0], label="catalog rows")
+    if labels is not None:
+        for x, y, text in zip(xs, ys, list(labels), strict=True):
+            ax.annotate(str(text), (x, y), xytext=(4, 4), textcoords="offset points",
+                        fontsize=7, color=INK)
+    line_x = np.linspace(fit.first_year, fit.last_year, 20)
+    ax.plot(line_x, [fit.predict(x) / scale for x in line_x], "-", color=PALETTE[3],
+            label="log-linear fit")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:.2g}"))
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # ticks on narrow ranges too
+    ax.yaxis.set_minor_locator(NullLocator())
+    verb = {"falls": "halves", "rises": "doubles"}.get(fit.direction, "is flat")
+    if fit.halving_years is None:
+        title = f"{fit.quantity}: flat over {fit.n_points} points"
+    else:
+        span = ""
+        if fit.halving_low_years is not None:
+            high = (f"{fit.halving_high_years:.2g}" if fit.halving_high_years is not None
+                    else "no bound")
+            span = f" (95 %: {fit.halving_low_years:.2g} to {high})"
+        title = f"{verb} every {fit.halving_years:.2g} years{span}, {fit.n_points} points"
+    tidy(ax, title=title, xlabel="year", ylabel=ylabel)
+    span = max(fit.last_year - fit.first_year, 0.5)
+    ax.set_xlim(fit.first_year - 0.06 * span, fit.last_year + 0.18 * span)  # room for labels
+    digits = 0 if span >= 4 else 1  # whole years on a long axis, tenths on a short one
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.{digits}f}"))
+    ax.legend(fontsize=8, frameon=False, loc="lower left" if fit.direction == "falls"
+              else "upper left")  # the corner a falling or rising line leaves empty
+    ax.annotate(fit.note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -34),
+                textcoords="offset points", fontsize=7, color="#777777", va="top",
+                annotation_clip=False)
     return ax.figure

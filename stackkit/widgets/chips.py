@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import _checks, catalog, chips, plots
+from .. import _checks, catalog, chips, fabrication, plots
 from .._results import Result
 from ._base import Chart, Explorer, render_table
 
-__all__ = ["chip_ranking_view", "explore_chip_costs", "explore_roofline",
+__all__ = ["chip_ranking_view", "explore_chip_costs", "explore_die_cost", "explore_roofline",
            "roofline_for_operation"]
 
 _DEFAULT_CHIPS = ("H100 SXM", "B200", "TPU v5e", "Groq LPU")
@@ -153,3 +153,79 @@ def explore_chip_costs(metric: str = "gflops_per_w", precision: str = "bf16") ->
     return Explorer(controls, compute=chip_ranking_view, render=_render_costs,
                     chart=ChipRankingChart, columns=1,
                     title="<b>Chips compared</b> — performance per dollar and per watt")
+
+
+def _render_die_cost(cost: fabrication.ChipCost) -> str:
+    margin = ("" if cost.list_price_usd is None else
+              f"; list price ${cost.list_price_usd:,.0f}, margin {cost.gross_margin:.0%}")
+    return (f"<div>{cost.dies_per_wafer} gross dies per 300 mm wafer, yield "
+            f"{cost.die_yield:.1%} → {cost.good_dies_per_wafer:.1f} good; one good die "
+            f"${cost.logic_die_usd:,.0f}. Cost to make <b>${cost.total_usd:,.0f}</b>{margin}. "
+            "Every input is an estimate (data/chip_costs.csv).</div>"
+            + render_table({"logic dies (USD)": cost.logic_usd, "HBM (USD)": cost.hbm_usd,
+                            "packaging (USD)": cost.packaging_usd,
+                            "test and assembly (USD)": cost.test_assembly_usd,
+                            "total (USD)": cost.total_usd}))
+
+
+class DieCostChart(Chart):
+    """The build-up as one stacked bar beside the list price: the artists are moved."""
+
+    figsize = (7.5, 3.6)
+    rect = (0.12, 0.12, 0.62, 0.78)
+
+    def build(self, ax) -> None:
+        colours = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
+        names = ("logic dies", "HBM", "packaging", "test and assembly")
+        self.segments = [ax.bar(0, 0, width=0.6, color=c, label=n)[0]
+                         for c, n in zip(colours, names, strict=True)]
+        self.price = ax.bar(1, 0, width=0.6, color="#BBBBBB", label="list price")[0]
+        self.total_text = ax.text(0, 0, "", ha="center", va="bottom", fontsize=9)
+        self.price_text = ax.text(1, 0, "", ha="center", va="bottom", fontsize=9)
+        ax.set_xticks([0, 1], ["cost to make", "list price"])
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_ylabel("USD per chip")
+        ax.grid(axis="y", color="#DDDDDD", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        self.title = self.fixed_title("")
+
+    def update(self, cost: fabrication.ChipCost) -> None:
+        bottom = 0.0
+        for bar, value in zip(self.segments, cost.parts().values(), strict=True):
+            bar.set_y(bottom)
+            bar.set_height(value)
+            bottom += value
+        price = cost.list_price_usd or 0.0
+        self.price.set_height(price)
+        self.total_text.set_position((0, bottom))
+        self.total_text.set_text(f"${bottom:,.0f}")
+        self.price_text.set_position((1, price))
+        self.price_text.set_text(f"${price:,.0f}" if price else "")
+        self.ax.set_ylim(0, max(bottom, price) * 1.15)
+        margin = "" if cost.gross_margin is None else f", margin {cost.gross_margin:.0%}"
+        self.title.set_text(f"Die yield {cost.die_yield:.0%}: cost ${bottom:,.0f}{margin}")
+
+
+def explore_die_cost(name: str = "H100 SXM", die_area_mm2: float = 814.0,
+                     defects_per_cm2: float = 0.1, hbm_usd_per_gb: float = 17.5,
+                     yield_model: str = "murphy") -> Explorer:
+    """Move defect density, die size and the HBM price; see what one chip costs to make."""
+    rows = catalog.chip_costs()
+    modelled = [n for n in rows.index if pd.notna(rows.loc[n, "die_area_mm2"])]
+    controls = {
+        "name": widgets.Dropdown(options=modelled, value=name, description="chip (its wafer, "
+                                 "HBM GB, packaging)"),
+        "die_area_mm2": widgets.FloatSlider(value=die_area_mm2, min=50, max=1600, step=10,
+                                            description="logic die area (mm²)"),
+        "defects_per_cm2": widgets.FloatSlider(value=defects_per_cm2, min=0.0, max=0.5,
+                                               step=0.01, description="defects per cm²"),
+        "hbm_usd_per_gb": widgets.FloatSlider(value=hbm_usd_per_gb, min=2, max=40, step=0.5,
+                                              description="HBM price ($/GB)"),
+        "yield_model": widgets.Dropdown(options=list(fabrication.YIELD_MODELS),
+                                        value=yield_model, description="yield model"),
+    }
+    return Explorer(controls, compute=fabrication.chip_cost_estimate, render=_render_die_cost,
+                    chart=DieCostChart,
+                    title="<b>From wafer to chip</b> — what a die, its HBM and its "
+                          "packaging cost")
