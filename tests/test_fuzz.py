@@ -53,7 +53,8 @@ import pandas as pd
 
 #: The layer modules, lowest first (DESIGN.md's order). Missing ones are skipped.
 LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips", "clusters",
-                 "cloud", "data", "pipeline", "vectors", "training", "serving", "stack")
+                 "cloud", "data", "pipeline", "vectors", "training", "serving", "frameworks",
+                 "stack")
 
 #: Functions not fuzzed, and why: they measure this machine, read or write files, or
 #: load a model, so they take seconds by design (each has its own tests).
@@ -89,6 +90,10 @@ SKIP = {
     "vectors.model_sha256": "hashes the shipped model file",
     "serving.machine_roofline": "measures this machine's FLOP/s and bandwidth (seconds)",
     "serving.decode_step_measurements": "times decode steps on this machine (seconds)",
+    "frameworks.train": "compiles and trains a transformer in JAX (seconds; its own tests)",
+    "frameworks.sharded_step": "compiles and times a sharded JAX step (seconds; its own tests)",
+    "frameworks.collective_sweep": "times JAX collectives on host devices (its own tests)",
+    "frameworks.corpus_text": "reads the kit's docstrings (no arguments to fuzz)",
 }
 
 #: Known defects, found by this test and not yet mended: each function's failures are
