@@ -179,7 +179,7 @@ def _init(jax, spec: catalog.ModelSpec, seed: int) -> dict:
                "w_down": dense(f, d, residual)} for _ in range(spec.n_layers)]
     return {"embed": jax.random.normal(next(keys), (v, d)) * 0.02,
             "pos": jax.random.normal(next(keys), (s, d)) * 0.02,
-            "layers": layers, "norm": jnp.ones(d), "head": dense(d, v)}
+            "layers": layers, "norm": jnp.ones(d), "head": dense(d, v, 0.1)}  # loss ≈ ln V
 
 
 def _loss_fn(jax, optax, n_heads: int):
