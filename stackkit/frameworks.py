@@ -29,6 +29,7 @@ imported inside the functions: ``import stackkit.frameworks`` works without them
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -85,11 +86,24 @@ _TEXT_MODULES = ("transformer", "chips", "clusters", "cloud", "training", "servi
 
 # --------------------------------------------------------------------------- JAX, lazily
 
+def _ask_for_host_devices() -> None:
+    """Ask XLA for :data:`N_HOST_DEVICES` CPU devices, unless the caller already chose a number.
+
+    XLA reads the flag when JAX creates its CPU backend (the first array or device
+    query), so this works whenever it runs before that: on importing this module, and
+    again before each call imports JAX.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    if _FLAG not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} {_FLAG}={N_HOST_DEVICES}".strip()
+
+
+_ask_for_host_devices()
+
+
 def _jax(n_devices: int = 1):
     """(jax, optax), with XLA asked for :data:`N_HOST_DEVICES` CPU devices before it starts."""
-    flags = os.environ.get("XLA_FLAGS", "")
-    if _FLAG not in flags:  # read when JAX creates its CPU backend, not before
-        os.environ["XLA_FLAGS"] = f"{flags} {_FLAG}={N_HOST_DEVICES}".strip()
+    _ask_for_host_devices()
     try:
         import jax
         import optax
@@ -154,6 +168,7 @@ def corpus_text() -> str:
     return "\n\n".join(parts)
 
 
+@functools.cache
 def _encode(vocab_size: int):
     """The corpus as token ids: its most frequent characters, the rest mapped to one id."""
     import collections
@@ -162,24 +177,30 @@ def _encode(vocab_size: int):
     text = corpus_text()
     common = [c for c, _ in collections.Counter(text).most_common(vocab_size - 1)]
     ids = {c: i + 1 for i, c in enumerate(sorted(common))}  # 0: any other character
-    return np.array([ids.get(c, 0) for c in text], dtype=np.int32)
+    encoded = np.array([ids.get(c, 0) for c in text], dtype=np.int32)
+    encoded.flags.writeable = False  # cached: shared by every call
+    return encoded
 
 
 def _init(jax, spec: catalog.ModelSpec, seed: int) -> dict:
-    jnp = jax.numpy
+    """Weights drawn with NumPy (one JAX op per tensor would compile a kernel each: seconds)."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
     d, f, v, s = spec.d_model, spec.d_ff, spec.vocab_size, spec.context_length
-    keys = iter(jax.random.split(jax.random.PRNGKey(seed), 4 + 6 * spec.n_layers))
 
     def dense(rows: int, cols: int, scale: float = 1.0) -> Any:
-        return jax.random.normal(next(keys), (rows, cols), jnp.float32) * scale / math.sqrt(rows)
+        return (rng.standard_normal((rows, cols)) * scale / math.sqrt(rows)).astype(np.float32)
+
+    def ones() -> Any:
+        return np.ones(d, np.float32)
 
     residual = 1.0 / math.sqrt(2 * spec.n_layers)  # GPT-2's scaled residual projections
-    layers = [{"norm1": jnp.ones(d), "wq": dense(d, d), "wk": dense(d, d), "wv": dense(d, d),
-               "wo": dense(d, d, residual), "norm2": jnp.ones(d), "w_up": dense(d, f),
+    layers = [{"norm1": ones(), "wq": dense(d, d), "wk": dense(d, d), "wv": dense(d, d),
+               "wo": dense(d, d, residual), "norm2": ones(), "w_up": dense(d, f),
                "w_down": dense(f, d, residual)} for _ in range(spec.n_layers)]
-    return {"embed": jax.random.normal(next(keys), (v, d)) * 0.02,
-            "pos": jax.random.normal(next(keys), (s, d)) * 0.02,
-            "layers": layers, "norm": jnp.ones(d), "head": dense(d, v, 0.1)}  # loss ≈ ln V
+    params = {"embed": dense(v, d, 0.02 * math.sqrt(v)), "pos": dense(s, d, 0.02 * math.sqrt(s)),
+              "layers": layers, "norm": ones(), "head": dense(d, v, 0.1)}  # loss ≈ ln V at first
+    return jax.tree.map(jax.numpy.asarray, params)
 
 
 def _loss_fn(jax, optax, n_heads: int):
@@ -480,7 +501,7 @@ def _kit_bytes(spec: catalog.ModelSpec, strategy: str, n: int, batch_size: int) 
 def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_size: int = 16,
                  d_model: int = 128, n_layers: int = 2, n_heads: int = 8, d_ff: int = 512,
                  seq_len: int = 64, vocab_size: int = 96, repeats: int = 3,
-                 seed: int = 0) -> ShardedStep:
+                 seed: int = 0, optimize: bool = True) -> ShardedStep:
     """Compile one AdamW step of the transformer over ``n_devices`` host devices and read it.
 
     ``strategy``: "dp" (parameters replicated, batch split: gradients all-reduced),
@@ -494,7 +515,9 @@ def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_
     (:func:`collectives_in`); beside them the kit's ``training.memory_fit`` for
     the same shapes (it assumes 16-bit activations and mixed-precision Adam,
     2 + 2 + 12 bytes a parameter; this step is float32 throughout, 4 + 4 + 8:
-    the same 16 bytes for the model states).
+    the same 16 bytes for the model states). ``optimize=False`` skips LLVM's
+    optimization of the CPU code (``xla_backend_optimization_level=0``): the same
+    HLO, memory plan and collectives, compiled in about half the time, run slower.
     """
     strategy = _checks.one_of("strategy", strategy, STRATEGIES)
     n = _checks.whole("n_devices", n_devices, 1, N_HOST_DEVICES)
@@ -509,6 +532,8 @@ def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_
                          "(each device takes an equal share of the batch)")
     reps = _checks.whole("repeats", repeats, 1, MAX_REPEATS)
     seed = _checks.seed("seed", seed)
+    options = None if _checks.boolean("optimize", optimize) else {
+        "xla_backend_optimization_level": 0}
     jax, optax = _jax(n)
     import numpy as np
     from jax.sharding import Mesh, NamedSharding
@@ -530,7 +555,7 @@ def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_
     start = time.perf_counter()
     compiled = jax.jit(step, in_shardings=(param_sh, opt_sh, batch_sh),
                        out_shardings=(param_sh, opt_sh, NamedSharding(mesh, P())),
-                       donate_argnums=(0, 1)).lower(params, opt_state, batch).compile()
+                       donate_argnums=(0, 1)).lower(params, opt_state, batch).compile(options)
     compile_s = time.perf_counter() - start
     times = []
     for _ in range(reps + 1):  # the first call also allocates: not timed
