@@ -602,9 +602,11 @@ def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 
     ``all_gather`` assembles S bytes from S/n on each (nccl-tests' sizes, as
     :func:`stackkit.clusters.all_gather_seconds` counts them). Each size's time
     is the median of ``repeats`` calls after one warm-up. The fit is least
-    squares; β then gives the link bandwidth lesson 2's ring formula
+    squares on relative errors (each size weighted by 1/t, so that a 16 KB call
+    counts as much as a 16 MB one; α kept ≥ 0), R² of that fit. β then gives
+    the link bandwidth lesson 2's ring formula would need
     (:func:`stackkit.clusters.allreduce_seconds`: 2(n−1)/n · S / bw + 2(n−1)·α,
-    or (n−1)/n · S / bw + (n−1)·α for an all-gather) would need, and the
+    or (n−1)/n · S / bw + (n−1)·α for an all-gather), and the
     table's ``lesson2_s`` is that formula at the fitted bandwidth and latency.
     Host devices share one memory system: this is a memory copy between
     threads, not a network.
@@ -647,19 +649,35 @@ def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 
             times.append(time.perf_counter() - t0)
         rows.append({"size_bytes": 4 * m, "seconds": float(np.median(times))})
     table = pd.DataFrame(rows)
-    beta, alpha = np.polyfit(table["size_bytes"], table["seconds"], 1)
+    alpha, beta, r2 = _fit_alpha_beta(table["size_bytes"].to_numpy(float),
+                                      table["seconds"].to_numpy(float))
     fitted = alpha + beta * table["size_bytes"]
-    residual = float(((table["seconds"] - fitted) ** 2).sum())
-    spread = float(((table["seconds"] - table["seconds"].mean()) ** 2).sum())
-    r2 = 1.0 - residual / spread if spread > 0 else 0.0
     passes = 2 if op == "psum" else 1  # ring all-reduce: reduce-scatter + all-gather
-    beta_pos = max(float(beta), 1e-18)  # a flat line (all latency) has no bandwidth
-    bandwidth = passes * (n - 1) / n / beta_pos / 1e9
-    latency = max(float(alpha), 0.0) / (passes * (n - 1))
+    bandwidth = passes * (n - 1) / n / max(beta, 1e-18) / 1e9  # a flat line: no bandwidth
+    latency = alpha / (passes * (n - 1))
     model = (clusters.allreduce_seconds if op == "psum" else clusters.all_gather_seconds)
     table["fit_s"] = fitted
     table["lesson2_s"] = [model(s, n, bandwidth, latency) for s in table["size_bytes"]]
     return CollectiveSweep(op=op, n_devices=n, table=table, alpha_s=float(alpha),
                            beta_s_per_byte=float(beta), r2=r2, link_bandwidth_gb_s=bandwidth,
                            latency_s=latency)
+
+
+def _fit_alpha_beta(sizes, seconds) -> tuple[float, float, float]:
+    """(α, β, R²) of t = α + β·S, least squares on relative errors (weights 1/t), α ≥ 0.
+
+    Sizes span decades: unweighted, the largest message would decide the line alone
+    (and could push α below zero). R² is of the same weighted fit.
+    """
+    import numpy as np
+    w = 1.0 / seconds
+    design = np.column_stack([np.ones_like(sizes), sizes]) * w[:, None]
+    (alpha, beta), *_ = np.linalg.lstsq(design, seconds * w, rcond=None)
+    if alpha < 0:  # no negative fixed cost: the best line through the origin instead
+        alpha, beta = 0.0, float(np.sum(w * w * sizes * seconds) / np.sum((w * sizes) ** 2))
+    residual = np.sum((w * (seconds - alpha - beta * sizes)) ** 2)
+    mean = np.sum(w * w * seconds) / np.sum(w * w)
+    spread = np.sum((w * (seconds - mean)) ** 2)
+    r2 = 1.0 - residual / spread if spread > 0 else 0.0
+    return float(alpha), float(beta), float(max(r2, 0.0))
 
