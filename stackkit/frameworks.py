@@ -182,7 +182,7 @@ def _encode(vocab_size: int):
     return encoded
 
 
-def _init(jax, spec: catalog.ModelSpec, seed: int) -> dict:
+def _init(spec: catalog.ModelSpec, seed: int) -> dict:
     """Weights drawn with NumPy (one JAX op per tensor would compile a kernel each: seconds)."""
     import numpy as np
     rng = np.random.default_rng(seed)
@@ -200,7 +200,27 @@ def _init(jax, spec: catalog.ModelSpec, seed: int) -> dict:
                "w_down": dense(f, d, residual)} for _ in range(spec.n_layers)]
     params = {"embed": dense(v, d, 0.02 * math.sqrt(v)), "pos": dense(s, d, 0.02 * math.sqrt(s)),
               "layers": layers, "norm": ones(), "head": dense(d, v, 0.1)}  # loss ≈ ln V at first
-    return jax.tree.map(jax.numpy.asarray, params)
+    return params
+
+
+def _place(jax, tree, shardings=None):
+    """NumPy arrays onto devices, whole or in shards, without compiling anything.
+
+    ``jax.device_put`` onto a sharding compiles a small program per shape (seconds
+    for a model's worth of tensors); building each array from its shards does not.
+    """
+    if shardings is None:
+        return jax.tree.map(jax.numpy.asarray, tree)
+    return jax.tree.map(lambda x, sh: jax.make_array_from_callback(x.shape, sh,
+                                                                   lambda i: x[i]),
+                        tree, shardings)
+
+
+def _optimizer_state(jax, optimizer, params):
+    """AdamW's initial state as NumPy zeros (its step count and both moments start at 0)."""
+    import numpy as np
+    shapes = jax.eval_shape(optimizer.init, params)
+    return jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
 
 
 def _loss_fn(jax, optax, n_heads: int):
@@ -259,6 +279,13 @@ def _check_shapes(d_model, n_layers, n_heads, d_ff, seq_len, batch_size, vocab_s
     return spec, b
 
 
+def _compiler_options(optimize: object) -> dict | None:
+    """XLA options: none, or LLVM's optimization of the CPU code skipped (same HLO, sooner)."""
+    if _checks.boolean("optimize", optimize):
+        return None
+    return {"xla_backend_optimization_level": 0}
+
+
 def _flops(cost: Any) -> float:
     """FLOPs from ``Compiled.cost_analysis()`` (a dict, or a list of one per module)."""
     if isinstance(cost, (list, tuple)):
@@ -313,7 +340,7 @@ class FrameworkRun(Result):
 def train(steps: int = 100, batch_size: int = 16, learning_rate: float = 3e-3,
           d_model: int = 128, n_layers: int = 4, n_heads: int = 4, d_ff: int = 512,
           seq_len: int = 64, vocab_size: int = 96, seed: int = 0,
-          peak_gflops: float | None = None) -> FrameworkRun:
+          peak_gflops: float | None = None, optimize: bool = True) -> FrameworkRun:
     """Train the small transformer on the kit's own text for ``steps`` steps; count its FLOPs.
 
     The step (forward, backward, AdamW update) is one ``jax.jit`` function;
@@ -321,6 +348,8 @@ def train(steps: int = 100, batch_size: int = 16, learning_rate: float = 3e-3,
     it, set beside the kit's 6·N + 12·L·d·s per token (Kaplan et al. 2020, 2.1;
     PaLM, Appendix B) × tokens per step. ``peak_gflops`` (e.g.
     ``bench.measure_matmul(512).rate``) gives the MFU on this CPU.
+    ``optimize=False`` compiles without LLVM's optimizations (as in :func:`sharded_step`):
+    the same HLO and FLOP count, sooner, with slower element-wise code.
     Defaults: 4 layers, d = 128, about 0.8 M parameters.
     """
     n = _checks.whole("steps", steps, 1, MAX_STEPS)
@@ -328,18 +357,20 @@ def train(steps: int = 100, batch_size: int = 16, learning_rate: float = 3e-3,
     lr = _checks.in_range("learning_rate", learning_rate, 0.0, 1.0, low_open=True)
     seed = _checks.seed("seed", seed)
     peak = _checks.optional(_checks.positive, "peak_gflops", peak_gflops)
+    options = _compiler_options(optimize)
     if n * b * spec.context_length * training.training_flops_per_token(spec) > 2e13:
         raise ValueError(f"steps={n} of this model would take over 2e13 FLOPs (minutes on a "
                          "CPU); lower steps, batch_size or the model's size")
     jax, optax = _jax()
     import numpy as np
     batches = _batches(spec, b, n, seed)
-    params = _init(jax, spec, seed)
     optimizer = optax.adamw(lr, weight_decay=0.01)
-    opt_state = optimizer.init(params)
+    weights = _init(spec, seed)
+    params = _place(jax, weights)
+    opt_state = _place(jax, _optimizer_state(jax, optimizer, weights))
     start = time.perf_counter()
     compiled = jax.jit(_step_fn(jax, optax, spec.n_heads, optimizer)).lower(
-        params, opt_state, batches[0]).compile()
+        params, opt_state, batches[0]).compile(options)
     compile_s = time.perf_counter() - start
     losses, times = [], []
     for batch in batches:
@@ -532,8 +563,7 @@ def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_
                          "(each device takes an equal share of the batch)")
     reps = _checks.whole("repeats", repeats, 1, MAX_REPEATS)
     seed = _checks.seed("seed", seed)
-    options = None if _checks.boolean("optimize", optimize) else {
-        "xla_backend_optimization_level": 0}
+    options = _compiler_options(optimize)
     jax, optax = _jax(n)
     import numpy as np
     from jax.sharding import Mesh, NamedSharding
@@ -541,13 +571,13 @@ def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_
     axis = "model" if strategy == "tp" else "data"
     mesh = Mesh(np.array(jax.devices("cpu")[:n]), (axis,))
     optimizer = optax.adamw(1e-3, weight_decay=0.01)
-    params = _init(jax, spec, seed)
-    opt_state = optimizer.init(params)
-    param_sh = _shardings(jax, params, strategy, mesh, axis)
-    opt_sh = _shardings(jax, opt_state, strategy, mesh, axis)
+    weights = _init(spec, seed)
+    zeros = _optimizer_state(jax, optimizer, weights)
+    param_sh = _shardings(jax, weights, strategy, mesh, axis)
+    opt_sh = _shardings(jax, zeros, strategy, mesh, axis)
     batch_sh = NamedSharding(mesh, P() if strategy == "tp" else P(axis))
-    params, opt_state = jax.device_put(params, param_sh), jax.device_put(opt_state, opt_sh)
-    batch = jax.device_put(_batches(spec, b, 1, seed)[0], batch_sh)
+    params, opt_state = _place(jax, weights, param_sh), _place(jax, zeros, opt_sh)
+    batch = _place(jax, _batches(spec, b, 1, seed)[0], batch_sh)
     if strategy == "fsdp":
         step = _fsdp_step_fn(jax, optax, spec.n_heads, optimizer, mesh, axis, param_sh, opt_sh)
     else:
@@ -601,7 +631,8 @@ def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 
     ``psum`` is an all-reduce of a float32 buffer of S bytes on every device;
     ``all_gather`` assembles S bytes from S/n on each (nccl-tests' sizes, as
     :func:`stackkit.clusters.all_gather_seconds` counts them). Each size's time
-    is the median of ``repeats`` calls after one warm-up. The fit is least
+    is the fastest of ``repeats`` calls after one warm-up (on a shared machine
+    the least disturbed: other work only ever adds time). The fit is least
     squares on relative errors (each size weighted by 1/t, so that a 16 KB call
     counts as much as a 16 MB one; α kept ≥ 0), R² of that fit. β then gives
     the link bandwidth lesson 2's ring formula would need
@@ -640,14 +671,14 @@ def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 
     for m in elements:
         # psum: each device holds m elements; all_gather: each holds m/n and gathers m
         local = m if op == "psum" else m // n
-        x = jax.device_put(np.ones(n * local, np.float32), NamedSharding(mesh, P("d")))
+        x = _place(jax, np.ones(n * local, np.float32), NamedSharding(mesh, P("d")))
         fn(x).block_until_ready()
         times = []
         for _ in range(reps):
             t0 = time.perf_counter()
             fn(x).block_until_ready()
             times.append(time.perf_counter() - t0)
-        rows.append({"size_bytes": 4 * m, "seconds": float(np.median(times))})
+        rows.append({"size_bytes": 4 * m, "seconds": min(times)})
     table = pd.DataFrame(rows)
     alpha, beta, r2 = _fit_alpha_beta(table["size_bytes"].to_numpy(float),
                                       table["seconds"].to_numpy(float))

@@ -30,7 +30,7 @@ Collectives: DP all-reduces every gradient once (one fused op or one per tensor)
     fused in one op) where Megatron adds them first: its bytes are 6, not 4, B·s·d
     buffers per layer.
 
-The file runs in about 30 s on two busy cores (four compilations, a 60-step run).
+The file runs in about 30–50 s on two busy cores (four compilations, a 60-step run).
 """
 
 from __future__ import annotations
@@ -64,7 +64,10 @@ def run():
 
 @pytest.fixture(scope="module")
 def steps():
-    return {s: fw.sharded_step(s, n_devices=8, repeats=2, **SHAPES) for s in fw.STRATEGIES}
+    # optimize=False: LLVM's passes skipped, half the compile time; the HLO, memory plan and
+    # collectives are XLA's and the same either way
+    return {s: fw.sharded_step(s, n_devices=8, repeats=2, optimize=False, **SHAPES)
+            for s in fw.STRATEGIES}
 
 
 def _all_weights_bytes() -> float:
@@ -141,7 +144,7 @@ def test_each_strategy_runs_and_is_timed(steps):
 
 def test_collective_sweep_fits_alpha_and_beta():
     sweep = fw.collective_sweep("psum", sizes_bytes=[2**12, 2**16, 2**20, 2**22, 2**24],
-                                repeats=3)
+                                repeats=5)
     assert list(sweep.table["size_bytes"]) == [2**12, 2**16, 2**20, 2**22, 2**24]
     assert sweep.beta_s_per_byte > 0
     assert 0.8 <= sweep.r2 <= 1.0, sweep.table  # relative errors: every size counts alike
@@ -159,7 +162,7 @@ def test_the_alpha_beta_fit_recovers_a_known_line():
     alpha, beta, r2 = fw._fit_alpha_beta(sizes, 20e-6 + sizes / 5e9)
     assert (alpha, beta, r2) == pytest.approx((20e-6, 1 / 5e9, 1.0))
     # a line that would need a negative fixed cost is refitted through the origin
-    alpha, beta, _ = fw._fit_alpha_beta(sizes, sizes / 5e9 - 1e-7 * (sizes > 5e6))
+    alpha, beta, _ = fw._fit_alpha_beta(sizes, sizes / 5e9 - 1e-7)
     assert alpha == 0 and beta > 0
 
 
