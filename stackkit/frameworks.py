@@ -34,7 +34,7 @@ import math
 import os
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import _checks, catalog, clusters, training, transformer
@@ -438,11 +438,10 @@ class ShardedStep(Result):
     collectives: dict[str, tuple[int, int]]  # op -> (count, bytes per device), from the HLO
     step_s: float  # measured, median of a few steps after compiling
     compile_s: float
-    hlo_text: str = ""
+    hlo_text: str = field(default="", repr=False)  # the optimized HLO the collectives came from
 
     def _rows(self) -> dict[str, object]:
         row = super()._rows()
-        row.pop("hlo_text", None)
         row["collectives"] = ", ".join(f"{op} ×{c} ({b / 1e6:.2f} MB)"
                                        for op, (c, b) in self.collectives.items() if c)
         return row
