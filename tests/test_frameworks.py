@@ -136,6 +136,13 @@ def test_tensor_parallel_has_lesson_5s_four_all_reduces_per_layer(steps):
     assert steps["tp"].collectives["all-gather"][0] == 0
 
 
+def test_skipping_llvms_optimizations_leaves_the_plan_alone(steps):
+    """optimize=False (the fixtures, the lesson) changes machine code, not XLA's plan."""
+    optimized = fw.sharded_step("dp", n_devices=8, repeats=1, **SHAPES)
+    assert optimized.collectives == steps["dp"].collectives
+    assert optimized.bytes_per_device == steps["dp"].bytes_per_device
+
+
 def test_each_strategy_runs_and_is_timed(steps):
     for result in steps.values():
         assert result.step_s > 0 and result.compile_s > 0
