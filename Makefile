@@ -33,7 +33,7 @@ $(VENV)/.stamp-lab: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[lab,test,browser,peers,spark]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,test,browser,peers,spark,frameworks]"
 	$(BIN)/python -m pip install --quiet --no-deps "llm-analysis==0.2.2"
 	touch $@
 

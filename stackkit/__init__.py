@@ -7,8 +7,9 @@ Submodules load on first use so that ``import stackkit`` stays cheap::
 
 Layers: ``catalog`` and ``units`` (data and constants); ``transformer`` and
 ``reliability`` (models shared by the layers); ``chips`` and ``bench`` (layer 1),
-``clusters`` (2), ``cloud`` (3), ``training`` (5); ``plots`` and ``widgets`` draw and
-wire them up for the notebooks. docs/architecture.md has the map.
+``clusters`` (2), ``cloud`` (3), ``training`` and ``frameworks`` (5; the latter runs it in
+JAX, an optional extra); ``plots`` and ``widgets`` draw and wire them up for the notebooks.
+docs/architecture.md has the map.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _SUBMODULES = (
     "pipeline",
     "vectors",
     "training",
+    "frameworks",
     "serving",
     "stack",
     "exercises",
@@ -53,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         data,
         exercises,
         fabrication,
+        frameworks,
         lessons,
         pipeline,
         plots,

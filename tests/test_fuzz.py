@@ -54,7 +54,7 @@ import pandas as pd
 #: The layer modules, lowest first (DESIGN.md's order). Missing ones are skipped.
 LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips",
                  "fabrication", "clusters", "cloud", "trends", "data", "pipeline", "vectors",
-                 "training", "serving", "stack")
+                 "training", "serving", "frameworks", "stack")
 
 #: Functions not fuzzed here, and why: only machine measurements (each is bounded by its
 #: own ceilings, and run at them in tests/test_bench_inputs.py) and functions that read or
@@ -79,6 +79,12 @@ SKIP = {
     "training.sweep": "trains tiny models and writes them to a tracker store on disk",
     "training.read_sweep": "reads a tracker store from disk",
     "training.peer_figures_live": "runs installed third-party calculators, not the kit",
+    "frameworks.train": "compiles and trains a transformer in JAX: a measurement of this "
+                        "machine, bounded by its own ceilings (tests/test_frameworks.py)",
+    "frameworks.sharded_step": "compiles and times a sharded JAX step: a measurement "
+                               "(bounded; tests/test_frameworks.py)",
+    "frameworks.collective_sweep": "times JAX collectives on host devices: a measurement",
+    "frameworks.corpus_text": "reads the kit's docstrings (no arguments to fuzz)",
 }
 
 #: Functions backed by native libraries (faiss, tokenizers, onnxruntime), fuzzed in a

@@ -26,7 +26,7 @@ ORDER: tuple[tuple[str, ...], ...] = (
     ("cloud", "trends"),
     ("data", "vectors", "pipeline"),
     ("training",),
-    ("serving",),
+    ("serving", "frameworks"),
     ("stack",),
     ("plots",),
     ("widgets",),
