@@ -53,7 +53,7 @@ def test_a_lesson_page_shows_a_figure_and_its_exercises(page, book_url: str, les
     assert figure.is_visible()
     width = figure.evaluate("img => img.complete ? img.naturalWidth : 0")
     assert width > 200, f"{lesson}: the first figure did not load ({width} px)"
-    heading = page.get_by_role("heading", name="Check your understanding")
+    heading = page.get_by_role("heading", name="Check your understanding").first
     heading.scroll_into_view_if_needed()
     assert heading.is_visible()
     hint = page.locator(".cell-output", has_text="no answer yet. Hint:").first
