@@ -112,9 +112,17 @@ def _grade_lesson(lesson: Path, tmp_path: Path):
     n = _plant(lesson, tmp_path / "release" / "student" / lesson.name, keys[lesson.stem],
                tmp_path / "submitted")
     csv_path = tmp_path / "grades.csv"
-    tool.grade_folder(tmp_path / "submitted", keys, csv_path, log=lambda *a: None)
+    lines = []
+    tool.grade_folder(tmp_path / "submitted", keys, csv_path, log=lines.append)
     with csv_path.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
+    # Grading a submission costs running it, and little more: compared with running the
+    # lesson itself in the same session (the key), so a busy machine slows both alike.
+    # (The absolute budget, 30 s, follows from each lesson's own 15 s budget.)
+    run_s = keys[lesson.stem]["run_s"]
+    for line in lines:
+        seconds = float(re.search(r" in ([\d.]+) s", line).group(1))
+        assert seconds <= 1.5 * run_s + 5, (line, run_s)
     return n, rows
 
 

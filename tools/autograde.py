@@ -160,7 +160,9 @@ def make_key(path: Path) -> dict:
     notebook = json.loads(path.read_text(encoding="utf-8"))
     marker = "__stackkit_key_" + secrets.token_hex(8)
     run = dict(notebook, cells=[*notebook["cells"], _key_dump_cell(marker)])
+    start = time.perf_counter()
     nb = _execute(run)
+    run_s = time.perf_counter() - start
     errors = [(i, o.get("ename")) for i, c in enumerate(nb.cells) for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     if errors:
@@ -176,7 +178,7 @@ def make_key(path: Path) -> dict:
         raise RuntimeError(f"{path.name}: answer cells check {missing}, which the lesson never "
                            "defines as an Exercise")
     return {"lesson": path.stem, "exercises": {name: exercises[name] for name in order},
-            "cell_ids": [c.get("id") for c in student["cells"]]}
+            "cell_ids": [c.get("id") for c in student["cells"]], "run_s": round(run_s, 2)}
 
 
 def release(paths: list[Path], out_dir: Path) -> list[Path]:
