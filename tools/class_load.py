@@ -105,9 +105,8 @@ def spawn(hub, session, name: str, deadline: float) -> float:
         server = model.get("servers", {}).get("")
         if server and server.get("ready"):
             return time.perf_counter() - start
-        if not server or (not server.get("pending") and not server.get("ready")):
-            if model.get("pending") is None and not server:
-                raise RuntimeError("the server stopped while starting")
+        if not server and model.get("pending") is None:
+            raise RuntimeError("the server stopped while starting")
         time.sleep(0.5)
     raise TimeoutError("the server was not ready before the deadline")
 
