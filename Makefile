@@ -18,6 +18,10 @@ help:
 	@echo "make test       set up if needed, run ruff, the unit/data/widget tests and nbval"
 	@echo "make notebooks  re-execute every notebook in place and normalize its metadata"
 	@echo "make student    write copies without solution cells to student/ (for handing out)"
+	@echo "make book       build the course book (static site) in build/book/html"
+	@echo "make release    write student assignments and answer keys to release/"
+	@echo "make autograde  grade SUBMISSIONS=folder (folder/<student>/<lesson>.ipynb) to a CSV"
+	@echo "make hub        a JupyterHub for a class on 127.0.0.1:8000 (docs/instructors.md)"
 	@echo "make bench      print the performance figures"
 	@echo "make validate   the kit against published measurements: writes docs/validation.md"
 	@echo "make fuzz       a long fuzz run: 100,000 calls (STACKKIT_FUZZ_CALLS, _SEED to change)"
@@ -33,7 +37,7 @@ $(VENV)/.stamp-lab: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[lab,test,browser,peers,spark,frameworks]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,test,browser,peers,spark,frameworks,hub]"
 	$(BIN)/python -m pip install --quiet --no-deps "llm-analysis==0.2.2"
 	touch $@
 
@@ -63,6 +67,32 @@ notebooks: $(VENV)/.stamp-test
 student: $(VENV)/.stamp-test
 	$(BIN)/python tools/make_student.py --out student notebooks/*.ipynb
 
+# The course (docs/instructors.md): the book, assignments and their grading, a class hub.
+# Node tools (mystmd, configurable-http-proxy) are pinned in package.json / package-lock.json.
+.PHONY: book release autograde hub
+HUB_PORT ?= 8000
+node_modules/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+book: node_modules/.stamp | $(BIN)/python
+	$(BIN)/python tools/book.py --out build/book
+
+release: $(VENV)/.stamp-test
+	$(BIN)/python tools/autograde.py release --out release
+
+autograde: $(VENV)/.stamp-test
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make autograde SUBMISSIONS=folder"; exit 2; }
+	@test -d release/key || $(MAKE) release
+	$(BIN)/python tools/autograde.py grade "$(SUBMISSIONS)" --key release/key
+
+$(VENV)/.stamp-hub: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[lab,hub]"
+	touch $@
+
+hub: $(VENV)/.stamp-hub node_modules/.stamp
+	$(BIN)/python tools/hub.py --port $(HUB_PORT)
+
 bench: $(VENV)/.stamp-test
 	$(BIN)/python benchmarks/run.py
 
@@ -81,5 +111,5 @@ dashboard: $(VENV)/.stamp-test
 		--token --strip_sources=True
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist screenshots student
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist screenshots student release node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
