@@ -11,11 +11,12 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help lab test lint unit nbval notebooks student bench validate fuzz dashboard clean
+.PHONY: help lab test quick lint unit nbval notebooks student bench validate fuzz dashboard clean
 
 help:
 	@echo "make lab        set up if needed, open JupyterLab on notebooks/00_overview.ipynb"
 	@echo "make test       set up if needed, run ruff, the unit/data/widget tests and nbval"
+	@echo "make quick      the contributor's loop: ruff and every test not marked slow or browser"
 	@echo "make notebooks  re-execute every notebook in place and normalize its metadata"
 	@echo "make student    write copies without solution cells to student/ (for handing out)"
 	@echo "make book       build the course book (static site) in build/book/html"
@@ -60,6 +61,11 @@ test: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# The loop to run after each change: no notebooks, no browser, nothing marked slow.
+quick: $(VENV)/.stamp-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests -m "not slow and not browser"
 
 notebooks: $(VENV)/.stamp-test
 	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
