@@ -564,8 +564,12 @@ class _Replica:
         if s.gpus_per_replica is not None:
             return int(s.gpus_per_replica)
         if self.serving is not None:
+            # the request fits (checked above, each count rounded); their rounded sum may
+            # still exceed the context by one token (4096.5 + 4096.5 rounds to 8193)
+            context = min(self.spec.context_length, max(1, round(s.input_tokens
+                                                                 + s.output_tokens)))
             return self.serving.chips_for_batch(self.spec, self.chip, s.decode_batch_size,
-                                                max(1, round(s.input_tokens + s.output_tokens)))
+                                                context)
         return _gpus_per_replica(s, self.spec, self.chip)
 
     @property

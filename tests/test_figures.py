@@ -44,7 +44,7 @@ def _plot_functions() -> dict[str, Callable]:
 # ------------------------------------------------------------------ how to draw each figure
 
 def _chips():
-    from stackkit import catalog, chips, plots
+    from stackkit import catalog, chips, fabrication, plots
     return {
         "catalog_bars": lambda: plots.catalog_bars(
             catalog.query("accelerators", sort_by="bf16_tflops"), "name", "bf16_tflops",
@@ -56,6 +56,9 @@ def _chips():
                                       within_memory=True)]),
         "chip_ranking": lambda: plots.chip_ranking(chips.rank_chips("gflops_per_w"),
                                                    "gflops_per_w"),
+        "chip_cost_build_up": lambda: plots.chip_cost_build_up(
+            {name: fabrication.chip_cost_estimate(name) for name in ("H100 SXM", "B200",
+                                                                     "MI300X")}),
     }
 
 
@@ -86,6 +89,14 @@ def _clusters():
     }
 
 
+def _price_trend():
+    from stackkit import plots, trends
+    history = trends.api_price_history()
+    lows = history[history["new_low"]]
+    return plots.price_trend(lows["year"], lows["usd_per_mtok"], trends.fit_api_price(),
+                             "USD per million tokens (mean of in and out)", labels=lows["model"])
+
+
 def _cloud():
     from stackkit import cloud, clusters, plots
     rent = cloud.gpu_hour_price("p5.48xlarge")
@@ -103,6 +114,7 @@ def _cloud():
         "self_hosting_curve": lambda: plots.self_hosting_curve(cloud.self_hosting_breakeven(
             api_usd_per_mtok=5.0, tokens_per_second_per_gpu=1000,
             gpu_usd_per_hour=rent.usd_per_gpu_hour)),
+        "price_trend": lambda: _price_trend(),
         "spot_cost_histogram": lambda: plots.spot_cost_histogram(
             cloud.spot_job(100, 0.05, 2.0, 0.1, 0.2, usd_per_hour=20.0, trials=2000, seed=0),
             2000.0),

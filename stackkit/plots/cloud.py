@@ -297,6 +297,10 @@ def price_trend(years: object, values: object, fit: trends.TrendFit, ylabel: str
     ax.set_xlim(fit.first_year - 0.06 * span, fit.last_year + 0.18 * span)  # room for labels
     digits = 0 if span >= 4 else 1  # whole years on a long axis, tenths on a short one
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.{digits}f}"))
+    low, high = ax.get_xlim()  # only the ticks inside the axes (no stray label in a corner)
+    ax.set_xticks([t for t in ax.get_xticks() if low <= t <= high])
+    low, high = ax.get_ylim()
+    ax.set_yticks([t for t in ax.get_yticks() if low <= t <= high])
     ax.legend(fontsize=8, frameon=False, loc="lower left" if fit.direction == "falls"
               else "upper left")  # the corner a falling or rising line leaves empty
     ax.annotate(fit.note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -34),
