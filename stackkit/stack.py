@@ -1258,6 +1258,27 @@ def _replica_function(replica: _Replica, i_span: tuple[float, float],
     return _REPLICA_FUNCTIONS[key]
 
 
+#: The scenario fields a vectorised draw starts from (each then replaced by its knob's draws).
+_DRAWN_FIELDS = ("input_tokens", "output_tokens", "requests_per_user", "utilization",
+                 "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh",
+                 "amortization_years", "vector_store_usd_per_gb_month", "model_life_months",
+                 "api_price_factor", "retrieved_chunks")
+
+
+def _draw_base(s: Scenario, extra: tuple[str, ...] = ()) -> dict[str, np.ndarray | float]:
+    """The scenario's values for a vectorised draw: its fields, the rented GPU-hour and the
+    capital per GPU (the server's price when owned and none is given)."""
+    v: dict[str, np.ndarray | float] = {name: float(getattr(s, name))
+                                        for name in _DRAWN_FIELDS + extra}
+    v["usd_per_gpu_hour"] = _rent_usd_per_gpu_hour(s)
+    capital = s.capital_usd_per_gpu
+    if capital is None and s.hosting == "owned":
+        capital = clusters.server_price_usd_per_gpu(
+            _accelerator(_instance(s.instance).accelerator))
+    v["capital_usd_per_gpu"] = float(capital or 1.0)
+    return v
+
+
 def _draw(rng: np.random.Generator, k: Knob, n: int) -> np.ndarray:
     if k.high <= k.low:
         return np.full(n, k.value)
@@ -1280,17 +1301,7 @@ def uncertainty(scenario: Scenario, n: int = 10_000, seed: int = 0) -> Uncertain
     seed = _checks.seed("seed", seed)
     ks = knobs(s)
     rng = np.random.default_rng(seed)
-    v: dict[str, np.ndarray | float] = {name: float(getattr(s, name)) for name in (
-        "input_tokens", "output_tokens", "users_per_day", "requests_per_user", "utilization",
-        "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh", "amortization_years",
-        "vector_store_usd_per_gb_month", "model_life_months", "api_price_factor",
-        "retrieved_chunks")}
-    v["usd_per_gpu_hour"] = _rent_usd_per_gpu_hour(s)
-    capital = s.capital_usd_per_gpu
-    if capital is None and s.hosting == "owned":
-        capital = clusters.server_price_usd_per_gpu(
-            _accelerator(_instance(s.instance).accelerator))
-    v["capital_usd_per_gpu"] = float(capital or 1.0)
+    v = _draw_base(s, ("users_per_day",))
     for k in ks:
         v[k.field] = _draw(rng, k, count)
     spans = {k.field: (k.low, k.high) for k in ks}
@@ -1408,17 +1419,7 @@ def breakeven_band(scenario: Scenario, api_model: str | None = None, n: int = 20
     grid = np.logspace(2, 7, 31)
     ks = {k.field: k for k in (*knobs(s), *knobs(api)) if k.field != "users_per_day"}
     rng = np.random.default_rng(seed)
-    v: dict[str, np.ndarray | float] = {name: float(getattr(s, name)) for name in (
-        "input_tokens", "output_tokens", "requests_per_user", "utilization",
-        "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh", "amortization_years",
-        "vector_store_usd_per_gb_month", "model_life_months", "api_price_factor",
-        "retrieved_chunks")}
-    v["usd_per_gpu_hour"] = _rent_usd_per_gpu_hour(s)
-    capital = s.capital_usd_per_gpu
-    if capital is None and s.hosting == "owned":
-        capital = clusters.server_price_usd_per_gpu(
-            _accelerator(_instance(s.instance).accelerator))
-    v["capital_usd_per_gpu"] = float(capital or 1.0)
+    v = _draw_base(s)
     for k in ks.values():
         v[k.field] = _draw(rng, k, count)[:, None]
     v["users_per_day"] = grid[None, :]
