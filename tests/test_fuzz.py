@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: The layer modules, lowest first (DESIGN.md's order). Missing ones are skipped.
+#: The layer modules, lowest first (docs/architecture.md's order). Missing ones are skipped.
 LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips",
                  "fabrication", "clusters", "cloud", "trends", "data", "pipeline", "vectors",
                  "training", "serving", "frameworks", "stack")

@@ -105,7 +105,7 @@ def _exercises(nb: dict) -> list[tuple[str, list[dict]]]:
 
 
 def test_exercises_are_for_the_student_with_hidden_asserted_solutions(notebook):
-    """Each exercise (DESIGN.md, Notebooks): a collapsed set-up cell defining ``exN``, the
+    """Each exercise (docs/architecture.md): a collapsed set-up cell defining ``exN``, the
     student's cell with ``answer = None`` and ``exN.check(answer)``, and a collapsed cell tagged
     ``solution`` that asserts the check: nbval proves the answer, ``make student`` drops it."""
     _, nb = notebook

@@ -68,7 +68,7 @@ def test_planner_explorer_shows_the_top_layouts(planner):
 
 
 def test_updates_are_fast_enough(run, memory, planner):
-    # DESIGN.md budget: under 100 ms per update; generous here for a shared test machine
+    # widget budget (docs/architecture.md): under 100 ms per update; generous on a shared machine
     run.controls["mfu"].value = 0.35
     memory.controls["micro_batch"].value = 2
     planner.controls["model"].value = "Llama 3 70B"
