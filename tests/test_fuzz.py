@@ -490,7 +490,7 @@ class Fuzzer:
             for name, func in sorted(vars(module).items()):
                 if name.startswith("_") or not inspect.isfunction(func):
                     continue
-                if func.__module__ != module.__name__:
+                if not _defined_in(func, module.__name__):
                     continue  # an alias or an import: fuzzed in its own module
                 qualname = f"{short}.{name}"
                 if qualname in SKIP or _deprecated(func):
@@ -705,6 +705,12 @@ class Fuzzer:
                 for target in self.targets:
                     self.call_or_known(target, tally)
         return tally
+
+
+def _defined_in(func: Callable[..., Any], module_name: str) -> bool:
+    """Whether ``func`` belongs to the layer ``module_name``: defined in the module itself or,
+    for a layer that is a package, in one of its files (re-exported by its ``__init__``)."""
+    return func.__module__ == module_name or func.__module__.startswith(module_name + ".")
 
 
 def _deprecated(func: Callable[..., Any]) -> bool:
