@@ -62,10 +62,12 @@ test: $(VENV)/.stamp-test
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 
-# The loop to run after each change: no notebooks, no browser, nothing marked slow.
+# The loop to run after each change (under a minute): no notebooks, no browser, nothing
+# marked slow, a short fuzz (2,000 calls; make test runs 10,000, make fuzz 100,000).
 quick: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests -m "not slow and not browser"
+	STACKKIT_FUZZ_CALLS=2000 $(BIN)/python -m pytest -q -p no:cacheprovider tests \
+		-m "not slow and not browser"
 
 notebooks: $(VENV)/.stamp-test
 	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb

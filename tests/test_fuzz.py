@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 #: The layer modules, lowest first (docs/architecture.md's order). Missing ones are skipped.
 LAYER_MODULES = ("units", "catalog", "transformer", "reliability", "bench", "chips",
@@ -853,6 +854,7 @@ def test_the_fuzzer_finds_every_layer_module():
     assert "chips.memory_bandwidth_tb_s" not in targets  # deprecated alias: warns, delegates
 
 
+@pytest.mark.slow
 def test_native_functions_are_fuzzed_in_a_child_process():
     """faiss, tokenizers and onnxruntime can abort the interpreter (issue 21: a BPE
     vocabulary of 10**9 did): their functions run in a child, which logs each call before
