@@ -276,39 +276,48 @@ def declared(**specs: Spec) -> Callable[[Callable[..., Any]], Callable[..., Any]
     Raises ``TypeError`` at import time if the declaration and the signature disagree.
     """
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
-        signature = inspect.signature(fn)
-        params = [p for p in signature.parameters.values()
-                  if p.kind not in _SKIPPED_KINDS and p.name not in ("self", "cls")]
+        # Read from the code object, not inspect.signature: a kit of some 300 declared
+        # functions must import in milliseconds (inspect.signature costs ~0.3 ms each).
+        code = fn.__code__
+        n_positional, n_keyword = code.co_argcount, code.co_kwonlyargcount
+        names = code.co_varnames[:n_positional + n_keyword]
+        positional_defaults = fn.__defaults__ or ()
+        all_defaults = dict(zip(names[n_positional - len(positional_defaults):n_positional],
+                                positional_defaults, strict=True))
+        all_defaults.update(fn.__kwdefaults__ or {})
+        params = [n for n in names if n not in ("self", "cls")]
         where = f"{fn.__module__}.{fn.__qualname__}"
-        unknown = sorted(set(specs) - {p.name for p in params})
-        missing = [p.name for p in params if p.name not in specs]
+        unknown = sorted(set(specs) - set(params))
+        missing = [n for n in params if n not in specs]
         if unknown or missing:
             raise TypeError(f"{where}: declaration and signature disagree "
                             f"(declared but not parameters: {unknown}; "
                             f"parameters not declared: {missing})")
-        for p in params:
-            spec = specs[p.name]
+        for param in params:
+            spec = specs[param]
             if not isinstance(spec, Spec):
-                raise TypeError(f"{where}: {p.name} is declared with {spec!r}, not a Spec")
-            if p.default is not inspect.Parameter.empty:
+                raise TypeError(f"{where}: {param} is declared with {spec!r}, not a Spec")
+            if param in all_defaults:
                 try:
-                    spec.check(p.name, p.default)
+                    spec.check(param, all_defaults[param])
                 except (ValueError, KeyError) as exc:
-                    raise TypeError(f"{where}: the default {p.name}={p.default!r} is not one "
-                                    f"its spec accepts ({exc})") from None
-        order = tuple((p.name, specs[p.name].check) for p in params)
-        slots = [p.name for p in signature.parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        defaults = {p.name: p.default for p in params
-                    if p.default is not inspect.Parameter.empty}
-        n_parameters = len(signature.parameters)
-        simple = all(p.kind == p.POSITIONAL_OR_KEYWORD for p in signature.parameters.values())
+                    raise TypeError(f"{where}: the default {param}={all_defaults[param]!r} is "
+                                    f"not one its spec accepts ({exc})") from None
+        order = tuple((n, specs[n].check) for n in params)
+        slots = names[:n_positional]
+        defaults = {n: all_defaults[n] for n in params if n in all_defaults}
+        n_parameters = len(names)
+        simple = (code.co_posonlyargcount == 0 and n_keyword == 0
+                  and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS))
+
+        def signature() -> inspect.Signature:
+            return inspect.signature(fn)
 
         @functools.wraps(fn)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if not simple or len(args) > len(slots) or any(k in slots[:len(args)]
                                                             for k in kwargs):
-                return _checked_slowly(signature, order, fn, args, kwargs)
+                return _checked_slowly(signature(), order, fn, args, kwargs)
             values = dict(zip(slots, args, strict=False))
             values.update(kwargs)
             try:
@@ -316,14 +325,14 @@ def declared(**specs: Spec) -> Callable[[Callable[..., Any]], Callable[..., Any]
                     values[param] = check(param, values[param] if param in values
                                           else defaults[param])
             except KeyError:  # a missing argument or an unknown keyword: Python's TypeError
-                signature.bind(*args, **kwargs)
+                signature().bind(*args, **kwargs)
                 raise
             if len(values) > n_parameters:
-                signature.bind(*args, **kwargs)  # an unknown keyword: Python's TypeError
+                signature().bind(*args, **kwargs)  # an unknown keyword: Python's TypeError
             return fn(**values)
 
         checked.unchecked = fn  # type: ignore[attr-defined]
-        checked.declaration = {p.name: specs[p.name] for p in params}  # type: ignore[attr-defined]
+        checked.declaration = {n: specs[n] for n in params}  # type: ignore[attr-defined]
         return checked
 
     return wrap
