@@ -1,0 +1,137 @@
+"""Failures at scale, in the hours a cluster operator counts in.
+
+The failure and checkpoint models live in :mod:`stackkit.reliability`, in seconds;
+these are lesson 2's names for them. ``young_daly_interval_s`` and ``goodput`` are
+reliability's own functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import _checks, catalog, reliability
+from .._results import Result
+from ..reliability import goodput, young_daly_interval_s
+from ..units import HOURS_PER_DAY, SECONDS_PER_HOUR
+
+# Hours that still fit the kit's ceiling once converted to seconds (reliability is in s).
+_HOURS_LIMIT = _checks.LIMIT / SECONDS_PER_HOUR
+
+
+@dataclass(frozen=True)
+class FailureRecord(Result):
+    """A published count of job-stopping failures on one training cluster."""
+
+    _derived = ("hours_between_failures", "gpu_mtbf_hours")
+
+    name: str
+    n_gpus: int
+    days: float  # length of the observed period
+    failures: int  # unexpected, job-stopping interruptions in it
+    source: str
+
+    @property
+    def hours_between_failures(self) -> float:
+        """Observed cluster MTBF: the period's hours over its failures."""
+        return self.days * HOURS_PER_DAY / self.failures
+
+    @property
+    def gpu_mtbf_hours(self) -> float:
+        """Per-GPU MTBF, treating the GPUs as failing independently: n · cluster MTBF."""
+        return self.n_gpus * self.hours_between_failures
+
+
+def llama3_failure_record() -> FailureRecord:
+    """Llama 3 405B pre-training: 419 unexpected interruptions in a 54-day snapshot on
+    16,384 H100s, one every ≈ 3.1 h (arXiv 2407.21783, section 3.3.4, Table 5)."""
+    return FailureRecord(
+        name="Llama 3 405B pre-training",
+        n_gpus=int(catalog.assumption("llama3_gpus").value),
+        days=catalog.assumption("llama3_snapshot_days").value,
+        failures=int(catalog.assumption("llama3_interruptions_unexpected").value),
+        source=catalog.assumption("llama3_interruptions_unexpected").source,
+    )
+
+
+def llama3_gpu_mtbf_hours() -> float:
+    """Per-GPU mean time between job-stopping failures from the Llama 3 record: ≈ 50,700 h.
+
+    16,384 · 54 · 24 h / 419 (arXiv 2407.21783, section 3.3.4, Table 5); see
+    :func:`stackkit.reliability.llama3_chip_mtbf_s`.
+    """
+    return reliability.llama3_chip_mtbf_s() / SECONDS_PER_HOUR
+
+
+def _gpu_mtbf(gpu_mtbf_hours: float | None) -> float:
+    if gpu_mtbf_hours is None:
+        return llama3_gpu_mtbf_hours()
+    return _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours, high=_HOURS_LIMIT)
+
+
+def mtbf_hours(n_gpus: int, gpu_mtbf_hours: float) -> float:
+    """Cluster MTBF when any one of ``n_gpus`` independent GPUs stops the job: M_gpu / n.
+
+    Hours in and out; the model is :func:`stackkit.reliability.mtbf_s`.
+    """
+    n = _checks.positive_int("n_gpus", n_gpus)
+    m = _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours, high=_HOURS_LIMIT)
+    if m * SECONDS_PER_HOUR / n == 0:  # underflow
+        raise ValueError(f"gpu_mtbf_hours={gpu_mtbf_hours!r} over n_gpus={n} rounds to a "
+                         "cluster MTBF of 0 h; give a realistic gpu_mtbf_hours (Llama 3: "
+                         "about 50,000 h)")
+    return reliability.mtbf_s(n, m * SECONDS_PER_HOUR) / SECONDS_PER_HOUR
+
+
+def expected_interruptions(n_gpus: int, run_hours: float,
+                           gpu_mtbf_hours: float | None = None) -> float:
+    """Expected failures during a run: run time / cluster MTBF = hours · n / M_gpu.
+
+    ``gpu_mtbf_hours`` defaults to :func:`llama3_gpu_mtbf_hours`; the model is
+    :func:`stackkit.reliability.expected_interruptions`.
+    """
+    hours = _checks.non_negative("run_hours", run_hours, high=_HOURS_LIMIT)
+    n = _checks.positive_int("n_gpus", n_gpus)
+    m = _gpu_mtbf(gpu_mtbf_hours)
+    mtbf_hours(n, m)  # refuses an MTBF that rounds to 0
+    _checks.finite("expected interruptions", hours * n / m,  # in this function's terms
+                   {"n_gpus": n_gpus, "run_hours": run_hours, "gpu_mtbf_hours": gpu_mtbf_hours})
+    return reliability.expected_interruptions(n, hours * SECONDS_PER_HOUR, m * SECONDS_PER_HOUR)
+
+
+@dataclass(frozen=True)
+class Reliability(Result):
+    """Failures and checkpointing for a run on ``n_gpus`` GPUs."""
+
+    n_gpus: int
+    gpu_mtbf_hours: float
+    cluster_mtbf_hours: float
+    run_days: float
+    expected_interruptions: float
+    checkpoint_s: float
+    restart_s: float
+    interval_s: float  # the checkpoint interval used (Young–Daly unless given)
+    goodput: float  # useful fraction of wall-clock time
+
+
+def cluster_reliability(n_gpus: int, run_days: float, checkpoint_s: float, restart_s: float,
+                        gpu_mtbf_hours: float | None = None,
+                        interval_s: float | None = None) -> Reliability:
+    """MTBF, expected interruptions, Young–Daly interval and goodput for one run.
+
+    ``gpu_mtbf_hours`` defaults to the Llama 3 record (:func:`llama3_gpu_mtbf_hours`).
+    """
+    n = _checks.positive_int("n_gpus", n_gpus)
+    days = _checks.positive("run_days", run_days, high=_HOURS_LIMIT / HOURS_PER_DAY)
+    checkpoint_s = _checks.positive("checkpoint_s", checkpoint_s)
+    restart_s = _checks.non_negative("restart_s", restart_s)
+    gpu_mtbf = _gpu_mtbf(gpu_mtbf_hours)
+    cluster_h = mtbf_hours(n, gpu_mtbf)
+    mtbf_s = cluster_h * SECONDS_PER_HOUR
+    tau = young_daly_interval_s(checkpoint_s, mtbf_s) if interval_s is None else _checks.positive(
+        "interval_s", interval_s)
+    return Reliability(
+        n_gpus=n, gpu_mtbf_hours=gpu_mtbf, cluster_mtbf_hours=cluster_h, run_days=days,
+        expected_interruptions=expected_interruptions(n, days * HOURS_PER_DAY, gpu_mtbf),
+        checkpoint_s=float(checkpoint_s), restart_s=float(restart_s), interval_s=tau,
+        goodput=goodput(checkpoint_s, restart_s, mtbf_s, tau),
+    )
