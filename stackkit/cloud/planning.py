@@ -131,105 +131,160 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
     Returns a :class:`GpuHourPlan` whose ``options`` table lists each mode's instances,
     expected and P90 hours, expected cost and whether it meets the deadline.
     """
+    job = _job(gpu_hours, deadline_hours, instance, max_instances,
+               interruptions_per_instance_hour, checkpoint_interval_hours, checkpoint_hours,
+               restart_hours, reserved_term_hours, as_of, trials, seed)
+    # every argument is checked before the search, so that it skips only sizes whose job
+    # never finishes (reliability.NeverFinishes), never a bad parameter
+    discount = None if reserved_discount is None else _checks.in_range(
+        "reserved_discount", reserved_discount, 0.0, 1.0, high_open=True)
+    block = None if capacity_block is None else _block_like(job.row, capacity_block)
+    rows = [_on_demand_option(job), _spot_option(job)]
+    if discount is not None:
+        rows.append(_reserved_option(job, discount))
+    if block is not None:
+        rows.append(_capacity_block_option(job, block))
+    return _cheapest(job, pd.DataFrame(rows))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """The work to plan, checked: in instance-hours of ``row``, with its deadline and limits."""
+
+    work_gpu_hours: float
+    deadline_hours: float
+    cap: int  # most instances
+    term_hours: float  # a reservation's term
+    rate_per_instance_hour: float
+    interval_hours: float
+    checkpoint_hours: float
+    restart_hours: float
+    trials: int
+    seed: int
+    row: catalog.Instance
+
+    @property
+    def per_instance(self) -> int:
+        """GPUs per instance."""
+        return self.row.accelerator_count
+
+    @property
+    def instance_hours(self) -> float:
+        """Work in instance-hours: GPU-hours / GPUs per instance."""
+        return self.work_gpu_hours / self.per_instance
+
+    def instances_to_finish_in(self, hours: float) -> int:
+        """The fewest instances that do the work in ``hours`` uninterrupted (at least one)."""
+        return max(1, math.ceil(self.instance_hours / hours - 1e-12))
+
+
+def _job(gpu_hours: float, deadline_hours: float, instance: str | catalog.Instance,
+         max_instances: int, interruptions_per_instance_hour: float,
+         checkpoint_interval_hours: float, checkpoint_hours: float, restart_hours: float,
+         reserved_term_hours: float, as_of: str | dt.date | None, trials: int,
+         seed: int) -> _Job:
+    """Check every argument the plan needs, in the order of the signature."""
     work = _checks.positive("gpu_hours", gpu_hours)
     deadline = _checks.positive("deadline_hours", deadline_hours)
     cap = _checks.positive_int("max_instances", max_instances)
     term = _checks.positive("reserved_term_hours", reserved_term_hours)
     lam = _checks.non_negative("interruptions_per_instance_hour",  # at most one a second
                                interruptions_per_instance_hour, high=3600)
-    # every argument is checked here, so that the search below skips only sizes whose
-    # job never finishes (reliability.NeverFinishes), never a bad parameter
-    _checks.positive("checkpoint_interval_hours", checkpoint_interval_hours)
-    _checks.non_negative("checkpoint_hours", checkpoint_hours)
-    _checks.non_negative("restart_hours", restart_hours)
+    tau = _checks.positive("checkpoint_interval_hours", checkpoint_interval_hours)
+    delta = _checks.non_negative("checkpoint_hours", checkpoint_hours)
+    restart = _checks.non_negative("restart_hours", restart_hours)
     _check_trials(trials, seed)
     row = catalog.instance(instance, as_of=_checks.optional(_checks.date, "as_of", as_of))
-    per_instance = row.accelerator_count
-    instance_hours = work / per_instance  # of work
-    rows = []
+    return _Job(work_gpu_hours=work, deadline_hours=deadline, cap=cap, term_hours=term,
+                rate_per_instance_hour=lam, interval_hours=tau, checkpoint_hours=delta,
+                restart_hours=restart, trials=_checks.whole("trials", trials, 2, _MAX_TRIALS),
+                seed=_checks.non_negative_int("seed", seed, high=2**63 - 1), row=row)
 
-    n_trials = _checks.whole("trials", trials, 2, _MAX_TRIALS)
-    seed = _checks.non_negative_int("seed", seed, high=2**63 - 1)
-    fewest = max(1, math.ceil(instance_hours / deadline - 1e-12))  # to finish uninterrupted
 
-    # on-demand
-    k = fewest
-    fits = k <= cap
-    k = min(k, cap)
-    hours = instance_hours / k
-    rows.append({"mode": "on-demand", "instances": k, "gpus": k * per_instance,
-                 "expected_hours": hours, "p90_hours": hours,
-                 "expected_cost_usd": instance_hours * row.usd_per_hour,
-                 "meets_deadline": fits,
-                 "note": "" if fits else f"needs more than {cap} instances"})
+def _block_like(row: catalog.Instance, capacity_block: str | catalog.Instance) -> catalog.Instance:
+    """The capacity-block row, which must rent the same accelerators as ``row``."""
+    block = catalog.instance(capacity_block)
+    if block.accelerator_count != row.accelerator_count or block.accelerator != row.accelerator:
+        raise ValueError(f"capacity_block {block.instance!r} rents {block.accelerator_count} x "
+                         f"{block.accelerator}; {row.instance} has {row.accelerator_count} x "
+                         f"{row.accelerator}")
+    return block
 
-    # spot
-    if row.spot_usd_per_hour is None:
-        rows.append({"mode": "spot", "instances": 0, "gpus": 0, "expected_hours": None,
-                     "p90_hours": None, "expected_cost_usd": None, "meets_deadline": False,
-                     "note": "no spot price in the catalog"})
-    else:
-        best = _fewest_spot_instances(instance_hours, deadline, fewest, cap, lam,
-                                      checkpoint_interval_hours, checkpoint_hours,
-                                      restart_hours, row.spot_usd_per_hour, n_trials, seed)
-        if best is None:
-            rows.append({"mode": "spot", "instances": cap, "gpus": cap * per_instance,
-                         "expected_hours": None, "p90_hours": None, "expected_cost_usd": None,
-                         "meets_deadline": False,
-                         "note": f"cannot finish in time with up to {cap} instances"})
-        else:
-            k, job = best
-            fits = job.p90_hours <= deadline
-            rows.append({"mode": "spot", "instances": k, "gpus": k * per_instance,
-                         "expected_hours": job.mean_hours, "p90_hours": job.p90_hours,
-                         "expected_cost_usd": job.mean_hours * job.usd_per_hour,
-                         "meets_deadline": fits,
-                         "note": f"{job.mean_interruptions:.1f} interruptions on average"
-                         if fits else "P90 misses the deadline"})
 
-    # reserved
-    if reserved_discount is not None:
-        d = _checks.in_range("reserved_discount", reserved_discount, 0.0, 1.0, high_open=True)
-        usable = min(deadline, term)
-        k = max(1, math.ceil(instance_hours / usable - 1e-12))
-        fits = k <= cap
-        k = min(k, cap)
-        rows.append({"mode": "reserved", "instances": k, "gpus": k * per_instance,
-                     "expected_hours": instance_hours / k, "p90_hours": instance_hours / k,
-                     "expected_cost_usd": k * term * row.usd_per_hour * (1 - d),
-                     "meets_deadline": fits,
-                     "note": f"pays for {term:,.0f} h per instance, used or not"})
+def _option(job: _Job, mode: str, k: int, expected_hours: float | None,
+            p90_hours: float | None, cost_usd: float | None, meets: bool, note: str) -> dict:
+    """One row of the plan's options table."""
+    return {"mode": mode, "instances": k, "gpus": k * job.per_instance,
+            "expected_hours": expected_hours, "p90_hours": p90_hours,
+            "expected_cost_usd": cost_usd, "meets_deadline": meets, "note": note}
 
-    # capacity block
-    if capacity_block is not None:
-        block = catalog.instance(capacity_block)
-        if block.accelerator_count != per_instance or block.accelerator != row.accelerator:
-            raise ValueError(f"capacity_block {block.instance!r} rents {block.accelerator_count} x "
-                             f"{block.accelerator}; {row.instance} has {per_instance} x "
-                             f"{row.accelerator}")
-        days_allowed = math.floor(deadline / HOURS_PER_DAY + 1e-12)
-        if days_allowed < 1:
-            rows.append({"mode": "capacity block", "instances": 0, "gpus": 0,
-                         "expected_hours": None, "p90_hours": None, "expected_cost_usd": None,
-                         "meets_deadline": False, "note": "blocks are sold in whole days"})
-        else:
-            k = max(1, math.ceil(instance_hours / (days_allowed * HOURS_PER_DAY) - 1e-12))
-            fits = k <= cap
-            k = min(k, cap)
-            days = math.ceil(instance_hours / k / HOURS_PER_DAY - 1e-12)
-            rows.append({"mode": "capacity block", "instances": k, "gpus": k * per_instance,
-                         "expected_hours": instance_hours / k, "p90_hours": instance_hours / k,
-                         "expected_cost_usd": k * days * HOURS_PER_DAY * block.usd_per_hour,
-                         "meets_deadline": fits,
-                         "note": f"{days} whole day(s) at ${block.usd_per_hour:,.2f}/h, paid "
-                                 f"up front (price of {block.as_of})"})
 
-    options = pd.DataFrame(rows)
+def _on_demand_option(job: _Job) -> dict:
+    """The fewest instances that finish in time, uninterrupted; cost = work × price."""
+    k = job.instances_to_finish_in(job.deadline_hours)
+    fits = k <= job.cap
+    k = min(k, job.cap)
+    hours = job.instance_hours / k
+    return _option(job, "on-demand", k, hours, hours, job.instance_hours * job.row.usd_per_hour,
+                   fits, "" if fits else f"needs more than {job.cap} instances")
+
+
+def _spot_option(job: _Job) -> dict:
+    """The fewest instances whose simulated P90 meets the deadline; cost = k × mean × price."""
+    if job.row.spot_usd_per_hour is None:
+        return _option(job, "spot", 0, None, None, None, False, "no spot price in the catalog")
+    best = _fewest_spot_instances(job.instance_hours, job.deadline_hours,
+                                  job.instances_to_finish_in(job.deadline_hours), job.cap,
+                                  job.rate_per_instance_hour, job.interval_hours,
+                                  job.checkpoint_hours, job.restart_hours,
+                                  job.row.spot_usd_per_hour, job.trials, job.seed)
+    if best is None:
+        return _option(job, "spot", job.cap, None, None, None, False,
+                       f"cannot finish in time with up to {job.cap} instances")
+    k, spot = best
+    fits = spot.p90_hours <= job.deadline_hours
+    return _option(job, "spot", k, spot.mean_hours, spot.p90_hours,
+                   spot.mean_hours * spot.usd_per_hour, fits,
+                   f"{spot.mean_interruptions:.1f} interruptions on average"
+                   if fits else "P90 misses the deadline")
+
+
+def _reserved_option(job: _Job, discount: float) -> dict:
+    """k instances committed for the whole term and paid for every hour of it."""
+    k = job.instances_to_finish_in(min(job.deadline_hours, job.term_hours))
+    fits = k <= job.cap
+    k = min(k, job.cap)
+    hours = job.instance_hours / k
+    return _option(job, "reserved", k, hours, hours,
+                   k * job.term_hours * job.row.usd_per_hour * (1 - discount), fits,
+                   f"pays for {job.term_hours:,.0f} h per instance, used or not")
+
+
+def _capacity_block_option(job: _Job, block: catalog.Instance) -> dict:
+    """k instances reserved for whole days, paid up front; the fewest whose days fit."""
+    days_allowed = math.floor(job.deadline_hours / HOURS_PER_DAY + 1e-12)
+    if days_allowed < 1:
+        return _option(job, "capacity block", 0, None, None, None, False,
+                       "blocks are sold in whole days")
+    k = job.instances_to_finish_in(days_allowed * HOURS_PER_DAY)
+    fits = k <= job.cap
+    k = min(k, job.cap)
+    hours = job.instance_hours / k
+    days = math.ceil(hours / HOURS_PER_DAY - 1e-12)
+    return _option(job, "capacity block", k, hours, hours,
+                   k * days * HOURS_PER_DAY * block.usd_per_hour, fits,
+                   f"{days} whole day(s) at ${block.usd_per_hour:,.2f}/h, paid up front "
+                   f"(price of {block.as_of})")
+
+
+def _cheapest(job: _Job, options: pd.DataFrame) -> GpuHourPlan:
+    """The plan: the cheapest option that meets the deadline (None if none does)."""
     feasible = options[options["meets_deadline"]]
     if feasible.empty:
         mode, cost = None, None
     else:
         pick = feasible.loc[feasible["expected_cost_usd"].astype(float).idxmin()]
         mode, cost = str(pick["mode"]), float(pick["expected_cost_usd"])
-    return GpuHourPlan(gpu_hours=work, deadline_hours=deadline, instance=row.instance,
-                       as_of=row.as_of, cheapest_mode=mode, cheapest_usd=cost, options=options)
+    return GpuHourPlan(gpu_hours=job.work_gpu_hours, deadline_hours=job.deadline_hours,
+                       instance=job.row.instance, as_of=job.row.as_of, cheapest_mode=mode,
+                       cheapest_usd=cost, options=options)
