@@ -395,8 +395,6 @@ def test_cluster_summary_allreduce_matches_measured_nvlink_bus_bandwidth():
     s = clusters.cluster_summary("H100 SXM", n_gpus=8)
     assert s.allreduce_size_bytes == 10e9 and s.allreduce_size_gb == 10
     assert s.allreduce_s == pytest.approx(10e9 * 2 * 7 / 8 / 370e9, rel=0.01)
-    with pytest.warns(DeprecationWarning, match="allreduce_s"):
-        assert s.allreduce_10gb_s == s.allreduce_s
 
 
 def test_cluster_summary_failures_per_day_match_llama3():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 from .. import catalog
@@ -49,13 +48,6 @@ class ClusterSummary(Result):
     @property
     def allreduce_size_gb(self) -> float:
         return self.allreduce_size_bytes / 1e9
-
-    @property
-    def allreduce_10gb_s(self) -> float:
-        """Deprecated: read ``allreduce_s`` (seconds; the old name read like GB/s)."""
-        warnings.warn("ClusterSummary.allreduce_10gb_s is deprecated; use allreduce_s "
-                      "(seconds) and allreduce_size_bytes", DeprecationWarning, stacklevel=2)
-        return self.allreduce_s
 
 
 def cluster_summary(chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 1024,
