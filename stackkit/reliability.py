@@ -80,13 +80,12 @@ def mtbf_s(n_chips: int, chip_mtbf_s: float) -> float:
 
     With independent exponential failures the first of n arrives at n times the
     rate (Schroeder & Gibson 2007, "Understanding failures in petascale computers").
+    The kit's one MTBF formula: :func:`stackkit.clusters.mtbf_hours` is it in hours.
     """
     n = _checks.positive_int("n_chips", n_chips)
-    m = _checks.positive("chip_mtbf_s", chip_mtbf_s) / n
-    if m == 0:  # underflow: a chip MTBF of a few subnormal seconds over many chips
-        raise ValueError(f"chip_mtbf_s={chip_mtbf_s!r} over n_chips={n} rounds to an MTBF of "
-                         "0 s; give a realistic chip MTBF (Llama 3: about 1.8e8 s)")
-    return m
+    m = _checks.positive("chip_mtbf_s", chip_mtbf_s)
+    # no underflow: m >= _checks.TINY (1e-30) and n <= _checks.COUNT_LIMIT (1e15)
+    return m / n
 
 
 def expected_interruptions(n_chips: int, run_s: float, chip_mtbf_s: float) -> float:
