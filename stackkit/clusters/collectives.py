@@ -11,23 +11,26 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from numbers import Real
 
 import pandas as pd
 
-from .. import _checks, catalog
+from .. import catalog
+from .._declare import choice, count, declared, non_negative, optional, positive
 from .._results import Result
+from ._specs import EFFICIENCY, LINK, LINKS, catalog_names, numbers
 
 COLLECTIVES = ("allreduce", "reduce_scatter", "all_gather", "all_to_all")
 _ALGORITHMS = ("ring", "tree")
 _DGX_H100_GPUS = 8  # GPUs in the measured node (8x H100 or H200, NVLink 4)
-_MIN_EFFICIENCY = 1e-6  # a link reaching under a millionth of its bandwidth is broken
+_SIZES = numbers(examples=((1e3, 1e6, 1e9), (0.0,)))
 
 
 def _link_bytes_per_s(bandwidth_gb_s: float) -> float:
     return bandwidth_gb_s * 1e9
 
 
+@declared(size_bytes=non_negative(), n_ranks=count(), bandwidth_gb_s=positive(),
+          latency_s=non_negative(), algorithm=choice(_ALGORITHMS))
 def allreduce_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
                       latency_s: float = 0.0, algorithm: str = "ring") -> float:
     """Ideal time of an all-reduce of ``size_bytes`` over ``n_ranks`` ranks (alpha-beta model).
@@ -49,14 +52,10 @@ def allreduce_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
     latency_s : α, the fixed cost of one step (seconds).
     algorithm : "ring" or "tree".
     """
-    size = _checks.non_negative("size_bytes", size_bytes)
-    n = _checks.positive_int("n_ranks", n_ranks)
-    bw = _link_bytes_per_s(_checks.positive("bandwidth_gb_s", bandwidth_gb_s))
-    alpha = _checks.non_negative("latency_s", latency_s)
-    algo = _checks.one_of("algorithm", algorithm, _ALGORITHMS)
+    size, n, bw, alpha = size_bytes, n_ranks, _link_bytes_per_s(bandwidth_gb_s), latency_s
     if n == 1:
         return 0.0
-    if algo == "ring":
+    if algorithm == "ring":
         return 2 * (n - 1) / n * size / bw + 2 * (n - 1) * alpha
     return 2 * size / bw + 2 * math.ceil(math.log2(n)) * alpha
 
@@ -64,13 +63,15 @@ def allreduce_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
 def _one_pass_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
                       latency_s: float) -> float:
     """(n−1)/n · S / bw + (n−1) · α: one trip round a ring, or a pairwise exchange."""
-    size = _checks.non_negative("size_bytes", size_bytes)
-    n = _checks.positive_int("n_ranks", n_ranks)
-    bw = _link_bytes_per_s(_checks.positive("bandwidth_gb_s", bandwidth_gb_s))
-    alpha = _checks.non_negative("latency_s", latency_s)
-    return (n - 1) / n * size / bw + (n - 1) * alpha
+    n = n_ranks
+    return (n - 1) / n * size_bytes / _link_bytes_per_s(bandwidth_gb_s) + (n - 1) * latency_s
 
 
+_ONE_PASS = {"size_bytes": non_negative(), "n_ranks": count(), "bandwidth_gb_s": positive(),
+             "latency_s": non_negative()}
+
+
+@declared(**_ONE_PASS)
 def reduce_scatter_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
                            latency_s: float = 0.0) -> float:
     """Ring reduce-scatter of an ``size_bytes`` buffer: (n−1)/n · S / bw + (n−1) · α.
@@ -80,6 +81,7 @@ def reduce_scatter_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: floa
     return _one_pass_seconds(size_bytes, n_ranks, bandwidth_gb_s, latency_s)
 
 
+@declared(**_ONE_PASS)
 def all_gather_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
                        latency_s: float = 0.0) -> float:
     """Ring all-gather that assembles an ``size_bytes`` buffer: (n−1)/n · S / bw + (n−1) · α.
@@ -89,6 +91,7 @@ def all_gather_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
     return _one_pass_seconds(size_bytes, n_ranks, bandwidth_gb_s, latency_s)
 
 
+@declared(**_ONE_PASS)
 def all_to_all_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
                        latency_s: float = 0.0) -> float:
     """All-to-all of ``size_bytes`` per rank: (n−1)/n · S / bw + (n−1) · α.
@@ -100,18 +103,20 @@ def all_to_all_seconds(size_bytes: float, n_ranks: int, bandwidth_gb_s: float,
     return _one_pass_seconds(size_bytes, n_ranks, bandwidth_gb_s, latency_s)
 
 
+@declared(collective_name=choice(COLLECTIVES), **_ONE_PASS, algorithm=choice(_ALGORITHMS))
 def collective_seconds(collective_name: str, size_bytes: float, n_ranks: int,
                        bandwidth_gb_s: float, latency_s: float = 0.0,
                        algorithm: str = "ring") -> float:
     """Ideal time of one of :data:`COLLECTIVES` (``algorithm`` applies to all-reduce only)."""
-    name = _checks.one_of("collective_name", collective_name, COLLECTIVES)
-    if name == "allreduce":
-        return allreduce_seconds(size_bytes, n_ranks, bandwidth_gb_s, latency_s, algorithm)
-    return {"reduce_scatter": reduce_scatter_seconds, "all_gather": all_gather_seconds,
-            "all_to_all": all_to_all_seconds}[name](size_bytes, n_ranks, bandwidth_gb_s,
-                                                    latency_s)
+    if collective_name == "allreduce":
+        return allreduce_seconds.unchecked(size_bytes, n_ranks, bandwidth_gb_s, latency_s,
+                                           algorithm)
+    return _one_pass_seconds(size_bytes, n_ranks, bandwidth_gb_s, latency_s)
 
 
+@declared(size_bytes=non_negative(), n_nodes=count(), gpus_per_node=count(),
+          intra_bandwidth_gb_s=positive(), inter_bandwidth_gb_s=positive(),
+          intra_latency_s=non_negative(), inter_latency_s=non_negative())
 def hierarchical_allreduce_seconds(size_bytes: float, n_nodes: int, gpus_per_node: int,
                                    intra_bandwidth_gb_s: float, inter_bandwidth_gb_s: float,
                                    intra_latency_s: float = 0.0,
@@ -129,23 +134,15 @@ def hierarchical_allreduce_seconds(size_bytes: float, n_nodes: int, gpus_per_nod
     intra_bandwidth_gb_s : scale-up link per GPU (e.g. NVLink), one direction.
     inter_bandwidth_gb_s : scale-out bandwidth per GPU (its NIC), one direction.
     """
-    n_nodes = _checks.positive_int("n_nodes", n_nodes)
-    g = _checks.positive_int("gpus_per_node", gpus_per_node)
-    size = _checks.non_negative("size_bytes", size_bytes)
-    intra_bandwidth_gb_s = _checks.positive("intra_bandwidth_gb_s", intra_bandwidth_gb_s)
-    inter_bandwidth_gb_s = _checks.positive("inter_bandwidth_gb_s", inter_bandwidth_gb_s)
-    intra_latency_s = _checks.non_negative("intra_latency_s", intra_latency_s)
-    inter_latency_s = _checks.non_negative("inter_latency_s", inter_latency_s)
-    _checks.finite("hierarchical all-reduce time",  # before the parts blame their own names
-                   size / (min(intra_bandwidth_gb_s, inter_bandwidth_gb_s) * 1e9),
-                   {"size_bytes": size_bytes, "intra_bandwidth_gb_s": intra_bandwidth_gb_s,
-                    "inter_bandwidth_gb_s": inter_bandwidth_gb_s})
-    inside = (reduce_scatter_seconds(size, g, intra_bandwidth_gb_s, intra_latency_s)
-              + all_gather_seconds(size, g, intra_bandwidth_gb_s, intra_latency_s))
-    across = allreduce_seconds(size / g, n_nodes, inter_bandwidth_gb_s, inter_latency_s)
-    return inside + across
+    size, g = size_bytes, gpus_per_node
+    inside = (reduce_scatter_seconds.unchecked(size, g, intra_bandwidth_gb_s, intra_latency_s)
+              + all_gather_seconds.unchecked(size, g, intra_bandwidth_gb_s, intra_latency_s))
+    across = allreduce_seconds.unchecked(size / g, n_nodes, inter_bandwidth_gb_s,
+                                         inter_latency_s, "ring")
+    return inside + across  # finite: at most 1e30 bytes over at least 1e-21 B/s
 
 
+@declared(n_ranks=count(), collective_name=choice(COLLECTIVES))
 def bus_bandwidth_factor(n_ranks: int, collective_name: str = "allreduce") -> float:
     """busbw / algbw as nccl-tests define it: 2(n−1)/n for all-reduce, (n−1)/n otherwise.
 
@@ -153,26 +150,24 @@ def bus_bandwidth_factor(n_ranks: int, collective_name: str = "allreduce") -> fl
     turns the algorithm bandwidth into the bandwidth each link actually carries,
     so it can be compared with the hardware's peak whatever the rank count.
     """
-    n = _checks.positive_int("n_ranks", n_ranks)
-    name = _checks.one_of("collective_name", collective_name, COLLECTIVES)
-    return (2 if name == "allreduce" else 1) * (n - 1) / n
+    n = n_ranks
+    return (2 if collective_name == "allreduce" else 1) * (n - 1) / n
 
 
+@declared(size_bytes=non_negative(), seconds=positive())
 def algorithm_bandwidth_gb_s(size_bytes: float, seconds: float) -> float:
     """algbw = S / t in GB/s (nccl-tests doc/PERFORMANCE.md, "Algorithm bandwidth")."""
-    size = _checks.non_negative("size_bytes", size_bytes)
-    t = _checks.positive("seconds", seconds)
-    return _checks.finite("algbw_gb_s", size / t / 1e9, {"size_bytes": size_bytes,
-                                                         "seconds": seconds})
+    return size_bytes / seconds / 1e9  # finite: at most 1e30 bytes over at least 1e-30 s
 
 
+@declared(algbw_gb_s=non_negative(), n_ranks=count(), collective_name=choice(COLLECTIVES))
 def bus_bandwidth_gb_s(algbw_gb_s: float, n_ranks: int,
                        collective_name: str = "allreduce") -> float:
     """busbw = algbw · factor (nccl-tests doc/PERFORMANCE.md; see :func:`bus_bandwidth_factor`)."""
-    algbw = _checks.non_negative("algbw_gb_s", algbw_gb_s)
-    return algbw * bus_bandwidth_factor(n_ranks, collective_name)
+    return algbw_gb_s * bus_bandwidth_factor.unchecked(n_ranks, collective_name)
 
 
+@declared()
 def link_efficiency() -> float:
     """Measured fraction of a link's datasheet bandwidth that NCCL collectives reach: ≈ 0.82.
 
@@ -187,6 +182,7 @@ def link_efficiency() -> float:
     return measured / catalog.interconnect("NVLink 4").bandwidth_gb_s
 
 
+@declared()
 def collective_latency_s() -> float:
     """α, the fixed cost of one step of a ring collective: ≈ 2.9 µs.
 
@@ -209,6 +205,7 @@ def collective_latency_s() -> float:
 _LINK_CLASS = {"memory": "nvlink", "scale-up": "nvlink", "host": "pci", "scale-out": "net"}
 
 
+@declared(interconnect=LINK)
 def link_latency_s(interconnect: str | catalog.Interconnect) -> float:
     """α for one ring step over ``interconnect``.
 
@@ -224,7 +221,7 @@ def link_latency_s(interconnect: str | catalog.Interconnect) -> float:
 
 
 def _link_latency_s(link: catalog.Interconnect) -> float:
-    return link_latency_s(link)
+    return link_latency_s.unchecked(link)
 
 
 @dataclass(frozen=True)
@@ -252,6 +249,9 @@ class CollectiveTime(Result):
         return "latency-bound" if self.latency_term_s > self.bandwidth_term_s else "bandwidth-bound"
 
 
+@declared(size_bytes=non_negative(), n_ranks=count(), interconnect=LINK,
+          collective_name=choice(COLLECTIVES), algorithm=choice(_ALGORITHMS),
+          efficiency=EFFICIENCY, latency_s=optional(non_negative()))
 def collective(size_bytes: float, n_ranks: int,
                interconnect: str | catalog.Interconnect = "NVLink 4",
                collective_name: str = "allreduce", algorithm: str = "ring",
@@ -269,48 +269,43 @@ def collective(size_bytes: float, n_ranks: int,
 
 def _link_settings(interconnect: str | catalog.Interconnect, efficiency: float | None,
                    latency_s: float | None) -> tuple[catalog.Interconnect, float, float]:
+    """The link, its efficiency and α, defaults filled in (arguments already checked)."""
     link = catalog.interconnect(interconnect)
-    eff = link_efficiency() if efficiency is None else _checks.in_range(
-        "efficiency", efficiency, _MIN_EFFICIENCY, 1.0)
-    alpha = _link_latency_s(link) if latency_s is None else _checks.non_negative(
-        "latency_s", latency_s)
+    eff = link_efficiency() if efficiency is None else efficiency
+    alpha = _link_latency_s(link) if latency_s is None else latency_s
     return link, eff, alpha
 
 
 def _collective_on(link: catalog.Interconnect, eff: float, alpha: float, size_bytes: float,
-                   n_ranks: int, collective_name: str, algorithm: str) -> CollectiveTime:
-    name = _checks.one_of("collective_name", collective_name, COLLECTIVES)
-    algo = _checks.one_of("algorithm", algorithm, _ALGORITHMS)
-    size_bytes = _checks.non_negative("size_bytes", size_bytes)
-    n_ranks = _checks.positive_int("n_ranks", n_ranks)
+                   n_ranks: int, name: str, algo: str) -> CollectiveTime:
     bw = link.bandwidth_gb_s * eff
-    t = collective_seconds(name, size_bytes, n_ranks, bw, alpha, algo)
-    latency_term = collective_seconds(name, 0.0, n_ranks, bw, alpha, algo)
-    bandwidth_term = collective_seconds(name, size_bytes, n_ranks, bw, 0.0, algo)
-    per_byte = collective_seconds(name, 1.0, n_ranks, bw, 0.0, algo)
+    seconds = collective_seconds.unchecked
+    t = seconds(name, size_bytes, n_ranks, bw, alpha, algo)
+    latency_term = seconds(name, 0.0, n_ranks, bw, alpha, algo)
+    bandwidth_term = seconds(name, size_bytes, n_ranks, bw, 0.0, algo)
+    per_byte = seconds(name, 1.0, n_ranks, bw, 0.0, algo)
     algbw = size_bytes / t / 1e9 if t > 0 else 0.0
     return CollectiveTime(
         collective=name, algorithm=algo if name == "allreduce" else "ring",
         interconnect=link.name, size_bytes=float(size_bytes), n_ranks=int(n_ranks),
         link_bandwidth_gb_s=link.bandwidth_gb_s, link_efficiency=eff, latency_s=alpha,
         seconds=t, latency_term_s=latency_term, bandwidth_term_s=bandwidth_term,
-        algbw_gb_s=algbw, busbw_gb_s=algbw * bus_bandwidth_factor(n_ranks, name),
+        algbw_gb_s=algbw, busbw_gb_s=algbw * bus_bandwidth_factor.unchecked(n_ranks, name),
         crossover_bytes=latency_term / per_byte if per_byte > 0 else 0.0,
     )
 
 
+@declared(sizes_bytes=_SIZES, n_ranks=count(), interconnects=LINKS,
+          algorithm=choice(_ALGORITHMS), efficiency=EFFICIENCY)
 def allreduce_sweep(sizes_bytes: Iterable[float], n_ranks: int,
                     interconnects: Iterable[str] = ("NVLink 4", "InfiniBand NDR 4x",
                                                     "Ethernet 100GbE"),
                     algorithm: str = "ring", efficiency: float | None = None) -> pd.DataFrame:
     """All-reduce time against message size for several links (one row per size and link)."""
-    sizes = [_checks.non_negative("sizes_bytes", size)
-             for size in _checks.sequence("sizes_bytes", sizes_bytes, single=Real)]
     rows = []
-    links = _checks.sequence("interconnects", interconnects, single=(str, catalog.Interconnect))
-    for name in links:
+    for name in interconnects:
         link, eff, alpha = _link_settings(name, efficiency, None)
-        for size in sizes:
+        for size in sizes_bytes:
             r = _collective_on(link, eff, alpha, size, n_ranks, "allreduce", algorithm)
             rows.append({"interconnect": r.interconnect, "algorithm": r.algorithm,
                          "n_ranks": r.n_ranks, "size_bytes": r.size_bytes,
@@ -320,12 +315,14 @@ def allreduce_sweep(sizes_bytes: Iterable[float], n_ranks: int,
     return pd.DataFrame(rows)
 
 
+@declared(names=catalog_names(catalog.Interconnect, "interconnect",
+                                (("NVLink 4", "PCIe 5.0 x16"), ("Ethernet 100GbE",))))
 def bandwidth_hierarchy(names: Iterable[str] = ("HBM3 (H100 SXM)", "NVLink 4", "PCIe 5.0 x16",
                                                 "InfiniBand NDR 4x", "Ethernet 100GbE")
                         ) -> pd.DataFrame:
     """Catalog bandwidths (GB/s, one direction) from memory down to the network, with sources."""
     rows = []
-    for name in _checks.sequence("names", names, single=(str, catalog.Interconnect)):
+    for name in names:
         link = catalog.interconnect(name)
         rows.append({"name": link.name, "kind": link.kind, "bandwidth_gb_s": link.bandwidth_gb_s,
                      "source": link.source, "as_of": link.as_of})

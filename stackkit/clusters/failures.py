@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _checks, catalog, reliability
+from .._declare import count, declared, non_negative, optional, positive
 from .._results import Result
 from ..reliability import goodput, young_daly_interval_s
 from ..units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 # Hours that still fit the kit's ceiling once converted to seconds (reliability is in s).
 _HOURS_LIMIT = _checks.LIMIT / SECONDS_PER_HOUR
+_GPU_MTBF_HOURS = positive(high=_HOURS_LIMIT, examples=(50_000.0, 1.0, 1e6))
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class FailureRecord(Result):
         return self.n_gpus * self.hours_between_failures
 
 
+@declared()
 def llama3_failure_record() -> FailureRecord:
     """Llama 3 405B pre-training: 419 unexpected interruptions in a 54-day snapshot on
     16,384 H100s, one every ≈ 3.1 h (arXiv 2407.21783, section 3.3.4, Table 5)."""
@@ -53,6 +56,7 @@ def llama3_failure_record() -> FailureRecord:
     )
 
 
+@declared()
 def llama3_gpu_mtbf_hours() -> float:
     """Per-GPU mean time between job-stopping failures from the Llama 3 record: ≈ 50,700 h.
 
@@ -63,22 +67,23 @@ def llama3_gpu_mtbf_hours() -> float:
 
 
 def _gpu_mtbf(gpu_mtbf_hours: float | None) -> float:
-    if gpu_mtbf_hours is None:
-        return llama3_gpu_mtbf_hours()
-    return _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours, high=_HOURS_LIMIT)
+    """``gpu_mtbf_hours`` (checked by the caller's declaration), or Llama 3's."""
+    return llama3_gpu_mtbf_hours() if gpu_mtbf_hours is None else gpu_mtbf_hours
 
 
+@declared(n_gpus=count(), gpu_mtbf_hours=_GPU_MTBF_HOURS)
 def mtbf_hours(n_gpus: int, gpu_mtbf_hours: float) -> float:
     """Cluster MTBF when any one of ``n_gpus`` independent GPUs stops the job: M_gpu / n.
 
     Hours in and out of :func:`stackkit.reliability.mtbf_s`, which holds the formula
     (Schroeder & Gibson 2007); this only checks the hour-named arguments and converts.
     """
-    n = _checks.positive_int("n_gpus", n_gpus)
-    m = _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours, high=_HOURS_LIMIT)
-    return reliability.mtbf_s(n, m * SECONDS_PER_HOUR) / SECONDS_PER_HOUR
+    return reliability.mtbf_s.unchecked(n_gpus, gpu_mtbf_hours * SECONDS_PER_HOUR) \
+        / SECONDS_PER_HOUR
 
 
+@declared(n_gpus=count(), run_hours=non_negative(high=_HOURS_LIMIT),
+          gpu_mtbf_hours=optional(_GPU_MTBF_HOURS))
 def expected_interruptions(n_gpus: int, run_hours: float,
                            gpu_mtbf_hours: float | None = None) -> float:
     """Expected failures during a run: run time / cluster MTBF = hours · n / M_gpu.
@@ -86,12 +91,8 @@ def expected_interruptions(n_gpus: int, run_hours: float,
     ``gpu_mtbf_hours`` defaults to :func:`llama3_gpu_mtbf_hours`; the model is
     :func:`stackkit.reliability.expected_interruptions`.
     """
-    hours = _checks.non_negative("run_hours", run_hours, high=_HOURS_LIMIT)
-    n = _checks.positive_int("n_gpus", n_gpus)
-    m = _gpu_mtbf(gpu_mtbf_hours)
-    _checks.finite("expected interruptions", hours * n / m,  # in this function's terms
-                   {"n_gpus": n_gpus, "run_hours": run_hours, "gpu_mtbf_hours": gpu_mtbf_hours})
-    return reliability.expected_interruptions(n, hours * SECONDS_PER_HOUR, m * SECONDS_PER_HOUR)
+    return reliability.expected_interruptions.unchecked(
+        n_gpus, run_hours * SECONDS_PER_HOUR, _gpu_mtbf(gpu_mtbf_hours) * SECONDS_PER_HOUR)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class Reliability(Result):
     goodput: float  # useful fraction of wall-clock time
 
 
+@declared(n_gpus=count(examples=(16_384, 1024, 1)),
+          run_days=positive(high=_HOURS_LIMIT / HOURS_PER_DAY, examples=(54.0, 1.0)),
+          checkpoint_s=positive(examples=(60.0, 600.0)), restart_s=non_negative(),
+          gpu_mtbf_hours=optional(_GPU_MTBF_HOURS), interval_s=optional(positive()))
 def cluster_reliability(n_gpus: int, run_days: float, checkpoint_s: float, restart_s: float,
                         gpu_mtbf_hours: float | None = None,
                         interval_s: float | None = None) -> Reliability:
@@ -116,18 +121,16 @@ def cluster_reliability(n_gpus: int, run_days: float, checkpoint_s: float, resta
 
     ``gpu_mtbf_hours`` defaults to the Llama 3 record (:func:`llama3_gpu_mtbf_hours`).
     """
-    n = _checks.positive_int("n_gpus", n_gpus)
-    days = _checks.positive("run_days", run_days, high=_HOURS_LIMIT / HOURS_PER_DAY)
-    checkpoint_s = _checks.positive("checkpoint_s", checkpoint_s)
-    restart_s = _checks.non_negative("restart_s", restart_s)
+    n, days = n_gpus, run_days
     gpu_mtbf = _gpu_mtbf(gpu_mtbf_hours)
-    cluster_h = mtbf_hours(n, gpu_mtbf)
+    cluster_h = mtbf_hours.unchecked(n, gpu_mtbf)
     mtbf_s = cluster_h * SECONDS_PER_HOUR
-    tau = young_daly_interval_s(checkpoint_s, mtbf_s) if interval_s is None else _checks.positive(
-        "interval_s", interval_s)
+    tau = young_daly_interval_s.unchecked(checkpoint_s, mtbf_s) if interval_s is None \
+        else interval_s
     return Reliability(
         n_gpus=n, gpu_mtbf_hours=gpu_mtbf, cluster_mtbf_hours=cluster_h, run_days=days,
-        expected_interruptions=expected_interruptions(n, days * HOURS_PER_DAY, gpu_mtbf),
-        checkpoint_s=float(checkpoint_s), restart_s=float(restart_s), interval_s=tau,
-        goodput=goodput(checkpoint_s, restart_s, mtbf_s, tau),
+        expected_interruptions=expected_interruptions.unchecked(n, days * HOURS_PER_DAY,
+                                                                gpu_mtbf),
+        checkpoint_s=checkpoint_s, restart_s=restart_s, interval_s=tau,
+        goodput=goodput.unchecked(checkpoint_s, restart_s, mtbf_s, tau),
     )

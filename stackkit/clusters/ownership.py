@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _checks, catalog
+from .._declare import declared, fraction, non_negative, optional, positive
 from .._results import Result
 from ..units import HOURS_PER_YEAR
+from ._specs import CHIP, PRICE_PER_KWH, PUE
 from .power import _pue, _tdp_w, default_usd_per_kwh, host_overhead_w_per_gpu
 
 _DGX_H100_GPUS = 8
@@ -20,6 +22,7 @@ def _server_prices() -> dict[str, tuple[str, float]]:
     }
 
 
+@declared(chip=CHIP)
 def server_price_usd_per_gpu(chip: str | catalog.Accelerator) -> float:
     """An 8-GPU server's price divided by its GPUs (USD), where a sourced price exists.
 
@@ -77,6 +80,7 @@ class OwnedCost(Result):
         return self.fixed_usd_per_gpu_hour / u + self.power_usd_per_gpu_hour
 
 
+@declared()
 def network_cost_fraction() -> float:
     """The cluster network's share of total cluster hardware cost: 0.19.
 
@@ -87,12 +91,18 @@ def network_cost_fraction() -> float:
     return catalog.assumption("cluster_network_cost_fraction").value
 
 
+@declared()
 def colocation_usd_per_kw_month() -> float:
     """Wholesale colocation, per kW of IT load per month: $184.06 (CBRE, H2 2024 average
     asking rate for 250–500 kW across North American primary markets)."""
     return catalog.assumption("colocation_usd_per_kw_month").value
 
 
+@declared(chip=CHIP, capital_usd_per_gpu=optional(positive(examples=(33_750.0, 25_000.0))),
+          amortization_years=positive(examples=(4.0, 3.0, 6.0)), pue=PUE,
+          usd_per_kwh=PRICE_PER_KWH, ops_usd_per_gpu_hour=non_negative(examples=(0.0, 0.5)),
+          network_fraction=optional(fraction(high_open=True, examples=(0.19, 0.0, 0.5))),
+          facility_usd_per_kw_month=optional(non_negative(examples=(184.06, 0.0))))
 def owned_cost(chip: str | catalog.Accelerator, capital_usd_per_gpu: float | None = None,
                amortization_years: float = 4.0, pue: float | None = None,
                usd_per_kwh: float | None = None, ops_usd_per_gpu_hour: float = 0.0,
@@ -121,19 +131,13 @@ def owned_cost(chip: str | catalog.Accelerator, capital_usd_per_gpu: float | Non
         the building out.
     """
     accelerator, tdp = _tdp_w(chip)
-    if capital_usd_per_gpu is None:
-        capital_usd_per_gpu = server_price_usd_per_gpu(accelerator)
-    capital = _checks.positive("capital_usd_per_gpu", capital_usd_per_gpu)
-    years = _checks.positive("amortization_years", amortization_years)
-    p = _pue(pue)
-    if usd_per_kwh is None:
-        usd_per_kwh = default_usd_per_kwh()
-    price = _checks.non_negative("usd_per_kwh", usd_per_kwh)
-    ops = _checks.non_negative("ops_usd_per_gpu_hour", ops_usd_per_gpu_hour)
-    f = network_cost_fraction() if network_fraction is None else _checks.in_range(
-        "network_fraction", network_fraction, 0.0, 1.0, high_open=True)
-    colo = colocation_usd_per_kw_month() if facility_usd_per_kw_month is None else \
-        _checks.non_negative("facility_usd_per_kw_month", facility_usd_per_kw_month)
+    capital = (server_price_usd_per_gpu.unchecked(accelerator) if capital_usd_per_gpu is None
+               else capital_usd_per_gpu)
+    years, p, ops = amortization_years, _pue(pue), ops_usd_per_gpu_hour
+    price = default_usd_per_kwh() if usd_per_kwh is None else usd_per_kwh
+    f = network_cost_fraction() if network_fraction is None else network_fraction
+    colo = (colocation_usd_per_kw_month() if facility_usd_per_kw_month is None
+            else facility_usd_per_kw_month)
     it_kw = (tdp + host_overhead_w_per_gpu()) / 1e3
     server_per_hour = capital / (years * HOURS_PER_YEAR)
     return OwnedCost(

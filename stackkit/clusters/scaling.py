@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from numbers import Real
 
 import pandas as pd
 
 from .. import _checks, catalog, chips
+from .._declare import count, declared, flag, number, optional, positive
 from .._results import Result
+from ._specs import CHIP, EFFICIENCY, LINK, LINKS, NETWORK, counts
 from .collectives import (
-    _MIN_EFFICIENCY,
     _link_latency_s,
     allreduce_seconds,
     hierarchical_allreduce_seconds,
     link_efficiency,
 )
 
+_OVERSUBSCRIPTION = number(low=1.0, high=1e3, examples=(1.0, 7.0, 1000.0))
 
+
+@declared(bandwidth_gb_s=positive(), oversubscription=_OVERSUBSCRIPTION)
 def oversubscribed_gb_s(bandwidth_gb_s: float, oversubscription: float = 1.0) -> float:
     """Bandwidth per GPU left when traffic crosses a layer oversubscribed ``oversubscription``:1.
 
@@ -27,9 +30,7 @@ def oversubscribed_gb_s(bandwidth_gb_s: float, oversubscription: float = 1.0) ->
     1:7 (arXiv 2407.21783, section 3.3.1), which is why Meta kept each job's
     chattiest traffic inside a 3,072-GPU pod with full bisection bandwidth.
     """
-    bw = _checks.positive("bandwidth_gb_s", bandwidth_gb_s)
-    ratio = _checks.in_range("oversubscription", oversubscription, 1.0, 1e3)
-    return bw / ratio
+    return bandwidth_gb_s / oversubscription
 
 
 def _default_achieved_tflops(chip: catalog.Accelerator) -> float:
@@ -94,6 +95,16 @@ class DataParallelStep(Result):
         return self.model_state_gb_per_gpu <= self.gpu_memory_gb
 
 
+_PARAMS = positive(high=_checks.COUNT_LIMIT, examples=(8e9, 1e6, 405e9))
+_TOKENS = positive(examples=(4e6, 8192.0, 1.6e7))
+
+
+@declared(param_count=_PARAMS, tokens_per_step=_TOKENS, n_gpus=count(examples=(8, 1024, 1)),
+          chip=CHIP, network=NETWORK, gpus_per_node=count(examples=(8, 4, 1)), node_link=LINK,
+          overlap=flag(), achieved_tflops=optional(positive(examples=(400.0, 794.5))),
+          # a gradient element is 2 (bf16) or 4 (fp32) bytes; 16 leaves room for any format
+          bytes_per_gradient=positive(high=16, examples=(2.0, 4.0)), efficiency=EFFICIENCY,
+          oversubscription=_OVERSUBSCRIPTION, sequence_tokens=count(examples=(8192, 4096)))
 def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
                        chip: str | catalog.Accelerator = "H100 SXM",
                        network: str | catalog.Interconnect = "InfiniBand NDR 4x",
@@ -125,36 +136,31 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
     shards the model (ZeRO/FSDP, tensor and pipeline parallelism: lesson 05).
     """
     accelerator = catalog.accelerator(chip)
-    n_params = _checks.positive("param_count", param_count, high=_checks.COUNT_LIMIT)
-    tokens = _checks.positive("tokens_per_step", tokens_per_step)
-    n = _checks.positive_int("n_gpus", n_gpus)
-    g = _checks.positive_int("gpus_per_node", gpus_per_node)
-    seq = _checks.positive_int("sequence_tokens", sequence_tokens)
-    # a gradient element is 2 (bf16) or 4 (fp32) bytes; 16 leaves room for any format
-    grad_bytes = n_params * _checks.positive("bytes_per_gradient", bytes_per_gradient, high=16)
+    n_params, tokens, n, g = param_count, tokens_per_step, n_gpus, gpus_per_node
+    seq = sequence_tokens
+    grad_bytes = n_params * bytes_per_gradient
     rate_tflops = (_default_achieved_tflops(accelerator) if achieved_tflops is None
-                   else _checks.positive("achieved_tflops", achieved_tflops))
+                   else achieved_tflops)
     flops = rate_tflops * 1e12
-    eff = link_efficiency() if efficiency is None else _checks.in_range(
-        "efficiency", efficiency, _MIN_EFFICIENCY, 1.0)
+    eff = link_efficiency() if efficiency is None else efficiency
     scale_out = catalog.interconnect(network)
     inside = catalog.interconnect(node_link)
-    out_bw = oversubscribed_gb_s(scale_out.bandwidth_gb_s, oversubscription)
+    out_bw = oversubscribed_gb_s.unchecked(scale_out.bandwidth_gb_s, oversubscription)
     compute_s = 6 * n_params * tokens / (n * flops)
+    flat = allreduce_seconds.unchecked
     if scale_out.kind in ("scale-up", "memory"):
-        comm_s = allreduce_seconds(grad_bytes, n, scale_out.bandwidth_gb_s * eff,
-                                   _link_latency_s(scale_out))
+        comm_s = flat(grad_bytes, n, scale_out.bandwidth_gb_s * eff, _link_latency_s(scale_out),
+                      "ring")
     elif n <= g:
-        comm_s = allreduce_seconds(grad_bytes, n, inside.bandwidth_gb_s * eff,
-                                   _link_latency_s(inside))
+        comm_s = flat(grad_bytes, n, inside.bandwidth_gb_s * eff, _link_latency_s(inside), "ring")
     else:
         if n % g:
             raise ValueError(f"n_gpus must be a multiple of gpus_per_node ({g}) when the "
                              f"job spans nodes; got n_gpus={n}")
-        comm_s = hierarchical_allreduce_seconds(
+        comm_s = hierarchical_allreduce_seconds.unchecked(
             grad_bytes, n // g, g, inside.bandwidth_gb_s * eff, out_bw * eff,
             _link_latency_s(inside), _link_latency_s(scale_out))
-    step_s = max(compute_s, comm_s) if _checks.boolean("overlap", overlap) else compute_s + comm_s
+    step_s = max(compute_s, comm_s) if overlap else compute_s + comm_s
     return DataParallelStep(
         chip=accelerator.name, network=scale_out.name, n_gpus=n, gpus_per_node=g,
         param_count=n_params, tokens_per_step=tokens, gradient_bytes=grad_bytes,
@@ -166,16 +172,14 @@ def data_parallel_step(param_count: float, tokens_per_step: float, n_gpus: int,
     )
 
 
+@declared(gpu_counts=counts(examples=((8, 64, 512), (1,))), networks=LINKS,
+          param_count=_PARAMS, tokens_per_step=_TOKENS, overlap=flag())
 def scaling_sweep(gpu_counts: Iterable[int], networks: Iterable[str], param_count: float,
                   tokens_per_step: float, overlap: bool = False, **options) -> pd.DataFrame:
     """:func:`data_parallel_step` over GPU counts and networks, one row each."""
-    counts = [_checks.positive_int("gpu_counts", n)
-              for n in _checks.sequence("gpu_counts", gpu_counts, single=Real)]
-    links = _checks.sequence("networks", networks, single=(str, catalog.Interconnect))
-    overlap = _checks.boolean("overlap", overlap)
     rows = []
-    for network in links:
-        for n in counts:
+    for network in networks:
+        for n in gpu_counts:
             try:
                 step = data_parallel_step(param_count, tokens_per_step, n, network=network,
                                           overlap=overlap, **options)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import catalog
+from .._declare import count, declared, optional
 from .._results import Result
 from ..units import HOURS_PER_DAY
+from ._specs import CHIP, NETWORK, PRICE_PER_KWH, PUE
 from .collectives import (
     _link_latency_s,
     allreduce_seconds,
@@ -14,7 +16,7 @@ from .collectives import (
     hierarchical_allreduce_seconds,
     link_efficiency,
 )
-from .failures import _gpu_mtbf, mtbf_hours
+from .failures import _GPU_MTBF_HOURS, _gpu_mtbf, mtbf_hours
 from .ownership import _server_prices, owned_cost
 from .power import ClusterPower, cluster_power
 
@@ -50,6 +52,9 @@ class ClusterSummary(Result):
         return self.allreduce_size_bytes / 1e9
 
 
+@declared(chip=CHIP, n_gpus=count(examples=(1024, 8, 16_384, 1)),
+          gpus_per_node=count(examples=(8, 4)), network=NETWORK, pue=PUE,
+          usd_per_kwh=PRICE_PER_KWH, gpu_mtbf_hours=optional(_GPU_MTBF_HOURS))
 def cluster_summary(chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 1024,
                     gpus_per_node: int = 8,
                     network: str | catalog.Interconnect = "InfiniBand NDR 4x",
@@ -62,7 +67,7 @@ def cluster_summary(chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 
     per GPU across nodes. The owned cost uses :func:`server_price_usd_per_gpu`
     where a sourced price exists and is ``None`` otherwise.
     """
-    power = cluster_power(n_gpus, chip, gpus_per_node, pue, usd_per_kwh)
+    power = cluster_power.unchecked(n_gpus, chip, gpus_per_node, pue, usd_per_kwh)
     accelerator = catalog.accelerator(chip)
     link = catalog.interconnect(network)
     if link.kind not in ("scale-out",):
@@ -75,16 +80,16 @@ def cluster_summary(chip: str | catalog.Accelerator = "H100 SXM", n_gpus: int = 
     size = _SUMMARY_ALLREDUCE_BYTES
     alpha = collective_latency_s()
     if power.n_gpus <= g:
-        comm = allreduce_seconds(size, power.n_gpus, intra_bw, alpha)
+        comm = allreduce_seconds.unchecked(size, power.n_gpus, intra_bw, alpha, "ring")
     else:
-        comm = hierarchical_allreduce_seconds(size, power.n_nodes, g, intra_bw,
+        comm = hierarchical_allreduce_seconds.unchecked(size, power.n_nodes, g, intra_bw,
                                               link.bandwidth_gb_s * eff, alpha,
                                               _link_latency_s(link))
-    cluster_h = mtbf_hours(power.n_gpus, _gpu_mtbf(gpu_mtbf_hours))
+    cluster_h = mtbf_hours.unchecked(power.n_gpus, _gpu_mtbf(gpu_mtbf_hours))
     owned = None  # only where a sourced server price exists; any other error propagates
     if accelerator.name in _server_prices():
-        owned = owned_cost(accelerator, pue=power.pue,
-                           usd_per_kwh=power.usd_per_kwh).usd_per_gpu_hour
+        owned = owned_cost.unchecked(accelerator, None, 4.0, power.pue, power.usd_per_kwh, 0.0,
+                                     None, None).usd_per_gpu_hour
     return ClusterSummary(
         chip=power.chip, n_gpus=power.n_gpus, gpus_per_node=g, n_nodes=power.n_nodes,
         network=link.name, scaleout_gb_s_per_node=link.bandwidth_gb_s * g,
