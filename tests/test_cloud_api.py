@@ -61,7 +61,7 @@ def test_api_bad_input():
         cloud.api_bill("GPT-9 ultra", 10, 1, 100, 100)
     with pytest.raises(ValueError, match="users_per_day must be 0 or more"):
         cloud.api_bill("GPT-5", -10, 1, 100, 100)
-    with pytest.raises(ValueError, match=r"cached_input_share must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"cached_input_share must be at most 1; got 1\.5"):
         cloud.api_bill("GPT-5", 10, 1, 100, 100, cached_input_share=1.5)
     with pytest.raises(ValueError, match="input_tokens must be 0 or more"):
         cloud.api_bill("GPT-5", 10, 1, -100, 100)

@@ -7,11 +7,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import _checks, catalog
+from .. import catalog
+from .._declare import declared, fraction, non_negative, optional, positive
 from .._results import Result
+from ..clusters._specs import catalog_name, catalog_names
 from ..units import DAYS_PER_MONTH
 
 _TOKENS_PER_MTOK = 1e6
+
+MODEL = catalog_name(catalog.ApiPrice, "API model", ("GPT-5", "Claude Sonnet 4.5", "o3"))
+#: One request's mix of tokens, declared once for every API function.
+TOKENS = {"input_tokens": non_negative(examples=(2000.0, 0.0, 1e5)),
+          "output_tokens": non_negative(examples=(500.0, 0.0, 8000.0)),
+          "cached_input_share": fraction(examples=(0.0, 0.5, 1.0))}
+WORKLOAD = {"users_per_day": non_negative(examples=(1000.0, 0.0, 1e6)),
+            "requests_per_user": non_negative(examples=(5.0, 0.0, 50.0)), **TOKENS}
+DAYS = positive(examples=(DAYS_PER_MONTH, 30.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,7 @@ class ApiBill(Result):
     cached_price_known: bool  # False: cached tokens were billed at the full input price
 
 
+@declared(model=MODEL, **WORKLOAD, days_per_month=DAYS)
 def api_bill(model: str | catalog.ApiPrice, users_per_day: float, requests_per_user: float,
              input_tokens: float, output_tokens: float, cached_input_share: float = 0.0,
              days_per_month: float = DAYS_PER_MONTH) -> ApiBill:
@@ -55,12 +67,8 @@ def api_bill(model: str | catalog.ApiPrice, users_per_day: float, requests_per_u
     days_per_month : default 365/12.
     """
     price = catalog.api_price(model)
-    users = _checks.non_negative("users_per_day", users_per_day)
-    per_user = _checks.non_negative("requests_per_user", requests_per_user)
-    tokens_in = _checks.non_negative("input_tokens", input_tokens)
-    tokens_out = _checks.non_negative("output_tokens", output_tokens)
-    share = _checks.in_range("cached_input_share", cached_input_share, 0.0, 1.0)
-    days = _checks.positive("days_per_month", days_per_month)
+    users, per_user, days = users_per_day, requests_per_user, days_per_month
+    tokens_in, tokens_out, share = input_tokens, output_tokens, cached_input_share
     requests = users * per_user * days
     cached_known = price.cached_input_usd_per_mtok is not None
     cached_price = price.cached_input_usd_per_mtok if cached_known else price.input_usd_per_mtok
@@ -79,13 +87,14 @@ def api_bill(model: str | catalog.ApiPrice, users_per_day: float, requests_per_u
     )
 
 
+@declared(model=MODEL, **WORKLOAD, days_per_month=DAYS)
 def api_monthly_cost(model: str | catalog.ApiPrice, users_per_day: float,
                      requests_per_user: float, input_tokens: float, output_tokens: float,
                      cached_input_share: float = 0.0,
                      days_per_month: float = DAYS_PER_MONTH) -> float:
     """Monthly API bill in USD; :func:`api_bill` has the breakdown and the formula."""
-    return api_bill(model, users_per_day, requests_per_user, input_tokens, output_tokens,
-                    cached_input_share, days_per_month).monthly_usd
+    return api_bill.unchecked(model, users_per_day, requests_per_user, input_tokens,
+                              output_tokens, cached_input_share, days_per_month).monthly_usd
 
 
 def _api_price_record(row: object) -> catalog.ApiPrice:
@@ -99,6 +108,9 @@ def _api_price_record(row: object) -> catalog.ApiPrice:
     )
 
 
+@declared(**WORKLOAD, models=optional(catalog_names(catalog.ApiPrice, "API model",
+                                                    (("GPT-5", "o3"), ("Claude Haiku 4.5",)))),
+          days_per_month=DAYS)
 def compare_api_bills(users_per_day: float, requests_per_user: float, input_tokens: float,
                       output_tokens: float, cached_input_share: float = 0.0,
                       models: list[str] | None = None,
@@ -107,12 +119,11 @@ def compare_api_bills(users_per_day: float, requests_per_user: float, input_toke
     if models is None:  # every row, read once (a look-up by name per model is slower)
         prices = [_api_price_record(row) for row in catalog.api_prices().itertuples()]
     else:
-        prices = [catalog.api_price(name) for name in
-                  _checks.sequence("models", models, single=(str, catalog.ApiPrice))]
+        prices = [catalog.api_price(name) for name in models]
     rows = []
     for price in prices:
-        bill = api_bill(price, users_per_day, requests_per_user, input_tokens, output_tokens,
-                        cached_input_share, days_per_month)
+        bill = api_bill.unchecked(price, users_per_day, requests_per_user, input_tokens,
+                                  output_tokens, cached_input_share, days_per_month)
         rows.append({"model": bill.model, "provider": bill.provider,
                      "monthly_usd": bill.monthly_usd, "usd_per_request": bill.usd_per_request,
                      "cached_price_known": bill.cached_price_known,
@@ -120,10 +131,12 @@ def compare_api_bills(users_per_day: float, requests_per_user: float, input_toke
     return pd.DataFrame(rows).sort_values("monthly_usd", kind="stable").reset_index(drop=True)
 
 
+@declared(model=MODEL, **TOKENS)
 def blended_usd_per_mtok(model: str | catalog.ApiPrice, input_tokens: float,
                          output_tokens: float, cached_input_share: float = 0.0) -> float:
     """Average price per million tokens (input and output together) of one request's mix."""
-    bill = api_bill(model, 1.0, 1.0, input_tokens, output_tokens, cached_input_share, 1.0)
+    bill = api_bill.unchecked(model, 1.0, 1.0, input_tokens, output_tokens, cached_input_share,
+                              1.0)
     tokens = bill.input_tokens_per_month + bill.output_tokens_per_month
     if tokens == 0:
         raise ValueError("input_tokens + output_tokens must be greater than 0")

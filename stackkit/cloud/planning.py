@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import _checks, catalog, reliability
+from .. import catalog, reliability
+from .._declare import count, declared, non_negative, optional, positive, seed
 from .._results import Result
 from ..units import HOURS_PER_DAY, HOURS_PER_YEAR
-from .spot import _MAX_TRIALS, _MIN_HOURS, SpotJob, _check_trials, expected_runtime_hours, spot_job
+from .prices import AS_OF, INSTANCE, RESERVED_DISCOUNT
+from .spot import _MIN_HOURS, JOB, TRIALS, SpotJob, expected_runtime_hours, spot_job
 
 # Trials used while plan_gpu_hours searches for the fewest instances (the final run uses all).
 _SEARCH_TRIALS = 2_000
@@ -101,6 +103,17 @@ def _fewest_spot_instances(instance_hours: float, deadline: float, fewest: int, 
     return k, job
 
 
+@declared(gpu_hours=positive(examples=(10_000.0, 100.0, 8000.0)),
+          deadline_hours=positive(examples=(168.0, 24.0, 720.0)), instance=INSTANCE,
+          max_instances=count(examples=(20, 1, 64)),
+          interruptions_per_instance_hour=non_negative(high=3600,  # at most one a second
+                                                       examples=(0.02, 0.0, 0.5)),
+          checkpoint_interval_hours=JOB["checkpoint_interval_hours"],
+          checkpoint_hours=JOB["checkpoint_hours"], restart_hours=JOB["restart_hours"],
+          reserved_discount=optional(RESERVED_DISCOUNT),
+          reserved_term_hours=positive(examples=(HOURS_PER_YEAR, 3 * HOURS_PER_YEAR)),
+          as_of=AS_OF, trials=TRIALS, seed=seed(),
+          capacity_block=optional(INSTANCE))
 def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | catalog.Instance,
                    max_instances: int, interruptions_per_instance_hour: float,
                    checkpoint_interval_hours: float, checkpoint_hours: float,
@@ -131,17 +144,18 @@ def plan_gpu_hours(gpu_hours: float, deadline_hours: float, instance: str | cata
     Returns a :class:`GpuHourPlan` whose ``options`` table lists each mode's instances,
     expected and P90 hours, expected cost and whether it meets the deadline.
     """
-    job = _job(gpu_hours, deadline_hours, instance, max_instances,
-               interruptions_per_instance_hour, checkpoint_interval_hours, checkpoint_hours,
-               restart_hours, reserved_term_hours, as_of, trials, seed)
-    # every argument is checked before the search, so that it skips only sizes whose job
-    # never finishes (reliability.NeverFinishes), never a bad parameter
-    discount = None if reserved_discount is None else _checks.in_range(
-        "reserved_discount", reserved_discount, 0.0, 1.0, high_open=True)
+    # every argument is checked (declared) before the search, so that it skips only sizes
+    # whose job never finishes (reliability.NeverFinishes), never a bad parameter
+    job = _Job(work_gpu_hours=gpu_hours, deadline_hours=deadline_hours, cap=max_instances,
+               term_hours=reserved_term_hours,
+               rate_per_instance_hour=interruptions_per_instance_hour,
+               interval_hours=checkpoint_interval_hours, checkpoint_hours=checkpoint_hours,
+               restart_hours=restart_hours, trials=trials, seed=seed,
+               row=catalog.instance(instance, as_of=as_of))
     block = None if capacity_block is None else _block_like(job.row, capacity_block)
     rows = [_on_demand_option(job), _spot_option(job)]
-    if discount is not None:
-        rows.append(_reserved_option(job, discount))
+    if reserved_discount is not None:
+        rows.append(_reserved_option(job, reserved_discount))
     if block is not None:
         rows.append(_capacity_block_option(job, block))
     return _cheapest(job, pd.DataFrame(rows))
@@ -176,29 +190,6 @@ class _Job:
     def instances_to_finish_in(self, hours: float) -> int:
         """The fewest instances that do the work in ``hours`` uninterrupted (at least one)."""
         return max(1, math.ceil(self.instance_hours / hours - 1e-12))
-
-
-def _job(gpu_hours: float, deadline_hours: float, instance: str | catalog.Instance,
-         max_instances: int, interruptions_per_instance_hour: float,
-         checkpoint_interval_hours: float, checkpoint_hours: float, restart_hours: float,
-         reserved_term_hours: float, as_of: str | dt.date | None, trials: int,
-         seed: int) -> _Job:
-    """Check every argument the plan needs, in the order of the signature."""
-    work = _checks.positive("gpu_hours", gpu_hours)
-    deadline = _checks.positive("deadline_hours", deadline_hours)
-    cap = _checks.positive_int("max_instances", max_instances)
-    term = _checks.positive("reserved_term_hours", reserved_term_hours)
-    lam = _checks.non_negative("interruptions_per_instance_hour",  # at most one a second
-                               interruptions_per_instance_hour, high=3600)
-    tau = _checks.positive("checkpoint_interval_hours", checkpoint_interval_hours)
-    delta = _checks.non_negative("checkpoint_hours", checkpoint_hours)
-    restart = _checks.non_negative("restart_hours", restart_hours)
-    _check_trials(trials, seed)
-    row = catalog.instance(instance, as_of=_checks.optional(_checks.date, "as_of", as_of))
-    return _Job(work_gpu_hours=work, deadline_hours=deadline, cap=cap, term_hours=term,
-                rate_per_instance_hour=lam, interval_hours=tau, checkpoint_hours=delta,
-                restart_hours=restart, trials=_checks.whole("trials", trials, 2, _MAX_TRIALS),
-                seed=_checks.non_negative_int("seed", seed, high=2**63 - 1), row=row)
 
 
 def _block_like(row: catalog.Instance, capacity_block: str | catalog.Instance) -> catalog.Instance:

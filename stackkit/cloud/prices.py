@@ -7,12 +7,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import _checks, catalog
+from .. import catalog
+from .._declare import choice, declared, flag, fraction, optional, positive
+from .._declare import date as a_date
 from .._results import Result
+from ..clusters._specs import catalog_name
 from ..units import DAYS_PER_MONTH, HOURS_PER_DAY
 
 #: The ways to pay for a cloud GPU that the kit models.
 MODES = ("on-demand", "reserved", "spot")
+
+INSTANCE = catalog_name(catalog.Instance, "instance", ("p5.48xlarge", "p4d.24xlarge",
+                                                       "tpu-v6e (per chip)"))
+AS_OF = optional(a_date())
+#: Saved by a 1- or 3-year commitment: a fraction in [0, 1).
+RESERVED_DISCOUNT = fraction(high_open=True, examples=(0.4, 0.0, 0.72))
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class GpuHourPrice(Result):
         return self.usd_per_gpu_hour
 
 
+@declared(as_of=AS_OF, history=flag())
 def gpu_hour_prices(as_of: str | dt.date | None = None, history: bool = False) -> pd.DataFrame:
     """Every catalog instance's price per accelerator-hour, on-demand and spot, with its date.
 
@@ -51,8 +61,6 @@ def gpu_hour_prices(as_of: str | dt.date | None = None, history: bool = False) -
     on_demand_usd_per_gpu_hour, spot_usd_per_gpu_hour (NaN where the catalog has no spot
     price), spot_discount, as_of and source, cheapest on-demand first.
     """
-    as_of = _checks.optional(_checks.date, "as_of", as_of)
-    history = _checks.boolean("history", history)
     frame = catalog.instances()
     if as_of is not None:
         frame = frame[frame["as_of"] <= pd.Timestamp(as_of)]
@@ -69,6 +77,8 @@ def gpu_hour_prices(as_of: str | dt.date | None = None, history: bool = False) -
     return out.sort_values(["on_demand_usd_per_gpu_hour", "as_of"]).reset_index(drop=True)
 
 
+@declared(instance=INSTANCE, mode=choice(MODES), reserved_discount=optional(RESERVED_DISCOUNT),
+          as_of=AS_OF)
 def gpu_hour_price(instance: str | catalog.Instance, mode: str = "on-demand",
                    reserved_discount: float | None = None,
                    as_of: str | dt.date | None = None) -> GpuHourPrice:
@@ -90,8 +100,7 @@ def gpu_hour_price(instance: str | catalog.Instance, mode: str = "on-demand",
     reserved_discount : fraction in [0, 1) saved by a 1- or 3-year commitment (reserved only).
     as_of : price on this date (the latest row on or before it); default the latest.
     """
-    mode = _checks.one_of("mode", mode, MODES)
-    row = catalog.instance(instance, as_of=_checks.optional(_checks.date, "as_of", as_of))
+    row = catalog.instance(instance, as_of=as_of)
     on_demand = row.usd_per_hour
     if mode != "reserved" and reserved_discount is not None:
         raise ValueError(f"reserved_discount={reserved_discount!r} applies to mode='reserved' "
@@ -110,8 +119,7 @@ def gpu_hour_price(instance: str | catalog.Instance, mode: str = "on-demand",
             raise ValueError("reserved_discount is required for mode='reserved' (a fraction, "
                              "e.g. 0.4): providers publish ceilings such as AWS 'up to 72%' "
                              "and GCP 'up to 57%', not a rate for each GPU instance")
-        discount = _checks.in_range("reserved_discount", reserved_discount, 0.0, 1.0,
-                                    high_open=True)
+        discount = reserved_discount
         per_instance = on_demand * (1 - discount)
     return GpuHourPrice(
         instance=row.instance, provider=row.provider, region=row.region,
@@ -122,12 +130,14 @@ def gpu_hour_price(instance: str | catalog.Instance, mode: str = "on-demand",
     )
 
 
+@declared()
 def reserved_discount_ceiling() -> float:
     """The largest reserved discount a provider quotes: AWS EC2 Instance Savings Plans,
     "up to 72 %" (AWS Savings Plans FAQs). No commitment saves more."""
     return catalog.assumption("aws_ec2_instance_savings_plan_max_discount").value
 
 
+@declared()
 def gpu_commitment_discount() -> float:
     """Google Cloud's quoted ceiling for GPU commitments, "up to 57 %" (Compute Engine
     committed-use discount docs): the kit's reserved-discount scenario. A quote is
@@ -135,6 +145,8 @@ def gpu_commitment_discount() -> float:
     return catalog.assumption("gcp_resource_cud_max_discount").value
 
 
+@declared(instance=INSTANCE, reserved_discount=RESERVED_DISCOUNT,
+          hours_per_month=positive(examples=(HOURS_PER_DAY * DAYS_PER_MONTH, 100.0)), as_of=AS_OF)
 def pricing_modes(instance: str | catalog.Instance, reserved_discount: float,
                   hours_per_month: float = HOURS_PER_DAY * DAYS_PER_MONTH,
                   as_of: str | dt.date | None = None) -> pd.DataFrame:
@@ -143,12 +155,12 @@ def pricing_modes(instance: str | catalog.Instance, reserved_discount: float,
     ``hours_per_month`` defaults to running all month (730 h). Spot is left out when the
     catalog has no spot price for the instance. See :func:`gpu_hour_price` for each mode.
     """
-    hours = _checks.positive("hours_per_month", hours_per_month)
+    hours = hours_per_month
     rows = []
     for mode in MODES:
         try:
-            price = gpu_hour_price(instance, mode, reserved_discount=reserved_discount
-                                   if mode == "reserved" else None, as_of=as_of)
+            price = gpu_hour_price.unchecked(
+                instance, mode, reserved_discount if mode == "reserved" else None, as_of)
         except ValueError:
             if mode == "spot":
                 continue

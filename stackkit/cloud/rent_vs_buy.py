@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Real
 
 import pandas as pd
 
-from .. import _checks, catalog, clusters
+from .. import catalog, clusters
+from .._declare import custom, declared, fraction, non_negative, positive
 from .._results import Result
+from ..clusters._specs import CHIP, PRICE_PER_KWH, PUE, numbers
+
+
+def _owned_cost(name: str, value: object) -> clusters.OwnedCost:
+    if not isinstance(value, clusters.OwnedCost):
+        raise ValueError(f"{name} must be an OwnedCost from clusters.owned_cost(...); got "
+                         f"{type(value).__name__}")
+    return value
+
+
+OWNED = custom(_owned_cost, examples=lambda: [clusters.owned_cost("H100 SXM")],
+               bad=(None, 3, "H100 SXM"), kind="OwnedCost")
+#: Rents at which an owned H100 (about $1.67 per GPU-hour in all) pays off at some utilization.
+RENT = positive(examples=(6.88, 2.5, 12.29))
 
 
 class OwningNeverPaysOff(ValueError):
@@ -31,6 +45,7 @@ def _never_reason(owned: clusters.OwnedCost, rent: float) -> str | None:
     return None
 
 
+@declared(owned=OWNED, rent_usd_per_gpu_hour=RENT)
 def breakeven_utilization(owned: clusters.OwnedCost, rent_usd_per_gpu_hour: float) -> float:
     """The utilization above which owning a GPU beats renting one; in (0, 1].
 
@@ -51,10 +66,7 @@ def breakeven_utilization(owned: clusters.OwnedCost, rent_usd_per_gpu_hour: floa
         (a ValueError) when owning never wins — the rent is at most the power cost, or u*
         would exceed 1 — with the reason in its message and ``reason`` attribute.
     """
-    if not isinstance(owned, clusters.OwnedCost):
-        raise ValueError(f"owned must be an OwnedCost from clusters.owned_cost(...); got "
-                         f"{type(owned).__name__}")
-    rent = _checks.positive("rent_usd_per_gpu_hour", rent_usd_per_gpu_hour)
+    rent = rent_usd_per_gpu_hour
     reason = _never_reason(owned, rent)
     if reason is not None:
         raise OwningNeverPaysOff(reason)
@@ -84,14 +96,14 @@ class RentVsBuy(Result):
                 "utilization")
 
 
+@declared(owned=OWNED, rent_usd_per_gpu_hour=RENT, utilization=fraction(low_open=True))
 def rent_vs_buy(owned: clusters.OwnedCost, rent_usd_per_gpu_hour: float,
                 utilization: float) -> RentVsBuy:
     """Compare owning and renting per useful GPU-hour at ``utilization``; see
     :func:`breakeven_utilization` for the break-even and the "never" case."""
-    u = _checks.in_range("utilization", utilization, 0.0, 1.0, low_open=True)
-    rent = _checks.positive("rent_usd_per_gpu_hour", rent_usd_per_gpu_hour)
+    u, rent = utilization, rent_usd_per_gpu_hour
     try:
-        breakeven: float | None = breakeven_utilization(owned, rent)
+        breakeven: float | None = breakeven_utilization.unchecked(owned, rent)
         reason = None
     except OwningNeverPaysOff as exc:
         breakeven, reason = None, exc.reason
@@ -107,6 +119,10 @@ def rent_vs_buy(owned: clusters.OwnedCost, rent_usd_per_gpu_hour: float,
     )
 
 
+@declared(chip=CHIP, capital_usd_per_gpu=positive(examples=(33_750.0, 25_000.0)),
+          rent_usd_per_gpu_hours=numbers(low_open=True, examples=((2.0, 4.0, 6.88), (12.29,))),
+          amortization_years=numbers(low_open=True, examples=((3.0, 4.0, 5.0), (4.0,))),
+          pue=PUE, usd_per_kwh=PRICE_PER_KWH, ops_usd_per_gpu_hour=non_negative())
 def breakeven_table(chip: str | catalog.Accelerator, capital_usd_per_gpu: float,
                     rent_usd_per_gpu_hours: list[float], amortization_years: list[float],
                     pue: float | None = None, usd_per_kwh: float | None = None,
@@ -117,18 +133,13 @@ def breakeven_table(chip: str | catalog.Accelerator, capital_usd_per_gpu: float,
     utilization (None where owning never wins) and a verdict in words. Ownership cost
     from :func:`stackkit.clusters.owned_cost` with the same defaults.
     """
-    rents = [_checks.positive("rent_usd_per_gpu_hours", rent) for rent in
-             _checks.sequence("rent_usd_per_gpu_hours", rent_usd_per_gpu_hours, single=Real)]
-    periods = [_checks.positive("amortization_years", years) for years in
-               _checks.sequence("amortization_years", amortization_years, single=Real)]
     rows = []
-    for years in periods:
-        owned = clusters.owned_cost(chip, capital_usd_per_gpu, amortization_years=years, pue=pue,
-                                    usd_per_kwh=usd_per_kwh,
-                                    ops_usd_per_gpu_hour=ops_usd_per_gpu_hour)
-        for rent in rents:
+    for years in amortization_years:
+        owned = clusters.owned_cost.unchecked(chip, capital_usd_per_gpu, years, pue, usd_per_kwh,
+                                              ops_usd_per_gpu_hour, None, None)
+        for rent in rent_usd_per_gpu_hours:
             try:
-                value: float | None = breakeven_utilization(owned, rent)
+                value: float | None = breakeven_utilization.unchecked(owned, rent)
                 verdict = f"own above {value:.0%} utilization"
             except OwningNeverPaysOff as exc:
                 value, verdict = None, f"never: {exc.reason}"

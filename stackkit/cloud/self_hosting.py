@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .. import _checks
+from .._declare import count, declared, non_negative, positive
 from .._results import Result
 from ..units import HOURS_PER_DAY, SECONDS_PER_HOUR
 from .api import _TOKENS_PER_MTOK
@@ -27,6 +27,12 @@ class SelfHosting(Result):
     never_reason: str | None
 
 
+_SERVER = {"tokens_per_second_per_gpu": positive(examples=(1000.0, 50.0, 1e4)),
+           "gpu_usd_per_hour": positive(examples=(2.0, 6.88, 0.5)),
+           "gpus_per_replica": count(examples=(1, 8))}
+
+
+@declared(tokens_per_day=non_negative(examples=(1e8, 0.0, 1e11)), **_SERVER)
 def self_hosting_daily_usd(tokens_per_day: float, tokens_per_second_per_gpu: float,
                            gpu_usd_per_hour: float, gpus_per_replica: int = 1) -> float:
     """Daily cost of serving ``tokens_per_day`` on always-on replicas (at least one).
@@ -34,15 +40,14 @@ def self_hosting_daily_usd(tokens_per_day: float, tokens_per_second_per_gpu: flo
     replicas = max(1, ⌈tokens / (throughput · gpus · 86,400 s)⌉)
     cost     = replicas · gpus · 24 h · price
     """
-    tokens = _checks.non_negative("tokens_per_day", tokens_per_day)
-    throughput = _checks.positive("tokens_per_second_per_gpu", tokens_per_second_per_gpu)
-    price = _checks.positive("gpu_usd_per_hour", gpu_usd_per_hour)
-    gpus = _checks.positive_int("gpus_per_replica", gpus_per_replica)
+    tokens, throughput = tokens_per_day, tokens_per_second_per_gpu
+    price, gpus = gpu_usd_per_hour, gpus_per_replica
     capacity = throughput * gpus * HOURS_PER_DAY * SECONDS_PER_HOUR
     replicas = max(1, math.ceil(tokens / capacity - 1e-12))
     return replicas * gpus * HOURS_PER_DAY * price
 
 
+@declared(api_usd_per_mtok=positive(examples=(10.0, 0.4, 75.0)), **_SERVER)
 def self_hosting_breakeven(api_usd_per_mtok: float, tokens_per_second_per_gpu: float,
                            gpu_usd_per_hour: float, gpus_per_replica: int = 1) -> SelfHosting:
     """Tokens per day above which renting GPUs to serve a model beats paying an API.
@@ -57,10 +62,8 @@ def self_hosting_breakeven(api_usd_per_mtok: float, tokens_per_second_per_gpu: f
     otherwise self-hosting never wins. ``tokens_per_second_per_gpu`` is an input here
     (lesson 6 computes it from the model and the chip).
     """
-    api = _checks.positive("api_usd_per_mtok", api_usd_per_mtok)
-    throughput = _checks.positive("tokens_per_second_per_gpu", tokens_per_second_per_gpu)
-    price = _checks.positive("gpu_usd_per_hour", gpu_usd_per_hour)
-    gpus = _checks.positive_int("gpus_per_replica", gpus_per_replica)
+    api, throughput = api_usd_per_mtok, tokens_per_second_per_gpu
+    price, gpus = gpu_usd_per_hour, gpus_per_replica
     per_day = gpus * HOURS_PER_DAY * price
     capacity = gpus * throughput * HOURS_PER_DAY * SECONDS_PER_HOUR
     full_load = per_day / capacity * _TOKENS_PER_MTOK

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _checks, catalog, reliability
+from .._declare import count, declared, non_negative, optional, positive, seed
+from .._declare import date as a_date
 from .._results import Result
 from ..units import SECONDS_PER_HOUR
-from .prices import gpu_hour_price
+from .prices import INSTANCE, gpu_hour_price
 
 # Monte Carlo runs per job: 1e6 gives P90 to about 0.1 %; more only costs memory and time.
 _MAX_TRIALS = 1_000_000
@@ -24,39 +26,38 @@ _MAX_TRIALS = 1_000_000
 _MIN_HOURS = 1e-12
 # Most checkpoint intervals in one job.
 _MAX_SEGMENTS = 1e12
+# Hours that still fit the kit's ceiling once converted to seconds (reliability is in s).
+_HOURS_LIMIT = _checks.LIMIT / SECONDS_PER_HOUR
+
+#: A checkpointed job's five figures, in hours (rate per hour), declared once for lesson 3.
+JOB = {
+    "work_hours": positive(high=_HOURS_LIMIT, examples=(100.0, 10.0, 1000.0)),
+    "interruptions_per_hour": non_negative(examples=(0.05, 0.0, 1.0)),
+    "checkpoint_interval_hours": positive(high=_HOURS_LIMIT, examples=(2.0, 0.5, 10.0)),
+    "checkpoint_hours": non_negative(high=_HOURS_LIMIT, examples=(0.1, 0.0, 1.0)),
+    "restart_hours": non_negative(high=_HOURS_LIMIT, examples=(0.25, 0.0, 1.0)),
+}
+TRIALS = count(low=2, high=_MAX_TRIALS, examples=(1000, 2, 20_000))
 
 
-def _check_job(work_hours: object, interruptions_per_hour: object,
-               checkpoint_interval_hours: object, checkpoint_hours: object,
-               restart_hours: object) -> tuple[float, float, float, float, float]:
-    hours = _checks.LIMIT / SECONDS_PER_HOUR  # what fits the ceiling once in seconds
-    work = _checks.positive("work_hours", work_hours, high=hours)
-    rate = _checks.non_negative("interruptions_per_hour", interruptions_per_hour)
-    tau = _checks.positive("checkpoint_interval_hours", checkpoint_interval_hours, high=hours)
-    delta = _checks.non_negative("checkpoint_hours", checkpoint_hours, high=hours)
-    restart = _checks.non_negative("restart_hours", restart_hours, high=hours)
+def _job(work: float, rate: float, tau: float, delta: float,
+         restart: float) -> reliability.CheckpointedJob:
+    """The job in seconds, after the checks that combine its (declared) figures."""
     for name, value in (("work_hours", work), ("checkpoint_interval_hours", tau)):
-        if value < _MIN_HOURS:
+        if value < _MIN_HOURS:  # float rounding of hours, not the model, would decide
             raise ValueError(f"{name} must be at least {_MIN_HOURS:g} h (3.6 ns); got {value!r}")
     if work / tau > _MAX_SEGMENTS:
-        raise ValueError(f"checkpoint_interval_hours={checkpoint_interval_hours!r} cuts "
-                         f"work_hours={work_hours!r} into more than {_MAX_SEGMENTS:.0e} "
-                         "segments; checkpoint less often")
+        raise ValueError(f"checkpoint_interval_hours={tau!r} cuts work_hours={work!r} into "
+                         f"more than {_MAX_SEGMENTS:.0e} segments; checkpoint less often")
     exponent = rate * (restart + min(tau, work) + delta)
     if exponent > reliability.MAX_EXPONENT:
         raise reliability.NeverFinishes(
-            f"interruptions_per_hour={interruptions_per_hour!r} is far too high for segments of "
+            f"interruptions_per_hour={rate!r} is far too high for segments of "
             f"{min(tau, work):g} h of work (checkpoint_interval_hours, work_hours) plus a "
             f"{delta:g} h checkpoint (checkpoint_hours) and a {restart:g} h restart "
             f"(restart_hours): each segment would need about e^{exponent:.0f} tries, so the job "
             "never finishes; checkpoint more often or faster, or choose a lower rate")
-    return work, rate, tau, delta, restart
-
-
-def _check_trials(trials: object, seed: object) -> int:
-    n_trials = _checks.whole("trials", trials, 2, _MAX_TRIALS)
-    _checks.non_negative_int("seed", seed, high=2**63 - 1)
-    return n_trials
+    return reliability.CheckpointedJob.from_hours(work, rate, tau, delta, restart)
 
 
 def _in_hours(job: reliability.CheckpointedJob, work_hours: float) -> float:
@@ -68,6 +69,7 @@ def _in_hours(job: reliability.CheckpointedJob, work_hours: float) -> float:
     return job.expected_runtime_s / job.work_s * work_hours
 
 
+@declared(**JOB)
 def expected_runtime_hours(work_hours: float, interruptions_per_hour: float,
                            checkpoint_interval_hours: float, checkpoint_hours: float,
                            restart_hours: float) -> float:
@@ -100,11 +102,13 @@ def expected_runtime_hours(work_hours: float, interruptions_per_hour: float,
     ValueError
         for negative or non-finite inputs, or a rate so high that the job never finishes.
     """
-    checked = _check_job(work_hours, interruptions_per_hour, checkpoint_interval_hours,
-                         checkpoint_hours, restart_hours)
-    return _in_hours(reliability.CheckpointedJob.from_hours(*checked), checked[0])
+    job = _job(work_hours, interruptions_per_hour, checkpoint_interval_hours, checkpoint_hours,
+               restart_hours)
+    return _in_hours(job, work_hours)
 
 
+@declared(interruptions_per_hour=positive(examples=(0.05, 1 / 24, 4.0)),
+          checkpoint_hours=positive(examples=(5 / 60, 0.5)))
 def best_checkpoint_interval_hours(interruptions_per_hour: float, checkpoint_hours: float) -> float:
     """The checkpoint interval τ that minimises Daly's expected wall time (for long jobs).
 
@@ -114,8 +118,7 @@ def best_checkpoint_interval_hours(interruptions_per_hour: float, checkpoint_hou
     first-order answer is √(2δ/λ); Daly (2006) publishes τ_opt = 117 min for M = 24 h,
     δ = 5 min (his Fig. 3), 57 min for M = 6 h and 9.1 min for M = 15 min.
     """
-    rate = _checks.positive("interruptions_per_hour", interruptions_per_hour)
-    delta = _checks.positive("checkpoint_hours", checkpoint_hours)
+    rate, delta = interruptions_per_hour, checkpoint_hours
     if rate * delta > reliability.MAX_EXPONENT:
         raise ValueError(
             f"interruptions_per_hour={interruptions_per_hour!r} × checkpoint_hours="
@@ -164,6 +167,8 @@ class SpotJob(Result):
         return self.expected_hours / self.work_hours - 1
 
 
+@declared(**JOB, usd_per_hour=non_negative(examples=(55.04, 0.0, 98.32)), trials=TRIALS,
+          seed=seed())
 def spot_job(work_hours: float, interruptions_per_hour: float, checkpoint_interval_hours: float,
              checkpoint_hours: float, restart_hours: float, usd_per_hour: float,
              trials: int = 10_000, seed: int = 0) -> SpotJob:
@@ -188,16 +193,13 @@ def spot_job(work_hours: float, interruptions_per_hour: float, checkpoint_interv
     trials : Monte Carlo runs (at least 10,000 gives P90 to about 1 %).
     seed : random seed; the same seed gives the same result.
     """
-    work, rate, tau, delta, restart = _check_job(work_hours, interruptions_per_hour,
-                                                 checkpoint_interval_hours, checkpoint_hours,
-                                                 restart_hours)
-    job = reliability.CheckpointedJob.from_hours(work, rate, tau, delta, restart)
-    price = _checks.non_negative("usd_per_hour", usd_per_hour)
-    n_trials = _check_trials(trials, seed)
-    seed = int(seed)
+    work, rate, tau, delta, restart = (work_hours, interruptions_per_hour,
+                                       checkpoint_interval_hours, checkpoint_hours, restart_hours)
+    job = _job(work, rate, tau, delta, restart)
+    price, n_trials = usd_per_hour, trials
     expected = _in_hours(job, work)
     try:
-        seconds, failures = reliability.simulate_runtime_s(job, n_trials, seed)
+        seconds, failures = reliability.simulate_runtime_s.unchecked(job, n_trials, seed)
     except ValueError as exc:  # say it in this function's terms
         raise type(exc)(f"{exc} (here: interruptions_per_hour, work_hours, "
                         "checkpoint_interval_hours, checkpoint_hours, restart_hours)") from None
@@ -215,6 +217,7 @@ def spot_job(work_hours: float, interruptions_per_hour: float, checkpoint_interv
     )
 
 
+@declared(**JOB)
 def spot_breakeven_discount(work_hours: float, interruptions_per_hour: float,
                             checkpoint_interval_hours: float, checkpoint_hours: float,
                             restart_hours: float) -> float:
@@ -229,9 +232,10 @@ def spot_breakeven_discount(work_hours: float, interruptions_per_hour: float,
     need no checkpoints; a real one also checkpoints against hardware failure, which
     only lowers d*.)
     """
-    expected = expected_runtime_hours(work_hours, interruptions_per_hour,
-                                      checkpoint_interval_hours, checkpoint_hours, restart_hours)
-    return max(0.0, 1 - _checks.positive("work_hours", work_hours) / expected)
+    expected = expected_runtime_hours.unchecked(work_hours, interruptions_per_hour,
+                                                checkpoint_interval_hours, checkpoint_hours,
+                                                restart_hours)
+    return max(0.0, 1 - work_hours / expected)
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,7 @@ class SpotVsOnDemand(Result):
     job: SpotJob = field(repr=False, compare=False)
 
 
+@declared(instance=INSTANCE, **JOB, as_of=optional(a_date()), trials=TRIALS, seed=seed())
 def spot_vs_on_demand(instance: str | catalog.Instance, work_hours: float,
                       interruptions_per_hour: float, checkpoint_interval_hours: float,
                       checkpoint_hours: float, restart_hours: float,
@@ -260,10 +265,11 @@ def spot_vs_on_demand(instance: str | catalog.Instance, work_hours: float,
     """Run one job on ``instance`` at its catalog spot price (see :func:`spot_job`) and
     compare with on-demand, which runs the work uninterrupted: W hours × on-demand price.
     ``interruptions_per_hour`` has no default (see :func:`spot_job`)."""
-    spot = gpu_hour_price(instance, "spot", as_of=as_of)
-    on_demand = gpu_hour_price(instance, "on-demand", as_of=as_of)
-    job = spot_job(work_hours, interruptions_per_hour, checkpoint_interval_hours,
-                   checkpoint_hours, restart_hours, spot.usd_per_instance_hour, trials, seed)
+    spot = gpu_hour_price.unchecked(instance, "spot", None, as_of)
+    on_demand = gpu_hour_price.unchecked(instance, "on-demand", None, as_of)
+    job = spot_job.unchecked(work_hours, interruptions_per_hour, checkpoint_interval_hours,
+                             checkpoint_hours, restart_hours, spot.usd_per_instance_hour,
+                             trials, seed)
     on_demand_usd = job.work_hours * on_demand.usd_per_instance_hour
     return SpotVsOnDemand(
         instance=spot.instance, as_of=spot.as_of,

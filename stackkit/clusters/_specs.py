@@ -41,14 +41,17 @@ def catalog_names(kind: type, what: str, examples: Iterable[Iterable[str]]) -> S
                   bad=(None, 3, [], [None]), kind=f"list of {what} names")
 
 
-def numbers(low: float = 0.0, *, examples: Iterable[Iterable[float]]) -> Spec:
-    """A list of numbers of at least ``low``; one number alone counts as a list of one."""
+def numbers(low: float = 0.0, *, low_open: bool = False,
+            examples: Iterable[Iterable[float]]) -> Spec:
+    """A list of numbers of at least ``low`` (above it if ``low_open``); one number alone
+    counts as a list of one."""
     def check(name: str, value: object) -> list[float]:
-        return [_checks.number(name, item, low=low)
+        return [_checks.number(name, item, low=low, low_open=low_open)
                 for item in _checks.sequence(name, value, single=Real)]
 
     return custom(check, examples=tuple(list(e) for e in examples),
-                  bad=(None, "abc", [], [low - 1], [float("nan")]), kind="list of numbers")
+                  bad=(None, "abc", [], [low if low_open else low - 1], [float("nan")]),
+                  kind="list of numbers")
 
 
 def counts(*, examples: Iterable[Iterable[int]]) -> Spec:
