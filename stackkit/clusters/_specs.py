@@ -2,7 +2,9 @@
 
 A catalog name is checked for its type here and looked up by the body, which raises the
 catalog's ``KeyError`` with the nearest names; looking it up here would load the catalog
-when the module is imported (a default is checked then).
+when the module is imported (a default is checked then). A value that is not a name is
+refused with the same ``KeyError`` the catalog raises, so a caller that passes its own
+argument on (serving's ``api_model``) is blamed as before.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from .._declare import Spec, custom, non_negative, number, optional
 
 def _catalog_name(kind: type, what: str) -> Callable[[str, object], Any]:
     def check(name: str, value: object) -> Any:
-        if isinstance(value, kind) or (isinstance(value, str) and value.strip()):
+        if isinstance(value, (kind, str)):
             return value
-        raise ValueError(f"{name} must be the name of a catalog {what} or a "
-                         f"catalog.{kind.__name__}; got {value!r}")
+        raise catalog.UnknownNameError(f"{what} name must be a string; got {value!r} ({name} "
+                                       f"takes a catalog name or a catalog.{kind.__name__})")
     return check
 
 
