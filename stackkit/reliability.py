@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks, catalog
+from ._declare import count, custom, declared, non_negative, optional, positive
 from ._results import Result
 from .units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
@@ -61,6 +62,7 @@ class NeverFinishes(ValueError):
 
 # --------------------------------------------------------------------------- failures at scale
 
+@declared()
 def llama3_chip_mtbf_s() -> float:
     """Per-GPU mean time between job-stopping failures from the Llama 3 record: ≈ 50,700 h.
 
@@ -75,44 +77,40 @@ def llama3_chip_mtbf_s() -> float:
     return gpus * days * HOURS_PER_DAY / failures * SECONDS_PER_HOUR
 
 
+@declared(n_chips=count(), chip_mtbf_s=positive(examples=(1.8e8, 3600.0, 1.0)))
 def mtbf_s(n_chips: int, chip_mtbf_s: float) -> float:
     """Mean time between failures of a job on ``n_chips`` chips, any of which stops it: M / n.
 
     With independent exponential failures the first of n arrives at n times the
     rate (Schroeder & Gibson 2007, "Understanding failures in petascale computers").
+    The kit's one MTBF formula: :func:`stackkit.clusters.mtbf_hours` is it in hours.
     """
-    n = _checks.positive_int("n_chips", n_chips)
-    m = _checks.positive("chip_mtbf_s", chip_mtbf_s) / n
-    if m == 0:  # underflow: a chip MTBF of a few subnormal seconds over many chips
-        raise ValueError(f"chip_mtbf_s={chip_mtbf_s!r} over n_chips={n} rounds to an MTBF of "
-                         "0 s; give a realistic chip MTBF (Llama 3: about 1.8e8 s)")
-    return m
+    return chip_mtbf_s / n_chips  # no underflow: M >= 1e-30 (TINY), n <= 1e15 (COUNT_LIMIT)
 
 
+@declared(n_chips=count(), run_s=non_negative(), chip_mtbf_s=positive(examples=(1.8e8, 3600.0)))
 def expected_interruptions(n_chips: int, run_s: float, chip_mtbf_s: float) -> float:
-    """Expected failures during a run: run time / cluster MTBF = t · n / M_chip."""
-    t = _checks.non_negative("run_s", run_s)
-    return _checks.finite("expected interruptions", t / mtbf_s(n_chips, chip_mtbf_s),
-                          {"n_chips": n_chips, "run_s": run_s, "chip_mtbf_s": chip_mtbf_s})
+    """Expected failures during a run: run time / cluster MTBF = t · n / M_chip.
+
+    Finite for every accepted input: at most 1e30 s over an MTBF of at least 1e-45 s.
+    """
+    return run_s / mtbf_s.unchecked(n_chips, chip_mtbf_s)
 
 
 # --------------------------------------------------------------------------- first order
 
+@declared(checkpoint_s=positive(), mtbf_s=positive())
 def young_daly_interval_s(checkpoint_s: float, mtbf_s: float) -> float:
     """Checkpoint interval that wastes the least time: τ = sqrt(2 δ M).
 
     Young 1974, CACM 17(9); Daly 2006, FGCS 22(3), eq. 11 at first order. δ is
     the time to write one checkpoint, M the job's MTBF, both in seconds.
     """
-    delta = _checks.positive("checkpoint_s", checkpoint_s)
-    m = _checks.positive("mtbf_s", mtbf_s)
-    tau = math.sqrt(2 * delta * m)
-    if tau == 0:  # both so small that their product underflows
-        raise ValueError(f"checkpoint_s={checkpoint_s!r} and mtbf_s={mtbf_s!r} give an interval "
-                         "that rounds to 0 s; give realistic times (seconds to days)")
-    return tau
+    return math.sqrt(2 * checkpoint_s * mtbf_s)  # > 0: both are at least 1e-30 (TINY)
 
 
+@declared(checkpoint_s=positive(), restart_s=non_negative(), mtbf_s=positive(),
+          interval_s=optional(positive()))
 def goodput(checkpoint_s: float, restart_s: float, mtbf_s: float,
             interval_s: float | None = None) -> float:
     """Fraction of wall-clock time spent on useful work, to first order (Young 1974).
@@ -122,12 +120,9 @@ def goodput(checkpoint_s: float, restart_s: float, mtbf_s: float,
     restart time R. τ defaults to :func:`young_daly_interval_s`, which minimises
     the loss. Clipped at 0 when failures come faster than the job can recover.
     """
-    delta = _checks.positive("checkpoint_s", checkpoint_s)
-    restart = _checks.non_negative("restart_s", restart_s)
-    m = _checks.positive("mtbf_s", mtbf_s)
-    tau = young_daly_interval_s(delta, m) if interval_s is None else _checks.positive(
-        "interval_s", interval_s)
-    return max(0.0, 1 - delta / tau - (tau / 2 + restart) / m)
+    tau = young_daly_interval_s.unchecked(checkpoint_s, mtbf_s) if interval_s is None \
+        else interval_s
+    return max(0.0, 1 - checkpoint_s / tau - (tau / 2 + restart_s) / mtbf_s)
 
 
 # --------------------------------------------------------------------------- Daly's full model
@@ -250,6 +245,8 @@ def _segment_s(length_s: float, rate: float, restart_s: float) -> float:
     return math.exp(rate * restart_s) * length_s * growth
 
 
+@declared(work_s=positive(), interruptions_per_s=non_negative(), interval_s=positive(),
+          checkpoint_s=non_negative(), restart_s=non_negative())
 def expected_runtime_s(work_s: float, interruptions_per_s: float, interval_s: float,
                        checkpoint_s: float, restart_s: float) -> float:
     """Expected wall-clock seconds of a job that checkpoints every ``interval_s`` of work.
@@ -275,6 +272,7 @@ def expected_runtime_s(work_s: float, interruptions_per_s: float, interval_s: fl
                            restart_s).expected_runtime_s
 
 
+@declared(interruptions_per_s=positive(examples=(1e-5, 1 / 3600, 0.25)), checkpoint_s=positive())
 def best_interval_s(interruptions_per_s: float, checkpoint_s: float) -> float:
     """The checkpoint interval τ that minimises Daly's expected wall time (for long jobs).
 
@@ -284,8 +282,7 @@ def best_interval_s(interruptions_per_s: float, checkpoint_s: float) -> float:
     optimum. Young's first-order answer is √(2δ/λ); Daly (2006) publishes
     τ_opt = 117 min for M = 24 h, δ = 5 min (his Fig. 3).
     """
-    rate = _checks.positive("interruptions_per_s", interruptions_per_s)
-    delta = _checks.positive("checkpoint_s", checkpoint_s)
+    rate, delta = interruptions_per_s, checkpoint_s
     a = rate * delta
     if a > MAX_EXPONENT:
         raise ValueError(
@@ -366,6 +363,21 @@ def _simulate_segments(rng: np.random.Generator, trials: int, n_segments: int,
     return times, failures
 
 
+def _job(name: str, value: object) -> CheckpointedJob:
+    if not isinstance(value, CheckpointedJob):
+        raise ValueError(f"{name} must be a CheckpointedJob; got {type(value).__name__}")
+    return value
+
+
+def _seed_or_generator(name: str, value: object) -> int | np.random.Generator:
+    return value if isinstance(value, np.random.Generator) else _checks.seed(name, value)
+
+
+@declared(job=custom(_job, examples=lambda: [CheckpointedJob(3600.0, 1e-4, 600.0, 30.0, 60.0)],
+                     bad=(None, 3, "a job"), kind="CheckpointedJob"),
+          trials=count(high=MAX_TRIALS, examples=(2, 1000)),
+          seed=custom(_seed_or_generator, examples=(0, 1), bad=(-1, 0.5, None, "1"),
+                      kind="seed or numpy Generator"))
 def simulate_runtime_s(job: CheckpointedJob, trials: int = 10_000,
                        seed: int | np.random.Generator = 0) -> tuple[np.ndarray, np.ndarray]:
     """Monte Carlo of ``job``: (wall seconds per trial, interruptions per trial).
@@ -373,11 +385,8 @@ def simulate_runtime_s(job: CheckpointedJob, trials: int = 10_000,
     The same process as :func:`expected_runtime_s`, simulated with a seeded,
     vectorised draw; the mean agrees with the closed form within its standard error.
     """
-    if not isinstance(job, CheckpointedJob):
-        raise ValueError(f"job must be a CheckpointedJob; got {type(job).__name__}")
-    n_trials = _checks.positive_int("trials", trials, high=MAX_TRIALS)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
-        _checks.seed("seed", seed))
+    n_trials = trials
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     n_full, rest = job.segments()
     delta, rate, restart = job.checkpoint_s, job.interruptions_per_s, job.restart_s
     times, failures = _simulate_segments(rng, n_trials, n_full, job.interval_s + delta, rate,

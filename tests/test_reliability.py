@@ -43,7 +43,7 @@ def test_best_interval_matches_dalys_published_optima(mtbf_h, published_min, tol
 
 def test_expected_runtime_by_hand_in_seconds():
     """W = 10 h, λ = 0.1/h, τ = 2 h, δ = 0.1 h, R = 0.2 h: 5 × 10 × e^0.02 × (e^0.21 − 1)
-    = 11.919933 h (hand calculation in tests/test_cloud.py)."""
+    = 11.919933 h (hand calculation in tests/test_cloud_spot.py)."""
     job = reliability.CheckpointedJob(10 * HOUR, 0.1 / HOUR, 2 * HOUR, 0.1 * HOUR, 0.2 * HOUR)
     assert job.expected_runtime_s == pytest.approx(11.919933 * HOUR, rel=1e-6)
     assert reliability.expected_runtime_s(10 * HOUR, 0.1 / HOUR, 2 * HOUR, 0.1 * HOUR,
