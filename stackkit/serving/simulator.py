@@ -245,6 +245,31 @@ def _steps_to(arrival: float, t: float, dt: float) -> int:
     return k
 
 
+def _prefilled(ids, index: int, t: float, n: int, output: list, need: list, first: list,
+               finish: list, heap: list) -> tuple[int, int]:
+    """The prefill-completion step both engines share: step ``index`` (ending at ``t``) gave
+    requests ``ids`` their first token. One-token outputs finish now; the others join the
+    decode ``heap`` keyed ``end_step · n + request`` (plain integers compare faster than
+    tuples); then requests whose last decode was this step leave. Returns (KV slots freed,
+    requests finished). Called once per prefill step, never in the decode jump loop."""
+    freed = ended = 0
+    for i in ids:
+        first[i] = t
+        if output[i] == 1:
+            finish[i] = t
+            freed += need[i]
+            ended += 1
+        else:
+            heapq.heappush(heap, (index + output[i] - 1) * n + i)
+    limit = (index + 1) * n  # keys of requests whose last step has run
+    while heap and heap[0] < limit:
+        i = heapq.heappop(heap) % n
+        finish[i] = t
+        freed += need[i]
+        ended += 1
+    return freed, ended
+
+
 def _run_continuous(arrivals, prompts, outputs, step, max_batch, capacity):
     """Continuous batching, event by event: :func:`_run_iterative` with no chunk limit,
     specialised because every admitted prompt is prefilled in one step.
@@ -260,7 +285,7 @@ def _run_continuous(arrivals, prompts, outputs, step, max_batch, capacity):
     output = outputs.tolist()
     need = (prompts + outputs).tolist()
     heap: list[int] = []
-    push, pop, ceil = heapq.heappush, heapq.heappop, math.ceil
+    pop, ceil = heapq.heappop, math.ceil
     decode_dt: dict[int, float] = {}  # a decode-only step's time depends on the batch alone
     t, done, busy = 0.0, 0, 0.0
     q, running, kv_used = 0, 0, 0
@@ -275,22 +300,11 @@ def _run_continuous(arrivals, prompts, outputs, step, max_batch, capacity):
             dt = step(p_tokens, len(heap))
             t += dt
             busy += dt
-            index = done
+            freed, ended = _prefilled(range(start, q), done, t, n, output, need, first,
+                                      finish, heap)
+            kv_used -= freed
+            running -= ended
             done += 1
-            for i in range(start, q):
-                first[i] = t
-                if output[i] == 1:
-                    finish[i] = t
-                    kv_used -= need[i]
-                    running -= 1
-                else:
-                    push(heap, (index + output[i] - 1) * n + i)
-            limit = done * n  # keys of requests whose last step has run
-            while heap and heap[0] < limit:
-                i = pop(heap) % n
-                finish[i] = t
-                kv_used -= need[i]
-                running -= 1
             continue
         if not running:
             t = arrive[q]
@@ -331,7 +345,7 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
     output = outputs.tolist()
     need = (prompts + outputs).tolist()
     prefilling: deque[list[int]] = deque()  # [request, prompt tokens left], first come first
-    decoding: list[tuple[int, int]] = []  # heap of (index of the step that ends it, request)
+    decoding: list[int] = []  # heap of end_step · n + request, as in _run_continuous
     t, done_steps, busy = 0.0, 0, 0.0
     q, running, kv_used = 0, 0, 0
     decode_dt: dict[int, float] = {}  # a decode-only step's time depends on the batch alone
@@ -362,22 +376,14 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
             dt = step(p_tokens, n_dec)
             t += dt
             busy += dt
-            index = done_steps  # the step just run
-            done_steps += 1
+            head = prefilling[0][0]  # prompts finish first come, first served: a run of ids
             for _ in range(completed):
-                i, _left = prefilling.popleft()
-                first[i] = t
-                if output[i] == 1:
-                    finish[i] = t
-                    kv_used -= need[i]
-                    running -= 1
-                else:
-                    heapq.heappush(decoding, (index + output[i] - 1, i))
-            while decoding and decoding[0][0] <= index:
-                _, i = heapq.heappop(decoding)
-                finish[i] = t
-                kv_used -= need[i]
-                running -= 1
+                prefilling.popleft()
+            freed, ended = _prefilled(range(head, head + completed), done_steps, t, n, output,
+                                      need, first, finish, decoding)
+            kv_used -= freed
+            running -= ended
+            done_steps += 1
             continue
         if prefilling and budget > 0:
             # the head's prompt fills whole steps: identical steps (same tokens, same
@@ -386,14 +392,14 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
             taken = budget
             dt = step(budget, n_dec)
             k = (prefilling[0][1] - 1) // budget  # steps that leave the head unfinished
-            if decoding and decoding[0][0] - done_steps + 1 < k:
-                k = decoding[0][0] - done_steps + 1
+            if decoding and decoding[0] // n - done_steps + 1 < k:
+                k = decoding[0] // n - done_steps + 1
         else:  # only decodes can progress: jump over the identical steps to the next event
             taken = 0
             dt = decode_dt.get(n_dec)
             if dt is None:
                 dt = decode_dt[n_dec] = step(0, n_dec)
-            k = decoding[0][0] - done_steps + 1  # steps until the earliest request finishes
+            k = decoding[0] // n - done_steps + 1  # steps until the earliest request finishes
         if q < n and running < max_batch and kv_used + need[q] <= capacity:
             k = min(k, _steps_to(arrive[q], t, dt))
         if taken:
@@ -401,9 +407,9 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
         t += k * dt
         busy += k * dt
         done_steps += k
-        index = done_steps - 1
-        while decoding and decoding[0][0] <= index:
-            _, i = heapq.heappop(decoding)
+        limit = done_steps * n  # keys of requests whose last step has run
+        while decoding and decoding[0] < limit:
+            i = heapq.heappop(decoding) % n
             finish[i] = t
             kv_used -= need[i]
             running -= 1
