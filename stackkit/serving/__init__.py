@@ -27,6 +27,8 @@ file is not called ``latency.py`` so that it never shadows the function :func:`l
 - ``simulator.py`` — :func:`simulate` and its static / continuous / chunked engines.
 - ``capacity.py`` — :func:`naive_replicas`, :func:`replicas_for_slo`.
 - ``cost.py`` — :func:`serving_cost`, :func:`breakeven_vs_api`, :func:`cost_comparison`.
+- ``speculative.py``, ``prefix_cache.py``, ``disaggregation.py`` — three techniques of
+  today's servers: speculative decoding, prefix caching, prefill/decode disaggregation.
 - ``measured.py`` — a decode step timed on this machine against the roofline.
 """
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 from .arrivals import ARRIVALS, BURSTY_CV, arrival_times, trace, trace_lengths
 from .capacity import MAX_SLO_REQUESTS, Capacity, naive_replicas, replicas_for_slo
 from .cost import ServingCost, breakeven_vs_api, cost_comparison, serving_cost
+from .disaggregation import Disaggregation, best_prefill_decode_mix, disaggregation
 from .measured import decode_step_measurements, machine_roofline, predicted_decode_step_s
 from .memory import (
     ATTENTION_KINDS,
@@ -50,7 +53,9 @@ from .memory import (
     quantization_table,
     weight_bytes,
 )
+from .prefix_cache import PrefixCaching, prefix_caching
 from .simulator import POLICIES, SimResult, SimSummary, simulate
+from .speculative import Speculation, speculative_decoding
 from .step_latency import ESTIMATES, Latency, StepTime, latency, step_time
 
 __all__ = [
@@ -58,18 +63,23 @@ __all__ = [
     "ESTIMATES",
     "POLICIES",
     "Capacity",
+    "Disaggregation",
     "KvWaste",
     "Latency",
     "MemoryPlan",
+    "PrefixCaching",
     "ServingCost",
     "SimResult",
     "SimSummary",
+    "Speculation",
     "StepTime",
     "arrival_times",
+    "best_prefill_decode_mix",
     "breakeven_vs_api",
     "chips_for_batch",
     "cost_comparison",
     "decode_step_measurements",
+    "disaggregation",
     "kv_bytes_by_attention",
     "kv_cache_bytes_per_token",
     "kv_waste",
@@ -79,10 +89,12 @@ __all__ = [
     "memory_plan",
     "naive_replicas",
     "predicted_decode_step_s",
+    "prefix_caching",
     "quantization_table",
     "replicas_for_slo",
     "serving_cost",
     "simulate",
+    "speculative_decoding",
     "step_time",
     "trace",
     "trace_lengths",
