@@ -56,7 +56,6 @@ PENDING = {
     "pipeline",
     "vectors",
     "training",
-    "serving",
     "frameworks",
     "stack",
     "lessons",

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks, catalog
+from .._declare import choice, count, declared, optional, positive, seed
+from ._specs import RATE
 from .memory import MAX_REQUESTS
 
 # --------------------------------------------------------------------------- arrivals, lengths
@@ -24,12 +26,15 @@ def _arrival_cv(process: str, cv: object) -> float:
     1 for "poisson", which has no other (a cv given with it would be silently ignored)."""
     if process == "poisson":
         if cv is not None and _checks.positive("cv", cv) != 1.0:
-            raise ValueError(f"cv={cv!r} applies to the 'bursty' process; Poisson gaps have a "
+            raise ValueError(f"cv={cv:g} applies to the 'bursty' process; Poisson gaps have a "
                              "cv of 1 by definition (pass process='bursty' to set it)")
         return 1.0
     return BURSTY_CV if cv is None else _checks.positive("cv", cv, high=1e3)
 
 
+@declared(arrival_rate_per_s=RATE, n_requests=count(high=MAX_REQUESTS, examples=(100, 1)),
+          process=choice(ARRIVALS), cv=optional(positive(high=1e3, examples=(3.0, 1.0))),
+          seed=seed())
 def arrival_times(arrival_rate_per_s: float, n_requests: int, process: str = "poisson",
                   cv: float | None = None, seed: int = 0) -> np.ndarray:
     """Arrival times (s, from 0) of ``n_requests`` at a mean rate.
@@ -38,11 +43,9 @@ def arrival_times(arrival_rate_per_s: float, n_requests: int, process: str = "po
     the same mean and coefficient of variation ``cv`` (default 3; shape 1/cv²), the bursty
     arrival model of AlpaServe (Li et al., OSDI 2023, section 6.1) and DistServe.
     """
-    rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
-    n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
-    kind = _checks.one_of("process", process, ARRIVALS)
-    cv = _arrival_cv(kind, cv)
-    rng = np.random.default_rng(_checks.seed("seed", seed))
+    rate, n, kind = arrival_rate_per_s, n_requests, process
+    cv = _arrival_cv(kind, cv)  # a cv given with "poisson" is refused
+    rng = np.random.default_rng(seed)
     if kind == "poisson":
         gaps = rng.exponential(1.0 / rate, n)
     else:
@@ -54,6 +57,7 @@ def arrival_times(arrival_rate_per_s: float, n_requests: int, process: str = "po
 _TRACE_FILE = "traces/azure_llm_conv_2023_sample.csv"
 
 
+@declared()
 def trace() -> pd.DataFrame:
     """A sample of a real LLM-serving trace: arrival time, prompt and output tokens.
 
@@ -69,10 +73,10 @@ def trace() -> pd.DataFrame:
                          "output_tokens": raw["GeneratedTokens"].astype(int)})
 
 
+@declared(n_requests=count(high=MAX_REQUESTS, examples=(100, 1)), seed=seed())
 def trace_lengths(n_requests: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(prompt, output) token counts for ``n_requests``, drawn with replacement from the trace."""
-    n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
-    sample = trace()
-    picks = np.random.default_rng(_checks.seed("seed", seed)).integers(0, len(sample), n)
+    sample = trace.unchecked()
+    picks = np.random.default_rng(seed).integers(0, len(sample), n_requests)
     return (sample["prompt_tokens"].to_numpy()[picks].astype(np.int64),
             sample["output_tokens"].to_numpy()[picks].astype(np.int64))

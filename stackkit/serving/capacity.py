@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _checks
+from .._declare import choice, count, declared, positive, seed
 from .._results import Result
-from .simulator import POLICIES, _check_context, _step_function, _step_s, _tokens, simulate
+from ._specs import RATE, TOKENS
+from .simulator import POLICIES, STEP, _check_context, _step_s, _tokens, simulate
 
 # --------------------------------------------------------------------------- capacity
 
@@ -21,6 +23,8 @@ MAX_SLO_REQUESTS = 5_000
 
 
 
+@declared(arrival_rate_per_s=RATE, step_time_s=STEP, prompt_tokens=count(examples=(512, 1)),
+          output_tokens=count(examples=(256, 1)), max_batch=count(examples=(64, 1)))
 def naive_replicas(arrival_rate_per_s: float, step_time_s: Callable[[float, float], float],
                    prompt_tokens: int, output_tokens: int, max_batch: int = 64) -> int:
     """Replicas by output throughput alone: ⌈λ · output / (B / step(0, B))⌉.
@@ -29,12 +33,8 @@ def naive_replicas(arrival_rate_per_s: float, step_time_s: Callable[[float, floa
     second one replica decodes at its largest batch B. It ignores the prefills, the
     queueing (no headroom for bursts) and the latency a full batch costs.
     """
-    rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
-    p = _checks.positive_int("prompt_tokens", prompt_tokens)
-    o = _checks.positive_int("output_tokens", output_tokens)
-    b = _checks.positive_int("max_batch", max_batch)
-    step = _step_function(step_time_s)
-    del p  # the naive estimate leaves the prefill out
+    rate, o, b, step = arrival_rate_per_s, output_tokens, max_batch, step_time_s
+    # prompt_tokens is declared but unused: the naive estimate leaves the prefill out
     needed = rate * o * _step_s(step, 0, b) / b
     if needed > _checks.COUNT_LIMIT:
         raise ValueError(f"arrival_rate_per_s={rate:g} × output_tokens={o:,} needs "
@@ -57,6 +57,12 @@ class Capacity(Result):
     per_replica_rate_per_s: float
 
 
+@declared(arrival_rate_per_s=RATE, step_time_s=STEP, prompt_tokens=TOKENS, output_tokens=TOKENS,
+          ttft_p99_s=positive(high=1e6, examples=(1.0, 10.0)),
+          tpot_p99_s=positive(high=1e6, examples=(0.05, 1.0)), policy=choice(POLICIES),
+          max_batch=count(examples=(64, 8)),
+          n_requests=count(high=MAX_SLO_REQUESTS, examples=(200, 50)), seed=seed(),
+          max_replicas=count(examples=(4096, 16)))
 def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, float], float],
                      prompt_tokens: object, output_tokens: object, ttft_p99_s: float,
                      tpot_p99_s: float, policy: str = "continuous", max_batch: int = 64,
@@ -71,30 +77,23 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     ``n_requests`` is at most :data:`MAX_SLO_REQUESTS` (5,000). Raises ``ValueError``
     when even an idle replica misses a target.
     """
-    rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
-    ttft_target = _checks.positive("ttft_p99_s", ttft_p99_s)
-    tpot_target = _checks.positive("tpot_p99_s", tpot_p99_s)
-    cap = _checks.positive_int("max_replicas", max_replicas)
+    rate, ttft_target, tpot_target = arrival_rate_per_s, ttft_p99_s, tpot_p99_s
     # each try simulates n_requests, and the search makes up to ~2·log2(replicas) tries
-    n = _checks.positive_int("n_requests", n_requests, high=MAX_SLO_REQUESTS)
-    step_time_s = _step_function(step_time_s)
-    prompt_tokens = _tokens("prompt_tokens", prompt_tokens, n)
+    cap, n = max_replicas, n_requests
+    prompt_tokens = _tokens("prompt_tokens", prompt_tokens, n)  # one per request, or one for all
     output_tokens = _tokens("output_tokens", output_tokens, n)
     _check_context(step_time_s, prompt_tokens, output_tokens)
-    _checks.one_of("policy", policy, POLICIES)
-    _checks.positive_int("max_batch", max_batch)
-    _checks.seed("seed", seed)
 
     def run(r: int) -> tuple[bool, float, float]:
-        result = simulate(rate / r, n, prompt_tokens, output_tokens, step_time_s, policy,
-                          max_batch, seed)
+        result = simulate.unchecked(rate / r, n, prompt_tokens, output_tokens, step_time_s,
+                                    policy, max_batch, seed)
         ttft = float(np.percentile(result.ttft_s, 99))
         tpot = float(np.percentile(result.tpot_s, 99))
         return ttft <= ttft_target and tpot <= tpot_target, ttft, tpot
 
     mean_prompt = float(np.mean(prompt_tokens))
     mean_output = float(np.mean(output_tokens))
-    naive = naive_replicas(rate, step_time_s, max(1, round(mean_prompt)),
+    naive = naive_replicas.unchecked(rate, step_time_s, max(1, round(mean_prompt)),
                            max(1, round(mean_output)), max_batch)
     alone_ttft = _step_s(step_time_s, float(np.max(prompt_tokens)), 0)
     alone_tpot = _step_s(step_time_s, 0, 1)

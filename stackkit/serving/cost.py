@@ -8,10 +8,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import _checks, catalog, cloud
+from .. import _checks, catalog, chips, cloud
+from .._declare import (
+    choice,
+    count,
+    custom,
+    date,
+    declared,
+    fraction,
+    optional,
+    positive,
+    sequence,
+)
 from .._results import Result
 from ..units import SECONDS_PER_HOUR
-from .step_latency import latency, step_time
+from ._specs import MODEL
+from .step_latency import ESTIMATES, latency, step_time
 
 # --------------------------------------------------------------------------- cost
 
@@ -37,6 +49,25 @@ class ServingCost(Result):
     estimate: str = "expected"  # "expected" (measured efficiencies) or "bound" (roofline)
 
 
+def _instance(param: str, value: object) -> object:
+    if isinstance(value, catalog.Instance):
+        return value
+    return _checks.text(param, value)  # the name is looked up with its date, in the body
+
+
+#: A cloud instance name from the catalog or an :class:`~stackkit.catalog.Instance`.
+INSTANCE = custom(_instance, examples=("p5.48xlarge", "p4d.24xlarge"),
+                  bad=(None, 3, ""), kind="instance")
+
+
+@declared(model=MODEL, instance=INSTANCE,
+          batch_size=count(examples=(64, 1)), prompt_tokens=count(examples=(512, 2000)),
+          output_tokens=count(examples=(256, 1)),
+          utilization=fraction(low_open=True, examples=(0.5, 1.0)),
+          n_chips=optional(count(high=1 << 20, examples=(8, 1))),
+          precision=choice(chips.PRECISIONS),
+          bytes_per_param=optional(positive(high=64.0, examples=(2.0, 1.0))),
+          as_of=optional(date()), estimate=choice(ESTIMATES))
 def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
                  batch_size: int = 64, prompt_tokens: int = 512, output_tokens: int = 256,
                  utilization: float = 0.5, n_chips: int | None = None,
@@ -57,7 +88,7 @@ def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
     of paid hours the replica spends busy.
     """
     record = catalog.instance(instance, as_of)
-    u = _checks.in_range("utilization", utilization, 0.0, 1.0, low_open=True)
+    u = utilization
     timing = latency(model, record.accelerator, batch_size, prompt_tokens, output_tokens,
                      n_chips, precision, bytes_per_param, estimate=estimate)
     step = step_time(model, record.accelerator, timing.n_chips, precision, bytes_per_param,
@@ -85,6 +116,23 @@ def _serving_cost(cost: object) -> ServingCost:
     return cost
 
 
+def _api_model(param: str, value: object) -> catalog.ApiPrice:
+    if isinstance(value, catalog.ApiPrice):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{param} must be an API model name from the catalog or an ApiPrice; "
+                         f"got {value!r}")
+    return catalog.api_price(value)  # an unknown name: KeyError with the nearest names
+
+
+#: The :class:`ServingCost` that :func:`serving_cost` returns.
+COST = custom(lambda param, value: _serving_cost(value),
+              examples=lambda: [serving_cost("Llama 3 8B")], kind="serving cost")
+#: An API model name from the catalog or an :class:`~stackkit.catalog.ApiPrice`.
+API_MODEL = custom(_api_model, examples=("GPT-5 mini", "Claude Haiku 4.5"), kind="API model")
+
+
+@declared(cost=COST, api_model=API_MODEL)
 def breakeven_vs_api(cost: ServingCost, api_model: str | catalog.ApiPrice) -> cloud.SelfHosting:
     """Tokens per day above which the self-hosted replica of ``cost`` beats an API's price.
 
@@ -92,24 +140,23 @@ def breakeven_vs_api(cost: ServingCost, api_model: str | catalog.ApiPrice) -> cl
     (:func:`cloud.blended_usd_per_mtok`); the replica's throughput is its full-load
     tokens per second; then lesson 3's :func:`cloud.self_hosting_breakeven`.
     """
-    cost = _serving_cost(cost)
     api = cloud.blended_usd_per_mtok(api_model, cost.prompt_tokens, cost.output_tokens)
     return cloud.self_hosting_breakeven(api, cost.tokens_per_s_per_gpu,
                                         cost.replica_usd_per_hour / cost.n_chips, cost.n_chips)
 
 
 
+@declared(cost=COST, api_models=optional(sequence(examples=(["GPT-5 mini"],))))
 def cost_comparison(cost: ServingCost, api_models: object = None) -> pd.DataFrame:
     """The self-hosted price of ``cost`` beside every catalog API (or ``api_models``).
 
     API prices are blended over the same request (``cost.prompt_tokens`` in,
     ``cost.output_tokens`` out); each row carries its price date.
     """
-    cost = _serving_cost(cost)
     frame = catalog.api_prices()
     if api_models is not None:
         names = [catalog.api_price(name).model
-                 for name in _checks.sequence("api_models", api_models, single=str)]
+                 for name in api_models]
         frame = frame[frame["model"].isin(names)]
     p, o = cost.prompt_tokens, cost.output_tokens
     rows = [{"label": f"{cost.model} on {cost.n_chips} × {cost.chip} ({cost.instance}, "

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _checks
+from .._declare import count, declared, fraction, non_negative, positive, seed
 from .._results import Result
 from .capacity import MAX_SLO_REQUESTS
-from .simulator import _check_context, _step_function, _step_s, _tokens, simulate
+from .simulator import STEP, _check_context, _step_s, _tokens, simulate
 
 #: Highest request rate (per second, per replica) the goodput search tries.
 MAX_RATE_PER_S = 1e4
@@ -47,19 +48,28 @@ def _max_rate(meets: Callable[[float], bool], start: float) -> float:
     return low
 
 
+@declared(prefill_rate_per_s=non_negative(high=1e6, examples=(5.6, 0.0)),
+          decode_rate_per_s=non_negative(high=1e6, examples=(10.0, 0.0)),
+          max_replicas=count(low=2, high=64, examples=(8, 3)))
 def best_prefill_decode_mix(prefill_rate_per_s: float, decode_rate_per_s: float,
              max_replicas: int = 8) -> tuple[float, int, int]:
     """(rate per replica, n_prefill, n_decode) of the best mix of prefill-only and decode-only
     replicas: max over n_p + n_d ≤ ``max_replicas`` of min(n_p · prefill, n_d · decode) /
     (n_p + n_d). DistServe's example (§1): prefill 5.6 and decode 10 requests/s per GPU
     give 2 prefill + 1 decode GPUs, 10 requests/s on 3 GPUs, 3.3 per GPU."""
-    prefill = _checks.non_negative("prefill_rate_per_s", prefill_rate_per_s)
-    decode = _checks.non_negative("decode_rate_per_s", decode_rate_per_s)
-    cap = _checks.whole("max_replicas", max_replicas, 2, 64)
+    prefill, decode, cap = prefill_rate_per_s, decode_rate_per_s, max_replicas
     return max((min(i * prefill, j * decode) / (i + j), i, j)
                for i in range(1, cap) for j in range(1, cap - i + 1))
 
 
+@declared(step_time_s=STEP, prompt_tokens=count(examples=(512, 1)),
+          output_tokens=count(low=2, examples=(64, 2)),
+          ttft_slo_s=positive(high=1e6, examples=(1.0, 10.0)),
+          tpot_slo_s=positive(high=1e6, examples=(0.1, 1.0)),
+          attainment=fraction(low_open=True, examples=(0.9, 1.0)),
+          max_batch=count(examples=(64, 8)),
+          n_requests=count(low=10, high=MAX_SLO_REQUESTS, examples=(100, 10)),
+          max_replicas=count(low=2, high=64, examples=(8, 3)), seed=seed())
 def disaggregation(step_time_s: Callable[[float, float], float], prompt_tokens: int,
                    output_tokens: int, ttft_slo_s: float, tpot_slo_s: float,
                    attainment: float = 0.9, max_batch: int = 64, n_requests: int = 400,
@@ -76,16 +86,8 @@ def disaggregation(step_time_s: Callable[[float, float], float], prompt_tokens: 
     measured it under 0.1 % of latency over NVLink), against TPOT. The best mix of up to
     ``max_replicas`` replicas serves min(n_p · prefill, n_d · decode) on n_p + n_d replicas.
     """
-    step = _step_function(step_time_s)
-    p = _checks.positive_int("prompt_tokens", prompt_tokens)
-    o = _checks.whole("output_tokens", output_tokens, 2, _checks.COUNT_LIMIT)
-    ttft = _checks.positive("ttft_slo_s", ttft_slo_s)
-    tpot = _checks.positive("tpot_slo_s", tpot_slo_s)
-    share = _checks.in_range("attainment", attainment, 0.0, 1.0, low_open=True)
-    batch = _checks.positive_int("max_batch", max_batch)
-    n = _checks.whole("n_requests", n_requests, 10, MAX_SLO_REQUESTS)
-    cap = _checks.whole("max_replicas", max_replicas, 2, 64)
-    seed = _checks.seed("seed", seed)
+    step, p, o, ttft, tpot = step_time_s, prompt_tokens, output_tokens, ttft_slo_s, tpot_slo_s
+    share, batch, n, cap = attainment, max_batch, n_requests, max_replicas
     prompts, outputs = _tokens("prompt_tokens", p, n), _tokens("output_tokens", o, n)
     _check_context(step, prompts, outputs)
     if _step_s(step, float(p), 0) > ttft or _step_s(step, 0, 1) > tpot:
@@ -110,7 +112,7 @@ def disaggregation(step_time_s: Callable[[float, float], float], prompt_tokens: 
     start = 0.5 / _step_s(step, float(p), 0)  # half what back-to-back prefills could serve
     both, alone_p, alone_d = _max_rate(colocated, start), _max_rate(prefill, start), \
         _max_rate(decode, start)
-    best, n_p, n_d = best_prefill_decode_mix(alone_p, alone_d, cap)
+    best, n_p, n_d = best_prefill_decode_mix.unchecked(alone_p, alone_d, cap)
     gain = best / both if both > 0 else float("inf")
     return Disaggregation(ttft, tpot, share, both, alone_p, alone_d, n_p, n_d, best,
                           _checks.finite("gain", gain, {"colocated_rate_per_s": both}))

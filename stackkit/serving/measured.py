@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks, bench
+from .._declare import array, count, declared, positive, seed, threads
 from ..units import GB
 
 # --------------------------------------------------------------------------- measured here
@@ -24,6 +25,11 @@ def _decode_shapes(d_model: int, n_layers: int, context_tokens: int, batch: np.n
     return flops, moved
 
 
+@declared(batch_sizes=array(low=1, high=_checks.COUNT_LIMIT, whole=True, examples=([1, 8, 64],)),
+          flop_s=positive(examples=(1e11, 1e15)), bandwidth_b_s=positive(examples=(1e10, 3e12)),
+          d_model=count(examples=(768, 64)), n_layers=count(examples=(4, 1)),
+          context_tokens=count(examples=(128, 1)),
+          bytes_per_element=positive(high=64.0, examples=(4.0, 2.0)))
 def predicted_decode_step_s(batch_sizes: object, flop_s: float, bandwidth_b_s: float,
                             d_model: int = 768, n_layers: int = 4, context_tokens: int = 128,
                             bytes_per_element: float = 4.0) -> np.ndarray:
@@ -33,16 +39,12 @@ def predicted_decode_step_s(batch_sizes: object, flop_s: float, bandwidth_b_s: f
     + 4 B c d L (weights and attention) and bytes = (12 d² L + 2 B c d L) · 4 (fp32
     weights and KV read once). Flat while memory-bound; the knee is where the two meet.
     """
-    batch = _checks.array("batch_sizes", batch_sizes, low=1, high=_checks.COUNT_LIMIT,
-                          whole=True)
-    flops, moved = _decode_shapes(_checks.positive_int("d_model", d_model),
-                                  _checks.positive_int("n_layers", n_layers),
-                                  _checks.positive_int("context_tokens", context_tokens), batch,
-                                  _checks.positive("bytes_per_element", bytes_per_element))
-    return np.maximum(flops / _checks.positive("flop_s", flop_s),
-                      moved / _checks.positive("bandwidth_b_s", bandwidth_b_s))
+    flops, moved = _decode_shapes(d_model, n_layers, context_tokens, batch_sizes,
+                                  bytes_per_element)
+    return np.maximum(flops / flop_s, moved / bandwidth_b_s)
 
 
+@declared(threads=threads(), repeats=count(high=100, examples=(1, 3)))
 def machine_roofline(threads: int = 1, repeats: int = 3) -> tuple[float, float]:
     """This machine's (FLOP/s, bytes/s) in float32 on ``threads`` BLAS threads.
 
@@ -51,7 +53,7 @@ def machine_roofline(threads: int = 1, repeats: int = 3) -> tuple[float, float]:
     """
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=_checks.threads("threads", threads)):
+    with threadpool_limits(limits=threads):
         flops = bench.measure_matmul(1024, "float32", repeats=repeats)
         stream = bench.measure_bandwidth("triad", 2**23, "float32", repeats=repeats)
     return flops.best_rate * 1e9, stream.best_rate * 1e9
@@ -62,6 +64,11 @@ _MEASURE_BYTES = 4e9
 _MEASURE_FLOPS = 1e12
 
 
+@declared(batch_sizes=array(low=1, high=4096, whole=True, max_len=64, examples=([1, 2],)),
+          d_model=count(low=64, high=8192, examples=(768, 64)),
+          n_layers=count(high=128, examples=(4, 1)),
+          context_tokens=count(high=32_768, examples=(128, 1)),
+          repeats=count(high=100, examples=(5, 1)), seed=seed(), threads=threads())
 def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
                              d_model: int = 768, n_layers: int = 4, context_tokens: int = 128,
                              repeats: int = 5, seed: int = 0, threads: int = 1) -> pd.DataFrame:
@@ -77,13 +84,8 @@ def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
     from threadpoolctl import threadpool_limits
 
 
-    sizes = [int(b) for b in _checks.array("batch_sizes", batch_sizes, low=1, high=4096,
-                                           whole=True, max_len=64)]
-    d = _checks.whole("d_model", d_model, 64, 8192)
-    layers = _checks.whole("n_layers", n_layers, 1, 128)
-    ctx = _checks.whole("context_tokens", context_tokens, 1, 32_768)
-    r = _checks.whole("repeats", repeats, 1, 100)
-    _checks.threads("threads", threads)
+    sizes = [int(b) for b in batch_sizes]
+    d, layers, ctx, r = d_model, n_layers, context_tokens, repeats
     if d % 64:
         raise ValueError(f"d_model must be a multiple of 64 (the head size); got {d_model!r}")
     # what the measurement holds and does, bounded so it takes seconds on a course machine
@@ -124,7 +126,7 @@ def decode_step_measurements(batch_sizes: object = (1, 2, 4, 8, 16, 32, 64),
     for b in sizes:
         x = rng.standard_normal((b, d), dtype=np.float32)
         times = []
-        with threadpool_limits(limits=_checks.threads("threads", threads)):
+        with threadpool_limits(limits=threads):
             step(x)  # warm-up
             for _ in range(r):
                 start = time.perf_counter()

@@ -11,19 +11,20 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks, catalog, transformer
+from .._declare import array, count, declared, fraction, optional, positive
 from .._results import Result
 from ..units import GB
+from ._specs import CHIP, MAX_REQUESTS, MODEL
 
 # --------------------------------------------------------------------------- model arithmetic
 
-#: Most requests one simulation or trace draw takes (each is simulated one by one).
-MAX_REQUESTS = 1_000_000
 
 
 def _spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
     return transformer.spec(model)
 
 
+@declared(model=MODEL, bytes_per_param=positive(high=64.0, examples=(2.0, 0.5)))
 def weight_bytes(model: str | catalog.ModelSpec, bytes_per_param: float = 2.0) -> float:
     """Bytes of the model's weights (:func:`stackkit.transformer.weight_bytes`).
 
@@ -32,6 +33,7 @@ def weight_bytes(model: str | catalog.ModelSpec, bytes_per_param: float = 2.0) -
     return transformer.weight_bytes(model, bytes_per_param)
 
 
+@declared(model=MODEL, bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)))
 def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
                              bytes_per_element: float = 2.0) -> float:
     """KV cache per token of context: 2 (K and V) · layers · KV heads · head size · bytes.
@@ -49,6 +51,8 @@ def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
 ATTENTION_KINDS = ("MHA", "GQA", "MQA", "MLA")
 
 
+@declared(model=MODEL, bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          mla_latent_dim=count(high=1 << 20), mla_rope_dim=count(high=1 << 20))
 def kv_bytes_by_attention(model: str | catalog.ModelSpec, bytes_per_element: float = 2.0,
                           mla_latent_dim: int = 512, mla_rope_dim: int = 64) -> pd.DataFrame:
     """KV bytes per token of the model's shape under each attention variant.
@@ -61,9 +65,7 @@ def kv_bytes_by_attention(model: str | catalog.ModelSpec, bytes_per_element: flo
     the row shows what this shape would store had it been trained with MLA.
     """
     spec = _spec(model)
-    size = _checks.positive("bytes_per_element", bytes_per_element)
-    latent = _checks.positive_int("mla_latent_dim", mla_latent_dim)
-    rope = _checks.positive_int("mla_rope_dim", mla_rope_dim)
+    size, latent, rope = bytes_per_element, mla_latent_dim, mla_rope_dim
     heads = {"MHA": spec.n_heads, "GQA": spec.n_kv_heads, "MQA": 1}
     rows = [{"attention": kind, "kv_heads": n,
              "kv_bytes_per_token": 2.0 * spec.n_layers * n * spec.head_dim * size}
@@ -117,6 +119,11 @@ class MemoryPlan(Result):
         return self.max_sequences >= 1
 
 
+@declared(model=MODEL, chip=CHIP, n_chips=count(high=1 << 20, examples=(1, 8)),
+          context_tokens=optional(count(examples=(1024, 8192))),
+          bytes_per_param=positive(high=64.0, examples=(2.0, 0.5)),
+          kv_bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          memory_utilization=optional(fraction(low_open=True, examples=(0.9, 0.5))))
 def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                 n_chips: int = 1, context_tokens: int | None = None,
                 bytes_per_param: float = 2.0, kv_bytes_per_element: float = 2.0,
@@ -130,12 +137,9 @@ def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     ``context_tokens`` defaults to the model's context length (prompt plus output).
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
-    n = _checks.positive_int("n_chips", n_chips)
+    n, width, kv_width = n_chips, bytes_per_param, kv_bytes_per_element
     context = spec.context_length if context_tokens is None else _context(spec, context_tokens)
-    width = _checks.positive("bytes_per_param", bytes_per_param)
-    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
-    u = _default_utilization() if memory_utilization is None else _checks.in_range(
-        "memory_utilization", memory_utilization, 0.0, 1.0, low_open=True)
+    u = _default_utilization() if memory_utilization is None else memory_utilization
     memory = n * accelerator.weight_capacity_gb
     usable = memory * u
     weights = weight_bytes(spec, width) / GB
@@ -145,6 +149,11 @@ def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                       per_sequence, math.floor(budget / per_sequence + 1e-9))
 
 
+@declared(model=MODEL, chip=CHIP, context_tokens=count(examples=(1024, 8192)),
+          n_chips=count(high=1 << 20, examples=(1, 8)),
+          bytes_per_param=positive(high=64.0, examples=(2.0, 0.5)),
+          kv_bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          memory_utilization=optional(fraction(low_open=True, examples=(0.9, 0.5))))
 def max_concurrency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                     context_tokens: int, n_chips: int = 1, bytes_per_param: float = 2.0,
                     kv_bytes_per_element: float = 2.0,
@@ -154,6 +163,11 @@ def max_concurrency(model: str | catalog.ModelSpec, chip: str | catalog.Accelera
                        kv_bytes_per_element, memory_utilization).max_sequences
 
 
+@declared(model=MODEL, chip=CHIP, batch_size=count(examples=(1, 64)),
+          context_tokens=count(examples=(1024, 8192)),
+          bytes_per_param=positive(high=64.0, examples=(2.0, 0.5)),
+          kv_bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          max_chips=count(high=2**20, examples=(1024, 8)))
 def chips_for_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                     batch_size: int, context_tokens: int, bytes_per_param: float = 2.0,
                     kv_bytes_per_element: float = 2.0, max_chips: int = 1024) -> int:
@@ -163,9 +177,8 @@ def chips_for_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelera
     (Megatron-LM splits attention heads and FFN columns evenly), and serving systems
     run at 1, 2, 4 or 8 chips per replica.
     """
-    b = _checks.positive_int("batch_size", batch_size)
-    _context(_spec(model), context_tokens)
-    most = _checks.positive_int("max_chips", max_chips, high=2**20)
+    b, most = batch_size, max_chips
+    _context(_spec(model), context_tokens)  # no longer than the model's context
     n = _fewest_chips(model, chip, b, context_tokens, bytes_per_param, kv_bytes_per_element,
                       most)
     if n is None:
@@ -179,7 +192,7 @@ def _fewest_chips(model, chip, batch: int, context: int, width: float, kv_width:
                   most: int) -> int | None:
     """The fewest chips (a power of two, at most ``most``) that hold the batch, or None."""
     n = 1
-    while memory_plan(model, chip, n, context, width, kv_width).max_sequences < batch:
+    while memory_plan.unchecked(model, chip, n, context, width, kv_width).max_sequences < batch:
         n *= 2
         if n > most:
             return None
@@ -205,6 +218,9 @@ class KvWaste(Result):
         return self.paged_used_fraction / self.contiguous_used_fraction
 
 
+@declared(lengths=array(low=1, high=_checks.COUNT_LIMIT, whole=True, max_len=MAX_REQUESTS,
+                            examples=([100, 2000, 37],)),
+          max_tokens=count(examples=(2048, 4096)), block_tokens=optional(count(examples=(16, 32))))
 def kv_waste(lengths: object, max_tokens: int, block_tokens: int | None = None) -> KvWaste:
     """Share of reserved KV memory that holds token states: contiguous vs paged.
 
@@ -214,14 +230,12 @@ def kv_waste(lengths: object, max_tokens: int, block_tokens: int | None = None) 
     last block is partly empty, so used = Σ lengths / Σ B·⌈length / B⌉. vLLM's
     Figure 2 reports 20.4–38.2 % used in existing systems against 96.3 % in vLLM.
     """
-    values = _checks.array("lengths", lengths, low=1, high=_checks.COUNT_LIMIT, whole=True,
-                           max_len=MAX_REQUESTS)
-    cap = _checks.positive_int("max_tokens", max_tokens)
+    values, cap = lengths, max_tokens
     if values.max() > cap:
         raise ValueError(f"lengths must not exceed max_tokens={cap}; the longest is "
                          f"{values.max():g}")
     block = (int(catalog.assumption("vllm_block_tokens").value) if block_tokens is None
-             else _checks.positive_int("block_tokens", block_tokens))
+             else block_tokens)
     paged_reserved = (np.ceil(values / block) * block).sum()
     return KvWaste(int(values.size), float(values.mean()), cap, block,
                    float(values.sum() / (values.size * cap)), float(values.sum() / paged_reserved))
@@ -232,6 +246,8 @@ _WEIGHT_FORMATS = {"bf16": 2.0, "int8": 1.0, "int4": 0.5}
 _KV_FORMATS = {"bf16": 2.0, "fp8": 1.0}
 
 
+@declared(model=MODEL, chip=CHIP, n_chips=count(high=1 << 20, examples=(1, 2)),
+          context_tokens=count(examples=(2048, 4096)), batch_size=count(examples=(1, 64)))
 def quantization_table(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                        n_chips: int = 1, context_tokens: int = 2048,
                        batch_size: int = 1) -> pd.DataFrame:
@@ -246,8 +262,8 @@ def quantization_table(model: str | catalog.ModelSpec, chip: str | catalog.Accel
     (Lin et al. 2024) cost a little perplexity, more for small models.
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
-    b = _checks.positive_int("batch_size", batch_size)
-    context_tokens = _context(spec, context_tokens)
+    b = batch_size
+    context_tokens = _context(spec, context_tokens)  # no longer than the model's context
     rows = []
     base = None
     for w_name, w_bytes in _WEIGHT_FORMATS.items():

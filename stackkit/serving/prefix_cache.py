@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import _checks
+from .._declare import count, declared, fraction, non_negative, positive
 from .._results import Result
-from .simulator import _step_function, _step_s
+from .simulator import STEP, _step_s
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class PrefixCaching(Result):
         return self.input_usd_per_mtok / self.input_usd_per_mtok_uncached
 
 
+@declared(step_time_s=STEP, prompt_tokens=count(examples=(1000, 1)),
+          hit_rate=fraction(examples=(0.9, 0.0, 1.0)),
+          input_usd_per_mtok=positive(high=1e6, examples=(1.0, 3.0)),
+          cached_input_usd_per_mtok=non_negative(high=1e6, examples=(0.1, 0.0)))
 def prefix_caching(step_time_s: Callable[[float, float], float], prompt_tokens: int,
                    hit_rate: float, input_usd_per_mtok: float,
                    cached_input_usd_per_mtok: float) -> PrefixCaching:
@@ -46,11 +50,8 @@ def prefix_caching(step_time_s: Callable[[float, float], float], prompt_tokens: 
     RadixAttention (Zheng et al. 2024, arXiv 2312.07104) do the same on a self-hosted server,
     where the saving is the prefill's GPU time.
     """
-    step = _step_function(step_time_s)
-    p = _checks.positive_int("prompt_tokens", prompt_tokens)
-    h = _checks.fraction("hit_rate", hit_rate)
-    price = _checks.positive("input_usd_per_mtok", input_usd_per_mtok)
-    cached = _checks.non_negative("cached_input_usd_per_mtok", cached_input_usd_per_mtok)
+    step, p, h = step_time_s, prompt_tokens, hit_rate
+    price, cached = input_usd_per_mtok, cached_input_usd_per_mtok
     if cached > price:
         raise ValueError(f"cached_input_usd_per_mtok={cached:g} is above input_usd_per_mtok="
                          f"{price:g}: a cached read is never dearer than recomputing")

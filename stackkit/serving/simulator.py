@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks
+from .._declare import Spec, array, choice, count, custom, declared, optional, positive, seed
 from .._results import Result
+from ._specs import RATE, TOKENS
 from .arrivals import ARRIVALS, _arrival_cv, arrival_times
 from .memory import MAX_REQUESTS
-from .step_latency import StepTime
+from .step_latency import StepTime, step_time
 
 # --------------------------------------------------------------------------- the simulator
 
@@ -101,6 +103,45 @@ class SimResult(Result):
         return self.summary()._repr_html_()
 
 
+def _step_function(step_time_s: object) -> Callable[[float, float], float]:
+    if not callable(step_time_s):
+        raise ValueError(f"step_time_s must be a callable step_time_s(n_prefill_tokens, "
+                         f"n_decoding_sequences) -> seconds, such as serving.step_time(model, "
+                         f"chip); got {step_time_s!r}")
+    if not isinstance(step_time_s, StepTime):
+        try:
+            inspect.signature(step_time_s).bind(0.0, 0.0)
+        except TypeError as exc:
+            raise ValueError(f"step_time_s must take two arguments, step_time_s("
+                             f"n_prefill_tokens, n_decoding_sequences); {step_time_s!r} "
+                             f"cannot ({exc})") from exc
+        except ValueError:  # a builtin without a signature: trust it
+            pass
+    return step_time_s
+
+
+
+def _example_steps() -> list[object]:
+    """Valid step functions for the generated tests: the roofline one and a constant."""
+    return [step_time("Llama 3 8B", "H100 SXM"), lambda prefill, decoding: 0.01]
+
+
+#: ``step_time_s(n_prefill_tokens, n_decoding_sequences) -> seconds``: a callable of two
+#: arguments (:func:`step_time` gives the roofline one).
+STEP: Spec = custom(lambda param, value: _step_function(value), examples=_example_steps,
+                    bad=(None, 3, "step"), kind="step function")
+
+
+def _step_s(step: Callable[[float, float], float], n_prefill: float, n_decoding: float) -> float:
+    """``step(n_prefill, n_decoding)``, checked: a positive, finite number of seconds."""
+    value = step(n_prefill, n_decoding)
+    if isinstance(value, bool) or not isinstance(value, Real) or not (
+            math.isfinite(value) and value > 0):
+        raise ValueError(f"step_time_s({n_prefill:g}, {n_decoding:g}) must return a positive "
+                         f"number of seconds; got {value!r}")
+    return float(value)
+
+
 def _tokens(name: str, value: object, n: int) -> np.ndarray:
     if isinstance(value, Real) and not isinstance(value, bool):
         return np.full(n, _checks.positive_int(name, value), dtype=np.int64)
@@ -122,6 +163,13 @@ def _check_context(step_time_s: object, prompts: np.ndarray, outputs: np.ndarray
                          f"context of {limit} tokens")
 
 
+@declared(arrival_rate_per_s=RATE, n_requests=count(high=MAX_REQUESTS, examples=(1, 200)),
+          prompt_tokens=TOKENS, output_tokens=TOKENS, step_time_s=STEP,
+          policy=choice(POLICIES), max_batch=count(examples=(64, 1)), seed=seed(),
+          arrival=choice(ARRIVALS), cv=optional(positive(high=1e3, examples=(3.0, 1.0))),
+          arrival_s=optional(array(low=0, max_len=MAX_REQUESTS, examples=([0.0],))),
+          kv_capacity_tokens=optional(count(examples=(100_000, 4096))),
+          chunk_tokens=count(examples=(512, 64)))
 def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
              output_tokens: object, step_time_s: Callable[[float, float], float],
              policy: str = "continuous", max_batch: int = 64, seed: int = 0, *,
@@ -157,13 +205,7 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     can join, a request finishing, a prefill) the batch is fixed, so the run of
     identical decode steps between them is advanced in one jump.
     """
-    n = _checks.positive_int("n_requests", n_requests, high=MAX_REQUESTS)
-    rate = _checks.positive("arrival_rate_per_s", arrival_rate_per_s)
-    kind = _checks.one_of("policy", policy, POLICIES)
-    arrival = _checks.one_of("arrival", arrival, ARRIVALS)
-    seed = _checks.seed("seed", seed)
-    batch = _checks.positive_int("max_batch", max_batch)
-    step_time_s = _step_function(step_time_s)
+    n, rate, kind, batch = n_requests, arrival_rate_per_s, policy, max_batch
     prompts = _tokens("prompt_tokens", prompt_tokens, n)
     outputs = _tokens("output_tokens", output_tokens, n)
     # each argument on its own first, then how they fit together (the model's context,
@@ -172,19 +214,15 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
         arrivals = None
         _arrival_cv(arrival, cv)
     else:
-        arrivals = _checks.array("arrival_s", arrival_s, low=0, max_len=MAX_REQUESTS)
+        arrivals = arrival_s
         if arrivals.shape != (n,):
             raise ValueError(f"arrival_s must hold one time per request (n_requests={n}); got "
                              f"{arrivals.shape[0]}")
         if np.any(np.diff(arrivals) < 0):
             raise ValueError("arrival_s must be sorted (requests are served first come, "
                              "first served)")
-    capacity = math.inf
-    if kv_capacity_tokens is not None:
-        capacity = _checks.positive_int("kv_capacity_tokens", kv_capacity_tokens)
-    chunk = math.inf
-    if kind == "chunked":
-        chunk = _checks.positive_int("chunk_tokens", chunk_tokens)
+    capacity = math.inf if kv_capacity_tokens is None else kv_capacity_tokens
+    chunk = chunk_tokens if kind == "chunked" else math.inf
     _check_context(step_time_s, prompts, outputs)
     need = prompts + outputs
     if need.max() > capacity:
@@ -192,7 +230,7 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
                          f"prompt_tokens + output_tokens ({int(need.max()):,} KV slots): it "
                          "could never be admitted")
     if arrivals is None:
-        arrivals = arrival_times(rate, n, arrival, cv, seed)
+        arrivals = arrival_times.unchecked(rate, n, arrival, cv, seed)
     _step_s(step_time_s, 1, 1)
     if kind == "static":
         first, finish, steps, busy = _run_static(arrivals, prompts, outputs, step_time_s, batch,
@@ -414,31 +452,3 @@ def _run_iterative(arrivals, prompts, outputs, step, max_batch, capacity, chunk)
             kv_used -= need[i]
             running -= 1
     return np.array(first), np.array(finish), done_steps, busy
-
-
-
-def _step_function(step_time_s: object) -> Callable[[float, float], float]:
-    if not callable(step_time_s):
-        raise ValueError(f"step_time_s must be a callable step_time_s(n_prefill_tokens, "
-                         f"n_decoding_sequences) -> seconds, such as serving.step_time(model, "
-                         f"chip); got {step_time_s!r}")
-    if not isinstance(step_time_s, StepTime):
-        try:
-            inspect.signature(step_time_s).bind(0.0, 0.0)
-        except TypeError as exc:
-            raise ValueError(f"step_time_s must take two arguments, step_time_s("
-                             f"n_prefill_tokens, n_decoding_sequences); {step_time_s!r} "
-                             f"cannot ({exc})") from exc
-        except ValueError:  # a builtin without a signature: trust it
-            pass
-    return step_time_s
-
-
-def _step_s(step: Callable[[float, float], float], n_prefill: float, n_decoding: float) -> float:
-    """``step(n_prefill, n_decoding)``, checked: a positive, finite number of seconds."""
-    value = step(n_prefill, n_decoding)
-    if isinstance(value, bool) or not isinstance(value, Real) or not (
-            math.isfinite(value) and value > 0):
-        raise ValueError(f"step_time_s({n_prefill:g}, {n_decoding:g}) must return a positive "
-                         f"number of seconds; got {value!r}")
-    return float(value)

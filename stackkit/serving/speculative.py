@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import _checks
+from .._declare import count, declared, fraction, non_negative
 from .._results import Result
 
 #: Most draft tokens per step :func:`speculative_decoding` takes (systems use 1–10).
@@ -23,6 +23,9 @@ class Speculation(Result):
     speedup: float  # tokens per step over the step's cost, (γ c + 1)
 
 
+@declared(acceptance_rate=fraction(examples=(0.8, 0.0, 1.0)),
+          draft_tokens=count(high=MAX_DRAFT_TOKENS, examples=(4, 1)),
+          draft_cost_ratio=non_negative(high=1e3, examples=(0.05, 0.0)))
 def speculative_decoding(acceptance_rate: float, draft_tokens: int,
                          draft_cost_ratio: float = 0.0) -> Speculation:
     """Expected tokens per target step and speed-up from acceptance rate α, draft length γ,
@@ -36,9 +39,7 @@ def speculative_decoding(acceptance_rate: float, draft_tokens: int,
     speed-up shrinks (Chen et al. 2023, arXiv 2302.01318, measured 2–2.5× on
     Chinchilla 70B at batch 1).
     """
-    alpha = _checks.fraction("acceptance_rate", acceptance_rate)
-    gamma = _checks.positive_int("draft_tokens", draft_tokens, high=MAX_DRAFT_TOKENS)
-    c = _checks.non_negative("draft_cost_ratio", draft_cost_ratio, high=1e3)
+    alpha, gamma, c = acceptance_rate, draft_tokens, draft_cost_ratio
     if alpha == 1.0:
         tokens = float(gamma + 1)
     else:

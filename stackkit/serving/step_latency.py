@@ -11,8 +11,10 @@ from numbers import Real
 import numpy as np
 
 from .. import _checks, catalog, chips, clusters, transformer
+from .._declare import choice, count, declared, fraction, optional, positive
 from .._results import Result
 from ..units import BYTES_PER_ELEMENT
+from ._specs import CHIP, MODEL
 from .memory import (
     _context,
     _fewest_chips,
@@ -27,7 +29,7 @@ from .memory import (
 def _tp_link(accelerator: catalog.Accelerator, n_chips: int,
              link_bandwidth_gb_s: float | None, why: str = "") -> float:
     if link_bandwidth_gb_s is not None:
-        return _checks.positive("link_bandwidth_gb_s", link_bandwidth_gb_s)
+        return link_bandwidth_gb_s
     if n_chips > 1 and accelerator.scaleup_bw_gb_s is None:
         raise ValueError(f"n_chips={n_chips}{why} needs a chip-to-chip link, and the catalog has "
                          f"no scale-up bandwidth for {accelerator.name}; pass "
@@ -189,6 +191,15 @@ class StepTime:
         return "compute" if parts["compute_s"] >= parts["memory_s"] else "memory"
 
 
+@declared(model=MODEL, chip=CHIP, context_tokens=count(examples=(1024, 8192)),
+          n_chips=optional(count(high=1 << 20, examples=(1, 8))),
+          precision=choice(chips.PRECISIONS),
+          bytes_per_param=optional(positive(high=64.0, examples=(2.0, 1.0))),
+          kv_bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          compute_efficiency=optional(fraction(low_open=True, examples=(0.5, 1.0))),
+          bandwidth_efficiency=optional(fraction(low_open=True, examples=(0.7, 1.0))),
+          link_bandwidth_gb_s=optional(positive(high=1e6, examples=(900.0, 50.0))),
+          estimate=choice(ESTIMATES))
 def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
               n_chips: int | None = None, precision: str = "bf16",
               bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
@@ -216,23 +227,18 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         "bound": both 1.0, the roofline (a lower bound on time).
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
-    precision = _checks.one_of("precision", precision, chips.PRECISIONS)
     peak_tflops = chips.peak_tflops(accelerator, precision)  # the chip has this precision
-    width = (BYTES_PER_ELEMENT[precision] if bytes_per_param is None
-             else _checks.positive("bytes_per_param", bytes_per_param))
-    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
+    width = BYTES_PER_ELEMENT[precision] if bytes_per_param is None else bytes_per_param
+    kv_width = kv_bytes_per_element
     if n_chips is None:  # the fewest that hold the weights, as a power of two (a TP degree)
         n = 2 ** math.ceil(math.log2(chips.chips_to_hold_weights(spec, accelerator, width)))
     else:
-        n = _checks.positive_int("n_chips", n_chips)
-    c = _context(spec, context_tokens)
-    kind = _checks.one_of("estimate", estimate, ESTIMATES)
+        n = n_chips
+    c = _context(spec, context_tokens)  # no longer than the model's context
+    kind = estimate
     expected_mfu, expected_mbu = _efficiencies(accelerator, kind)
-    mfu = (expected_mfu if compute_efficiency is None else
-           _checks.in_range("compute_efficiency", compute_efficiency, 0.0, 1.0, low_open=True))
-    mbu = (expected_mbu if bandwidth_efficiency is None else
-           _checks.in_range("bandwidth_efficiency", bandwidth_efficiency, 0.0, 1.0,
-                            low_open=True))
+    mfu = expected_mfu if compute_efficiency is None else compute_efficiency
+    mbu = expected_mbu if bandwidth_efficiency is None else bandwidth_efficiency
     value = lambda key: catalog.assumption(key).value  # noqa: E731
     ll_s = (value("nccl_ring_ll_base_latency_us")
             + 2 * (n - 1) * value("nccl_ring_ll_hop_latency_nvlink_us")) * 1e-6
@@ -289,6 +295,16 @@ class Latency(Result):
         return 1.0 / self.tpot_s
 
 
+@declared(model=MODEL, chip=CHIP, batch_size=count(examples=(1, 64)),
+          prompt_tokens=count(examples=(512, 2000)), output_tokens=count(examples=(256, 1)),
+          n_chips=optional(count(high=1 << 20, examples=(1, 8))),
+          precision=choice(chips.PRECISIONS),
+          bytes_per_param=optional(positive(high=64.0, examples=(2.0, 1.0))),
+          kv_bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          compute_efficiency=optional(fraction(low_open=True, examples=(0.5, 1.0))),
+          bandwidth_efficiency=optional(fraction(low_open=True, examples=(0.7, 1.0))),
+          link_bandwidth_gb_s=optional(positive(high=1e6, examples=(900.0, 50.0))),
+          estimate=choice(ESTIMATES))
 def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
             batch_size: int = 1, prompt_tokens: int = 512, output_tokens: int = 256,
             n_chips: int | None = None, precision: str = "bf16",
@@ -310,13 +326,9 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     or, with ``n_chips`` given, the batch's KV does not fit beside the weights.
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
-    b = _checks.positive_int("batch_size", batch_size)
-    p = _checks.positive_int("prompt_tokens", prompt_tokens)
-    o = _checks.positive_int("output_tokens", output_tokens)
+    b, p, o, kv_width = batch_size, prompt_tokens, output_tokens, kv_bytes_per_element
     _context(spec, p + o, "prompt_tokens + output_tokens")
-    width = (BYTES_PER_ELEMENT[_checks.one_of("precision", precision, chips.PRECISIONS)]
-             if bytes_per_param is None else _checks.positive("bytes_per_param", bytes_per_param))
-    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
+    width = BYTES_PER_ELEMENT[precision] if bytes_per_param is None else bytes_per_param
     chips.peak_tflops(accelerator, precision)  # the chip has this precision
     if n_chips is None:  # the fewest chips that hold the weights and the batch's KV
         n_chips = _fewest_chips(spec, accelerator, b, p + o, width, kv_width, 1024)
