@@ -62,24 +62,29 @@ class Capacity(Result):
           tpot_p99_s=positive(high=1e6, examples=(0.05, 1.0)), policy=choice(POLICIES),
           max_batch=count(examples=(64, 8)),
           n_requests=count(high=MAX_SLO_REQUESTS, examples=(200, 50)), seed=seed(),
-          max_replicas=count(examples=(4096, 16)))
+          max_replicas=count(examples=(4096, 16)),
+          warmup_requests=count(low=0, high=MAX_SLO_REQUESTS, examples=(0, 20)))
 def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, float], float],
                      prompt_tokens: object, output_tokens: object, ttft_p99_s: float,
                      tpot_p99_s: float, policy: str = "continuous", max_batch: int = 64,
                      n_requests: int = 2000, seed: int = 0,
-                     max_replicas: int = 4096) -> Capacity:
+                     max_replicas: int = 4096, warmup_requests: int = 0) -> Capacity:
     """The fewest replicas whose simulated p99 TTFT and p99 TPOT meet the targets.
 
     The load is split evenly: each of r replicas sees Poisson arrivals at λ / r (a
     random split of a Poisson stream is Poisson). One replica is simulated with
     :func:`simulate` for ``n_requests`` requests; the count is found by doubling,
     then bisection (the same seed at every r, so the arrival pattern only stretches).
-    ``n_requests`` is at most :data:`MAX_SLO_REQUESTS` (5,000). Raises ``ValueError``
-    when even an idle replica misses a target.
+    ``n_requests`` is at most :data:`MAX_SLO_REQUESTS` (5,000). The p99s are taken over
+    the requests after the first ``warmup_requests`` (an empty server at the start makes
+    them look better than the steady state). Raises ``ValueError`` when even an idle
+    replica misses a target.
     """
     rate, ttft_target, tpot_target = arrival_rate_per_s, ttft_p99_s, tpot_p99_s
     # each try simulates n_requests, and the search makes up to ~2·log2(replicas) tries
-    cap, n = max_replicas, n_requests
+    cap, n, warm = max_replicas, n_requests, warmup_requests
+    if warm >= n:
+        raise ValueError(f"warmup_requests={warm:,} leaves none of n_requests={n:,} to measure")
     prompt_tokens = _tokens("prompt_tokens", prompt_tokens, n)  # one per request, or one for all
     output_tokens = _tokens("output_tokens", output_tokens, n)
     _check_context(step_time_s, prompt_tokens, output_tokens)
@@ -87,8 +92,8 @@ def replicas_for_slo(arrival_rate_per_s: float, step_time_s: Callable[[float, fl
     def run(r: int) -> tuple[bool, float, float]:
         result = simulate.unchecked(rate / r, n, prompt_tokens, output_tokens, step_time_s,
                                     policy, max_batch, seed)
-        ttft = float(np.percentile(result.ttft_s, 99))
-        tpot = float(np.percentile(result.tpot_s, 99))
+        ttft = float(np.percentile(result.ttft_s[warm:], 99))
+        tpot = float(np.percentile(result.tpot_s[warm:], 99))
         return ttft <= ttft_target and tpot <= tpot_target, ttft, tpot
 
     mean_prompt = float(np.mean(prompt_tokens))
