@@ -66,7 +66,7 @@ INSTANCE = custom(_instance, examples=("p5.48xlarge", "p4d.24xlarge"),
           utilization=fraction(low_open=True, examples=(0.5, 1.0)),
           n_chips=optional(count(high=1 << 20, examples=(8, 1))),
           precision=choice(chips.PRECISIONS),
-          bytes_per_param=optional(positive(high=64.0, examples=(2.0, 1.0))),
+          bytes_per_param=optional(positive(examples=(2.0, 1.0))),
           as_of=optional(date()), estimate=choice(ESTIMATES))
 def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
                  batch_size: int = 64, prompt_tokens: int = 512, output_tokens: int = 256,

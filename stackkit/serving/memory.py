@@ -24,7 +24,7 @@ def _spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
     return transformer.spec(model)
 
 
-@declared(model=MODEL, bytes_per_param=positive(high=64.0, examples=(2.0, 0.5)))
+@declared(model=MODEL, bytes_per_param=positive(examples=(2.0, 0.5)))
 def weight_bytes(model: str | catalog.ModelSpec, bytes_per_param: float = 2.0) -> float:
     """Bytes of the model's weights (:func:`stackkit.transformer.weight_bytes`).
 
@@ -33,7 +33,7 @@ def weight_bytes(model: str | catalog.ModelSpec, bytes_per_param: float = 2.0) -
     return transformer.weight_bytes(model, bytes_per_param)
 
 
-@declared(model=MODEL, bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)))
+@declared(model=MODEL, bytes_per_element=positive(examples=(2.0, 1.0)))
 def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
                              bytes_per_element: float = 2.0) -> float:
     """KV cache per token of context: 2 (K and V) · layers · KV heads · head size · bytes.
@@ -51,7 +51,7 @@ def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
 ATTENTION_KINDS = ("MHA", "GQA", "MQA", "MLA")
 
 
-@declared(model=MODEL, bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+@declared(model=MODEL, bytes_per_element=positive(examples=(2.0, 1.0)),
           mla_latent_dim=count(high=1 << 20), mla_rope_dim=count(high=1 << 20))
 def kv_bytes_by_attention(model: str | catalog.ModelSpec, bytes_per_element: float = 2.0,
                           mla_latent_dim: int = 512, mla_rope_dim: int = 64) -> pd.DataFrame:
@@ -121,8 +121,8 @@ class MemoryPlan(Result):
 
 @declared(model=MODEL, chip=CHIP, n_chips=count(high=1 << 20, examples=(1, 8)),
           context_tokens=optional(count(examples=(1024, 8192))),
-          bytes_per_param=positive(high=64.0, examples=(2.0, 0.5)),
-          kv_bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          bytes_per_param=positive(examples=(2.0, 0.5)),
+          kv_bytes_per_element=positive(examples=(2.0, 1.0)),
           memory_utilization=optional(fraction(low_open=True, examples=(0.9, 0.5))))
 def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                 n_chips: int = 1, context_tokens: int | None = None,
@@ -151,8 +151,8 @@ def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
 
 @declared(model=MODEL, chip=CHIP, context_tokens=count(examples=(1024, 8192)),
           n_chips=count(high=1 << 20, examples=(1, 8)),
-          bytes_per_param=positive(high=64.0, examples=(2.0, 0.5)),
-          kv_bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          bytes_per_param=positive(examples=(2.0, 0.5)),
+          kv_bytes_per_element=positive(examples=(2.0, 1.0)),
           memory_utilization=optional(fraction(low_open=True, examples=(0.9, 0.5))))
 def max_concurrency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                     context_tokens: int, n_chips: int = 1, bytes_per_param: float = 2.0,
@@ -165,8 +165,8 @@ def max_concurrency(model: str | catalog.ModelSpec, chip: str | catalog.Accelera
 
 @declared(model=MODEL, chip=CHIP, batch_size=count(examples=(1, 64)),
           context_tokens=count(examples=(1024, 8192)),
-          bytes_per_param=positive(high=64.0, examples=(2.0, 0.5)),
-          kv_bytes_per_element=positive(high=64.0, examples=(2.0, 1.0)),
+          bytes_per_param=positive(examples=(2.0, 0.5)),
+          kv_bytes_per_element=positive(examples=(2.0, 1.0)),
           max_chips=count(high=2**20, examples=(1024, 8)))
 def chips_for_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                     batch_size: int, context_tokens: int, bytes_per_param: float = 2.0,
