@@ -54,7 +54,6 @@ PENDING = {
     "pipeline",
     "vectors",
     "training",
-    "serving",
     "frameworks",
     "stack",
     "lessons",

@@ -195,6 +195,11 @@ def _serving():
                                  prompt_tokens=512, output_tokens=256, utilization=0.5),
             ["GPT-5 mini", "GPT-5"])),
         "sim_cdfs": lambda: plots.sim_cdfs(runs()["continuous"]),
+        "speculative_speedup": lambda: plots.speculative_speedup(draft_cost_ratio=0.05),
+        "prefix_caching_lines": lambda: plots.prefix_caching_lines(
+            [serving.prefix_caching(step, 1000, h, 1.0, 0.1) for h in (0.0, 0.5, 0.9)]),
+        "disaggregation_bars": lambda: plots.disaggregation_bars({
+            "1 s, 100 ms": serving.disaggregation(step, 512, 64, 1.0, 0.1, n_requests=100)}),
     }
 
 

@@ -93,3 +93,14 @@ def test_the_mla_row_has_no_nan():
     frame = serving.kv_bytes_by_attention("Llama 3 8B")
     assert not frame.isna().any().any()
     assert frame.set_index("attention").loc["MLA", "kv_heads"] == 0
+
+
+def test_warmup_must_leave_requests_to_measure():
+    step = serving.step_time("Llama 3 8B", "H100 SXM")
+    with pytest.raises(ValueError, match="warmup_requests=200 leaves none of n_requests=200"):
+        serving.replicas_for_slo(1.0, step, 100, 10, 1.0, 1.0, n_requests=200,
+                                 warmup_requests=200)
+    # a warm-up only drops requests from the percentile: an idle server meets it either way
+    plan = serving.replicas_for_slo(1.0, step, 100, 10, 1.0, 1.0, n_requests=200,
+                                    warmup_requests=20)
+    assert plan.replicas == 1

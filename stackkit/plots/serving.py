@@ -6,20 +6,24 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from .. import serving
 from ._style import INK, PALETTE, new_axes, source_note, tidy
 
 __all__ = [
     "decode_measured_vs_predicted",
+    "disaggregation_bars",
     "kv_attention_bars",
     "kv_waste_bars",
     "latency_cdfs",
     "latency_vs_batch",
     "latency_vs_rate",
     "memory_bar",
+    "prefix_caching_lines",
     "serving_cost_bars",
     "sim_cdfs",
+    "speculative_speedup",
 ]
 
 
@@ -90,15 +94,43 @@ def kv_waste_bars(waste: serving.KvWaste, ax: Axes | None = None) -> Figure:
     return ax.figure
 
 
+def _memory_limit(step: serving.StepTime) -> int:
+    """Most sequences of the step's context that fit beside its weights, at its own widths."""
+    width = step.weight_bytes / serving.weight_bytes(step.model, 1.0)
+    kv_width = step.kv_bytes_per_token / serving.kv_cache_bytes_per_token(step.model, 1.0)
+    return serving.max_concurrency(step.model, step.chip, step.context_tokens, step.n_chips,
+                                   width, kv_width)
+
+
 def latency_vs_batch(step: serving.StepTime, batch_sizes: object = None,
                      ax: Axes | None = None) -> Figure:
-    """Decode step time (TPOT) and throughput against batch size: flat, then the knee."""
+    """Decode step time (TPOT) and throughput against batch size: flat, then the knee.
+
+    By default the batch runs in powers of two up to the most sequences of the step's
+    context that fit in memory (:func:`stackkit.serving.max_concurrency`), which ends the
+    axis: a larger batch is not a choice the server has.
+    """
     ax = new_axes(ax, figsize=(7.5, 3.6))
-    batch = np.asarray(batch_sizes if batch_sizes is not None else 2 ** np.arange(0, 11),
-                       dtype=float)
+    if batch_sizes is None:
+        limit = max(1, _memory_limit(step))
+        powers = 2 ** np.arange(0, int(np.log2(limit)) + 1)
+        batch = np.unique(np.append(powers, limit)).astype(float)
+    else:
+        batch = np.asarray(batch_sizes, dtype=float)
     times = np.asarray(step(np.zeros_like(batch), batch))
     ax.plot(batch, times * 1e3, marker="o", color=PALETTE[0], label="TPOT (ms)")
     ax.set_xscale("log", base=2)
+    ticks = [b for b in batch if float(b).is_integer() and (int(b) & (int(b) - 1)) == 0]
+    if batch_sizes is None:
+        ticks.append(batch[-1])
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())  # no 3×2^k labels crowding the majors
+    if batch_sizes is None:
+        ax.axvline(batch[-1], color="#999999", linestyle=":", linewidth=1)
+        ax.annotate(f"memory full:\n{batch[-1]:,.0f} sequences", xy=(batch[-1], 0.5),
+                    xycoords=("data", "axes fraction"), xytext=(-4, 0),
+                    textcoords="offset points", ha="right", fontsize=8, color=INK)
     tidy(ax, title=f"{step.model} on {step.n_chips} × {step.chip}: decode step vs batch "
                    f"(context {step.context_tokens:,})", xlabel="batch (sequences)",
          ylabel="ms per step (TPOT)")
@@ -106,7 +138,7 @@ def latency_vs_batch(step: serving.StepTime, batch_sizes: object = None,
     twin.plot(batch, batch / times, marker="s", color=PALETTE[1], label="tokens/s")
     twin.set_ylabel("tokens/s (all sequences)", color=PALETTE[1])
     twin.spines["top"].set_visible(False)
-    lines = ax.get_lines() + twin.get_lines()
+    lines = ax.get_lines()[:1] + twin.get_lines()
     ax.legend(lines, [line.get_label() for line in lines], fontsize=8, frameon=False,
               loc="upper left")
     return ax.figure
@@ -194,3 +226,71 @@ def decode_measured_vs_predicted(measured: pd.DataFrame, predicted_s: object,
          ylabel="ms per step")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     return ax.figure
+
+
+def speculative_speedup(acceptance_rates: object = (0.6, 0.7, 0.8, 0.9),
+                        draft_cost_ratio: float = 0.0, max_draft_tokens: int = 10,
+                        ax: Axes | None = None) -> Figure:
+    """Speed-up of speculative decoding against the draft length γ, one line per acceptance
+    rate α, at a draft cost c (:func:`stackkit.serving.speculative_decoding`)."""
+    ax = new_axes(ax, figsize=(7.5, 3.6))
+    gammas = np.arange(1, int(max_draft_tokens) + 1)
+    for i, alpha in enumerate(acceptance_rates):
+        speed = [serving.speculative_decoding(alpha, int(g), draft_cost_ratio).speedup
+                 for g in gammas]
+        best = int(np.argmax(speed))
+        ax.plot(gammas, speed, marker="o", color=PALETTE[i % len(PALETTE)],
+                label=f"α = {alpha:.2f} (best γ = {gammas[best]}: {speed[best]:.2f}×)")
+    ax.axhline(1.0, color="#999999", linestyle=":", linewidth=1)
+    tidy(ax, title=f"Speculative decoding: speed-up vs draft length (draft cost c = "
+                   f"{draft_cost_ratio:.2f})", xlabel="draft tokens per step γ (tokens)",
+         ylabel="speed-up over plain decoding (×)")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    source_note(ax, "Leviathan et al. 2023, eq. 1 and Theorem 3.8")
+    return ax.figure
+
+
+def prefix_caching_lines(results: list, ax: Axes | None = None) -> Figure:
+    """TTFT and input price against the prefix-cache hit rate, from a list of
+    :func:`stackkit.serving.prefix_caching` results (one per hit rate)."""
+    ax = new_axes(ax, figsize=(7.5, 3.6))
+    hits = np.array([r.hit_rate for r in results]) * 100
+    ax.plot(hits, [r.ttft_s * 1e3 for r in results], marker="o", color=PALETTE[0],
+            label="TTFT, idle server (ms)")
+    tidy(ax, title=f"Prefix caching: a {results[0].prompt_tokens:,}-token prompt",
+         xlabel="prompt tokens found in the cache (%)", ylabel="time to first token (ms)")
+    twin = ax.twinx()
+    twin.plot(hits, [r.input_usd_per_mtok for r in results], marker="s", color=PALETTE[1],
+              label="input price ($/Mtok)")
+    twin.set_ylabel("input price ($ per million tokens)", color=PALETTE[1])
+    twin.set_ylim(bottom=0)
+    ax.set_ylim(bottom=0)
+    twin.spines["top"].set_visible(False)
+    lines = ax.get_lines() + twin.get_lines()
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, frameon=False,
+              loc="lower left")
+    return ax.figure
+
+
+def disaggregation_bars(results: dict, ax: Axes | None = None) -> Figure:
+    """Goodput per replica colocated vs disaggregated, one pair of bars per set of targets
+    (``{label: stackkit.serving.disaggregation(...)}``)."""
+    ax = new_axes(ax, figsize=(7.5, 3.6))
+    x = np.arange(len(results))
+    rows = list(results.values())
+    ax.bar(x - 0.2, [r.colocated_rate_per_s for r in rows], 0.4, color=PALETTE[0],
+           label="colocated (both phases on each replica)")
+    ax.bar(x + 0.2, [r.disaggregated_rate_per_s for r in rows], 0.4, color=PALETTE[1],
+           label="disaggregated (best prefill:decode mix)")
+    for i, r in enumerate(rows):
+        ax.annotate(f"{r.n_prefill}P:{r.n_decode}D, {r.gain:.2f}×",
+                    xy=(i + 0.2, r.disaggregated_rate_per_s), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, list(results))
+    ax.set_ylim(top=1.2 * max(max(r.colocated_rate_per_s, r.disaggregated_rate_per_s)
+                              for r in rows))
+    tidy(ax, title="Goodput per replica: requests/s with 90 % meeting both targets",
+         xlabel="latency targets (p90 TTFT, p90 TPOT)", ylabel="requests/s per replica")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return ax.figure
+

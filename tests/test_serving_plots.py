@@ -1,0 +1,19 @@
+"""Lesson 6's TPOT-vs-batch figure: its batch axis ends where memory does (issue 20, item 4)."""
+
+from __future__ import annotations
+
+from stackkit import plots, serving
+
+
+def test_batch_axis_stops_at_the_memory_limit_with_plain_labels():
+    step = serving.step_time("Llama 3 8B", "H100 SXM", context_tokens=1024)
+    figure = plots.latency_vs_batch(step)
+    ax = figure.axes[0]
+    batches = ax.get_lines()[0].get_xdata()
+    limit = serving.max_concurrency("Llama 3 8B", "H100 SXM", 1024)
+    # (80 GB × 0.9 usable − 16.06 GB of weights) / (1,024 tokens × 128 KiB) = 416.8
+    assert limit == 416 and batches[-1] == limit and batches.max() == limit
+    figure.canvas.draw()  # the Agg canvas: tick labels exist once drawn
+    majors = [t.get_text() for t in ax.get_xticklabels()]
+    assert majors[-1] == "416" and all("^" not in t and "$" not in t for t in majors)
+    assert not [t for t in ax.get_xticklabels(minor=True) if t.get_text()]
