@@ -41,28 +41,55 @@ _SCALARS = (int, float)
 
 #: What :func:`latency`, :func:`serving_cost` and :func:`step_time` estimate: "bound" is the
 #: roofline (100 % of peak compute and bandwidth, a lower bound on time); "expected" runs
-#: compute at the chip's measured matmul ceiling and memory at a measured decode's bandwidth.
+#: compute at the chip's measured matmul ceiling and memory at a measured decode's bandwidth,
+#: one after the other (no overlap; :class:`StepTime`).
 ESTIMATES = ("expected", "bound")
 
 
-def _efficiencies(accelerator: catalog.Accelerator, estimate: str) -> tuple[float, float]:
+def _efficiencies(accelerator: catalog.Accelerator, estimate: str,
+                  precision: str = "bf16") -> tuple[float, float]:
     """(compute, bandwidth) efficiency of an estimate.
 
     expected: compute at the chip's measured maximum achievable matmul share (catalog
     ``measured_bf16_tflops`` / ``bf16_tflops``; without a measurement, the catalog's median
     share), memory at the bandwidth a measured batch-1 decode reached: gpt-fast's Llama 2 7B
     on an A100, 1,397 of 2,039 GB/s (69 %). Both are shares, so they carry to other chips.
+    FP8 compute runs at the share of the FP8 peak a measured FP8 prefill reached
+    (:func:`_fp8_compute_share`), not at the BF16 matmul share.
     """
     if estimate == "bound":
         return 1.0, 1.0
     frame = catalog.accelerators()
-    if accelerator.measured_bf16_tflops is not None and accelerator.bf16_tflops:
+    if precision == "fp8":
+        compute = _fp8_compute_share()
+    elif accelerator.measured_bf16_tflops is not None and accelerator.bf16_tflops:
         compute = accelerator.measured_bf16_tflops / accelerator.bf16_tflops
     else:
         compute = float((frame["measured_bf16_tflops"] / frame["bf16_tflops"]).dropna().median())
     measured = catalog.assumption("gpt_fast_llama2_7b_a100_gb_s").value
     bandwidth = measured / (catalog.accelerator("A100 SXM 80GB").memory_bw_tb_s * 1e3)
     return float(compute), float(bandwidth)
+
+
+def _fp8_compute_share() -> float:
+    """Share of the H100's FP8 peak that a measured FP8 prefill reached: TensorRT-LLM's
+    Llama 2 7B, one 2,048-token prompt on one H100 SXM with FP8 weights and KV, first token
+    in 36 ms (catalog assumption ``trtllm_llama2_7b_h100_fp8_ttft_2048_ms``). Of those 36 ms
+    the expected estimate spends the weight and KV bytes' time at the measured bandwidth
+    share (3.2 ms, :class:`StepTime`: no overlap); the prompt's FLOPs
+    (:func:`stackkit.transformer.flops_per_token`, attention at the mean position) over the
+    rest, over 1,979 TFLOP/s, give about 0.44: FP8 GEMMs ran at about 1.1× BF16's measured
+    rate (794.5 TFLOP/s), not twice it."""
+    spec, chip = catalog.model("Llama 2 7B"), catalog.accelerator("H100 SXM")
+    prompt = 2048
+    flops = prompt * (transformer.flops_per_token(spec, 0) + 0.5 * (
+        transformer.flops_per_token(spec, prompt) - transformer.flops_per_token(spec, 0)))
+    bandwidth = (catalog.assumption("gpt_fast_llama2_7b_a100_gb_s").value
+                 / (catalog.accelerator("A100 SXM 80GB").memory_bw_tb_s * 1e3))
+    memory_s = ((weight_bytes(spec, 1.0) + prompt * kv_cache_bytes_per_token(spec, 1.0))
+                / (chip.memory_bw_tb_s * 1e12 * bandwidth))
+    seconds = catalog.assumption("trtllm_llama2_7b_h100_fp8_ttft_2048_ms").value / 1e3
+    return float(flops / (seconds - memory_s) / (chips.peak_tflops(chip, "fp8") * 1e12))
 
 
 def _allreduce_s(size: object, n: int, link_b_s: float, ring_step_s: float,
@@ -110,10 +137,15 @@ class StepTime:
                   Shoeybi et al. 2019, section 3), each the cheaper of NCCL's LL protocol
                   (one latency, a quarter of the bandwidth) and the Simple ring
                   (:func:`clusters.allreduce_seconds`), as NCCL's tuner picks
-        time    = max(compute, memory) + comm
+        time    = max(compute, memory) + comm          (estimate "bound")
+        time    = compute + memory + comm              (estimate "expected")
 
-    With ``estimate="bound"`` the efficiencies are 1 (the roofline, a lower bound on time);
-    ``"expected"`` uses measured shares (see :func:`step_time`).
+    With ``estimate="bound"`` the efficiencies are 1 and compute and memory overlap
+    perfectly (the roofline, a lower bound on time). ``"expected"`` uses measured shares
+    (see :func:`step_time`) and lets them not overlap: the roofline's max is reached only
+    far from the ridge point, where one term dwarfs the other and the sum equals it; at the
+    ridge (a 128-token prefill at batch 1, a large decode batch) a step reaches neither
+    ceiling, and the sum is the time TensorRT-LLM measured there (docs/validation.md).
 
     FLOPs per token come from :func:`stackkit.transformer.flops_per_token`: 2 N_active
     plus 4 · L · context · d_attn of attention, with context ``c`` for a decoding token
@@ -175,11 +207,16 @@ class StepTime:
                        + (d + 0.5 * p) * self.attention_flops_per_token) / self.peak_flop_s
             memory = (self.weight_bytes + (d * self.context_tokens + tokens)
                       * self.kv_bytes_per_token) / self.bandwidth_b_s
-            step = compute if compute > memory else memory
+            if self.estimate == "expected":  # no overlap (see the class docstring)
+                step = compute + memory
+            else:
+                step = compute if compute > memory else memory
             if self.n_allreduces:
                 step += self._comm_s(tokens)
             return step
         parts = self.parts(n_prefill_tokens, n_decoding)
+        if self.estimate == "expected":
+            return parts["compute_s"] + parts["memory_s"] + parts["comm_s"]
         return np.maximum(parts["compute_s"], parts["memory_s"]) + parts["comm_s"]
 
     def bound(self, n_prefill_tokens: float, n_decoding: float) -> str:
@@ -223,8 +260,10 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         bandwidth reached; default from ``estimate``.
     estimate : "expected" (default): compute at the chip's measured matmul ceiling
         (catalog ``measured_bf16_tflops``, e.g. 80 % on an H100), memory at the 69 % of
-        HBM bandwidth a measured batch-1 decode reached (gpt-fast, Llama 2 7B on an A100);
-        "bound": both 1.0, the roofline (a lower bound on time).
+        HBM bandwidth a measured batch-1 decode reached (gpt-fast, Llama 2 7B on an A100),
+        FP8 at the 44 % of its peak a measured TensorRT-LLM FP8 prefill reached; compute and
+        memory time add (no overlap); "bound": both 1.0 and the larger of the two, the
+        roofline (a lower bound on time).
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     peak_tflops = chips.peak_tflops(accelerator, precision)  # the chip has this precision
@@ -236,7 +275,7 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         n = n_chips
     c = _context(spec, context_tokens)  # no longer than the model's context
     kind = estimate
-    expected_mfu, expected_mbu = _efficiencies(accelerator, kind)
+    expected_mfu, expected_mbu = _efficiencies(accelerator, kind, precision)
     mfu = expected_mfu if compute_efficiency is None else compute_efficiency
     mbu = expected_mbu if bandwidth_efficiency is None else bandwidth_efficiency
     value = lambda key: catalog.assumption(key).value  # noqa: E731
