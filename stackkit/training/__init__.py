@@ -33,9 +33,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Real
 
-from . import _checks, catalog
-from ._results import Result
-from .units import HOURS_PER_DAY, SECONDS_PER_HOUR
+from .. import _checks, catalog
+from .._results import Result
+from ..units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 __all__ = [
     "BESIROGLU",
@@ -167,14 +167,14 @@ def _spec(model: object) -> catalog.ModelSpec:
 
 def _active_params(spec: catalog.ModelSpec) -> float:
     """Active parameters: the published count scaled by the architecture's active share (MoE)."""
-    from . import transformer
+    from .. import transformer
     return spec.params * transformer.active_fraction(spec)
 
 
 def _param_parts(spec: catalog.ModelSpec) -> tuple[float, float, float]:
     """(one layer, one embedding table, a layer's experts) in parameters, scaled so the
     architecture's count (``transformer.param_count``) matches the published one."""
-    from . import transformer
+    from .. import transformer
     counted = transformer.param_count(spec)
     scale = spec.params / counted
     table = spec.vocab_size * spec.d_model
@@ -198,7 +198,7 @@ def training_flops_per_token(model: str | catalog.ModelSpec, seq_len: int | None
     """
     spec = _spec(model)
     s = spec.context_length if seq_len is None else seq_len
-    from . import transformer
+    from .. import transformer
     passes = 4.0 if _recompute(recompute) == "full" else 3.0  # forward, backward (2×), again
     return passes * transformer.flops_per_token(spec, _checks.positive_int("seq_len", s))
 
@@ -239,7 +239,7 @@ def utilization(tokens_per_s: float, model: str | catalog.ModelSpec, n_gpus: int
     if isinstance(chip, Real) and not isinstance(chip, bool):
         peak = _checks.positive("chip (peak TFLOP/s)", chip)
     else:
-        from . import chips
+        from .. import chips
         peak = chips.peak_tflops(chip, precision)
     model_fpt = training_flops_per_token(model, seq_len, "none")
     hardware_fpt = training_flops_per_token(model, seq_len, recompute)
@@ -709,7 +709,7 @@ class _Setup:
 
     def __init__(self, model, chip, seq_len, global_batch, gpus_per_node, node_link, network,
                  efficiency, link_efficiency, overlap_dp):
-        from . import clusters
+        from .. import clusters
         self.spec = _spec(model)
         self.accelerator = catalog.accelerator(chip)
         if self.accelerator.bf16_tflops is None:
@@ -1182,11 +1182,11 @@ def _price(chip: catalog.Accelerator, mode: str, instance: str | None,
             if value is not None:
                 raise ValueError(f"{name}={value!r} prices a rented instance; price_mode="
                                  "'owned' costs the chip from lesson 2's ownership model instead")
-        from . import clusters
+        from .. import clusters
         owned = clusters.owned_cost(chip)
         return owned.usd_per_gpu_hour, (f"owned {chip.name}: server and network over "
                                         f"{owned.amortization_years:g} years, facility, power")
-    from . import cloud
+    from .. import cloud
     price = cloud.gpu_hour_price(_instance_for(chip, mode) if instance is None else instance, mode,
                                  reserved_discount=reserved_discount)
     return price.usd_per_gpu_hour, (f"{price.instance} {price.mode} ({price.provider}, "
@@ -1238,7 +1238,7 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     of fewer than 10 million parameters warns (:class:`_checks.PlausibilityWarning`):
     ``70`` where ``70e9`` was meant.
     """
-    from . import chips, clusters
+    from .. import chips, clusters
     if isinstance(model, Real) and not isinstance(model, bool):
         n_active, name = _checks.positive("model (parameter count)", model), "custom"
         _checks.plausible("model (parameter count)", n_active, 1e7, 1e14, "a trained "
@@ -1267,7 +1267,7 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     compute_days = days(c, n, achieved)
     good = 1.0
     if checkpoint_s is not None:
-        from . import reliability
+        from .. import reliability
         chip_mtbf_s = (reliability.llama3_chip_mtbf_s() if gpu_mtbf_hours is None
                        else _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours,
                                              high=_checks.LIMIT / SECONDS_PER_HOUR)
