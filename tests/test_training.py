@@ -409,16 +409,6 @@ def test_bubble_falls_with_microbatches(p, m, v):
     assert training.pipeline_bubble(p, m + 1, v) <= training.pipeline_bubble(p, m, v)
 
 
-def test_inlined_collectives_match_lesson_2():
-    from stackkit import clusters
-    assert training._ring_allreduce_s(3e9, 64, 41.0, 3e-6) == pytest.approx(
-        clusters.allreduce_seconds(3e9, 64, 41.0, 3e-6))
-    assert training._one_pass_s(3e9, 8, 369.0, 3e-6) == pytest.approx(
-        clusters.all_to_all_seconds(3e9, 8, 369.0, 3e-6))
-    assert training._activation(4096, 2, 8192, 64, 8, True, "none") == pytest.approx(
-        training.activation_bytes_per_layer(4096, 2, 8192, 64, 8, True, "none"))
-
-
 def test_non_divisible_degrees_are_named():
     with pytest.raises(ValueError, match=r"dp·tp·pp = 3·8·2 = 48 is not n_gpus=64"):
         training.step_time("Llama 3 70B", "H100 SXM", 64, 3, 8, 2, 96)
