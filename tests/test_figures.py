@@ -238,11 +238,6 @@ def figures(tmp_path_factory) -> dict[str, Callable | None]:
 
 #: Figures that break a rule today, with why; strict, so a fix shows up as an XPASS failure.
 KNOWN: dict[str, str] = {
-    "isoflop_curves": "lesson 5: minor tick labels of the log x-axis smear into the major "
-                      "ones ('10^7' over '1.8')",
-    "memory_stack": "lesson 5: the GB axis has no label (the legend sits where one would go)",
-    "run_breakdown": "lesson 5: the days axis has no label (the legend sits where one would go)",
-    "tiny_loss": "lesson 5: y tick labels collide ('0.5' / '3.275') on a short loss range",
 }
 
 NAMES = sorted(_plot_functions())
