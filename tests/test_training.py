@@ -398,8 +398,10 @@ def test_narayanan_training_time_equation_1t():
 
 def test_pipeline_bubble_formula():
     # Narayanan et al. 2021, section 2.2: (p - 1) / m, divided by v when interleaved
-    assert training.pipeline_bubble(8, 32) == pytest.approx(7 / 32)
-    assert training.pipeline_bubble(8, 32, interleave=4) == pytest.approx(7 / 128)
+    # as a share of the step: (p - 1) / (v·m + p - 1) (GPipe, Huang et al. 2019, section 2.3)
+    assert training.pipeline_bubble(8, 8) == pytest.approx(7 / 15)
+    assert training.pipeline_bubble(8, 32) == pytest.approx(7 / 39)
+    assert training.pipeline_bubble(8, 32, interleave=4) == pytest.approx(7 / 135)
     assert training.pipeline_bubble(1, 1) == 0
 
 

@@ -29,7 +29,10 @@ One idea per file:
 
 - ``compute.py``: FLOPs per token and per run, MFU/HFU, days, GPU-hours;
 - ``scaling_laws.py``: Chinchilla's loss law, compute-optimal models, IsoFLOP curves;
-- ``memory.py``: ZeRO's model states, activations per layer, :func:`memory_fit`;
+- ``memory.py``: ZeRO's model states, activations per layer, :func:`memory_fit`, FSDP's names;
+- ``attention.py``: FlashAttention's memory and FLOPs, context parallelism;
+- ``experts.py``: expert parallelism's all-to-all traffic;
+- ``precision.py``: FP8 training's peak and bytes per parameter;
 - ``parallelism.py``: the pipeline bubble and :func:`step_time` of a DP × TP × PP (× EP) layout;
 - ``plan.py``: the planner, every layout that fits, ranked;
 - ``run.py``: a whole run's days, GPU-hours, dollars and MWh; :func:`implied_mfu`;
@@ -41,6 +44,7 @@ One idea per file:
 
 from __future__ import annotations
 
+from .attention import ContextParallel, FlashAttention, context_parallel, flash_attention
 from .compute import (
     RECOMPUTE,
     Utilization,
@@ -52,10 +56,14 @@ from .compute import (
     training_flops_per_token,
     utilization,
 )
+from .experts import ExpertTraffic, expert_traffic
 from .memory import (
+    FSDP_STRATEGIES,
     ZERO_STAGES,
     MemoryFit,
     activation_bytes_per_layer,
+    data_parallel_traffic_gb,
+    fsdp_strategy,
     memory_fit,
     model_states_gb,
 )
@@ -68,6 +76,7 @@ from .parallelism import (
 )
 from .peers import PEER_FIGURES, PEER_VERSIONS, peer_comparison, peer_figures_live
 from .plan import Plan, plan
+from .precision import FP8_RECIPE_BYTES, Fp8Training, fp8_training
 from .run import PRICE_MODES, TrainingRun, implied_mfu, training_run
 from .scaling_laws import (
     BESIROGLU,
@@ -96,6 +105,8 @@ from .tracking import read_sweep, sweep
 __all__ = [
     "BESIROGLU",
     "CHINCHILLA",
+    "FP8_RECIPE_BYTES",
+    "FSDP_STRATEGIES",
     "GEMM_SHARE_OF_MAMF",
     "MATMUL_EFFICIENCY",
     "PEER_FIGURES",
@@ -105,6 +116,10 @@ __all__ = [
     "SCALING_FITS",
     "SCHEDULER_POLICIES",
     "ZERO_STAGES",
+    "ContextParallel",
+    "ExpertTraffic",
+    "FlashAttention",
+    "Fp8Training",
     "MemoryFit",
     "Plan",
     "Schedule",
@@ -118,8 +133,14 @@ __all__ = [
     "chinchilla_optimal",
     "compute_optimal",
     "compute_optimal_loss",
+    "context_parallel",
+    "data_parallel_traffic_gb",
     "days",
+    "expert_traffic",
+    "flash_attention",
     "flops",
+    "fp8_training",
+    "fsdp_strategy",
     "gpu_hours",
     "implied_mfu",
     "isoflop_curve",

@@ -250,3 +250,38 @@ def memory_fit(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         capacity_gb=capacity / 1e9, fits=fits, shortfall_gb=max(0.0, total - capacity) / 1e9,
         suggestion="fits" if fits else _suggest(spec, capacity, config),
     )
+
+
+# --------------------------------------------------------------------------- FSDP = ZeRO
+
+#: PyTorch FSDP's name for each ZeRO stage (PyTorch docs, ``ShardingStrategy``; Zhao et al.
+#: 2023, "PyTorch FSDP", VLDB 16(12), section 3.2). FSDP2's ``fully_shard`` is FULL_SHARD, or
+#: SHARD_GRAD_OP with ``reshard_after_forward=False``; HYBRID_SHARD is FULL_SHARD inside a
+#: node and plain replication across nodes. ZeRO-1 alone has no FSDP strategy: PyTorch
+#: offers it as DDP with ``ZeroRedundancyOptimizer``.
+FSDP_STRATEGIES = {0: "NO_SHARD (DDP)", 1: "DDP + ZeroRedundancyOptimizer",
+                   2: "SHARD_GRAD_OP", 3: "FULL_SHARD"}
+
+
+def fsdp_strategy(zero_stage: int) -> str:
+    """PyTorch's name for ZeRO stage ``zero_stage``: 3 → "FULL_SHARD" (see FSDP_STRATEGIES)."""
+    return FSDP_STRATEGIES[_zero_stage(zero_stage)]
+
+
+def data_parallel_traffic_gb(n_params: float, zero_stage: int = 0, dp: int = 8,
+                             bytes_per_value: float = 2.0) -> float:
+    """GB each GPU sends per step (one micro-batch) for data parallelism under ZeRO / FSDP.
+
+    Stages 0–2 move 2Ψ values: a reduce-scatter of the gradients and an all-gather of the
+    updated weights (or an all-reduce, the same volume); stage 3 (FSDP FULL_SHARD) gathers
+    the weights again for the backward pass: 3Ψ, "1.5x compared to the baseline"
+    (Rajbhandari et al. 2020, ZeRO, section 7). Each pass sends (dp − 1)/dp of its buffer
+    around a ring (lesson 2). With several micro-batches per step ZeRO-3 gathers per
+    micro-batch (:func:`step_time` counts that); this is one.
+    """
+    n = _checks.positive("n_params", n_params)
+    stage = _zero_stage(zero_stage)
+    d = _checks.positive_int("dp", dp)
+    width = _checks.positive("bytes_per_value", bytes_per_value, high=8)
+    passes = 3 if stage == 3 else 2
+    return passes * (d - 1) / d * n * width / 1e9

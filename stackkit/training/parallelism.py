@@ -15,17 +15,21 @@ from .memory import _model_states_bytes, _zero_stage, activation_bytes_per_layer
 
 
 def pipeline_bubble(pp: int, n_microbatches: int, interleave: int = 1) -> float:
-    """Pipeline bubble time over ideal compute time: (p − 1) / (v · m).
+    """Share of a pipeline step spent idle in the bubble: (p − 1) / (v · m + p − 1).
 
-    Narayanan et al. 2021, section 2.2: with p stages and m micro-batches a
-    1F1B (or GPipe) schedule idles for p − 1 micro-batch slots at the start
-    and end of each step; the interleaved schedule with v model chunks per
-    GPU divides that by v (section 2.2.2).
+    With p stages and m micro-batches a 1F1B (or GPipe) schedule idles for p − 1
+    micro-batch slots at the start and end of each step, beside m slots of work: the
+    bubble is (p − 1)/m of the ideal compute time (Narayanan et al. 2021, section 2.2),
+    so (p − 1)/(m + p − 1) of the step — GPipe's bubble overhead (Huang et al. 2019,
+    "GPipe", section 2.3: O((K − 1)/(M + K − 1)) for K partitions and M micro-batches).
+    The interleaved schedule with v model chunks per GPU shrinks the slots to 1/v of a
+    micro-batch (Narayanan et al. 2021, section 2.2.2): (p − 1)/(v·m + p − 1).
+    p = m = 8: 7/15 ≈ 47 % of the step.
     """
     p = _checks.positive_int("pp", pp)
     m = _checks.positive_int("n_microbatches", n_microbatches)
     v = _checks.positive_int("interleave", interleave)
-    return (p - 1) / (v * m)
+    return (p - 1) / (v * m + p - 1)
 
 
 #: A flat share of peak, for callers who pass ``efficiency=MATMUL_EFFICIENCY``: 0.48 =
@@ -307,7 +311,8 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n
       Table 2 (4 with full recomputation) at the chip's memory bandwidth — so thin layers and
       long sequences run at a lower share of peak than wide ones; a number ``efficiency``
       instead gives the flat global_batch · seq_len · FLOPs per token / (n · efficiency · peak);
-    - bubble = compute · (p − 1)/(v · m) (:func:`pipeline_bubble`), m = global_batch / (dp · b);
+    - bubble = compute · (p − 1)/(v · m), so (p − 1)/(v·m + p − 1) of compute + bubble
+      (:func:`pipeline_bubble`), m = global_batch / (dp · b);
     - tensor parallel: 4 all-reduces of b·s·h bf16 values per layer per micro-batch (6 with
       full recomputation) over ``node_link`` (Narayanan et al. 2021, section 3.2);
     - pipeline: 2 point-to-point sends of b·s·h/t values per micro-batch and chunk, over

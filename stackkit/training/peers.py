@@ -44,7 +44,7 @@ def peer_comparison():
          "140 TFLOP/s matmuls); mlsysim and stackkit use 8·N·D / (n·X)."),
         ("Llama 3 405B GPU-hours at 400 TFLOP/s", "GPU-hours",
          gpu_hours(flops(405e9, 15.6e12), 400), 30.84e6,
-         "Llama 3 model card (30.84M H100 GPU-hours for 405B)",
+         "Llama 3.1 model card (30.84M H100 GPU-hours for 405B)",
          "6ND at 400 TFLOP/s leaves out failures (> 90 % goodput) and the slower long-context "
          "phase; llm-analysis counts 294B parameters (it leaves SwiGLU's gate matrix out of "
          "the count) and adds attention and recomputation FLOPs, which partly cancel."),

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import _checks, catalog
 from .._results import Result
 from .compute import RECOMPUTE, _spec
-from .parallelism import StepTime, _evaluate, _Setup, step_time
+from .parallelism import StepTime, _evaluate, _Setup, pipeline_bubble, step_time
 
 #: The planner enumerates divisors of these counts: a million GPUs is ten times today's largest.
 _MAX_PLAN_GPUS = 1_000_000
@@ -72,7 +72,8 @@ def _explain(best: dict, table, st: _Setup) -> str:
     if best["pp"] > 1:
         v = best["interleave"]
         text += (f" pp={best['pp']} splits the layers into stages to fit memory; its bubble "
-                 f"is (p−1)/(v·m) = {(best['pp'] - 1) / (v * best['n_microbatches']):.1%}"
+                 f"idles (p−1)/(v·m+p−1) = "
+                 f"{pipeline_bubble(best['pp'], best['n_microbatches'], v):.1%} of the step"
                  + (f" with {v} interleaved chunks per GPU." if v > 1 else "."))
     degrees = ["dp", "tp", "pp", "ep"]
     others = table[(table[degrees] != [best[k] for k in degrees]).any(axis=1)]

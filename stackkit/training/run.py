@@ -120,7 +120,9 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     unless ``instance``) on-demand, reserved (``reserved_discount`` required)
     or spot (lesson 3, ``cloud.gpu_hour_price``); "owned" uses lesson 2's
     ``clusters.owned_cost``; ``usd_per_gpu_hour`` overrides all. Energy =
-    facility power (``clusters.facility_power_mw``, PUE default 1.56) × wall hours.
+    facility power (``clusters.facility_power_mw``, PUE default 1.56, the survey
+    average; a hyperscaler's own fleet runs near 1.1: catalog assumption ``pue_meta_fleet``,
+    Meta's 1.08 of 2023, for Llama 3's run) × wall hours.
 
     ``chip`` defaults to the ``instance``'s accelerator when one is given, else the
     H100 SXM; a chip that differs from the instance's is refused (an A100 instance's
