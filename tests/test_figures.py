@@ -147,6 +147,9 @@ def _data(tmp_path_factory):
 def _training():
     from stackkit import plots, training
     return {
+        "context_parallel_memory": lambda: plots.context_parallel_memory(
+            [training.context_parallel("Llama 3 70B", "H100 SXM", 65536, cp, tp=8, pp=4,
+                                       dp=16 // cp) for cp in (1, 4, 16)]),
         "isoflop_curves": lambda: plots.isoflop_curves(),
         "memory_bars": lambda: plots.memory_bars(
             [training.memory_fit("Llama 3 70B", "H100 SXM", dp=64, seq_len=4096),

@@ -12,6 +12,7 @@ from .. import training
 from ._style import INK, PALETTE, new_axes, source_note, tidy
 
 __all__ = [
+    "context_parallel_memory",
     "isoflop_curves",
     "memory_bars",
     "memory_stack",
@@ -196,4 +197,27 @@ def schedule_usage(results: list[training.Schedule], ax: Axes | None = None) -> 
     tidy(ax, title=f"{total} GPUs in {results[0].n_nodes} nodes: how busy each policy keeps them",
          xlabel="hours", ylabel="GPUs running jobs")
     ax.legend(fontsize=7, frameon=False, loc="lower right")
+    return ax.figure
+
+
+def context_parallel_memory(runs: list[training.ContextParallel],
+                            ax: Axes | None = None) -> Figure:
+    """Memory per GPU as the sequence is split over more GPUs (``training.context_parallel``):
+    side-by-side bars on a linear axis, with the chip's capacity."""
+    ax = new_axes(ax, figsize=(7.5, 3.6))
+    x = np.arange(len(runs))
+    width = 0.38
+    states = np.array([r.memory.model_states_gb for r in runs])
+    activations = np.array([r.memory.activations_gb + r.memory.logits_gb for r in runs])
+    ax.bar(x - width / 2, states, width, color=PALETTE[0], label="model states")
+    ax.bar(x + width / 2, activations, width, color=PALETTE[2], label="activations and logits")
+    capacity = runs[0].memory.capacity_gb
+    ax.axhline(capacity, color=INK, lw=1.2, ls="--", label=f"{runs[0].chip}: {capacity:g} GB")
+    ax.set_xticks(x, [f"CP {r.cp}\n{r.n_gpus:,} GPUs" for r in runs], fontsize=8)
+    ax.set_yscale("log")  # side by side, not stacked: each bar's height is its own value
+    ax.set_ylim(min(states.min(), activations.min()) / 2, max(activations.max(), capacity) * 3)
+    tidy(ax, title=f"{runs[0].model}, {runs[0].seq_len:,}-token sequences: memory per GPU",
+         ylabel="GB per GPU (log scale)")
+    ax.grid(axis="x", visible=False)
+    ax.legend(fontsize=7, frameon=False, ncol=3, loc="upper right")
     return ax.figure
