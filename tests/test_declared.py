@@ -55,7 +55,6 @@ PENDING = {
     "data",
     "pipeline",
     "vectors",
-    "training",
     "serving",
     "frameworks",
     "stack",
@@ -71,6 +70,7 @@ BAD_VALUES_ONLY = {
     "data.run_pipeline", "pipeline.run_pipeline", "pipeline.read_lineage",
     "pipeline.read_output", "pipeline.stale_inputs", "vectors.lesson_chunks",
     "training.sweep", "training.read_sweep", "training.train_tiny", "frameworks.train",
+    "training.peer_figures_live",
     "frameworks.sharded_step", "frameworks.collective_sweep", "frameworks.corpus_text",
 }
 

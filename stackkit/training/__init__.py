@@ -77,6 +77,9 @@ from .parallelism import (
 from .peers import PEER_FIGURES, PEER_VERSIONS, peer_comparison, peer_figures_live
 from .plan import Plan, plan
 from .precision import FP8_RECIPE_BYTES, Fp8Training, fp8_training
+
+# Ceilings the docs name as training.X (docs/architecture.md, "Work never grows without bound").
+from .run import DEFAULT_CHIP as DEFAULT_CHIP
 from .run import PRICE_MODES, TrainingRun, implied_mfu, training_run
 from .scaling_laws import (
     BESIROGLU,
@@ -89,12 +92,17 @@ from .scaling_laws import (
     isoflop_curve,
     tokens_per_param,
 )
+from .scheduler import MAX_SCHEDULE_WORK as MAX_SCHEDULE_WORK
+from .scheduler import MAX_SCHEDULED_JOBS as MAX_SCHEDULED_JOBS
 from .scheduler import (
     SCHEDULER_POLICIES,
     Schedule,
     schedule,
     synthetic_jobs,
 )
+from .tiny import TINY_MAX_ACTIVATIONS as TINY_MAX_ACTIVATIONS
+from .tiny import TINY_MAX_FLOPS as TINY_MAX_FLOPS
+from .tiny import TINY_MAX_WEIGHTS as TINY_MAX_WEIGHTS
 from .tiny import (
     TinyRun,
     tiny_corpus,

@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _checks, catalog
+from .._declare import count, declared, optional
 from .._results import Result
+from ._specs import CHIP, MODEL, ZERO_STAGE
 from .compute import _spec
 from .memory import MemoryFit, activation_bytes_per_layer, memory_fit
 
@@ -35,6 +37,7 @@ class FlashAttention(Result):
     attention_share_of_model_flops: float  # 12·L·d·s / (6·N + 12·L·d·s)
 
 
+@declared(model=MODEL, seq_len=optional(count()), micro_batch=count(), tp=count())
 def flash_attention(model: str | catalog.ModelSpec, seq_len: int | None = None,
                     micro_batch: int = 1, tp: int = 1) -> FlashAttention:
     """What FlashAttention changes in a layer's activation memory and a token's attention FLOPs.
@@ -86,6 +89,9 @@ class ContextParallel(Result):
     attention_share_of_model_flops: float  # 12·L·d·s over 6N + 12·L·d·s at the full length
 
 
+@declared(model=MODEL, chip=CHIP, seq_len=count(examples=(8192, 131072)),
+          cp=count(examples=(1, 16)), tp=count(examples=(8, 1)), pp=count(), dp=count(),
+          zero_stage=ZERO_STAGE, micro_batch=count())
 def context_parallel(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                      seq_len: int, cp: int, tp: int = 8, pp: int = 1, dp: int = 1,
                      zero_stage: int = 1, micro_batch: int = 1) -> ContextParallel:

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from numbers import Real
 
 from .. import _checks, catalog, chips, transformer
+from .._declare import count, declared, name, optional, positive
 from .._results import Result
 from ..units import HOURS_PER_DAY, SECONDS_PER_HOUR
+from . import _specs
+from ._specs import CHIP_OR_PEAK, MODEL, RECOMPUTE_MODE
 
-RECOMPUTE = ("none", "selective", "full")
+RECOMPUTE = _specs.RECOMPUTE
 
 
 def _params(name: str, value: object) -> float:
@@ -28,6 +31,8 @@ def _recompute(recompute: object) -> str:
 
 
 
+@declared(n_params=positive(examples=(8e9, 70e9)), n_tokens=positive(examples=(15e12, 1e9)),
+          recompute=RECOMPUTE_MODE)
 def flops(n_params: float, n_tokens: float, recompute: str = "none") -> float:
     """Training FLOPs: 6·N·D, or 8·N·D with full activation recomputation.
 
@@ -49,6 +54,8 @@ def flops(n_params: float, n_tokens: float, recompute: str = "none") -> float:
     return (8.0 if _recompute(recompute) == "full" else 6.0) * n * d
 
 
+@declared(n_layers=count(), d_model=count(examples=(4096, 8192)), seq_len=count(),
+          recompute=RECOMPUTE_MODE)
 def attention_flops_per_token(n_layers: int, d_model: int, seq_len: int,
                               recompute: str = "none") -> float:
     """Attention-score FLOPs per training token that 6N leaves out: 12·L·d·s.
@@ -90,6 +97,7 @@ def _param_parts(spec: catalog.ModelSpec) -> tuple[float, float, float]:
     return layer * scale, table * scale, experts * scale
 
 
+@declared(model=MODEL, seq_len=optional(count()), recompute=RECOMPUTE_MODE)
 def training_flops_per_token(model: str | catalog.ModelSpec, seq_len: int | None = None,
                              recompute: str = "none") -> float:
     """Training FLOPs per token of a catalog model: 6·N_active + 12·L·d·s (PaLM, Appendix B).
@@ -105,6 +113,8 @@ def training_flops_per_token(model: str | catalog.ModelSpec, seq_len: int | None
     return passes * transformer.flops_per_token(spec, _checks.positive_int("seq_len", s))
 
 
+@declared(model=MODEL, n_tokens=positive(examples=(15e12, 1e9)),
+          seq_len=optional(count()), recompute=RECOMPUTE_MODE)
 def model_training_flops(model: str | catalog.ModelSpec, n_tokens: float,
                          seq_len: int | None = None, recompute: str = "none") -> float:
     """Training FLOPs of a catalog model on ``n_tokens``, attention included."""
@@ -126,6 +136,9 @@ class Utilization(Result):
     hfu: float
 
 
+@declared(tokens_per_s=positive(examples=(1000.0, 1.0)), model=MODEL, n_gpus=count(),
+          chip=CHIP_OR_PEAK, seq_len=optional(count()), recompute=RECOMPUTE_MODE,
+          precision=name(examples=("bf16", "fp8")))
 def utilization(tokens_per_s: float, model: str | catalog.ModelSpec, n_gpus: int,
                 chip: str | catalog.Accelerator | float, seq_len: int | None = None,
                 recompute: str = "none", precision: str = "bf16") -> Utilization:
@@ -153,7 +166,7 @@ def utilization(tokens_per_s: float, model: str | catalog.ModelSpec, n_gpus: int
     if hfu > 1:
         raise ValueError(f"tokens_per_s={tokens_per_s!r} on n_gpus={n:,} needs "
                          f"{hfu * peak:.4g} TFLOP/s per GPU, more than the chip's peak of "
-                         f"{peak:.4g} (chip={chip!r}): "
+                         f"{peak:.4g} (chip={getattr(chip, 'name', chip)!r}): "
                          "no run exceeds its chips' peak (utilization above 1); check "
                          "tokens_per_s (the whole run's, per second) and n_gpus")
     return Utilization(tokens_per_s=rate, n_gpus=n, peak_tflops_per_gpu=peak,
@@ -161,6 +174,8 @@ def utilization(tokens_per_s: float, model: str | catalog.ModelSpec, n_gpus: int
                        achieved_tflops_per_gpu=achieved, mfu=achieved / peak, hfu=hfu)
 
 
+@declared(flops=positive(examples=(3.14e23, 1e20)), n_gpus=count(),
+          achieved_tflops_per_gpu=positive(examples=(140.0, 400.0)))
 def days(flops: float, n_gpus: int, achieved_tflops_per_gpu: float) -> float:
     """Wall-clock days to do ``flops`` on ``n_gpus`` at ``achieved_tflops_per_gpu`` each.
 
@@ -173,6 +188,8 @@ def days(flops: float, n_gpus: int, achieved_tflops_per_gpu: float) -> float:
     return c / (n * x * 1e12) / SECONDS_PER_HOUR / HOURS_PER_DAY
 
 
+@declared(flops=positive(examples=(3.14e23, 1e20)),
+          achieved_tflops_per_gpu=positive(examples=(140.0, 400.0)))
 def gpu_hours(flops: float, achieved_tflops_per_gpu: float) -> float:
     """GPU-hours to do ``flops`` at ``achieved_tflops_per_gpu``: C / X / 3,600."""
     c = _checks.positive("flops", flops)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _checks, catalog
+from .._declare import count, declared, optional, positive
 from .._results import Result
+from ._specs import MOE_MODEL
 from .compute import _spec
 
 
@@ -30,6 +32,10 @@ class ExpertTraffic(Result):
     inter_node_bytes_per_token: float  # dispatch + combine, forward
 
 
+@declared(model=MOE_MODEL, ep=count(examples=(8, 64)), gpus_per_node=count(examples=(8, 4)),
+          max_nodes_per_token=optional(count(examples=(4,))),
+          dispatch_bytes=positive(high=8, examples=(2.0, 1.0)),
+          combine_bytes=positive(high=8, examples=(2.0,)))
 def expert_traffic(model: str | catalog.ModelSpec, ep: int, gpus_per_node: int = 8,
                    max_nodes_per_token: int | None = None, dispatch_bytes: float = 2.0,
                    combine_bytes: float = 2.0) -> ExpertTraffic:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from numbers import Real
 
 from .. import _checks, catalog
+from .._declare import count, declared, flag, optional, positive
 from .._results import Result
+from ._specs import CHIP, MODEL, RECOMPUTE_MODE, ZERO_STAGE
 from .compute import _param_parts, _recompute, _spec
 
 ZERO_STAGES = (0, 1, 2, 3)
@@ -39,6 +41,7 @@ def _model_states_bytes(n_params: float, zero_stage: int, dp: int) -> tuple[floa
     return weights, grads, optimizer
 
 
+@declared(n_params=positive(examples=(7.5e9, 1e6)), zero_stage=ZERO_STAGE, dp=count())
 def model_states_gb(n_params: float, zero_stage: int = 0, dp: int = 1) -> float:
     """Weights, gradients and Adam state per GPU (GB) under ZeRO over ``dp`` data-parallel ranks.
 
@@ -55,6 +58,9 @@ def model_states_gb(n_params: float, zero_stage: int = 0, dp: int = 1) -> float:
     return sum(_model_states_bytes(n, stage, d)) / 1e9
 
 
+@declared(seq_len=count(), micro_batch=count(), d_model=count(examples=(4096, 12288)),
+          n_heads=count(examples=(32, 96)), tp=count(), sequence_parallel=flag(),
+          recompute=RECOMPUTE_MODE)
 def activation_bytes_per_layer(seq_len: int, micro_batch: int, d_model: int, n_heads: int,
                                tp: int = 1, sequence_parallel: bool = False,
                                recompute: str = "none") -> float:
@@ -211,6 +217,9 @@ def _suggest(spec: catalog.ModelSpec, capacity_bytes: float, config: dict) -> st
             "of this memory sharded with ZeRO-3, or chips with more memory")
 
 
+@declared(model=MODEL, chip=CHIP, zero_stage=ZERO_STAGE, dp=count(), tp=count(), pp=count(),
+          micro_batch=count(), seq_len=optional(count()), recompute=RECOMPUTE_MODE,
+          sequence_parallel=flag())
 def memory_fit(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                zero_stage: int = 0, dp: int = 1, tp: int = 1, pp: int = 1,
                micro_batch: int = 1, seq_len: int | None = None, recompute: str = "none",
@@ -263,11 +272,14 @@ FSDP_STRATEGIES = {0: "NO_SHARD (DDP)", 1: "DDP + ZeroRedundancyOptimizer",
                    2: "SHARD_GRAD_OP", 3: "FULL_SHARD"}
 
 
+@declared(zero_stage=ZERO_STAGE)
 def fsdp_strategy(zero_stage: int) -> str:
     """PyTorch's name for ZeRO stage ``zero_stage``: 3 → "FULL_SHARD" (see FSDP_STRATEGIES)."""
     return FSDP_STRATEGIES[_zero_stage(zero_stage)]
 
 
+@declared(n_params=positive(examples=(8e9, 1e6)), zero_stage=ZERO_STAGE, dp=count(),
+          bytes_per_value=positive(high=8, examples=(2.0, 1.0)))
 def data_parallel_traffic_gb(n_params: float, zero_stage: int = 0, dp: int = 8,
                              bytes_per_value: float = 2.0) -> float:
     """GB each GPU sends per step (one micro-batch) for data parallelism under ZeRO / FSDP.

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _checks, catalog, clusters
+from .._declare import count, declared, flag, fraction, optional
 from .._results import Result
+from ._specs import CHIP, LINK, MODEL, RECOMPUTE_MODE, ZERO_STAGE
 from .compute import RECOMPUTE, _param_parts, _recompute, _spec, training_flops_per_token
 from .memory import _model_states_bytes, _zero_stage, activation_bytes_per_layer
 
 
+@declared(pp=count(), n_microbatches=count(), interleave=count())
 def pipeline_bubble(pp: int, n_microbatches: int, interleave: int = 1) -> float:
     """Share of a pipeline step spent idle in the bubble: (p − 1) / (v · m + p − 1).
 
@@ -216,7 +219,7 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
         # GEMMs at their measured ceiling, the other kernels at HBM bandwidth over the
         # activations Korthikanti et al. 2022 count (Table 2; "selective" as with
         # FlashAttention: no score matrices in HBM)
-        traffic = _ELEMENTWISE_PASSES[recompute] * activation_bytes_per_layer(
+        traffic = _ELEMENTWISE_PASSES[recompute] * activation_bytes_per_layer.unchecked(
             s, b, h, spec.n_heads, tp, sp, "selective" if recompute == "selective" else "none")
         compute = (tokens * st.hw_fpt[recompute] / n / st.gemm_flop_s
                    + traffic * layers_here * m / st.hbm_b_s)
@@ -275,7 +278,7 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
         ep_comm = 4 * layers_here * m * per
     step = compute + bubble + tp_comm + pp_comm + dp_comm + ep_comm
     weights, grads, optimizer = _model_states_bytes(params, zero, dp // ep if experts else dp)
-    per_layer = activation_bytes_per_layer(s, b, h, spec.n_heads, tp, sp, recompute)
+    per_layer = activation_bytes_per_layer.unchecked(s, b, h, spec.n_heads, tp, sp, recompute)
     # 1F1B holds min(p, m) micro-batches on the first stage; interleaving adds (p−1)/(p·v)
     # of a stage's worth (Korthikanti et al. 2022, section 4.2.3)
     first = per_layer * layers_here * min(pp, m) * (1 + (pp - 1) / (pp * v) if v > 1 else 1)
@@ -291,6 +294,12 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
             "n_microbatches": m}
 
 
+@declared(model=MODEL, chip=CHIP, n_gpus=count(), dp=count(), tp=count(), pp=count(),
+          global_batch=count(), micro_batch=count(), seq_len=optional(count()), ep=count(),
+          zero_stage=ZERO_STAGE, recompute=RECOMPUTE_MODE, sequence_parallel=optional(flag()),
+          interleave=count(), gpus_per_node=count(), node_link=LINK, network=LINK,
+          efficiency=optional(fraction(low_open=True)),
+          link_efficiency=optional(fraction(low_open=True)), overlap_dp=flag())
 def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus: int,
               dp: int, tp: int, pp: int, global_batch: int, micro_batch: int = 1,
               seq_len: int | None = None, ep: int = 1, zero_stage: int = 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import catalog
+from .._declare import declared
 from .compute import days, flops, gpu_hours
 from .memory import model_states_gb
 
@@ -24,6 +25,7 @@ PEER_FIGURES: dict[str, dict[str, float]] = {
 }
 
 
+@declared()
 def peer_comparison():
     """Lesson 5's scenarios: stackkit, the published figure, and each peer, with why they differ.
 
@@ -62,6 +64,7 @@ def peer_comparison():
                   "why they differ"]]
 
 
+@declared()
 def peer_figures_live() -> dict[str, dict[str, float]]:
     """:data:`PEER_FIGURES` recomputed with the installed peers (ImportError if one is missing).
 

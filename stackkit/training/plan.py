@@ -9,7 +9,9 @@ from numbers import Real
 import pandas as pd
 
 from .. import _checks, catalog
+from .._declare import count, declared, flag, fraction, optional, positive
 from .._results import Result
+from ._specs import CHIP, LINK, MODEL, NAMES, NUMBERS_OF_COUNTS
 from .compute import RECOMPUTE, _spec
 from .parallelism import StepTime, _evaluate, _Setup, pipeline_bubble, step_time
 
@@ -90,6 +92,12 @@ def _explain(best: dict, table, st: _Setup) -> str:
 
 
 # Long (~90 lines): argument checks and the nested enumeration of degrees read as one.
+@declared(model=MODEL, chip=CHIP, n_gpus=count(high=_MAX_PLAN_GPUS, examples=(8, 64)),
+          global_batch_tokens=positive(high=_checks.COUNT_LIMIT, examples=(512 * 8192.0,)),
+          seq_len=optional(count()), gpus_per_node=count(high=_MAX_PLAN_GPUS), node_link=LINK,
+          network=LINK, micro_batches=NUMBERS_OF_COUNTS, zero_stages=NUMBERS_OF_COUNTS,
+          recomputes=NAMES, interleaves=NUMBERS_OF_COUNTS,
+          efficiency=optional(fraction(low_open=True)), overlap_dp=flag())
 def plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus: int,
          global_batch_tokens: float, seq_len: int | None = None, gpus_per_node: int = 8,
          node_link: str | catalog.Interconnect | None = None,

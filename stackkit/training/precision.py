@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import catalog, chips
+from .._declare import declared
 from .._results import Result
+from ._specs import FP8_CHIP
 from .memory import _GRAD_BYTES, _OPTIMIZER_BYTES, _WEIGHT_BYTES
 
 #: Bytes per parameter of DeepSeek-V3's FP8 recipe (section 3.3.3): FP32 master weights (4)
@@ -35,6 +37,7 @@ class Fp8Training(Result):
     gemm_time_ratio: float  # FP8 GEMM time over BF16 at the same share of peak: 1 / ratio
 
 
+@declared(chip=FP8_CHIP)
 def fp8_training(chip: str | catalog.Accelerator = "H100 SXM") -> Fp8Training:
     """FP8 against BF16 training on ``chip``: peak (datasheet) and bytes per parameter.
 

@@ -9,8 +9,20 @@ from dataclasses import dataclass
 from numbers import Real
 
 from .. import _checks, catalog, chips, cloud, clusters, reliability
+from .._declare import (
+    choice,
+    count,
+    declared,
+    fraction,
+    name,
+    non_negative,
+    number,
+    optional,
+    positive,
+)
 from .._results import Result
 from ..units import HOURS_PER_DAY, SECONDS_PER_HOUR
+from ._specs import CHIP, MODEL_OR_PARAMS
 from .compute import _active_params, _spec, days, flops
 
 PRICE_MODES = ("on-demand", "reserved", "spot", "owned")
@@ -103,6 +115,15 @@ def _run_chip(chip: object, instance: object) -> catalog.Accelerator:
     return accelerator
 
 
+@declared(model=MODEL_OR_PARAMS, n_tokens=positive(examples=(15e12, 1e9)), chip=optional(CHIP),
+          n_gpus=count(), mfu=fraction(low_open=True, examples=(0.4, 0.1)),
+          price_mode=choice(PRICE_MODES), instance=optional(name(examples=("p5.48xlarge",))),
+          reserved_discount=optional(fraction(high_open=True, examples=(0.4,))),
+          usd_per_gpu_hour=optional(positive(examples=(2.0,))),
+          checkpoint_s=optional(positive(examples=(120.0,))),
+          restart_s=non_negative(examples=(0.0, 900.0)),
+          gpu_mtbf_hours=optional(positive(examples=(50_000.0,))),
+          pue=optional(number(low=1.0, high=10.0, examples=(1.08, 1.56))))
 def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
                  chip: str | catalog.Accelerator | None = None, n_gpus: int = 1024,
                  mfu: float = 0.4, price_mode: str = "on-demand", instance: str | None = None,
@@ -143,7 +164,7 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
         for what, value, unset in (("gpu_mtbf_hours", gpu_mtbf_hours, None),
                                    ("restart_s", restart_s, 0.0)):
             if value is not unset and value != unset:
-                raise ValueError(f"{what}={value!r} only acts with checkpoint_s (failures are "
+                raise ValueError(f"{what}={value:g} only acts with checkpoint_s (failures are "
                                  "modelled only for a run that checkpoints); pass checkpoint_s "
                                  "too")
     n = _checks.positive_int("n_gpus", n_gpus)
@@ -184,6 +205,8 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     )
 
 
+@declared(flops=positive(examples=(3.3e24,)), gpu_hours=positive(examples=(2.788e6,)),
+          peak_tflops=positive(examples=(989.0,)))
 def implied_mfu(flops: float, gpu_hours: float, peak_tflops: float) -> float:
     """The MFU a published run implies: C / (GPU-hours · 3,600 · peak).
 

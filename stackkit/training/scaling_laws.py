@@ -9,6 +9,8 @@ import math
 from numbers import Real
 
 from .. import _checks, catalog
+from .._declare import choice, declared, positive
+from ._specs import MODEL_OR_PARAMS, NUMBERS
 from .compute import _params
 
 #: Hoffmann et al. 2022, eq. 10: L(N, D) = E + A / N^alpha + B / D^beta (fit of approach 3).
@@ -24,6 +26,7 @@ BESIROGLU = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.
 SCALING_FITS = {"hoffmann2022": CHINCHILLA, "besiroglu2024": BESIROGLU}
 
 
+@declared(compute_flops=positive(examples=(5.76e23, 1e20)), tokens_per_param=positive())
 def chinchilla_optimal(compute_flops: float, tokens_per_param: float = 20) -> tuple[float, float]:
     """Compute-optimal (parameters, tokens) for a budget, by the 20-tokens-per-parameter rule.
 
@@ -37,6 +40,7 @@ def chinchilla_optimal(compute_flops: float, tokens_per_param: float = 20) -> tu
     return n, k * n
 
 
+@declared(n_params=positive(examples=(70e9, 1e6)), n_tokens=positive(examples=(1.4e12, 1e9)))
 def chinchilla_loss(n_params: float, n_tokens: float) -> float:
     """Predicted pre-training loss (nats per token): E + A / N^α + B / D^β.
 
@@ -49,6 +53,7 @@ def chinchilla_loss(n_params: float, n_tokens: float) -> float:
     return p["E"] + p["A"] / n ** p["alpha"] + p["B"] / d ** p["beta"]
 
 
+@declared(compute_flops=positive(examples=(5.76e23, 1e20)))
 def compute_optimal_loss(compute_flops: float) -> tuple[float, float, float]:
     """(N, D, loss) minimising eq. 10 under C = 6·N·D: ``compute_optimal(C, "hoffmann2022")``.
 
@@ -59,6 +64,7 @@ def compute_optimal_loss(compute_flops: float) -> tuple[float, float, float]:
     return compute_optimal(compute_flops, "hoffmann2022")
 
 
+@declared(compute_flops=positive(examples=(5.76e23, 1e20)), fit=choice(tuple(SCALING_FITS)))
 def compute_optimal(compute_flops: float,
                     fit: str = "besiroglu2024") -> tuple[float, float, float]:
     """(n_params, n_tokens, loss) minimising L = E + A/N^α + B/D^β under C = 6·N·D.
@@ -79,6 +85,7 @@ def compute_optimal(compute_flops: float,
     return n, d, p["E"] + p["A"] / n ** a + p["B"] / d ** b
 
 
+@declared(compute_flops=positive(examples=(1e22, 1e20)), n_params=NUMBERS)
 def isoflop_curve(compute_flops: float, n_params: object) -> list[dict[str, float]]:
     """Loss along one compute budget: for each N, D = C / 6N and eq. 10's loss.
 
@@ -99,6 +106,7 @@ def isoflop_curve(compute_flops: float, n_params: object) -> list[dict[str, floa
     return rows
 
 
+@declared(model=MODEL_OR_PARAMS, n_tokens=positive(examples=(15e12, 1e9)))
 def tokens_per_param(model: str | catalog.ModelSpec | float, n_tokens: float) -> float:
     """Training tokens per parameter: 20 is Chinchilla-optimal; Llama 3 8B saw ≈ 1,900."""
     return _checks.positive("n_tokens", n_tokens) / _params("model", model)

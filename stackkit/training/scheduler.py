@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks
+from .._declare import array, choice, count, declared, positive, seed
 from .._results import Result
+from ._specs import JOBS
 
 SCHEDULER_POLICIES = ("fifo", "backfill", "no-gang")
 #: Most jobs :func:`schedule` simulates (its event loop is Python, O(jobs · nodes)).
@@ -39,6 +41,11 @@ class Schedule(Result):
     jobs: object  # pandas DataFrame: one row per job, arrival, start, finish, wait
 
 
+@declared(n_jobs=count(high=100_000, examples=(20, 1)), seed=seed(),
+          mean_interarrival_h=positive(examples=(0.5,)),
+          sizes=array(low=1, high=2**20, whole=True, max_len=64, examples=((1, 8),)),
+          size_weights=array(low=0, low_open=True, max_len=64, examples=((0.5, 0.5),)),
+          median_duration_h=positive(examples=(2.0,)))
 def synthetic_jobs(n_jobs: int = 60, seed: int = 0, mean_interarrival_h: float = 0.5,
                    sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32),
                    size_weights: tuple[float, ...] = (0.35, 0.15, 0.15, 0.15, 0.12, 0.08),
@@ -114,6 +121,8 @@ def _read_jobs(jobs, nodes: int) -> pd.DataFrame:
 
 
 # Long (~130 lines): one event loop whose placement closures share the cluster's state.
+@declared(jobs=JOBS, n_nodes=count(high=100_000, examples=(2, 8)),
+          gpus_per_node=count(high=1024, examples=(8,)), policy=choice(SCHEDULER_POLICIES))
 def schedule(jobs, n_nodes: int = 16, gpus_per_node: int = 8,
              policy: str = "backfill") -> Schedule:
     """Simulate a GPU cluster's queue: FIFO, EASY backfill, or pod-by-pod without gang scheduling.

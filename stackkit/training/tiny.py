@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _checks
+from .._declare import count, declared, optional, positive, seed, threads
 from .._results import Result
+from ._specs import CALLBACK
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ TINY_MAX_FLOPS = 1e11
 TINY_MAX_ELEMENTS = 2e8  # steps × batch × (context·embed + hidden + vocab): the O(B) work
 
 
+@declared(n_tokens=count(high=TINY_MAX_CORPUS_TOKENS, examples=(20_000, 100)),
+          vocab_size=count(low=3, high=TINY_MAX_VOCAB, examples=(32, 3)), seed=seed())
 def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
     """A deterministic token stream with structure to learn: a sparse random Markov chain.
 
@@ -76,6 +80,13 @@ def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
     return out
 
 
+@declared(steps=count(high=10_000, examples=(5, 1)),
+          batch_size=count(high=TINY_MAX_BATCH, examples=(16, 1)),
+          learning_rate=positive(examples=(1e-2, 1e-3)), context=count(high=4096, examples=(8, 1)),
+          embed=count(examples=(32, 1)), hidden=count(examples=(128, 1)),
+          vocab_size=count(low=3, high=TINY_MAX_VOCAB, examples=(32, 3)), seed=seed(),
+          peak_gflops=optional(positive(examples=(100.0,))), callback=CALLBACK,
+          blas_threads=optional(threads()))
 def tiny_train(steps: int = 30, batch_size: int = 64, learning_rate: float = 1e-2,
                context: int = 8, embed: int = 32, hidden: int = 128, vocab_size: int = 32,
                seed: int = 0, peak_gflops: float | None = None, callback=None,

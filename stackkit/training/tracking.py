@@ -10,6 +10,8 @@ import sys
 import pandas as pd
 
 from .. import _checks
+from .._declare import count, declared, name, optional, seed
+from ._specs import NUMBERS
 from .tiny import tiny_train
 
 
@@ -33,6 +35,8 @@ def _trackio(store_dir: str | None):
     return trackio
 
 
+@declared(learning_rates=NUMBERS, batch_sizes=NUMBERS, steps=count(high=10_000, examples=(2,)),
+          project=name(examples=("stackkit-test",)), store_dir=optional(name()), seed=seed())
 def sweep(learning_rates: tuple[float, ...] = (3e-3, 1e-2, 3e-2),
           batch_sizes: tuple[int, ...] = (32, 64), steps: int = 20,
           project: str = "stackkit-lesson05", store_dir: str | None = None, seed: int = 0):
@@ -68,6 +72,7 @@ def sweep(learning_rates: tuple[float, ...] = (3e-3, 1e-2, 3e-2),
     return read_sweep(project, store_dir)
 
 
+@declared(project=name(examples=("stackkit-test",)), store_dir=optional(name()))
 def read_sweep(project: str = "stackkit-lesson05", store_dir: str | None = None):
     """Every run of ``project`` in trackio's local store, as a DataFrame.
 
