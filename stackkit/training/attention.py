@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import _checks, catalog
+from .. import catalog
 from .._declare import count, declared, optional
 from .._results import Result
 from ._specs import CHIP, MODEL, ZERO_STAGE
@@ -55,9 +55,8 @@ def flash_attention(model: str | catalog.ModelSpec, seq_len: int | None = None,
     forward, not 2 ×): it executes 4·L·d·s/2 · 3.5 = 7·L·d·s.
     """
     spec = _spec(model)
-    s = _checks.positive_int("seq_len", spec.context_length if seq_len is None else seq_len)
-    b = _checks.positive_int("micro_batch", micro_batch)
-    t = _checks.positive_int("tp", tp)
+    s = spec.context_length if seq_len is None else seq_len
+    b, t = micro_batch, tp
     standard = activation_bytes_per_layer(s, b, spec.d_model, spec.n_heads, t, False, "none")
     flash = activation_bytes_per_layer(s, b, spec.d_model, spec.n_heads, t, False, "selective")
     layers_ds = spec.n_layers * spec.d_model * s
@@ -107,9 +106,7 @@ def context_parallel(model: str | catalog.ModelSpec, chip: str | catalog.Acceler
     as TP 8 × CP 16 × PP 16 × DP 8 (Table 4, 380 TFLOP/s per GPU).
     """
     spec = _spec(model)
-    s = _checks.positive_int("seq_len", seq_len)
-    c = _checks.positive_int("cp", cp)
-    t, p, d = (_checks.positive_int(k, v) for k, v in (("tp", tp), ("pp", pp), ("dp", dp)))
+    s, c, t, p, d = seq_len, cp, tp, pp, dp
     if s % c:
         raise ValueError(f"cp={c} must divide seq_len={s}: each rank takes an equal shard")
     fit = memory_fit(spec, chip, zero_stage=zero_stage, dp=d * c, tp=t, pp=p,

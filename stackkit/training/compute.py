@@ -49,9 +49,7 @@ def flops(n_params: float, n_tokens: float, recompute: str = "none") -> float:
     n_tokens : D, training tokens.
     recompute : "none", "selective" or "full".
     """
-    n = _checks.positive("n_params", n_params)
-    d = _checks.positive("n_tokens", n_tokens)
-    return (8.0 if _recompute(recompute) == "full" else 6.0) * n * d
+    return (8.0 if recompute == "full" else 6.0) * n_params * n_tokens
 
 
 @declared(n_layers=count(), d_model=count(examples=(4096, 8192)), seq_len=count(),
@@ -66,11 +64,8 @@ def attention_flops_per_token(n_layers: int, d_model: int, seq_len: int,
     adds another forward: 16·L·d·s (the s/6h term of Narayanan et al. 2021, eq. 3).
     No causal-mask discount, as both papers count it.
     """
-    layers = _checks.positive_int("n_layers", n_layers)
-    d = _checks.positive_int("d_model", d_model)
-    s = _checks.positive_int("seq_len", seq_len)
-    factor = 16.0 if _recompute(recompute) == "full" else 12.0
-    return factor * layers * d * s
+    factor = 16.0 if recompute == "full" else 12.0
+    return factor * n_layers * d_model * seq_len
 
 
 def _spec(model: object) -> catalog.ModelSpec:
@@ -109,8 +104,8 @@ def training_flops_per_token(model: str | catalog.ModelSpec, seq_len: int | None
     """
     spec = _spec(model)
     s = spec.context_length if seq_len is None else seq_len
-    passes = 4.0 if _recompute(recompute) == "full" else 3.0  # forward, backward (2×), again
-    return passes * transformer.flops_per_token(spec, _checks.positive_int("seq_len", s))
+    passes = 4.0 if recompute == "full" else 3.0  # forward, backward (2×), again
+    return passes * transformer.flops_per_token(spec, s)
 
 
 @declared(model=MODEL, n_tokens=positive(examples=(15e12, 1e9)),
@@ -118,8 +113,7 @@ def training_flops_per_token(model: str | catalog.ModelSpec, seq_len: int | None
 def model_training_flops(model: str | catalog.ModelSpec, n_tokens: float,
                          seq_len: int | None = None, recompute: str = "none") -> float:
     """Training FLOPs of a catalog model on ``n_tokens``, attention included."""
-    d = _checks.positive("n_tokens", n_tokens)
-    return training_flops_per_token(model, seq_len, recompute) * d
+    return training_flops_per_token.unchecked(model, seq_len, recompute) * n_tokens
 
 
 @dataclass(frozen=True)
@@ -149,15 +143,14 @@ def utilization(tokens_per_s: float, model: str | catalog.ModelSpec, n_gpus: int
     FLOPs the hardware actually ran, recomputation included (Chowdhery et al.
     2022, PaLM, Appendix B). ``chip`` may be a bare peak in TFLOP/s.
     """
-    rate = _checks.positive("tokens_per_s", tokens_per_s)
-    n = _checks.positive_int("n_gpus", n_gpus)
+    rate, n = tokens_per_s, n_gpus
     if isinstance(chip, Real) and not isinstance(chip, bool):
-        peak = _checks.positive("chip (peak TFLOP/s)", chip)
+        peak = float(chip)
     else:
         peak = chips.peak_tflops(chip, precision)
     model_fpt = training_flops_per_token(model, seq_len, "none")
     hardware_fpt = training_flops_per_token(model, seq_len, recompute)
-    if _recompute(recompute) == "selective":  # recompute the attention scores' forward once
+    if recompute == "selective":  # recompute the attention scores' forward once
         spec = _spec(model)
         s = spec.context_length if seq_len is None else seq_len
         hardware_fpt += 4.0 * spec.n_layers * spec.d_model * s
@@ -182,16 +175,11 @@ def days(flops: float, n_gpus: int, achieved_tflops_per_gpu: float) -> float:
     T = C / (n · X) (Narayanan et al. 2021, section 5.1: GPT-3 175B on 300B
     tokens, 1,024 A100s at 140 TFLOP/s, 8TP / nX ≈ 34 days).
     """
-    c = _checks.positive("flops", flops)
-    n = _checks.positive_int("n_gpus", n_gpus)
-    x = _checks.positive("achieved_tflops_per_gpu", achieved_tflops_per_gpu)
-    return c / (n * x * 1e12) / SECONDS_PER_HOUR / HOURS_PER_DAY
+    return flops / (n_gpus * achieved_tflops_per_gpu * 1e12) / SECONDS_PER_HOUR / HOURS_PER_DAY
 
 
 @declared(flops=positive(examples=(3.14e23, 1e20)),
           achieved_tflops_per_gpu=positive(examples=(140.0, 400.0)))
 def gpu_hours(flops: float, achieved_tflops_per_gpu: float) -> float:
     """GPU-hours to do ``flops`` at ``achieved_tflops_per_gpu``: C / X / 3,600."""
-    c = _checks.positive("flops", flops)
-    x = _checks.positive("achieved_tflops_per_gpu", achieved_tflops_per_gpu)
-    return c / (x * 1e12) / SECONDS_PER_HOUR
+    return flops / (achieved_tflops_per_gpu * 1e12) / SECONDS_PER_HOUR

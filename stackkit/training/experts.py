@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import _checks, catalog
+from .. import catalog
 from .._declare import count, declared, optional, positive
 from .._results import Result
 from ._specs import MOE_MODEL
@@ -52,17 +52,15 @@ def expert_traffic(model: str | catalog.ModelSpec, ep: int, gpus_per_node: int =
     if spec.n_experts <= 1:
         raise ValueError(f"model {spec.name!r} is dense (n_experts=1): it has no expert "
                          "all-to-all; choose a mixture-of-experts model such as 'DeepSeek-V3'")
-    e = _checks.positive_int("ep", ep)
-    g = _checks.positive_int("gpus_per_node", gpus_per_node)
+    e, g = ep, gpus_per_node
     if spec.n_experts % e:
         raise ValueError(f"ep={e} must divide the model's n_experts={spec.n_experts}")
-    d_bytes = _checks.positive("dispatch_bytes", dispatch_bytes, high=8)
-    c_bytes = _checks.positive("combine_bytes", combine_bytes, high=8)
+    d_bytes, c_bytes = dispatch_bytes, combine_bytes
     nodes = max(1, e // g)
     k = spec.experts_per_token
     reached = nodes * (1 - (1 - 1 / nodes) ** k) if nodes > 1 else 1.0
     if max_nodes_per_token is not None:
-        reached = min(reached, _checks.positive_int("max_nodes_per_token", max_nodes_per_token))
+        reached = min(reached, max_nodes_per_token)
     remote = reached * (nodes - 1) / nodes if nodes > 1 else 0.0  # its own node is free
     dispatch = remote * spec.d_model * d_bytes
     combine = remote * spec.d_model * c_bytes

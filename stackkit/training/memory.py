@@ -10,11 +10,11 @@ import math
 from dataclasses import dataclass
 from numbers import Real
 
-from .. import _checks, catalog
+from .. import catalog
 from .._declare import count, declared, flag, optional, positive
 from .._results import Result
 from ._specs import CHIP, MODEL, RECOMPUTE_MODE, ZERO_STAGE
-from .compute import _param_parts, _recompute, _spec
+from .compute import _param_parts, _spec
 
 ZERO_STAGES = (0, 1, 2, 3)
 
@@ -52,10 +52,7 @@ def model_states_gb(n_params: float, zero_stage: int = 0, dp: int = 1) -> float:
     (Rajbhandari et al. 2020, ZeRO, Figure 1: 7.5B parameters on 64 GPUs →
     120, 31.4, 16.6, 1.9 GB).
     """
-    n = _checks.positive("n_params", n_params)
-    stage = _zero_stage(zero_stage)
-    d = _checks.positive_int("dp", dp)
-    return sum(_model_states_bytes(n, stage, d)) / 1e9
+    return sum(_model_states_bytes(n_params, zero_stage, dp)) / 1e9
 
 
 @declared(seq_len=count(), micro_batch=count(), d_model=count(examples=(4096, 12288)),
@@ -80,17 +77,12 @@ def activation_bytes_per_layer(seq_len: int, micro_batch: int, d_model: int, n_h
     dropout masks. With full recomputation and sequence parallelism the stored
     input is itself split over the t ranks (2sbh/t), as Megatron-LM stores it.
     """
-    s = _checks.positive_int("seq_len", seq_len)
-    b = _checks.positive_int("micro_batch", micro_batch)
-    h = _checks.positive_int("d_model", d_model)
-    a = _checks.positive_int("n_heads", n_heads)
-    t = _checks.positive_int("tp", tp)
+    s, b, h, a, t = seq_len, micro_batch, d_model, n_heads, tp
     if a % t:
         raise ValueError(f"tp={t} must divide n_heads={a}: tensor parallelism gives each rank "
                          "a whole number of attention heads (Megatron-LM), as memory_fit "
                          "requires")
-    sequence_parallel = _checks.boolean("sequence_parallel", sequence_parallel)
-    mode = _recompute(recompute)
+    mode = recompute
     sbh = float(s) * b * h
     if mode == "full":
         return 2 * sbh / (t if sequence_parallel else 1)
@@ -239,13 +231,9 @@ def memory_fit(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     spec = _spec(model)
     accelerator = catalog.accelerator(chip)
     config = {
-        "zero_stage": _zero_stage(zero_stage), "dp": _checks.positive_int("dp", dp),
-        "tp": _checks.positive_int("tp", tp), "pp": _checks.positive_int("pp", pp),
-        "micro_batch": _checks.positive_int("micro_batch", micro_batch),
-        "seq_len": _checks.positive_int("seq_len", spec.context_length if seq_len is None
-                                        else seq_len),
-        "recompute": _recompute(recompute),
-        "sequence_parallel": _checks.boolean("sequence_parallel", sequence_parallel),
+        "zero_stage": zero_stage, "dp": dp, "tp": tp, "pp": pp, "micro_batch": micro_batch,
+        "seq_len": spec.context_length if seq_len is None else seq_len,
+        "recompute": recompute, "sequence_parallel": sequence_parallel,
     }
     _check_degrees(spec, config["tp"], config["pp"])
     params, weights, grads, optimizer, activations, logits = _memory_parts(spec, **config)
@@ -275,7 +263,7 @@ FSDP_STRATEGIES = {0: "NO_SHARD (DDP)", 1: "DDP + ZeroRedundancyOptimizer",
 @declared(zero_stage=ZERO_STAGE)
 def fsdp_strategy(zero_stage: int) -> str:
     """PyTorch's name for ZeRO stage ``zero_stage``: 3 → "FULL_SHARD" (see FSDP_STRATEGIES)."""
-    return FSDP_STRATEGIES[_zero_stage(zero_stage)]
+    return FSDP_STRATEGIES[zero_stage]
 
 
 @declared(n_params=positive(examples=(8e9, 1e6)), zero_stage=ZERO_STAGE, dp=count(),
@@ -291,9 +279,5 @@ def data_parallel_traffic_gb(n_params: float, zero_stage: int = 0, dp: int = 8,
     around a ring (lesson 2). With several micro-batches per step ZeRO-3 gathers per
     micro-batch (:func:`step_time` counts that); this is one.
     """
-    n = _checks.positive("n_params", n_params)
-    stage = _zero_stage(zero_stage)
-    d = _checks.positive_int("dp", dp)
-    width = _checks.positive("bytes_per_value", bytes_per_value, high=8)
-    passes = 3 if stage == 3 else 2
-    return passes * (d - 1) / d * n * width / 1e9
+    passes = 3 if zero_stage == 3 else 2
+    return passes * (dp - 1) / dp * n_params * bytes_per_value / 1e9

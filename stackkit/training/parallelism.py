@@ -12,8 +12,8 @@ from .. import _checks, catalog, clusters
 from .._declare import count, declared, flag, fraction, optional
 from .._results import Result
 from ._specs import CHIP, LINK, MODEL, RECOMPUTE_MODE, ZERO_STAGE
-from .compute import RECOMPUTE, _param_parts, _recompute, _spec, training_flops_per_token
-from .memory import _model_states_bytes, _zero_stage, activation_bytes_per_layer
+from .compute import RECOMPUTE, _param_parts, _spec, training_flops_per_token
+from .memory import _model_states_bytes, activation_bytes_per_layer
 
 
 @declared(pp=count(), n_microbatches=count(), interleave=count())
@@ -29,9 +29,7 @@ def pipeline_bubble(pp: int, n_microbatches: int, interleave: int = 1) -> float:
     micro-batch (Narayanan et al. 2021, section 2.2.2): (p − 1)/(v·m + p − 1).
     p = m = 8: 7/15 ≈ 47 % of the step.
     """
-    p = _checks.positive_int("pp", pp)
-    m = _checks.positive_int("n_microbatches", n_microbatches)
-    v = _checks.positive_int("interleave", interleave)
+    p, m, v = pp, n_microbatches, interleave
     return (p - 1) / (v * m + p - 1)
 
 
@@ -346,14 +344,10 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n
     """
     st = _Setup(model, chip, seq_len, global_batch, gpus_per_node, node_link, network,
                 efficiency, link_efficiency, overlap_dp)
-    n = _checks.positive_int("n_gpus", n_gpus)
-    degrees = {k: _checks.positive_int(k, v) for k, v in
-               {"dp": dp, "tp": tp, "pp": pp, "ep": ep, "micro_batch": micro_batch,
-                "interleave": interleave}.items()}
-    zero = _zero_stage(zero_stage)
-    mode = _recompute(recompute)
-    sp = (degrees["tp"] > 1 if sequence_parallel is None
-          else _checks.boolean("sequence_parallel", sequence_parallel))
+    n, zero, mode = n_gpus, zero_stage, recompute
+    degrees = {"dp": dp, "tp": tp, "pp": pp, "ep": ep, "micro_batch": micro_batch,
+               "interleave": interleave}
+    sp = degrees["tp"] > 1 if sequence_parallel is None else sequence_parallel
     problems = _degree_problems(st.spec, n, degrees["dp"], degrees["tp"], degrees["pp"],
                                 degrees["ep"], degrees["micro_batch"], st.global_batch,
                                 degrees["interleave"], st.gpus_per_node)

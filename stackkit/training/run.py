@@ -167,10 +167,7 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
                 raise ValueError(f"{what}={value:g} only acts with checkpoint_s (failures are "
                                  "modelled only for a run that checkpoints); pass checkpoint_s "
                                  "too")
-    n = _checks.positive_int("n_gpus", n_gpus)
-    u = _checks.in_range("mfu", mfu, 0.0, 1.0, low_open=True)
-    mode = _checks.one_of("price_mode", price_mode, PRICE_MODES)
-    tokens = _checks.positive("n_tokens", n_tokens)
+    n, u, mode, tokens = n_gpus, mfu, price_mode, n_tokens
     if 6 * n_active * tokens > _checks.LIMIT:
         raise ValueError(f"n_tokens={n_tokens!r} on a model of {n_active:.3g} active "
                          f"parameters needs {6 * n_active * tokens:.3g} FLOP, beyond the kit's "
@@ -214,9 +211,7 @@ def implied_mfu(flops: float, gpu_hours: float, peak_tflops: float) -> float:
     2.788M H800 GPU-hours at 989 dense BF16 TFLOP/s → about 0.33 (it trained in
     FP8, whose peak is twice that, so ≈ 0.17 of the FP8 peak).
     """
-    c = _checks.positive("flops", flops)
-    h = _checks.positive("gpu_hours", gpu_hours)
-    peak = _checks.positive("peak_tflops", peak_tflops)
+    c, h, peak = flops, gpu_hours, peak_tflops
     mfu = c / (h * SECONDS_PER_HOUR * peak * 1e12)
     if mfu > 1:
         raise ValueError(f"flops={flops!r} in gpu_hours={gpu_hours!r} at peak_tflops={peak:g} "

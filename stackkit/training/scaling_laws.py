@@ -6,12 +6,10 @@ Hoffmann et al. 2022, eq. 4, eq. 10 and Table 3; Besiroglu et al. 2024, eq. 4.
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 from .. import _checks, catalog
 from .._declare import choice, declared, positive
 from ._specs import MODEL_OR_PARAMS, NUMBERS
-from .compute import _params
 
 #: Hoffmann et al. 2022, eq. 10: L(N, D) = E + A / N^alpha + B / D^beta (fit of approach 3).
 CHINCHILLA = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
@@ -34,10 +32,8 @@ def chinchilla_optimal(compute_flops: float, tokens_per_param: float = 20) -> tu
     2022, Table 3, give about 20 tokens per parameter at every scale (67B:
     1.5T tokens for 5.76e23 FLOPs).
     """
-    c = _checks.positive("compute_flops", compute_flops)
-    k = _checks.positive("tokens_per_param", tokens_per_param)
-    n = math.sqrt(c / (6.0 * k))
-    return n, k * n
+    n = math.sqrt(compute_flops / (6.0 * tokens_per_param))
+    return n, tokens_per_param * n
 
 
 @declared(n_params=positive(examples=(70e9, 1e6)), n_tokens=positive(examples=(1.4e12, 1e9)))
@@ -47,10 +43,8 @@ def chinchilla_loss(n_params: float, n_tokens: float) -> float:
     Hoffmann et al. 2022, eq. 10 (approach 3 fit): E = 1.69, A = 406.4,
     B = 410.7, α = 0.34, β = 0.28. E is the irreducible loss of the text.
     """
-    n = _checks.positive("n_params", n_params)
-    d = _checks.positive("n_tokens", n_tokens)
     p = CHINCHILLA
-    return p["E"] + p["A"] / n ** p["alpha"] + p["B"] / d ** p["beta"]
+    return p["E"] + p["A"] / n_params ** p["alpha"] + p["B"] / n_tokens ** p["beta"]
 
 
 @declared(compute_flops=positive(examples=(5.76e23, 1e20)))
@@ -76,8 +70,8 @@ def compute_optimal(compute_flops: float,
     whose rounding moves the optimum to 32B on 3.0T, 93 tokens per parameter). The loss is
     the chosen fit's own.
     """
-    c = _checks.positive("compute_flops", compute_flops)
-    p = SCALING_FITS[_checks.one_of("fit", fit, tuple(SCALING_FITS))]
+    c = compute_flops
+    p = SCALING_FITS[fit]
     a, b = p["alpha"], p["beta"]
     g = (a * p["A"] / (b * p["B"])) ** (1 / (a + b))
     n = g * (c / 6) ** (b / (a + b))
@@ -93,20 +87,20 @@ def isoflop_curve(compute_flops: float, n_params: object) -> list[dict[str, floa
     2022, Figure 3, "IsoFLOP profiles"). Returns rows of n_params, n_tokens,
     tokens_per_param and loss.
     """
-    c = _checks.positive("compute_flops", compute_flops)
+    c = compute_flops
     rows = []
-    for value in _checks.sequence("n_params", n_params, single=Real):
+    for value in n_params:
         n = _checks.positive("n_params", value)
         d = c / (6 * n)
         if d > _checks.LIMIT:
             raise ValueError(f"n_params={value!r} leaves {d:.3g} tokens of compute_flops="
                              f"{compute_flops!r}, beyond the kit's ceiling; choose larger models")
         rows.append({"compute_flops": c, "n_params": n, "n_tokens": d,
-                     "tokens_per_param": d / n, "loss": chinchilla_loss(n, d)})
+                     "tokens_per_param": d / n, "loss": chinchilla_loss.unchecked(n, d)})
     return rows
 
 
 @declared(model=MODEL_OR_PARAMS, n_tokens=positive(examples=(15e12, 1e9)))
 def tokens_per_param(model: str | catalog.ModelSpec | float, n_tokens: float) -> float:
     """Training tokens per parameter: 20 is Chinchilla-optimal; Llama 3 8B saw ≈ 1,900."""
-    return _checks.positive("n_tokens", n_tokens) / _params("model", model)
+    return n_tokens / (model if isinstance(model, float) else float(model.params))
