@@ -545,6 +545,10 @@ def test_backfill_never_delays_the_head_and_shortens_waits():
     assert backfill.jobs["start_h"].tolist() == [0, 5, 1]  # the head still starts at 5
     no_gang = training.schedule(jobs, 8, 8, "no-gang")
     assert no_gang.deadlocked and no_gang.n_finished == 0  # each holds 32 of 48: stuck
+    # every job's wait counts, the starved ones up to the end: a deadlock is not a short queue
+    assert no_gang.jobs["wait_h"].notna().all()
+    assert no_gang.mean_wait_h > backfill.mean_wait_h
+    assert backfill.mean_wait_h == pytest.approx((0 + 5 + 0) / 3)
 
 
 @FAST

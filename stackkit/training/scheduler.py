@@ -35,7 +35,8 @@ class Schedule(Result):
     makespan_h: float  # first arrival to last finish
     utilization: float  # GPU-hours of running jobs / (GPUs · makespan)
     held_idle_share: float  # GPU-hours held by waiting jobs (no-gang) / (GPUs · makespan)
-    mean_wait_h: float  # over all jobs; one never started counts its wait to the end (a floor)
+    mean_wait_h: float  # over all jobs; one never started waits at least until all the
+    #                    work could have been done (first arrival + GPU-hours / GPUs)
     p90_wait_h: float  # the same waits' 90th percentile
     fragmentation: float  # time-averaged share of free GPUs stranded on part-used nodes
     jobs: object  # pandas DataFrame: one row per job, arrival, start, finish, wait
@@ -249,9 +250,11 @@ def schedule(jobs, n_nodes: int = 16, gpus_per_node: int = 8,
     span = max(end - first, 1e-12)
     if deadlocked:
         span = max(now - first, 1e-12)
-    # every job's wait, a job that never started waiting until the simulation ends (a lower
-    # bound): averaging only the jobs that ran would reward a policy for starving the rest
-    end_h = max(now, end)
+    # every job's wait; a job that never started waits at least until the soonest the cluster
+    # could have done all the work (first arrival + GPU-hours / GPUs), a floor on an unbounded
+    # wait: averaging only the jobs that ran would reward a policy for starving the rest
+    work_h = sum(g * d for g, d in zip(need, length, strict=True)) / total
+    end_h = max(now, end, first + work_h)
     waits = np.array([(end_h if math.isnan(start[j]) else start[j]) - arrival[j]
                       for j in range(n)])
     table = order.assign(start_h=start, finish_h=finish, wait_h=waits)
