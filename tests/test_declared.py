@@ -53,7 +53,6 @@ PENDING = {
     "data",
     "pipeline",
     "vectors",
-    "training",
     "frameworks",
     "stack",
     "lessons",
@@ -68,6 +67,7 @@ BAD_VALUES_ONLY = {
     "data.run_pipeline", "pipeline.run_pipeline", "pipeline.read_lineage",
     "pipeline.read_output", "pipeline.stale_inputs", "vectors.lesson_chunks",
     "training.sweep", "training.read_sweep", "training.train_tiny", "frameworks.train",
+    "training.peer_figures_live",
     "frameworks.sharded_step", "frameworks.collective_sweep", "frameworks.corpus_text",
 }
 

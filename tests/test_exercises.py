@@ -97,7 +97,6 @@ def _lesson_notebooks():
 _PENDING = {"01_chips": "no 'predict what changes if' exercise yet",
             "02_clusters": "no link to the next lesson at the end yet",
             "03_cloud": "no link to the next lesson at the end yet",
-            "05_training": "setup cells not yet tagged; no predict exercise yet",
             }
 
 

@@ -401,26 +401,26 @@ def test_narayanan_training_time_equation_1t():
 
 
 def test_pipeline_bubble_formula():
-    # Narayanan et al. 2021, section 2.2: (p - 1) / m, divided by v when interleaved
+    # Narayanan et al. 2021, section 2.2: (p - 1) / m of the compute, divided by v when
+    # interleaved (the contract's meaning); 87.5 % for p = m = 8
+    assert training.pipeline_bubble(8, 8) == pytest.approx(7 / 8)
     assert training.pipeline_bubble(8, 32) == pytest.approx(7 / 32)
     assert training.pipeline_bubble(8, 32, interleave=4) == pytest.approx(7 / 128)
     assert training.pipeline_bubble(1, 1) == 0
+
+
+def test_pipeline_idle_share_formula():
+    # as a share of the step: (p - 1) / (v·m + p - 1) (GPipe, Huang et al. 2019, section 2.3)
+    assert training.pipeline_idle_share(8, 8) == pytest.approx(7 / 15)
+    assert training.pipeline_idle_share(8, 32) == pytest.approx(7 / 39)
+    assert training.pipeline_idle_share(8, 32, interleave=4) == pytest.approx(7 / 135)
+    assert training.pipeline_idle_share(1, 1) == 0
 
 
 @FAST
 @given(st.integers(1, 128), st.integers(1, 512), st.integers(1, 8))
 def test_bubble_falls_with_microbatches(p, m, v):
     assert training.pipeline_bubble(p, m + 1, v) <= training.pipeline_bubble(p, m, v)
-
-
-def test_inlined_collectives_match_lesson_2():
-    from stackkit import clusters
-    assert training._ring_allreduce_s(3e9, 64, 41.0, 3e-6) == pytest.approx(
-        clusters.allreduce_seconds(3e9, 64, 41.0, 3e-6))
-    assert training._one_pass_s(3e9, 8, 369.0, 3e-6) == pytest.approx(
-        clusters.all_to_all_seconds(3e9, 8, 369.0, 3e-6))
-    assert training._activation(4096, 2, 8192, 64, 8, True, "none") == pytest.approx(
-        training.activation_bytes_per_layer(4096, 2, 8192, 64, 8, True, "none"))
 
 
 def test_non_divisible_degrees_are_named():
@@ -557,6 +557,10 @@ def test_backfill_never_delays_the_head_and_shortens_waits():
     assert backfill.jobs["start_h"].tolist() == [0, 5, 1]  # the head still starts at 5
     no_gang = training.schedule(jobs, 8, 8, "no-gang")
     assert no_gang.deadlocked and no_gang.n_finished == 0  # each holds 32 of 48: stuck
+    # every job's wait counts, the starved ones up to the end: a deadlock is not a short queue
+    assert no_gang.jobs["wait_h"].notna().all()
+    assert no_gang.mean_wait_h > backfill.mean_wait_h
+    assert backfill.mean_wait_h == pytest.approx((0 + 5 + 0) / 3)
 
 
 @FAST

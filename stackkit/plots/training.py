@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from .. import training
 from ._style import INK, PALETTE, new_axes, source_note, tidy
 
 __all__ = [
+    "context_parallel_memory",
     "isoflop_curves",
     "memory_bars",
     "memory_stack",
@@ -44,6 +46,11 @@ def isoflop_curves(budgets: tuple[float, ...] = (1e20, 1e21, 1e22, 1e23, 1e24),
         n20, _ = training.chinchilla_optimal(c)
         ax.plot(n20, training.chinchilla_loss(n20, 20 * n20), "x", color=colour, ms=6)
     ax.set_ylim(top=min(ax.get_ylim()[1], 5.0))
+    ax.xaxis.set_minor_formatter(NullFormatter())  # decades only: minor labels smear
+    lo, hi = ax.get_xlim()  # only the decades in view (one outside would sit on a y label)
+    ax.set_xticks([10.0 ** k for k in range(int(np.ceil(np.log10(lo))),
+                                            int(np.floor(np.log10(hi))) + 1)])
+    ax.set_xlim(lo, hi)
     tidy(ax, title="IsoFLOP curves: at each budget one model size gives the lowest loss",
          xlabel="parameters (log scale)", ylabel="predicted loss (nats per token)")
     ax.legend(fontsize=7, frameon=False, title="● eq. 10 optimum  × 20 tokens/param",
@@ -68,9 +75,9 @@ def memory_stack(fit: training.MemoryFit, ax: Axes | None = None) -> Figure:
     ax.set_xlim(0, max(fit.total_gb, fit.capacity_gb) * 1.12)
     verdict = ("fits" if fit.fits else f"does not fit: {fit.shortfall_gb:,.1f} GB over")
     tidy(ax, title=f"{fit.model}, ZeRO-{fit.zero_stage}, tp={fit.tp}, pp={fit.pp}: "
-                   f"{fit.total_gb:,.1f} GB per GPU — {verdict}")
+                   f"{fit.total_gb:,.1f} GB per GPU — {verdict}", xlabel="GB per GPU")
     ax.legend(fontsize=7, frameon=False, ncol=3, loc="upper center",
-              bbox_to_anchor=(0.5, -0.18))
+              bbox_to_anchor=(0.5, -0.45))
     return ax.figure
 
 
@@ -90,11 +97,10 @@ def memory_bars(fits: list[training.MemoryFit], labels: list[str],
     ax.text(len(fits) - 0.5, capacity, f"{fits[0].chip} {capacity:g} GB", ha="right",
             va="bottom", fontsize=8)
     ax.set_xticks(x, labels, fontsize=8)
-    ax.set_yscale("log")
-    first = min(next((v for v in f.parts().values() if v > 0), 1.0) for f in fits)
-    ax.set_ylim(bottom=first / 3)  # a log axis starts above 0: keep the lowest part in view
+    # a linear axis: stacked segments on a log axis would have heights that mean nothing
+    ax.set_ylim(0, max(bottom.max(), capacity) * 1.15)
     tidy(ax, title=f"{fits[0].model}: memory per GPU as each technique is added",
-         ylabel="GB per GPU (log scale)")
+         ylabel="GB per GPU")
     ax.grid(axis="x", visible=False)
     ax.legend(fontsize=7, frameon=False, ncol=5, loc="upper right")
     return ax.figure
@@ -129,7 +135,7 @@ def plan_breakdown(plan: training.Plan, k: int = 6, ax: Axes | None = None) -> F
 
 def run_breakdown(run: training.TrainingRun, ax: Axes | None = None) -> Figure:
     """A run's wall-clock days: compute at the chosen MFU, then time lost to failures."""
-    ax = new_axes(ax, figsize=(7.5, 2.4))
+    ax = new_axes(ax, figsize=(7.5, 2.8))
     ax.barh([0], [run.compute_days], color=PALETTE[0], label="compute at this MFU")
     lost = run.days - run.compute_days
     if lost > 0:
@@ -138,8 +144,8 @@ def run_breakdown(run: training.TrainingRun, ax: Axes | None = None) -> Figure:
     ax.set_yticks([])
     tidy(ax, title=f"{run.model} on {run.n_gpus:,} × {run.chip}: {run.days:,.1f} days, "
                    f"{run.gpu_hours / 1e6:,.3g}M GPU-hours, ${run.usd / 1e6:,.3g}M, "
-                   f"{run.energy_mwh:,.0f} MWh")
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3),
+                   f"{run.energy_mwh:,.0f} MWh", xlabel="days (wall clock)")
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.42),
               ncol=2)
     return ax.figure
 
@@ -151,6 +157,9 @@ def tiny_loss(run: training.TinyRun, ax: Axes | None = None) -> Figure:
     ax.axhline(np.log(run.vocab_size), color="#999999", lw=1, ls=":")
     ax.text(run.steps, np.log(run.vocab_size), "ln V: guessing", ha="right", va="bottom",
             fontsize=8, color="#777777")
+    # loss from 0, so a short range of losses does not crowd the ticks; whole steps on x
+    ax.set_ylim(0, np.log(run.vocab_size) * 1.12)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     tidy(ax, title=f"A {run.n_matmul_params:,}-weight model learns: loss "
                    f"{run.first_loss:.2f} → {run.last_loss:.2f} in {run.steps} steps",
          xlabel="step", ylabel="loss (nats per token)")
@@ -188,4 +197,27 @@ def schedule_usage(results: list[training.Schedule], ax: Axes | None = None) -> 
     tidy(ax, title=f"{total} GPUs in {results[0].n_nodes} nodes: how busy each policy keeps them",
          xlabel="hours", ylabel="GPUs running jobs")
     ax.legend(fontsize=7, frameon=False, loc="lower right")
+    return ax.figure
+
+
+def context_parallel_memory(runs: list[training.ContextParallel],
+                            ax: Axes | None = None) -> Figure:
+    """Memory per GPU as the sequence is split over more GPUs (``training.context_parallel``):
+    side-by-side bars on a linear axis, with the chip's capacity."""
+    ax = new_axes(ax, figsize=(7.5, 3.6))
+    x = np.arange(len(runs))
+    width = 0.38
+    states = np.array([r.memory.model_states_gb for r in runs])
+    activations = np.array([r.memory.activations_gb + r.memory.logits_gb for r in runs])
+    ax.bar(x - width / 2, states, width, color=PALETTE[0], label="model states")
+    ax.bar(x + width / 2, activations, width, color=PALETTE[2], label="activations and logits")
+    capacity = runs[0].memory.capacity_gb
+    ax.axhline(capacity, color=INK, lw=1.2, ls="--", label=f"{runs[0].chip}: {capacity:g} GB")
+    ax.set_xticks(x, [f"CP {r.cp}\n{r.n_gpus:,} GPUs" for r in runs], fontsize=8)
+    ax.set_yscale("log")  # side by side, not stacked: each bar's height is its own value
+    ax.set_ylim(min(states.min(), activations.min()) / 2, max(activations.max(), capacity) * 3)
+    tidy(ax, title=f"{runs[0].model}, {runs[0].seq_len:,}-token sequences: memory per GPU",
+         ylabel="GB per GPU (log scale)")
+    ax.grid(axis="x", visible=False)
+    ax.legend(fontsize=7, frameon=False, ncol=3, loc="upper right")
     return ax.figure

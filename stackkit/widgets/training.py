@@ -58,13 +58,14 @@ def _render_run(run: training.TrainingRun) -> str:
 class RunChart(Chart):
     """The run's days as one bar (compute, then time lost to failures); redrawn in place."""
 
-    figsize = (7.5, 1.8)
-    rect = (0.04, 0.4, 0.94, 0.42)
+    figsize = (7.5, 2.2)
+    rect = (0.04, 0.5, 0.94, 0.34)
 
     def update(self, run: training.TrainingRun) -> None:
         self.clear()
         self.ax.containers.clear()  # old bars would otherwise come back in the legend
         plots.run_breakdown(run, ax=self.ax)
+        self.ax.get_legend().set_bbox_to_anchor((0.5, -0.95))  # below the days label
         self.fixed_title(self.ax.get_title(loc="left"), fontsize=9.5)
 
 
