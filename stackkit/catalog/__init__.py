@@ -43,8 +43,8 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from . import _checks
-from ._results import Result
+from .. import _checks
+from .._results import Result
 
 __all__ = [
     "Accelerator",
@@ -329,7 +329,7 @@ def data_dir() -> Path:
     packaged = resources.files("stackkit").joinpath("data")
     if packaged.is_dir():
         return Path(str(packaged))
-    checkout = Path(__file__).resolve().parent.parent / "data"
+    checkout = Path(__file__).resolve().parents[2] / "data"
     if checkout.is_dir():
         return checkout
     raise FileNotFoundError(
@@ -836,18 +836,18 @@ class ModelSpec(Record):
     # sits above the catalog (see docs/architecture.md, tests/test_layers.py).
     def param_count(self) -> int:
         """Parameters from the architecture; see :func:`stackkit.transformer.param_count`."""
-        from . import transformer
+        from .. import transformer
         return transformer.param_count(self)
 
     def active_param_count(self) -> int:
         """Parameters one token passes through; see
         :func:`stackkit.transformer.active_param_count`."""
-        from . import transformer
+        from .. import transformer
         return transformer.active_param_count(self)
 
     def kv_cache_bytes_per_token(self, bytes_per_element: float = 2.0) -> float:
         """KV cache per token; see :func:`stackkit.transformer.kv_cache_bytes_per_token`."""
-        from . import transformer
+        from .. import transformer
         return transformer.kv_cache_bytes_per_token(self, bytes_per_element)
 
 
