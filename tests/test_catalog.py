@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from stackkit import catalog
+from stackkit.catalog import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -397,7 +398,7 @@ def test_adding_a_table_is_one_csv_and_one_dataclass(tmp_path):
         with pytest.raises(ValueError, match="'tape' is not one of object, file"):
             StorageTier("Tape", "tape", 1.0, None, "example", dt.date(2026, 1, 1))
     finally:
-        catalog._TABLES.pop("storage_tiers_example")
+        schema._TABLES.pop("storage_tiers_example")
 
 
 def test_query_rejects_a_where_that_is_not_a_dict():
