@@ -215,26 +215,34 @@ def test_data_dir_can_be_overridden(monkeypatch, tmp_path):
 
 
 def test_data_ships_inside_the_wheel_and_is_found_there(tmp_path):
-    """Build the wheel, unpack it on its own, and load every table from the installed copy."""
+    """Build the wheel, unpack it on its own, and load every table from the installed copy:
+    the same tables, row for row, as the checkout's data/."""
     subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d",
                     str(tmp_path / "dist")], cwd=ROOT, check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("stackkit-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "stackkit/data/accelerators.csv" in names
-    assert "stackkit/data/README.md" in names
-    assert any(n.startswith("stackkit/data/assumptions/") for n in names)
+    assert "stackkit/catalog/data/accelerators.csv" in names
+    assert "stackkit/catalog/data/README.md" in names
+    assert any(n.startswith("stackkit/catalog/data/assumptions/") for n in names)
+    assert any(n.startswith("stackkit/catalog/data/traces/") for n in names)
+    # nothing beside the layer-4 module stackkit/data.py: a folder there would clash with it
+    assert not [n for n in names if n.startswith("stackkit/data/") and n.endswith(".csv")]
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = (
         "import stackkit, pathlib; from stackkit import catalog;"
         f"site = pathlib.Path({str(site)!r});"
         "assert pathlib.Path(stackkit.__file__).is_relative_to(site);"
-        "assert catalog.data_dir().is_relative_to(site);"
-        "print(sum(len(catalog.load_table(t)) for t in catalog.table_names()))"
+        "assert catalog.data_dir() == site / 'stackkit' / 'catalog' / 'data';"
+        "print(*(catalog.load_table(t).to_json(date_format='iso')"
+        "        for t in catalog.table_names()), sep='\\n')"
     )
     out = subprocess.run([sys.executable, "-c", probe], env={"PYTHONPATH": str(site)},
                          check=True, capture_output=True, text=True, cwd=tmp_path)
-    assert int(out.stdout) > 80
+    installed = out.stdout.splitlines()
+    assert len(installed) == len(catalog.table_names())
+    for table, text in zip(catalog.table_names(), installed, strict=True):
+        assert text == catalog.load_table(table).to_json(date_format="iso"), table
 
 
 # --------------------------------------------------------------------------- strict loading

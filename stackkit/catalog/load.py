@@ -29,19 +29,25 @@ class CatalogError(ValueError):
     """A data file breaks the catalog's rules; the message names file, line and column."""
 
 
+#: Where a built wheel carries the tables: package data of ``stackkit.catalog`` (pyproject.toml
+#: maps the top-level ``data/`` there). Not ``stackkit/data``: that is the layer-4 module's name.
+_PACKAGED_DATA = "data"
+
 
 def data_dir() -> Path:
     """Where the CSV files live.
 
-    In an installed wheel they ship inside the package (``stackkit/data``); in a
-    source checkout they sit in the top-level ``data/`` folder. The environment
-    variable ``STACKKIT_DATA`` overrides both (for trying out edited tables).
+    ``data/`` at the top of the repository is the one copy contributors edit. A source
+    checkout (an editable install, or a fresh clone on the path) reads it in place; a
+    built wheel carries it as package data, ``stackkit/catalog/data/``, found with
+    ``importlib.resources``. The environment variable ``STACKKIT_DATA`` overrides both
+    (for trying out edited tables).
     """
     override = os.environ.get("STACKKIT_DATA")
     if override:
         return Path(override)
-    packaged = resources.files("stackkit").joinpath("data")
-    if packaged.is_dir():
+    packaged = resources.files(__package__).joinpath(_PACKAGED_DATA)
+    if packaged.is_dir():  # an installed wheel (a wheel installs as files, never zipped)
         return Path(str(packaged))
     checkout = Path(__file__).resolve().parents[2] / "data"
     if checkout.is_dir():
