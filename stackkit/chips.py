@@ -20,7 +20,6 @@ bandwidth is the on-chip SRAM bandwidth, so their roofline is the SRAM one.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from numbers import Real
 
@@ -49,7 +48,6 @@ __all__ = [
     "fit_warning",
     "matmul_intensity",
     "max_batch_in_memory",
-    "memory_bandwidth_tb_s",
     "memory_bw_tb_s",
     "operation_intensity",
     "peak_tflops",
@@ -116,13 +114,6 @@ def _peak(accelerator: catalog.Accelerator, precision: str) -> float:
 def memory_bw_tb_s(chip: str | catalog.Accelerator) -> float:
     """Memory bandwidth of ``chip`` in TB/s (on-chip SRAM bandwidth for SRAM-only chips)."""
     return float(catalog.accelerator(chip).memory_bw_tb_s)
-
-
-def memory_bandwidth_tb_s(chip: str | catalog.Accelerator) -> float:
-    """Deprecated: :func:`memory_bw_tb_s`, named like the catalog column."""
-    warnings.warn("chips.memory_bandwidth_tb_s is deprecated; use chips.memory_bw_tb_s",
-                  DeprecationWarning, stacklevel=2)
-    return memory_bw_tb_s(chip)
 
 
 def ridge_point(chip: str | catalog.Accelerator, precision: str = "bf16") -> float:

@@ -282,10 +282,9 @@ def test_decode_time_and_throughput_grow_with_batch(batch, context):
 
 
 def test_memory_bandwidth_has_one_name():
-    """memory_bw_tb_s, as the catalog column (docs/architecture.md); the old name warns."""
+    """memory_bw_tb_s, as the catalog column (docs/architecture.md); no second name."""
     assert chips.memory_bw_tb_s("H100 SXM") == 3.35
-    with pytest.warns(DeprecationWarning, match="memory_bw_tb_s"):
-        assert chips.memory_bandwidth_tb_s("H100 SXM") == 3.35
+    assert not hasattr(chips, "memory_bandwidth_tb_s")
     assert "memory_bw_tb_s" in chips.roofline_view(["H100 SXM"], 10).rows.columns
 
 

@@ -32,13 +32,10 @@ The package, one idea per file:
 
 from __future__ import annotations
 
-from typing import Any
-
 from .load import FUTURE_GRACE_DAYS, CatalogError, data_dir, load_table
 from .lookup import lookup, query
 from .names import UnknownNameError, _find  # _find: stack.py matches preset names with it
 from .schema import (
-    _TABLES,
     MAX_NUMBER,
     Record,
     column,
@@ -118,12 +115,3 @@ __all__ = [
     "table",
     "table_names",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # FILTER_COLUMNS and LABEL_COLUMNS were dicts; they are now read off the declarations.
-    if name == "FILTER_COLUMNS":
-        return {t: filter_columns(t) for t in _TABLES}
-    if name == "LABEL_COLUMNS":
-        return {t: label_column(t) for t in _TABLES}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -126,7 +126,11 @@ class ApiPrice(Record):
 @table("models")
 @dataclass(frozen=True)
 class ModelSpec(Record):
-    """A transformer architecture from ``data/models.csv``."""
+    """A transformer architecture from ``data/models.csv``.
+
+    Its arithmetic (parameters from the architecture, active parameters, KV cache bytes per
+    token) is :mod:`stackkit.transformer`'s: ``transformer.param_count(spec)``.
+    """
 
     name: str = field(metadata=column(key=True, label=True))
     family: str = field(metadata=column(filter=True))
@@ -167,25 +171,6 @@ class ModelSpec(Record):
             raise ValueError(f"ModelSpec {self.name!r}: first_dense_layers="
                              f"{self.first_dense_layers} must be fewer than n_layers="
                              f"{self.n_layers}")
-
-    # The arithmetic lives in stackkit.transformer (one home for it); these methods
-    # stay for code written against them. The import is deferred because transformer
-    # sits above the catalog (see docs/architecture.md, tests/test_layers.py).
-    def param_count(self) -> int:
-        """Parameters from the architecture; see :func:`stackkit.transformer.param_count`."""
-        from .. import transformer
-        return transformer.param_count(self)
-
-    def active_param_count(self) -> int:
-        """Parameters one token passes through; see
-        :func:`stackkit.transformer.active_param_count`."""
-        from .. import transformer
-        return transformer.active_param_count(self)
-
-    def kv_cache_bytes_per_token(self, bytes_per_element: float = 2.0) -> float:
-        """KV cache per token; see :func:`stackkit.transformer.kv_cache_bytes_per_token`."""
-        from .. import transformer
-        return transformer.kv_cache_bytes_per_token(self, bytes_per_element)
 
 
 @table("assumptions", folder=True)
