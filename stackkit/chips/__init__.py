@@ -26,9 +26,9 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from . import _checks, catalog, transformer
-from ._results import Result
-from .units import BYTES_PER_ELEMENT
+from .. import _checks, catalog, transformer
+from .._results import Result
+from ..units import BYTES_PER_ELEMENT
 
 __all__ = [
     "COST_METRICS",
