@@ -168,9 +168,33 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
 
 
 def _load_file(spec: _Table, path: Path) -> pd.DataFrame:
-    rules = spec.rules
-    in_file = [r for r in rules if r.in_file]
+    """One CSV file as a frame: header, then every row, checked; the first problem raises."""
     rows = _read_rows(path)
+    header = _header(spec, path, rows)
+    latest = dt.date.today() + dt.timedelta(days=FUTURE_GRACE_DAYS)
+    parsed: dict[str, list[Any]] = {r.name: [] for r in spec.rules}
+    seen: dict[tuple[str, ...], int] = {}
+    for line, cells in rows[1:]:
+        if len(cells) != len(header):
+            raise CatalogError(f"{path.name}, line {line}: {len(cells)} fields, but the header "
+                               f"has {len(header)} (a comma inside an unquoted cell?)")
+        texts = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+        values = _row(spec, path, line, texts, latest)
+        key_value = tuple(_normalize(texts[k]) for k in spec.key)
+        if key_value in seen:
+            raise CatalogError(
+                f"{path.name}, line {line}, column '{spec.key[0]}': "
+                f"{', '.join(texts[k] for k in spec.key)} repeats line {seen[key_value]}"
+            )
+        seen[key_value] = line
+        for name, value in values.items():
+            parsed[name].append(value)
+    return _frame(spec, parsed)
+
+
+def _header(spec: _Table, path: Path, rows: list[tuple[int, list[str]]]) -> list[str]:
+    """The file's column names, checked against the record's fields."""
+    in_file = [r for r in spec.rules if r.in_file]
     if not rows:
         raise CatalogError(f"{path.name}: the file is empty (no header line)")
     header_line, header = rows[0]
@@ -193,49 +217,41 @@ def _load_file(spec: _Table, path: Path) -> pd.DataFrame:
                            f"(declared by catalog.{spec.record.__name__})")
     if len(rows) == 1:
         raise CatalogError(f"{path.name}: has no rows")
+    return header
 
-    latest = dt.date.today() + dt.timedelta(days=FUTURE_GRACE_DAYS)
-    parsed: dict[str, list[Any]] = {r.name: [] for r in rules}
-    seen: dict[tuple[str, ...], int] = {}
-    for line, cells in rows[1:]:
-        if len(cells) != len(header):
-            raise CatalogError(f"{path.name}, line {line}: {len(cells)} fields, but the header "
-                               f"has {len(header)} (a comma inside an unquoted cell?)")
-        texts = {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
-        values: dict[str, Any] = {}
-        for rule in rules:
-            where = f"{path.name}, line {line}, column '{rule.name}'"
-            if not rule.in_file:  # filled in by the loader: the file's name
-                values[rule.name] = path.stem
-                continue
-            text = texts.get(rule.name, "")
-            try:
-                value = _parse_cell(rule.kind, text) if text else None
-            except ValueError as exc:
-                raise CatalogError(f"{where}: {exc}") from None
-            problem = _check_value(rule, value)
-            if problem:
-                raise CatalogError(f"{where}: {problem}")
-            if rule.name == "as_of" and value > latest:
-                raise CatalogError(f"{where}: {value} is in the future (later than {latest}); "
-                                   "as_of is the date the figure was true")
-            values[rule.name] = value
+
+def _row(spec: _Table, path: Path, line: int, texts: dict[str, str],
+         latest: dt.date) -> dict[str, Any]:
+    """One row's cells parsed and checked, column by column, then as a record."""
+    values: dict[str, Any] = {}
+    for rule in spec.rules:
+        where = f"{path.name}, line {line}, column '{rule.name}'"
+        if not rule.in_file:  # filled in by the loader: the file's name
+            values[rule.name] = path.stem
+            continue
+        text = texts.get(rule.name, "")
         try:
-            spec.record(**values)  # the record's own checks, beyond single columns
+            value = _parse_cell(rule.kind, text) if text else None
         except ValueError as exc:
-            raise CatalogError(f"{path.name}, line {line}: {exc}") from None
-        key_value = tuple(_normalize(texts[k]) for k in spec.key)
-        if key_value in seen:
-            raise CatalogError(
-                f"{path.name}, line {line}, column '{spec.key[0]}': "
-                f"{', '.join(texts[k] for k in spec.key)} repeats line {seen[key_value]}"
-            )
-        seen[key_value] = line
-        for name, value in values.items():
-            parsed[name].append(value)
+            raise CatalogError(f"{where}: {exc}") from None
+        problem = _check_value(rule, value)
+        if problem:
+            raise CatalogError(f"{where}: {problem}")
+        if rule.name == "as_of" and value > latest:
+            raise CatalogError(f"{where}: {value} is in the future (later than {latest}); "
+                               "as_of is the date the figure was true")
+        values[rule.name] = value
+    try:
+        spec.record(**values)  # the record's own checks, beyond single columns
+    except ValueError as exc:
+        raise CatalogError(f"{path.name}, line {line}: {exc}") from None
+    return values
 
+
+def _frame(spec: _Table, parsed: dict[str, list[Any]]) -> pd.DataFrame:
+    """The parsed columns as a typed frame, indexed by the label for an indexed table."""
     # Columns the loader fills in come first (an assumption's layer), then the file's.
-    order = [r for r in rules if not r.in_file] + in_file
+    order = [r for r in spec.rules if not r.in_file] + [r for r in spec.rules if r.in_file]
     frame = pd.DataFrame({r.name: parsed[r.name] for r in order})
     for rule in order:
         values = frame[rule.name]
