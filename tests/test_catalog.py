@@ -193,6 +193,7 @@ def test_data_dir_can_be_overridden(monkeypatch, tmp_path):
     assert catalog.data_dir() == tmp_path
 
 
+@pytest.mark.slow  # builds the wheel and loads every table in a fresh interpreter (~3 s)
 def test_data_ships_inside_the_wheel_and_is_found_there(tmp_path):
     """Build the wheel, unpack it on its own, and load every table from the installed copy:
     the same tables, row for row, as the checkout's data/."""
