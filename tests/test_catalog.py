@@ -170,7 +170,7 @@ def test_query_filters_sorts_and_limits():
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"sort_by": "vendor"}, "sort_by must be a numeric column of accelerators"),
     ({"where": {"colour": "red"}}, "where: accelerators has no column 'colour'"),
-    ({"limit": 0}, "limit must be a whole number of at least 1; got 0"),
+    ({"limit": 0}, r"limit must be a whole number of at least 1 .*; got 0"),
 ])
 def test_query_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

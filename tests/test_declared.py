@@ -43,11 +43,9 @@ LAYERS = ("units", "catalog", "transformer", "reliability", "bench", "chips", "f
 #: xfail, so declaring the last function turns its mark into a failure to remove.
 PENDING = {
     "units",
-    "catalog",
     "transformer",
     "reliability",
     "bench",
-    "chips",
     "fabrication",
     "clusters",
     "cloud",
@@ -72,6 +70,15 @@ BAD_VALUES_ONLY = {
     "pipeline.read_output", "pipeline.stale_inputs", "vectors.lesson_chunks",
     "training.sweep", "training.read_sweep", "training.train_tiny", "frameworks.train",
     "frameworks.sharded_step", "frameworks.collective_sweep", "frameworks.corpus_text",
+}
+
+
+#: Functions that return catalog tables as read: an empty cell is a figure no source gives
+#: (data/README.md), NaN by the data's own rule, so their tables may hold NaN (never inf).
+RAW_TABLES = {
+    "catalog.accelerators", "catalog.api_prices", "catalog.assumptions", "catalog.chip_costs",
+    "catalog.chokepoints", "catalog.datasets", "catalog.instances", "catalog.interconnects",
+    "catalog.models", "catalog.storage_tiers", "catalog.query", "catalog.load_table",
 }
 
 
@@ -111,11 +118,14 @@ def _bad_text(value: object) -> bool:
     return isinstance(value, str) and re.search(r"\b(nan|inf)\b", value.lower()) is not None
 
 
-def _clean(result: object) -> None:
-    """Fail if ``result`` holds NaN, infinity or "nan"/"inf" text (tables, arrays, objects)."""
+def _clean(result: object, nan_ok: bool = False) -> None:
+    """Fail if ``result`` holds NaN, infinity or "nan"/"inf" text (tables, arrays, objects);
+    ``nan_ok``: a catalog table, whose empty cells are NaN (still never inf)."""
     if isinstance(result, pd.DataFrame):
-        numeric = result.select_dtypes("number")
-        assert np.isfinite(numeric.to_numpy(dtype=float)).all(), "NaN or inf in a table"
+        numeric = result.select_dtypes("number").to_numpy(dtype=float)
+        if nan_ok:
+            numeric = numeric[~np.isnan(numeric)]
+        assert np.isfinite(numeric).all(), "NaN or inf in a table"
         return
     if isinstance(result, (list, tuple)):
         for item in result:
@@ -159,7 +169,8 @@ DECLARED = _declared()
     pytest.param(q, f, id=q) for q, f in DECLARED if q not in BAD_VALUES_ONLY])
 def test_declared_valid_calls_give_clean_results(qualname, func):
     base = _base(func)
-    _clean(_call(func, base))
+    nan_ok = qualname in RAW_TABLES
+    _clean(_call(func, base), nan_ok)
     params = list(func.declaration)
     for param, spec in func.declaration.items():
         for example in spec.valid_examples():
@@ -169,7 +180,7 @@ def test_declared_valid_calls_give_clean_results(qualname, func):
                 assert _names_a_parameter(exc, params), \
                     f"{param}={example!r}: {type(exc).__name__} names no parameter: {exc}"
                 continue
-            _clean(result)
+            _clean(result, nan_ok)
 
 
 @pytest.mark.parametrize("qualname,func", [pytest.param(q, f, id=q) for q, f in DECLARED])

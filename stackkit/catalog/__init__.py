@@ -26,14 +26,15 @@ The package, one idea per file:
 - ``schema.py``  declaring a table: :class:`Record`, :func:`table`, :func:`column`, the rules
 - ``load.py``    where the files are (:func:`data_dir`) and strict loading (:func:`load_table`)
 - ``names.py``   matching names as typed; :class:`UnknownNameError` with the closest names
-- ``lookup.py``  :func:`lookup` one record, :func:`query` a filtered, sorted table
+- ``lookup.py``  :func:`lookup` one record, :func:`query` a filtered, sorted table, and
+                 :func:`known_name`, the declaration of a parameter that names a row
 - ``tables.py``  the tables' record classes and their accessors (``accelerator(name)``, …)
 """
 
 from __future__ import annotations
 
 from .load import FUTURE_GRACE_DAYS, CatalogError, data_dir, load_table
-from .lookup import lookup, query
+from .lookup import known_name, lookup, query
 from .names import UnknownNameError, _find  # _find: stack.py matches preset names with it
 from .schema import (
     MAX_NUMBER,
@@ -104,6 +105,7 @@ __all__ = [
     "instances",
     "interconnect",
     "interconnects",
+    "known_name",
     "load_table",
     "lookup",
     "model",

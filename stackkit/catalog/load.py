@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from .._declare import custom, declared, optional
 from .names import _normalize
-from .schema import _check_value, _spec, _Table
+from .schema import TABLE_NAME, _check_value, _spec, _Table
 
 #: Columns a file may leave out of its header altogether (their cells are then empty).
 _OPTIONAL_HEADER = frozenset({"retrieved"})
@@ -34,6 +35,7 @@ class CatalogError(ValueError):
 _PACKAGED_DATA = "data"
 
 
+@declared()
 def data_dir() -> Path:
     """Where the CSV files live.
 
@@ -97,6 +99,15 @@ def _parse_cell(kind: str, text: str) -> Any:
     raise AssertionError(f"unknown column kind {kind!r}")  # a bug in a record class
 
 
+def _folder(param: str, value: object) -> Path:
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and value.strip()):
+        return Path(value)
+    raise ValueError(f"{param} must be a folder (a path or its text); got {value!r}")
+
+
+@declared(table=TABLE_NAME,
+          directory=optional(custom(_folder, examples=lambda: [data_dir()],
+                                    bad=(3, "", ["data"]), kind="folder")))
 def load_table(table: str, directory: str | Path | None = None) -> pd.DataFrame:
     """Read and validate one table, uncached.
 
@@ -117,7 +128,7 @@ def load_table(table: str, directory: str | Path | None = None) -> pd.DataFrame:
         future, a repeated name.
     """
     spec = _spec(table)
-    folder = Path(directory) if directory is not None else data_dir()
+    folder = directory if directory is not None else data_dir()
     if spec.folder:
         paths = sorted((folder / table).glob("*.csv"))
         if not paths:
@@ -130,7 +141,7 @@ def load_table(table: str, directory: str | Path | None = None) -> pd.DataFrame:
         return frame
     frame = _load_file(spec, folder / f"{table}.csv")
     for column_name, target in _REFERENCES.get(spec.name, {}).items():
-        known = set(load_table(target, directory)[_spec(target).label])
+        known = set(load_table.unchecked(target, directory)[_spec(target).label])
         unknown = sorted(set(frame[column_name]) - known)
         if unknown:
             raise CatalogError(f"{table}.csv, column '{column_name}': {unknown[0]!r} is not a "
@@ -269,7 +280,7 @@ def _frame(spec: _Table, parsed: dict[str, list[Any]]) -> pd.DataFrame:
 
 @functools.cache
 def _cached(table: str) -> pd.DataFrame:
-    return load_table(table)
+    return load_table.unchecked(table)
 
 
 def _table(table: str) -> pd.DataFrame:

@@ -1,15 +1,19 @@
-"""Look-up and query: one record of a table by name, a table filtered and sorted."""
+"""Look-up and query: one record of a table by name, a table filtered and sorted, and the
+spec a function declares a parameter that names a row with (:func:`known_name`)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from .._declare import Spec, count, custom, declared, flag, optional, sequence
+from .._declare import name as text
 from .load import _cached, _table
-from .names import _find
-from .schema import _rules, _spec, numeric_columns
+from .names import UnknownNameError, _find
+from .schema import TABLE_NAME, Record, _rules, _spec, numeric_columns
 
 
 def _none_if_missing(value: Any) -> Any:
@@ -44,6 +48,41 @@ def _noun(table: str) -> str:
 _LOOKUPS: dict[tuple[str, str], Any] = {}
 
 
+@declared(table=TABLE_NAME, examples=optional(sequence(examples=(["H100 SXM", "B200"],))))
+def known_name(table: str, examples: Sequence[str] | None = None) -> Spec:
+    """The declaration (``stackkit._declare``) of a parameter that names a row of ``table``.
+
+    ``@declared(chip=catalog.known_name("accelerators"))``: the value is a name :func:`lookup`
+    finds (in any case or spelling) or the table's own record; the check looks it up, so
+    the body receives the record, and an unknown name, or a value that is not text, is the
+    catalog's ``KeyError`` listing the closest names. ``examples``: names the generated tests
+    call with (default: the table's first three).
+    """
+    spec = _spec(table)
+    noun = _noun(spec.name)
+
+    def check(param: str, value: object) -> object:
+        return lookup.unchecked(spec.name, value)
+
+    def valid() -> list[object]:
+        if examples is not None:
+            return list(examples)
+        return list(dict.fromkeys(_cached(spec.name)[spec.label]))[:3]
+
+    return custom(check, examples=valid, bad=(None, 3, "", f"no such {noun}", [noun]),
+                  kind="catalog name", detail=f"of a row of {spec.name}")
+
+
+def _name_or_record(param: str, value: object) -> object:
+    if isinstance(value, (str, Record)):
+        return value
+    raise UnknownNameError(f"{param} must be a string (a row's name) or a catalog record; "
+                           f"got {value!r}")
+
+
+@declared(table=TABLE_NAME,
+          name=custom(_name_or_record, examples=("H100 SXM",), bad=(None, 3, ["H100 SXM"]),
+                      kind="catalog name"))
 def lookup(table: str, name: Any) -> Any:
     """One record of ``table`` by its label column (the first row if the label repeats).
 
@@ -51,7 +90,7 @@ def lookup(table: str, name: Any) -> Any:
     table's own type passes through. The answer is cached (records are frozen).
     """
     spec = _spec(table)
-    if isinstance(name, spec.record):
+    if isinstance(name, spec.record):  # a record passes through
         return name
     if isinstance(name, str) and (table, name) in _LOOKUPS:
         return _LOOKUPS[(table, name)]
@@ -65,6 +104,17 @@ def lookup(table: str, name: Any) -> Any:
 
 
 
+def _where(param: str, value: object) -> dict[Any, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise ValueError(f"{param} must be a dict of column -> value; got {value!r}")
+
+
+@declared(table=TABLE_NAME,
+          where=optional(custom(_where, examples=({"vendor": "AMD"},),
+                                bad=("vendor=AMD", 3, ["vendor"]), kind="column -> value")),
+          sort_by=optional(text(examples=("memory_gb",))), ascending=flag(),
+          limit=optional(count(examples=(1, 5))))
 def query(table: str, where: dict[str, str] | None = None, sort_by: str | None = None,
           ascending: bool = False, limit: int | None = None) -> pd.DataFrame:
     """Filter and sort a catalog table.
@@ -81,22 +131,18 @@ def query(table: str, where: dict[str, str] | None = None, sort_by: str | None =
     'MI325X'
     """
     frame = _table(_spec(table).name)
-    if where is not None and not isinstance(where, dict):
-        raise ValueError(f"where must be a dict of column -> value; got {where!r}")
     for column_name, value in (where or {}).items():
         if column_name not in frame.columns:
             raise ValueError(f"where: {table} has no column {column_name!r}; "
                              f"columns are {', '.join(frame.columns)}")
         frame = frame[frame[column_name].astype(str).str.lower() == str(value).lower()]
     if sort_by is not None:
-        metrics = numeric_columns(table)
-        if not isinstance(sort_by, str) or sort_by not in metrics:
+        metrics = numeric_columns.unchecked(table)
+        if sort_by not in metrics:
             raise ValueError(f"sort_by must be a numeric column of {table} "
                              f"({', '.join(metrics)}); got {sort_by!r}")
         frame = frame.dropna(subset=[sort_by]).sort_values(sort_by, ascending=ascending,
                                                            kind="stable")
     if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"limit must be a whole number of at least 1; got {limit!r}")
         frame = frame.head(limit)
     return frame

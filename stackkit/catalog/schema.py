@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .._declare import custom, declared, flag, sequence
+from .._declare import name as text
 from .._results import Result
 from .names import UnknownNameError, _unknown_message
 
@@ -38,6 +40,8 @@ class _ColumnRule:
     in_file: bool = True
 
 
+@declared(key=flag(), label=flag(), allowed=sequence(min_len=0, examples=((), ("gpu", "tpu"))),
+          filter=flag(), metric=flag(), allow_zero=flag(), in_file=flag())
 def column(*, key: bool = False, label: bool = False, allowed: tuple[Any, ...] = (),
            filter: bool = False, metric: bool = True, allow_zero: bool = False,
            in_file: bool = True) -> dict[str, Any]:
@@ -60,9 +64,6 @@ def column(*, key: bool = False, label: bool = False, allowed: tuple[Any, ...] =
     in_file : ``False`` for a field the loader fills in rather than reads (an assumption's
         ``layer``, the name of the file it came from).
     """
-    if isinstance(allowed, (str, bytes)) or not hasattr(allowed, "__iter__"):
-        raise TypeError(f"allowed must be a tuple of the values a column may hold; got "
-                        f"{allowed!r}")
     rule = {"key": key, "label": label, "allowed": tuple(allowed), "filter": filter,
             "metric": metric, "allow_zero": allow_zero, "in_file": in_file}
     return {"catalog": rule}
@@ -183,6 +184,7 @@ class _Table:
 _TABLES: dict[str, _Table] = {}
 
 
+@declared(name=text(examples=("storage_tiers",)), folder=flag(), indexed=flag())
 def table(name: str, *, folder: bool = False, indexed: bool = True) -> Callable[[type], type]:
     """Register a record dataclass as the schema of ``data/<name>.csv``.
 
@@ -226,21 +228,36 @@ def _spec(name: str) -> _Table:
     return _TABLES[name]
 
 
+def _table_name(param: str, value: object) -> str:
+    return _spec(value).name  # type: ignore[arg-type]  # _spec refuses what is not a name
+
+
+#: A parameter that names a catalog table: an unknown name, or one that is not text, is the
+#: catalog's KeyError listing the closest tables.
+TABLE_NAME = custom(_table_name, examples=lambda: table_names(),
+                    bad=(None, 3, "", "chips", ["accelerators"]), kind="table name",
+                    detail="of a catalog table (table_names())")
+
+
+@declared()
 def table_names() -> tuple[str, ...]:
     """The tables the catalog knows, e.g. ``("accelerators", "interconnects", ...)``."""
     return tuple(_TABLES)
 
 
+@declared(table=TABLE_NAME)
 def label_column(table: str) -> str:
     """The column that names a row of ``table`` (``"name"``, ``"instance"``, ``"model"``, …)."""
     return _spec(table).label
 
 
+@declared(table=TABLE_NAME)
 def filter_columns(table: str) -> tuple[str, ...]:
     """The category columns ``table`` can be filtered by, in the explorer and in :func:`query`."""
     return tuple(r.name for r in _spec(table).rules if r.filter)
 
 
+@declared(table=TABLE_NAME)
 def numeric_columns(table: str) -> tuple[str, ...]:
     """The numeric columns of ``table``: the metrics it can be sorted and charted by."""
     return tuple(r.name for r in _spec(table).rules if r.kind in ("float", "int") and r.metric)

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import _checks
+from .._declare import Spec, custom, date, declared, flag, optional
 from .load import _cached, _table
-from .lookup import _record, lookup
-from .names import _find
+from .lookup import _record, known_name, lookup
+from .names import UnknownNameError, _find
 from .schema import Record, column, table
 
 # --------------------------------------------------------------------------- the tables
@@ -268,43 +268,51 @@ class Chokepoint(Record):
     retrieved: dt.date | None = None
 
 
+@declared()
 def chip_costs() -> pd.DataFrame:
     """Estimated cost build-ups of accelerators (die, HBM, packaging, test), indexed by name."""
     return _table("chip_costs")
 
 
+@declared(name=known_name("chip_costs"))
 def chip_cost(name: str | ChipCostRow) -> ChipCostRow:
     """One accelerator's estimated cost build-up by name (``"H100 SXM"``)."""
-    return lookup("chip_costs", name)
+    return lookup.unchecked("chip_costs", name)
 
 
+@declared()
 def chokepoints() -> pd.DataFrame:
     """Sourced supply figures: CoWoS wafers/month, packages per wafer, HBM, foundry share."""
     return _table("chokepoints")
 
 
+@declared(key=known_name("chokepoints"))
 def chokepoint(key: str | Chokepoint) -> Chokepoint:
     """One supply figure by key, e.g. ``chokepoint("cowos_wafers_per_month_2025").value``."""
-    return lookup("chokepoints", key)
+    return lookup.unchecked("chokepoints", key)
 
 
 # --------------------------------------------------------------------------- whole tables
 
+@declared()
 def accelerators() -> pd.DataFrame:
     """One row per chip, indexed by name: dense BF16/FP8/FP32 TFLOP/s, memory, bandwidth, power."""
     return _table("accelerators")
 
 
+@declared()
 def interconnects() -> pd.DataFrame:
     """Links between chips and machines: NVLink, PCIe, InfiniBand, Ethernet, TPU ICI."""
     return _table("interconnects")
 
 
+@declared()
 def instances() -> pd.DataFrame:
     """Cloud instances with on-demand and spot $/hour; a price that changed has one row per date."""
     return _table("instances")
 
 
+@declared(history=flag())
 def api_prices(history: bool = False) -> pd.DataFrame:
     """LLM API prices in USD per million tokens (input, output, cached input).
 
@@ -312,29 +320,31 @@ def api_prices(history: bool = False) -> pd.DataFrame:
     model's newest row is returned, ``history=True`` returns them all.
     """
     frame = _table("api_prices")
-    if not isinstance(history, bool):
-        raise ValueError(f"history must be True or False; got {history!r}")
     if history:
         return frame
     newest = frame.sort_values("as_of", kind="stable").groupby("model", sort=False).tail(1)
     return frame.loc[frame.index.isin(newest.index)]
 
 
+@declared()
 def models() -> pd.DataFrame:
     """Transformer architectures with their published parameter counts."""
     return _table("models")
 
 
+@declared()
 def assumptions() -> pd.DataFrame:
     """Sourced default figures (PUE, electricity price, failure rates, ...), indexed by key."""
     return _table("assumptions")
 
 
+@declared()
 def datasets() -> pd.DataFrame:
     """Training corpora: tokens and size on disk."""
     return _table("datasets")
 
 
+@declared()
 def storage_tiers() -> pd.DataFrame:
     """Storage throughput per unit of scale (a prefix, a TiB, a node, a drive, a cluster)."""
     return _table("storage_tiers")
@@ -342,43 +352,61 @@ def storage_tiers() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- look-up by name
 
+@declared(key=known_name("assumptions"))
 def assumption(key: str | Assumption) -> Assumption:
     """One sourced default by key, e.g. ``assumption("pue_industry_average").value``."""
-    return lookup("assumptions", key)
+    return lookup.unchecked("assumptions", key)
 
 
+@declared(name=known_name("accelerators"))
 def accelerator(name: str | Accelerator) -> Accelerator:
     """One chip by name (``"h100 sxm"``, ``"H100-SXM"``); an ``Accelerator`` passes through."""
-    return lookup("accelerators", name)
+    return lookup.unchecked("accelerators", name)
 
 
+@declared(name=known_name("interconnects"))
 def interconnect(name: str | Interconnect) -> Interconnect:
     """One link type by name, e.g. ``"NVLink 4"`` or ``"InfiniBand NDR"``."""
-    return lookup("interconnects", name)
+    return lookup.unchecked("interconnects", name)
 
 
+@declared(name=known_name("models"))
 def model(name: str | ModelSpec) -> ModelSpec:
     """One transformer architecture by name, e.g. ``"llama-3-8b"``."""
-    return lookup("models", name)
+    return lookup.unchecked("models", name)
 
 
+@declared(name=known_name("storage_tiers"))
 def storage_tier(name: str | StorageTier) -> StorageTier:
     """One storage tier by name, e.g. ``"Tectonic (Llama 3 cluster) peak"``."""
-    return lookup("storage_tiers", name)
+    return lookup.unchecked("storage_tiers", name)
 
 
+@declared(name=known_name("datasets"))
 def dataset(name: str | Dataset) -> Dataset:
     """One training corpus by name, e.g. ``"FineWeb"``."""
-    return lookup("datasets", name)
+    return lookup.unchecked("datasets", name)
 
 
+def _dated_name(noun: str, record: type, examples: tuple[str, ...]) -> Spec:
+    """A name of a table with one row per price date: the look-up picks the row by date, so
+    the check takes text or the record and leaves the look-up to the function."""
+    def check(param: str, value: object) -> object:
+        if isinstance(value, (str, record)):
+            return value
+        raise UnknownNameError(f"{noun} name must be a string; got {value!r}")
+
+    return custom(check, examples=examples, bad=(None, 3, "", f"no such {noun}", [noun]),
+                  kind="catalog name", detail=f"of a {noun}")
+
+
+@declared(name=_dated_name("API model", ApiPrice, ("GPT-5 mini", "o3")), as_of=optional(date()))
 def api_price(name: str | ApiPrice, as_of: str | dt.date | None = None) -> ApiPrice:
     """One model's API price by model name, e.g. ``"GPT-4o mini"``.
 
     With several dated rows (a price that changed, like o3's 80 % cut in June 2025), the latest
     on or before ``as_of`` is returned; ``as_of=None`` means the latest row.
     """
-    as_of = _checks.optional(_checks.date, "as_of", as_of)
     if isinstance(name, ApiPrice):
         return name
     frame = _cached("api_prices")
@@ -393,6 +421,16 @@ def api_price(name: str | ApiPrice, as_of: str | dt.date | None = None) -> ApiPr
     return _record(ApiPrice, rows.iloc[-1])
 
 
+def _provider(param: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise UnknownNameError(f"provider name must be a string; got {value!r}")
+
+
+@declared(name=_dated_name("instance", Instance, ("p5.48xlarge", "a3-highgpu-8g")),
+          as_of=optional(date()),
+          provider=optional(custom(_provider, examples=("AWS", "GCP"), bad=(3, "", "no such cloud"),
+                                   kind="provider name")))
 def instance(name: str | Instance, as_of: str | dt.date | None = None,
              provider: str | None = None) -> Instance:
     """One cloud instance's price by instance name.
@@ -400,7 +438,6 @@ def instance(name: str | Instance, as_of: str | dt.date | None = None,
     With several dated rows (a price that changed), the latest on or before
     ``as_of`` is returned; ``as_of=None`` means the latest row.
     """
-    as_of = _checks.optional(_checks.date, "as_of", as_of)
     if isinstance(name, Instance):
         return name
     frame = _cached("instances")

@@ -23,10 +23,16 @@ The package, one idea per file:
 - ``compare.py``    an operation on several chips' rooflines; chips ranked by value for money
 - ``measured.py``   datasheet peaks beside the best measured matmul throughput
 - ``inference.py``  lower bounds on a decode step or prefill, memory fit, chips to hold a model
+- ``_params.py``    what the functions take, declared once: a chip, a model, a precision, a width
+
+Every public function declares its parameters (``stackkit._declare``): a call is checked
+before the formula runs, and ``f.unchecked`` is the formula alone, for callers that have
+checked already.
 """
 
 from __future__ import annotations
 
+from ._params import PRECISIONS
 from .compare import COST_METRICS, RooflineView, rank_chips, roofline_view
 from .inference import (
     StepBound,
@@ -48,7 +54,6 @@ from .intensity import (
 )
 from .measured import RealisticPeak, realistic_peak, realistic_peaks
 from .roofline import (
-    PRECISIONS,
     attainable_tflops,
     bound,
     memory_bw_tb_s,

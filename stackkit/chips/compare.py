@@ -8,8 +8,18 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import _checks, catalog
+from .._declare import choice, custom, declared
 from .._results import Result
-from .roofline import _PEAK_COLUMNS, _peak, _precision, precisions
+from ._params import PEAK_COLUMNS, PRECISION
+from .roofline import (
+    INTENSITY,
+    attainable_tflops,
+    bound,
+    memory_bw_tb_s,
+    peak_tflops,
+    precisions,
+    ridge_point,
+)
 
 # --------------------------------------------------------------------------- several chips
 
@@ -31,6 +41,20 @@ class RooflineView(Result):
         return self.rows.to_html(index=False, float_format=lambda x: f"{x:,.4g}")
 
 
+def _chip_list(param: str, value: object) -> list[object]:
+    return _checks.sequence(param, value, single=(str, catalog.Accelerator))
+
+
+def _label(param: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"{param} must be a string (a title for the operation); got {value!r}")
+
+
+@declared(chip_list=custom(_chip_list, examples=(["H100 SXM", "TPU v5e", "Groq LPU"], "MI300X"),
+                           bad=(None, 3, [], {"H100 SXM": 1}), kind="chips"),
+          intensity=INTENSITY, precision=PRECISION,
+          label=custom(_label, examples=("", "decode step"), bad=(None, 3), kind="label"))
 def roofline_view(chip_list: object, intensity: float, precision: str = "bf16",
                   label: str = "") -> RooflineView:
     """Attainable TFLOP/s and the bound of an operation of ``intensity`` on each chip.
@@ -39,30 +63,23 @@ def roofline_view(chip_list: object, intensity: float, precision: str = "bf16",
     Chips with no figure at ``precision`` are listed in ``skipped``; if none has
     one, ``ValueError``.
     """
-    names = _checks.sequence("chip_list", chip_list, single=(str, catalog.Accelerator))
-    if not isinstance(label, str):
-        raise ValueError(f"label must be a string (a title for the operation); got {label!r}")
-    intensity = _checks.positive("intensity", intensity)
-    precision = _precision(precision)
     rows, skipped = [], []
-    for name in names:
-        accelerator = catalog.accelerator(name)
-        if precision not in precisions(accelerator):
+    for name in chip_list:
+        accelerator = catalog.accelerator.unchecked(name)
+        if precision not in precisions.unchecked(accelerator):
             skipped.append(accelerator.name)
             continue
-        # the chip is resolved once above; the roofline formulas inline (Williams et al. 2009)
-        peak = _peak(accelerator, precision)
-        bandwidth = float(accelerator.memory_bw_tb_s)
-        attainable = min(peak, intensity * bandwidth)
+        peak = peak_tflops.unchecked(accelerator, precision)
+        attainable = attainable_tflops.unchecked(accelerator, intensity, precision)
         rows.append({
             "chip": accelerator.name,
             "vendor": accelerator.vendor,
             "peak_tflops": peak,
-            "memory_bw_tb_s": bandwidth,
-            "ridge_flop_per_byte": peak / bandwidth,
+            "memory_bw_tb_s": memory_bw_tb_s.unchecked(accelerator),
+            "ridge_flop_per_byte": ridge_point.unchecked(accelerator, precision),
             "attainable_tflops": attainable,
             "percent_of_peak": 100.0 * attainable / peak,
-            "bound": "memory" if intensity < peak / bandwidth else "compute",
+            "bound": bound.unchecked(accelerator, intensity, precision),
         })
     if not rows:
         raise ValueError(f"none of the chips in chip_list ({', '.join(skipped)}) has a "
@@ -87,12 +104,13 @@ COST_METRICS: dict[str, tuple[str, str, str]] = {
 def _weight_capacity_gb(name: str) -> float:
     """Accelerator.weight_capacity_gb (the one definition), NaN where the catalog has neither
     memory nor SRAM for the chip (left out of the ranking, never guessed)."""
-    accelerator = catalog.accelerator(name)
+    accelerator = catalog.accelerator.unchecked(name)
     if accelerator.memory_gb is None and accelerator.sram_mb is None:
         return float("nan")
     return float(accelerator.weight_capacity_gb)
 
 
+@declared(metric=choice(tuple(COST_METRICS)), precision=PRECISION)
 def rank_chips(metric: str = "tflops_per_kusd", precision: str = "bf16") -> pd.DataFrame:
     """Chips ranked by a value-for-money metric, best first.
 
@@ -102,14 +120,12 @@ def rank_chips(metric: str = "tflops_per_kusd", precision: str = "bf16") -> pd.D
     out, never shown as NaN. Prices in the catalog are estimates (``price_note``
     says from where); the ``as_of`` column dates each row.
     """
-    metric = _checks.one_of("metric", metric, COST_METRICS)
-    precision = _precision(precision)
     numerator, denominator, _ = COST_METRICS[metric]
     frame = catalog.accelerators()
     table = pd.DataFrame({
         "chip": frame["name"],
         "vendor": frame["vendor"],
-        "peak_tflops": frame[_PEAK_COLUMNS[precision]],
+        "peak_tflops": frame[PEAK_COLUMNS[precision]],
         "bandwidth_gb_s": frame["memory_bw_tb_s"] * 1e3,
         "weight_capacity_gb": frame["name"].map(_weight_capacity_gb),
         "tdp_w": frame["tdp_w"],

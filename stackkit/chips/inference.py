@@ -10,13 +10,15 @@ from numbers import Real
 import pandas as pd
 
 from .. import _checks, catalog, transformer
+from .._declare import choice, count, custom, declared, flag, optional, positive
 from .._results import Result
 from ..units import BYTES_PER_ELEMENT
-from .roofline import _peak, _precision
+from ._params import CHIP, MODEL, PRECISION, WIDTH
+from .roofline import memory_bw_tb_s, peak_tflops
 
-#: Ceiling on a width in bytes per weight or cache element: 16 bytes per parameter covers
-#: a mixed-precision Adam state (ZeRO paper); 64 leaves room and stops typos.
-_MAX_BYTES_PER_ELEMENT = 64.0
+_BATCH = count(examples=(1, 64, 1024))
+_CONTEXT = count(low=0, examples=(0, 1024, 32_768))
+_N_CHIPS = optional(count(examples=(1, 8)))
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,8 @@ class StepBound(Result):
 
 
 def _bytes_per_param(bytes_per_param: float | None, precision: str) -> float:
-    if bytes_per_param is None:
-        return BYTES_PER_ELEMENT[precision]
-    return _checks.positive("bytes_per_param", bytes_per_param, high=_MAX_BYTES_PER_ELEMENT)
+    """The weights' width: as given, or that of the compute precision (bf16 → 2)."""
+    return BYTES_PER_ELEMENT[precision] if bytes_per_param is None else bytes_per_param
 
 
 def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
@@ -89,10 +90,9 @@ def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
           bytes_per_param: float, work: transformer.StepWork) -> StepBound:
     flops, weight_bytes, kv_bytes = work.flops, work.weight_bytes, work.kv_bytes
     if n_chips is None:
-        n_chips = chips_to_hold_weights(spec, accelerator, bytes_per_param)
-    n_chips = _checks.positive_int("n_chips", n_chips)
-    peak_flop_s = n_chips * _peak(accelerator, precision) * 1e12
-    bandwidth_b_s = n_chips * float(accelerator.memory_bw_tb_s) * 1e12
+        n_chips = chips_to_hold_weights.unchecked(spec, accelerator, bytes_per_param)
+    peak_flop_s = n_chips * peak_tflops.unchecked(accelerator, precision) * 1e12
+    bandwidth_b_s = n_chips * memory_bw_tb_s.unchecked(accelerator) * 1e12
     resident_bytes = transformer.weight_bytes(spec, bytes_per_param) + kv_bytes
     return _checks.finite(f"{phase} step", StepBound(
         chip=accelerator.name, model=spec.name, phase=phase, precision=precision,
@@ -105,6 +105,9 @@ def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
     ), {"n_chips": n_chips, "bytes_per_param": bytes_per_param})
 
 
+@declared(model=MODEL, chip=CHIP, batch_size=_BATCH, context_tokens=_CONTEXT,
+          precision=PRECISION, bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH,
+          n_chips=_N_CHIPS)
 def decode_step(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                 batch_size: int = 1, context_tokens: int = 0, precision: str = "bf16",
                 bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
@@ -126,14 +129,15 @@ def decode_step(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     n_chips : chips sharing the model; default the fewest that hold the weights
         (:func:`chips_to_hold_weights`), each contributing its bandwidth and peak.
     """
-    accelerator, spec = catalog.accelerator(chip), transformer.spec(model)
-    precision = _precision(precision)
+    accelerator, spec = catalog.accelerator.unchecked(chip), transformer.spec(model)
     width = _bytes_per_param(bytes_per_param, precision)
     work = transformer.decode_work(spec, batch_size, context_tokens, width, kv_bytes_per_element)
-    b = int(batch_size)
-    return _step(accelerator, spec, "decode", precision, b, b, n_chips, width, work)
+    return _step(accelerator, spec, "decode", precision, batch_size, batch_size, n_chips, width,
+                 work)
 
 
+@declared(model=MODEL, chip=CHIP, n_tokens=count(examples=(1, 512, 8192)), precision=PRECISION,
+          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_chips=_N_CHIPS)
 def prefill(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_tokens: int,
             precision: str = "bf16", bytes_per_param: float | None = None,
             kv_bytes_per_element: float = 2.0, n_chips: int | None = None) -> StepBound:
@@ -144,14 +148,21 @@ def prefill(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_t
 
     Arguments as in :func:`decode_step`.
     """
-    accelerator, spec = catalog.accelerator(chip), transformer.spec(model)
-    precision = _precision(precision)
+    accelerator, spec = catalog.accelerator.unchecked(chip), transformer.spec(model)
     width = _bytes_per_param(bytes_per_param, precision)
     work = transformer.prefill_work(spec, n_tokens, width, kv_bytes_per_element)
-    n = int(n_tokens)
-    return _step(accelerator, spec, "prefill", precision, 1, n, n_chips, width, work)
+    return _step(accelerator, spec, "prefill", precision, 1, n_tokens, n_chips, width, work)
 
 
+def _batch_sizes(param: str, value: object) -> list[int]:
+    return [_checks.positive_int(param, b)
+            for b in _checks.sequence(param, value, single=Real, max_len=10_000)]
+
+
+@declared(model=MODEL, chip=CHIP,
+          batch_sizes=custom(_batch_sizes, examples=([1, 8, 64], 16),
+                             bad=("8", [0], [1.5], None, []), kind="batch sizes"),
+          context_tokens=_CONTEXT, precision=PRECISION, n_chips=_N_CHIPS, within_memory=flag())
 def decode_batch_curve(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                        batch_sizes: object = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
                        context_tokens: int = 0, precision: str = "bf16",
@@ -163,17 +174,18 @@ def decode_batch_curve(model: str | catalog.ModelSpec, chip: str | catalog.Accel
     memory limit instead of promising throughput no chip can hold; a ``context_tokens``
     column records the context each sequence carries.
     """
-    sizes = [_checks.positive_int("batch_sizes", b)
-             for b in _checks.sequence("batch_sizes", batch_sizes, single=Real, max_len=10_000)]
-    accelerator, spec = catalog.accelerator(chip), transformer.spec(model)  # once, not per row
-    frames = [decode_step(spec, accelerator, b, context_tokens, precision,
-                          n_chips=n_chips).to_frame() for b in sizes]
-    frame = pd.concat(frames, ignore_index=True).assign(context_tokens=int(context_tokens))
-    if _checks.boolean("within_memory", within_memory):
+    accelerator = catalog.accelerator.unchecked(chip)  # resolved once, not per row
+    spec = transformer.spec(model)
+    frames = [decode_step.unchecked(spec, accelerator, b, context_tokens, precision, None, 2.0,
+                                    n_chips).to_frame() for b in batch_sizes]
+    frame = pd.concat(frames, ignore_index=True).assign(context_tokens=context_tokens)
+    if within_memory:
         frame = frame[frame["fits_in_memory"]].reset_index(drop=True)
     return frame
 
 
+@declared(model=MODEL, chip=CHIP, context_tokens=_CONTEXT, precision=PRECISION,
+          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_chips=_N_CHIPS)
 def max_batch_in_memory(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                         context_tokens: int = 0, precision: str = "bf16",
                         bytes_per_param: float | None = None,
@@ -186,20 +198,18 @@ def max_batch_in_memory(model: str | catalog.ModelSpec, chip: str | catalog.Acce
     about 2 GB, as NVIDIA's "Mastering LLM Techniques: Inference Optimization" works out).
     Activations and framework overhead are left out, so real servers fit fewer.
     """
-    accelerator, spec = catalog.accelerator(chip), transformer.spec(model)
-    precision = _precision(precision)
+    accelerator, spec = catalog.accelerator.unchecked(chip), transformer.spec(model)
     width = _bytes_per_param(bytes_per_param, precision)
-    c = _checks.non_negative_int("context_tokens", context_tokens)
     if n_chips is None:
-        n_chips = chips_to_hold_weights(spec, accelerator, width)
-    n = _checks.positive_int("n_chips", n_chips)
-    free = n * accelerator.weight_capacity_gb * 1e9 - transformer.weight_bytes(spec, width)
-    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element,
-                                high=_MAX_BYTES_PER_ELEMENT)
-    per_sequence = (c + 1) * transformer.kv_cache_bytes_per_token(spec, kv_width)
+        n_chips = chips_to_hold_weights.unchecked(spec, accelerator, width)
+    free = n_chips * accelerator.weight_capacity_gb * 1e9 - transformer.weight_bytes(spec, width)
+    per_sequence = ((context_tokens + 1)
+                    * transformer.kv_cache_bytes_per_token(spec, kv_bytes_per_element))
     return max(0, math.floor(round(free / per_sequence, 9)))
 
 
+@declared(model=MODEL, chip=CHIP, batch_size=_BATCH, context_tokens=_CONTEXT, precision=PRECISION,
+          phase=choice(("decode", "prefill")), n_tokens=count(examples=(1, 512, 8192)))
 def fit_warning(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                 batch_size: int = 1, context_tokens: int = 0, precision: str = "bf16",
                 phase: str = "decode", n_tokens: int = 1) -> str | None:
@@ -209,29 +219,32 @@ def fit_warning(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     Decode holds ``batch_size`` sequences of ``context_tokens`` + 1 tokens of KV cache; a
     prefill holds ``n_tokens`` of them. Weights at the width of ``precision``.
     """
-    phase = _checks.one_of("phase", phase, ("decode", "prefill"))
     if phase == "decode":
-        step = decode_step(model, chip, batch_size, context_tokens, precision, n_chips=1)
-        what = (f"{step.batch_size:,} sequence(s) × {int(context_tokens) + 1:,} tokens of "
+        step = decode_step.unchecked(model, chip, batch_size, context_tokens, precision, None,
+                                     2.0, 1)
+        what = (f"{step.batch_size:,} sequence(s) × {context_tokens + 1:,} tokens of "
                 "KV cache")
     else:
-        step = prefill(model, chip, n_tokens, precision, n_chips=1)
+        step = prefill.unchecked(model, chip, n_tokens, precision, None, 2.0, 1)
         what = f"a {step.tokens:,}-token prompt's KV cache"
     if step.fits_in_memory:
         return None
-    weights_gb = transformer.weight_bytes(step.model, BYTES_PER_ELEMENT[step.precision]) / 1e9
+    width = BYTES_PER_ELEMENT[step.precision]
+    weights_gb = transformer.weight_bytes(step.model, width) / 1e9
     limit = ""
     if phase == "decode" and weights_gb < step.memory_capacity_gb:
-        most = max_batch_in_memory(model, chip, context_tokens, precision, n_chips=1)
+        most = max_batch_in_memory.unchecked(model, chip, context_tokens, precision, None, 2.0, 1)
         limit = f"; at this context at most {most:,} sequence(s) fit"
     elif weights_gb >= step.memory_capacity_gb:
-        limit = (f"; the weights alone need "
-                 f"{chips_to_hold_weights(model, chip, BYTES_PER_ELEMENT[step.precision])} chips")
+        needed = chips_to_hold_weights.unchecked(model, chip, width)
+        limit = f"; the weights alone need {needed} chips"
     return (f"Does not fit on one {step.chip}: {step.model} weights ({weights_gb:,.1f} GB) + "
             f"{what} need {step.memory_needed_gb:,.1f} GB, the chip holds "
             f"{step.memory_capacity_gb:,.3g} GB{limit}.")
 
 
+@declared(model=MODEL, chip=CHIP, context_tokens=_CONTEXT, precision=PRECISION,
+          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_chips=_N_CHIPS)
 def compute_bound_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                         context_tokens: int = 0, precision: str = "bf16",
                         bytes_per_param: float | None = None,
@@ -246,8 +259,8 @@ def compute_bound_batch(model: str | catalog.ModelSpec, chip: str | catalog.Acce
     checked here: compare with :func:`max_batch_in_memory`.
     """
     def compute_bound(b: int) -> bool:
-        return decode_step(model, chip, b, context_tokens, precision, bytes_per_param,
-                           kv_bytes_per_element, n_chips).bound == "compute"
+        return decode_step.unchecked(model, chip, b, context_tokens, precision, bytes_per_param,
+                                     kv_bytes_per_element, n_chips).bound == "compute"
 
     high = 1 << 24
     if not compute_bound(high):
@@ -261,6 +274,16 @@ def compute_bound_batch(model: str | catalog.ModelSpec, chip: str | catalog.Acce
     return high
 
 
+def _model_or_count(param: str, value: object) -> object:
+    """A catalog model (name or ModelSpec) passes through; a number is a parameter count."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return _checks.positive(f"{param} (parameter count)", value)
+    return MODEL.check(param, value)
+
+
+@declared(model=custom(_model_or_count, examples=("Llama 3 8B", 70e9, "DeepSeek-V3"),
+                       bad=(None, "", -5, float("nan"), ["Llama 3 8B"]), kind="model or count"),
+          chip=CHIP, bytes_per_param=positive(examples=(2.0, 1.0, 0.5)))
 def chips_to_hold_weights(model: str | catalog.ModelSpec | float,
                           chip: str | catalog.Accelerator,
                           bytes_per_param: float = 2.0) -> int:
@@ -273,11 +296,10 @@ def chips_to_hold_weights(model: str | catalog.ModelSpec | float,
 
     ``model`` is a catalog name, a ModelSpec, or a parameter count.
     """
-    width = _checks.positive("bytes_per_param", bytes_per_param)
     if isinstance(model, Real) and not isinstance(model, bool):
-        weights = _checks.positive("model (parameter count)", model) * width
+        weights = model * bytes_per_param
     else:
-        weights = transformer.weight_bytes(model, width)
-    capacity_bytes = catalog.accelerator(chip).weight_capacity_gb * 1e9
+        weights = transformer.weight_bytes(model, bytes_per_param)
+    capacity_bytes = catalog.accelerator.unchecked(chip).weight_capacity_gb * 1e9
     # round first so that an exact fit (80 GB on 80 GB) is not pushed up by float error
     return max(1, math.ceil(round(weights / capacity_bytes, 9)))

@@ -4,10 +4,19 @@ step and a prefill."""
 from __future__ import annotations
 
 from .. import _checks, catalog, transformer
+from .._declare import choice, count, declared, optional, positive
 from ..units import BYTES_PER_ELEMENT
-from .roofline import _precision
+from ._params import MODEL, PRECISION
+
+#: A matmul side: one row, a tile, a big square.
+_SIDE = count(examples=(1, 64, 4096))
+#: Tokens in a prompt or a context.
+_TOKENS = count(examples=(1, 512, 8192))
+_CONTEXT = count(low=0, examples=(0, 1024, 32_768))
 
 
+@declared(flops_per_element=positive(examples=(1.0, 2.0)), n_inputs=count(), n_outputs=count(),
+          bytes_per_element=positive(examples=(2.0, 4.0, 1.0)))
 def elementwise_intensity(flops_per_element: float = 1.0, n_inputs: int = 2,
                           n_outputs: int = 1, bytes_per_element: float = 2.0) -> float:
     """FLOP per byte of an element-wise operation that streams its operands once.
@@ -15,29 +24,27 @@ def elementwise_intensity(flops_per_element: float = 1.0, n_inputs: int = 2,
     intensity = flops_per_element / ((n_inputs + n_outputs) · bytes_per_element).
     A BF16 vector add (c = a + b): 1 / (3 · 2) = 1/6 FLOP per byte.
     """
-    flops = _checks.positive("flops_per_element", flops_per_element)
-    operands = _checks.positive_int("n_inputs", n_inputs) + _checks.positive_int(
-        "n_outputs", n_outputs)
-    size = _checks.positive("bytes_per_element", bytes_per_element)
-    return _checks.finite("elementwise intensity", flops / (operands * size),
+    intensity = flops_per_element / ((n_inputs + n_outputs) * bytes_per_element)
+    return _checks.finite("elementwise intensity", intensity,
                           {"flops_per_element": flops_per_element,
                            "bytes_per_element": bytes_per_element})
 
 
+@declared(m=_SIDE, n=_SIDE, k=_SIDE, bytes_per_element=positive(examples=(2.0, 4.0, 1.0)))
 def matmul_intensity(m: int, n: int, k: int, bytes_per_element: float = 2) -> float:
     """FLOP per byte of C (m×n) = A (m×k) · B (k×n), reading A and B and writing C once.
 
     intensity = 2mnk / ((mk + kn + mn) · bytes_per_element). A square BF16 matmul
     of side s has intensity s/3; 4096³ gives ≈ 1365 FLOP per byte.
     """
-    m = _checks.positive_int("m", m)
-    n = _checks.positive_int("n", n)
-    k = _checks.positive_int("k", k)
-    size = _checks.positive("bytes_per_element", bytes_per_element)
-    return _checks.finite("matmul intensity", 2.0 * m * n * k / ((m * k + k * n + m * n) * size),
+    return _checks.finite("matmul intensity", 2.0 * m * n * k / ((m * k + k * n + m * n)
+                                                                 * bytes_per_element),
                           {"m": m, "n": n, "k": k, "bytes_per_element": bytes_per_element})
 
 
+@declared(model=MODEL, batch_size=count(examples=(1, 64, 1024)), context_tokens=_CONTEXT,
+          bytes_per_param=positive(examples=(2.0, 1.0, 0.5)),
+          kv_bytes_per_element=positive(examples=(2.0, 1.0)))
 def decode_intensity(model: str | catalog.ModelSpec, batch_size: int = 1,
                      context_tokens: int = 0, bytes_per_param: float = 2.0,
                      kv_bytes_per_element: float = 2.0) -> float:
@@ -55,6 +62,8 @@ def decode_intensity(model: str | catalog.ModelSpec, batch_size: int = 1,
                            "kv_bytes_per_element": kv_bytes_per_element})
 
 
+@declared(model=MODEL, n_tokens=_TOKENS, bytes_per_param=positive(examples=(2.0, 1.0, 0.5)),
+          kv_bytes_per_element=positive(examples=(2.0, 1.0)))
 def prefill_intensity(model: str | catalog.ModelSpec, n_tokens: int,
                       bytes_per_param: float = 2.0, kv_bytes_per_element: float = 2.0) -> float:
     """FLOP per byte of a prefill of ``n_tokens`` prompt tokens (one sequence).
@@ -72,10 +81,15 @@ def prefill_intensity(model: str | catalog.ModelSpec, n_tokens: int,
 
 #: The operations :func:`operation_intensity` knows.
 OPERATIONS: tuple[str, ...] = ("elementwise add", "matmul", "decode step", "prefill")
+#: The model :func:`operation_intensity` decodes and prefills unless told (lesson 1's).
+_LESSON_MODEL = "Llama 3 8B"
 
 
+@declared(operation=choice(OPERATIONS), m=_SIDE, n=_SIDE, k=_SIDE, model=optional(MODEL),
+          batch_size=count(examples=(1, 64, 1024)), context_tokens=_CONTEXT, n_tokens=_TOKENS,
+          precision=PRECISION)
 def operation_intensity(operation: str, *, m: int = 4096, n: int = 4096, k: int = 4096,
-                        model: str | catalog.ModelSpec = "Llama 3 8B", batch_size: int = 1,
+                        model: str | catalog.ModelSpec | None = None, batch_size: int = 1,
                         context_tokens: int = 0, n_tokens: int = 2048,
                         precision: str = "bf16") -> float:
     """Intensity (FLOP per byte) of one of :data:`OPERATIONS`, with operands in ``precision``.
@@ -83,13 +97,15 @@ def operation_intensity(operation: str, *, m: int = 4096, n: int = 4096, k: int 
     ``m, n, k`` shape the matmul; ``model``, ``batch_size`` and ``context_tokens``
     the decode step; ``model`` and ``n_tokens`` the prefill. Weights, activations
     and KV cache are stored at ``precision``'s width (``units.BYTES_PER_ELEMENT``).
+    ``model=None`` is lesson 1's Llama 3 8B (a default the declaration need not look up
+    when the module is imported).
     """
-    operation = _checks.one_of("operation", operation, OPERATIONS)
-    size = BYTES_PER_ELEMENT[_precision(precision)]
+    size = BYTES_PER_ELEMENT[precision]
+    model = _LESSON_MODEL if model is None else model
     if operation == "elementwise add":
-        return elementwise_intensity(1.0, 2, 1, size)
+        return elementwise_intensity.unchecked(1.0, 2, 1, size)
     if operation == "matmul":
-        return matmul_intensity(m, n, k, size)
+        return matmul_intensity.unchecked(m, n, k, size)
     if operation == "decode step":
-        return decode_intensity(model, batch_size, context_tokens, size, size)
-    return prefill_intensity(model, n_tokens, size, size)
+        return decode_intensity.unchecked(model, batch_size, context_tokens, size, size)
+    return prefill_intensity.unchecked(model, n_tokens, size, size)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import catalog
+from .._declare import declared
 from .._results import Result
+from ._params import CHIP
 from .roofline import peak_tflops
 
 
@@ -29,21 +31,23 @@ class RealisticPeak(Result):
 
 
 
+@declared(chip=CHIP)
 def realistic_peak(chip: str | catalog.Accelerator) -> RealisticPeak:
     """The realistic BF16 ceiling of ``chip``: best measured matmul TFLOP/s and its efficiency.
 
     Source of the measured figures: stas00/ml-engineering, compute/accelerator,
     "Maximum Achievable Matmul FLOPS" table (e.g. H100 SXM 794.5 of 989, 80.3 %).
     """
-    accelerator = catalog.accelerator(chip)
+    accelerator = catalog.accelerator.unchecked(chip)
     if accelerator.measured_bf16_tflops is None:
-        have = ", ".join(realistic_peaks()["chip"])
-        raise ValueError(f"no measured BF16 matmul throughput for {accelerator.name} in the "
-                         f"catalog; chips that have one: {have}")
-    return RealisticPeak(accelerator.name, peak_tflops(accelerator, "bf16"),
+        have = ", ".join(realistic_peaks.unchecked()["chip"])
+        raise ValueError(f"chip {accelerator.name!r} has no measured BF16 matmul throughput "
+                         f"in the catalog; chips that have one: {have}")
+    return RealisticPeak(accelerator.name, peak_tflops.unchecked(accelerator, "bf16"),
                          float(accelerator.measured_bf16_tflops))
 
 
+@declared()
 def realistic_peaks() -> pd.DataFrame:
     """Every chip with a measured BF16 matmul figure: datasheet, measured, efficiency."""
     frame = catalog.accelerators().dropna(subset=["measured_bf16_tflops", "bf16_tflops"])
