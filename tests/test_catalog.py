@@ -414,3 +414,34 @@ def test_a_table_that_is_not_a_name_is_a_key_error(table):
         catalog.load_table(table)
     with pytest.raises(KeyError, match="table must be a table name"):
         catalog.lookup(table, "H100 SXM")
+
+
+# --------------------------------------------------------------------------- declarations
+
+def test_known_name_looks_the_name_up_as_a_lookup_does():
+    """catalog.known_name is how a function declares a parameter naming a row: the check
+    resolves any spelling to the record and refuses an unknown name with the closest ones."""
+    spec = catalog.known_name("accelerators")
+    assert spec.check("chip", "h100-sxm") == catalog.accelerator("H100 SXM")
+    record = catalog.accelerator("MI300X")
+    assert spec.check("chip", record) is record
+    with pytest.raises(KeyError, match="closest known names: 'H100 SXM'"):
+        spec.check("chip", "H100 SMX")
+    with pytest.raises(KeyError, match="accelerator name must be a string"):
+        spec.check("chip", 3)
+    assert len(spec.valid_examples()) == 3
+
+
+def test_a_query_order_must_be_a_boolean():
+    """ascending="no" was taken as True (a non-empty string) and sorted smallest first."""
+    with pytest.raises(ValueError, match="ascending must be True or False; got 'no'"):
+        catalog.query("accelerators", sort_by="memory_gb", ascending="no")
+
+
+def test_look_ups_by_date_keep_their_date():
+    """instance() and api_price() pick a row by date: their declared name is not resolved to
+    the table's first row (the June 2025 AWS cut: p5.48xlarge 98.32 before, 55.04 after)."""
+    assert catalog.instance("p5.48xlarge", as_of="2025-05-15").usd_per_hour == 98.32
+    assert catalog.instance("p5.48xlarge").usd_per_hour == 55.04
+    assert catalog.api_price("o3", as_of="2025-05-01").output_usd_per_mtok == 40.0
+    assert catalog.api_price("o3").output_usd_per_mtok == 8.0
