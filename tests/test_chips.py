@@ -282,10 +282,9 @@ def test_decode_time_and_throughput_grow_with_batch(batch, context):
 
 
 def test_memory_bandwidth_has_one_name():
-    """memory_bw_tb_s, as the catalog column (docs/architecture.md); the old name warns."""
+    """memory_bw_tb_s, as the catalog column (docs/architecture.md); no second name."""
     assert chips.memory_bw_tb_s("H100 SXM") == 3.35
-    with pytest.warns(DeprecationWarning, match="memory_bw_tb_s"):
-        assert chips.memory_bandwidth_tb_s("H100 SXM") == 3.35
+    assert not hasattr(chips, "memory_bandwidth_tb_s")
     assert "memory_bw_tb_s" in chips.roofline_view(["H100 SXM"], 10).rows.columns
 
 
@@ -338,3 +337,15 @@ def test_fit_warning_names_the_limit():
     assert "2 chips" in chips.fit_warning("Llama 3 70B", "H100 SXM")
     with pytest.raises(ValueError, match="phase"):
         chips.fit_warning("Llama 3 8B", "H100 SXM", phase="train")
+
+
+def test_operation_intensity_defaults_to_the_lessons_model():
+    assert chips.operation_intensity("decode step") == chips.operation_intensity(
+        "decode step", model="Llama 3 8B") == chips.decode_intensity("Llama 3 8B")
+
+
+def test_a_cache_width_has_the_same_ceiling_everywhere():
+    """kv_bytes_per_element=100 was refused by max_batch_in_memory but taken by decode_step."""
+    for call in (chips.decode_step, chips.max_batch_in_memory, chips.compute_bound_batch):
+        with pytest.raises(ValueError, match="kv_bytes_per_element must be at most 64"):
+            call("Llama 3 8B", "H100 SXM", kv_bytes_per_element=100)

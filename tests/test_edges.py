@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from stackkit import _checks, catalog, chips, cloud, clusters, units
+from stackkit import _checks, catalog, chips, cloud, clusters, transformer, units
 
 
 def cpu_seconds(func, *args, **kwargs):
@@ -88,7 +88,7 @@ def test_best_interval_is_the_exact_optimum_over_the_whole_range():
 def test_kv_cache_with_a_negative_width():
     """Was −65,536 bytes per token."""
     with pytest.raises(ValueError, match="bytes_per_element must be greater than 0; got -1"):
-        catalog.model("Llama 3 8B").kv_cache_bytes_per_token(-1)
+        transformer.kv_cache_bytes_per_token("Llama 3 8B", -1)
 
 
 # ------------------------------------------------------------------- undocumented exceptions

@@ -851,7 +851,6 @@ def test_the_fuzzer_finds_every_layer_module():
                      "clusters.hierarchical_allreduce_seconds", "cloud.plan_gpu_hours"):
         assert expected in targets
     assert not targets & set(SKIP)
-    assert "chips.memory_bandwidth_tb_s" not in targets  # deprecated alias: warns, delegates
 
 
 @pytest.mark.slow

@@ -81,13 +81,6 @@ def test_step_work_is_what_chips_puts_on_the_roofline():
     assert prefill.flops == transformer.prefill_flops("Llama 3 8B", 512)
 
 
-def test_model_spec_methods_still_work_and_agree():
-    spec = catalog.model("Llama 2 70B")
-    assert spec.param_count() == transformer.param_count(spec)
-    assert spec.active_param_count() == transformer.active_param_count(spec)
-    assert spec.kv_cache_bytes_per_token(1) == transformer.kv_cache_bytes_per_token(spec, 1)
-
-
 @pytest.mark.parametrize(("call", "message"), [
     (lambda: transformer.flops_per_token("Llama 3 8B", -1), "context_tokens must be a whole"),
     (lambda: transformer.flops_per_token("Llama 3 8B", 1.5), "context_tokens must be a whole"),

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from .. import catalog, chips, fabrication
@@ -166,7 +167,6 @@ def realistic_peaks(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
          xlabel="dense BF16 TFLOP/s")
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", labelsize=8)
-    from matplotlib.patches import Patch
     vendors = list(dict.fromkeys(frame["vendor"]))
     handles = [Patch(color="#BBBBBB", label="datasheet peak")] + [
         Patch(color=color_for(v, i), label=f"best measured matmul, {v}")
