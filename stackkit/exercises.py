@@ -5,8 +5,8 @@ Every lesson's "Check your understanding" uses one pattern (three cells)::
     # 1. setup, collapsed: the question's key, computed by the kit's own functions
     ex1 = Exercise("the H200's ridge point", expected=chips.ridge_point("H200 SXM"),
                    unit="FLOP per byte", rel_tol=0.01,
-                   hints=("The ridge is peak FLOP/s over bytes/s.",
-                          "989e12 / 4.8e12 — both from the datasheet."))
+                   hints=("Which two datasheet numbers make a ridge?",
+                          "Mind the units: TFLOP/s and TB/s are both 10^12."))
 
     # 2. the student's cell
     answer = None  # FLOP per byte
@@ -18,11 +18,13 @@ Every lesson's "Check your understanding" uses one pattern (three cells)::
 
 ``check`` returns a :class:`Verdict`: falsy unless right, so the solution cell's
 ``assert`` proves the answer under nbval, and its text (a hint, how far off,
-or a confirmation) is what the student reads. Kinds of answer: a number
-(within ``rel_tol``), a whole number (exact), one of ``choices`` (a string,
-case-insensitive), a bool, or a tuple of these (checked item by item). A wrong
-number is told how far off it is as a ratio ("8× too high", "35% too low"),
-whole numbers included. Where the lesson itself calls two answers equivalent (a
+or a confirmation) is what the student reads. A hint nudges — a concept, a
+unit, a question — and never spells out the computation (a test checks it).
+Kinds of answer: a number (within ``rel_tol``), a whole number (exact), one of
+``choices`` (a string, case-insensitive), a bool, or a tuple of these (checked
+item by item). A wrong number is told how far off it is as a ratio ("8× too
+high", "35% too low"), whole numbers included, written as a student writes it
+(327,681, not 3.277e+05). Where the lesson itself calls two answers equivalent (a
 near-tie in a ranking), ``equivalent`` lists the others that are accepted too.
 """
 
@@ -183,21 +185,36 @@ def _kind(value: object) -> str:
 
 def _how_far(a: float, e: float, whole: bool = False) -> str:
     """How far ``a`` is from ``e``, as a ratio a student can act on."""
+    note = " (the answer is a whole number)" if whole and not a.is_integer() else ""
+    return _distance(a, e, whole) + note
+
+
+def _distance(a: float, e: float, whole: bool) -> str:
+    given = _fmt_given(a)
     if e == 0:
-        return f"{_fmt(a)} should be 0"
+        return f"{given} should be 0"
+    if a == 0:
+        return f"{given} cannot be it: the answer is not zero"
     ratio = a / e
-    if ratio <= 0:
-        return f"{_fmt(a)} has the wrong sign (or is zero)"
+    if ratio < 0:
+        return f"{given} has the wrong sign"
     if ratio > 9.5 or ratio < 1 / 9.5:
         power = round(math.log10(ratio))
-        return (f"{_fmt(a)} is about 10^{power} times the answer: check the units "
+        return (f"{given} is about 10^{power} times the answer: check the units "
                 "(GB vs bytes, TFLOP vs FLOP, hours vs seconds)")
     direction = "too high" if a > e else "too low"
     if ratio >= 1.5 or ratio <= 1 / 1.5:
-        return f"{_fmt(a)} is {max(ratio, 1 / ratio):.2g}× {direction}"
+        return f"{given} is {max(ratio, 1 / ratio):.2g}× {direction}"
     if whole and abs(a - e) < 10:
-        return f"{_fmt(a)} is {_fmt(abs(a - e))} {direction}"
-    return f"{_fmt(a)} is {abs(ratio - 1):.0%} {direction}"
+        return f"{given} is {_fmt_given(abs(a - e))} {direction}"
+    return f"{given} is {abs(ratio - 1):.0%} {direction}"
+
+
+def _fmt_given(x: float) -> str:
+    """A student's number as they would write it: 327,681 rather than 3.277e+05."""
+    if 1e4 <= abs(x) < 1e15:
+        return f"{x:,.0f}" if x.is_integer() or abs(x) >= 1e6 else f"{x:,.1f}"
+    return _fmt(x)
 
 
 def _fmt(x: float) -> str:
