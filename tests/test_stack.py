@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackkit import catalog, chips, cloud, clusters, stack
+from stackkit.stack.ranges import _set
+from stackkit.stack.replica import _serving_layer
 from stackkit.units import DAYS_PER_MONTH, HOURS_PER_YEAR
 
 TODAY = "2026-11-28"
@@ -66,7 +68,7 @@ def test_api_bill_is_the_cloud_layers_bill():
     assert _row(result, "cloud.api_bill") == bill.monthly_usd
 
 
-SERVING = stack._serving_layer()
+SERVING = _serving_layer()
 
 
 def test_rented_fleet_is_the_serving_cloud_and_clusters_layers_figures():
@@ -181,8 +183,8 @@ def test_missing_layers_are_named_not_hidden():
 def _finite_difference_swing(scenario, knob):
     """The tornado's swing predicted by a central finite difference at the scenario's value."""
     h = 0.02 * knob.value  # wide enough that whole replicas do not add noise
-    up = stack.trace(stack._set(scenario, knob.field, knob.value + h)).usd_per_mtok
-    down = stack.trace(stack._set(scenario, knob.field, knob.value - h)).usd_per_mtok
+    up = stack.trace(_set(scenario, knob.field, knob.value + h)).usd_per_mtok
+    down = stack.trace(_set(scenario, knob.field, knob.value - h)).usd_per_mtok
     return abs((up - down) / (2 * h)) * (knob.high - knob.low)
 
 
@@ -203,8 +205,8 @@ def test_tornado_ranking_agrees_with_finite_differences(name):
                      "amortization_years"):
             # cost = a + b / x: linear in 1/x, so step in 1/x
             h = 0.05 / knob.value
-            up = stack.trace(stack._set(s, field, 1 / (1 / knob.value + h))).usd_per_mtok
-            down = stack.trace(stack._set(s, field, 1 / (1 / knob.value - h))).usd_per_mtok
+            up = stack.trace(_set(s, field, 1 / (1 / knob.value + h))).usd_per_mtok
+            down = stack.trace(_set(s, field, 1 / (1 / knob.value - h))).usd_per_mtok
             predicted[field] = abs((up - down) / (2 * h)) * (1 / knob.low - 1 / knob.high)
         elif field in ("input_tokens", "output_tokens"):
             # per product token with retrieved chunks a fixed cost per request:
@@ -212,8 +214,8 @@ def test_tornado_ranking_agrees_with_finite_differences(name):
             other = s.output_tokens if field == "input_tokens" else s.input_tokens
             y0 = 1 / (other + knob.value)
             h = 0.02 * y0
-            up = stack.trace(stack._set(s, field, 1 / (y0 + h) - other)).usd_per_mtok
-            down = stack.trace(stack._set(s, field, 1 / (y0 - h) - other)).usd_per_mtok
+            up = stack.trace(_set(s, field, 1 / (y0 + h) - other)).usd_per_mtok
+            down = stack.trace(_set(s, field, 1 / (y0 - h) - other)).usd_per_mtok
             predicted[field] = abs((up - down) / (2 * h)) * abs(
                 1 / (other + knob.low) - 1 / (other + knob.high))
         else:
@@ -275,7 +277,7 @@ def test_monte_carlo_draws_equal_the_trace_draw_by_draw(preset):
     for i, draw in u.draws.iterrows():
         changed = preset
         for name, value in draw.items():
-            changed = stack._set(changed, name, float(value))
+            changed = _set(changed, name, float(value))
         expected = stack.trace(changed).usd_per_mtok
         # the roofline bounds are interpolated on a grid of whole token counts
         assert u.samples_usd_per_mtok[i] == pytest.approx(expected, rel=2e-3), i
