@@ -4,18 +4,16 @@ flagged, and the presets land near published figures."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stackkit import catalog, chips, cloud, clusters, stack
+from stackkit import catalog, cloud, clusters, data, serving, stack, training, vectors
 from stackkit.stack.ranges import _set
-from stackkit.stack.replica import _serving_layer
 from stackkit.units import DAYS_PER_MONTH, HOURS_PER_YEAR
 
 TODAY = "2026-11-28"
@@ -68,8 +66,6 @@ def test_api_bill_is_the_cloud_layers_bill():
     assert _row(result, "cloud.api_bill") == bill.monthly_usd
 
 
-SERVING = _serving_layer()
-
 
 def test_rented_fleet_is_the_serving_cloud_and_clusters_layers_figures():
     s = stack.preset("self-host-llama3-70b", today=TODAY)
@@ -78,23 +74,16 @@ def test_rented_fleet_is_the_serving_cloud_and_clusters_layers_figures():
     tokens = s.input_tokens + s.output_tokens
     prompt = s.input_tokens + s.retrieved_chunks * s.chunk_tokens  # the model reads the chunks
     assert s.retrieved_chunks * s.chunk_tokens == 2400
-    if SERVING is not None:  # lesson 6's capacity and latency
-        assert g == SERVING.chips_for_batch(s.model, "H100 SXM", s.decode_batch_size,
-                                            round(prompt + s.output_tokens))
-        cost = SERVING.serving_cost(s.model, "p5.48xlarge", s.decode_batch_size,
-                                    round(prompt), round(s.output_tokens),
-                                    utilization=1.0, n_chips=g)
-        full_load_s = cost.gpu_s_per_request
-        ttft = SERVING.latency(s.model, "H100 SXM", 1, round(prompt),
-                               round(s.output_tokens), n_chips=g).ttft_s
-        tpot = SERVING.latency(s.model, "H100 SXM", s.decode_batch_size, round(prompt),
-                               round(s.output_tokens), n_chips=g).tpot_s
-    else:  # lesson 1's roofline
-        assert g >= chips.chips_to_hold_weights(s.model, "H100 SXM")
-        ttft = chips.prefill(s.model, "H100 SXM", round(s.input_tokens), n_chips=g).time_s
-        tpot = chips.decode_step(s.model, "H100 SXM", s.decode_batch_size,
-                                 round(s.input_tokens + s.output_tokens / 2), n_chips=g).time_s
-        full_load_s = ttft + s.output_tokens * tpot / s.decode_batch_size
+    # lesson 6's capacity and latency
+    assert g == serving.chips_for_batch(s.model, "H100 SXM", s.decode_batch_size,
+                                        round(prompt + s.output_tokens))
+    cost = serving.serving_cost(s.model, "p5.48xlarge", s.decode_batch_size, round(prompt),
+                                round(s.output_tokens), utilization=1.0, n_chips=g)
+    full_load_s = cost.gpu_s_per_request
+    ttft = serving.latency(s.model, "H100 SXM", 1, round(prompt), round(s.output_tokens),
+                           n_chips=g).ttft_s
+    tpot = serving.latency(s.model, "H100 SXM", s.decode_batch_size, round(prompt),
+                           round(s.output_tokens), n_chips=g).tpot_s
     assert result.ttft_s == ttft / s.serving_efficiency
     assert result.tpot_s == tpot / s.serving_efficiency
     tokens_per_s_per_gpu = tokens / (full_load_s / s.serving_efficiency) / g
@@ -130,20 +119,11 @@ def test_owned_fleet_is_the_clusters_layers_figures():
                                    utilization=result.figure("busy share of the fleet"))
     assert _row(result, "clusters.cluster_power") == power.annual_electricity_usd / 12
     corpus = catalog.dataset("FineWeb")
-    if importlib.util.find_spec("stackkit.data") is not None:  # lesson 4's storage model
-        from stackkit import data
-        stored_gb = data.dataset_storage(corpus.tokens).stored_bytes / 1e9
-        assert _row(result, "data.dataset_storage") == pytest.approx(
-            stored_gb * s.storage_usd_per_gb_month, rel=1e-12)
-    else:
-        assert _row(result, "catalog.dataset") == pytest.approx(
-            corpus.size_tb * 1000 * s.storage_usd_per_gb_month)
+    stored_gb = data.dataset_storage(corpus.tokens).stored_bytes / 1e9  # lesson 4's copies
+    assert _row(result, "data.dataset_storage") == pytest.approx(
+        stored_gb * s.storage_usd_per_gb_month, rel=1e-12)
 
-
-@pytest.mark.skipif(importlib.util.find_spec("stackkit.training") is None,
-                    reason="stackkit.training (lesson 5) is not on this branch yet")
 def test_training_row_is_the_training_layers_figures():
-    from stackkit import training
     s = stack.preset("lab-train-and-serve", today=TODAY)
     result = stack.trace(s)
     flops = training.flops(catalog.model(s.model).params, s.train_tokens)
@@ -155,10 +135,7 @@ def test_training_row_is_the_training_layers_figures():
         gpu_hours * owned.usd_per_gpu_hour / s.model_life_months, rel=1e-12)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("stackkit.vectors") is None,
-                    reason="stackkit.vectors (lesson 4) is not on this branch yet")
 def test_vector_store_row_is_the_vectors_layers_figure():
-    from stackkit import vectors
     s = stack.preset("self-host-llama3-70b", today=TODAY)
     result = stack.trace(s)
     gb = vectors.index_bytes(int(s.rag_chunks), s.embedding_dim, "flat") / 1e9
@@ -166,16 +143,18 @@ def test_vector_store_row_is_the_vectors_layers_figure():
         gb * s.vector_store_usd_per_gb_month, rel=1e-12)
 
 
-def test_missing_layers_are_named_not_hidden():
-    """A layer piece is left out only when its module or function is really missing."""
+def test_every_row_and_figure_names_a_layer_function_that_exists():
+    """Each line of the bill says which layer function gave it: that function is real."""
+    import stackkit
+
     for name in stack.PRESET_NAMES:
         result = stack.trace(stack.preset(name, today=TODAY))
-        for note in result.not_composed:
-            module, function = note.split("stackkit.")[1].split(" ")[0].split(".", 1)
-            found = importlib.util.find_spec(f"stackkit.{module}")
-            if found is not None:
-                layer = importlib.import_module(f"stackkit.{module}")
-                assert not all(hasattr(layer, f) for f in function.split("/")), note
+        assert result.not_composed == ()
+        named = set(result.rows["function"]) | set(result.figures["function"])
+        for entry in named:
+            for call in re.findall(r"\b([a-z]+)\.([a-z_]+)\b", entry):
+                module, function = call
+                assert callable(getattr(getattr(stackkit, module), function)), entry
 
 
 # --------------------------------------------------------------------------- sensitivity
@@ -272,14 +251,15 @@ def test_api_price_draws_follow_the_one_sided_triangle():
 
 
 def test_monte_carlo_draws_equal_the_trace_draw_by_draw(preset):
-    """The vectorised evaluation is the trace's bookkeeping on arrays: check 12 draws."""
+    """The draws go through the trace's own bill on arrays; only lesson 6's replica time is
+    tabulated there (a call per draw would take seconds): check 12 draws against the trace."""
     u = stack.uncertainty(preset, n=12, seed=3)
     for i, draw in u.draws.iterrows():
         changed = preset
         for name, value in draw.items():
             changed = _set(changed, name, float(value))
         expected = stack.trace(changed).usd_per_mtok
-        # the roofline bounds are interpolated on a grid of whole token counts
+        # serving.serving_cost is tabulated on a grid of whole token counts
         assert u.samples_usd_per_mtok[i] == pytest.approx(expected, rel=2e-3), i
 
 
@@ -351,8 +331,6 @@ def test_self_hosted_llama_within_a_few_times_a_hosted_70b_price():
     assert groq_rag < result.usd_per_mtok < 4 * groq_rag
 
 
-@pytest.mark.skipif(importlib.util.find_spec("stackkit.training") is None,
-                    reason="stackkit.training (lesson 5) is not on this branch yet")
 def test_lab_training_gpu_hours_near_the_llama3_model_card():
     """The Llama 3 model card: 70B pre-trained on 15T+ tokens in 6.4M H100 GPU-hours. 6ND at
     Llama 3's 380 TFLOP/s per GPU gives about 4.6M; the card's figure also counts restarts,

@@ -1,15 +1,25 @@
-"""The trace: one scenario through the six layers, line by line, with every price dated."""
+"""The trace: one scenario through the six layers, line by line, with every price dated.
+
+The stack adds no physics of its own: each figure is a layer function called directly
+(chips, clusters, cloud, data/vectors, training, serving); what the stack adds is
+bookkeeping — how many of each thing the product needs, and how the monthly bills add
+up. The bookkeeping is written once, in :func:`_lines`, over a scenario's *values*
+(numbers, or numpy arrays of draws): :func:`trace` runs it on the scenario's numbers,
+the Monte Carlo (:mod:`.monte_carlo`) and the break-even band on arrays of draws.
+
+Layer functions check scalar arguments, so on arrays :func:`_each` calls them element
+by element; ``serving.serving_cost`` (most of a millisecond a call) is tabulated
+instead (:meth:`.replica.Replica.seconds`).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import pandas as pd
+import numpy as np
 
-from .. import _checks, cloud, clusters
-from .._results import Result
+from .. import _checks, catalog, cloud, clusters, data, training, vectors
 from ..units import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
@@ -19,8 +29,8 @@ from ..units import (
     SECONDS_PER_HOUR,
     TB,
 )
-from . import monte_carlo, ranges
-from .replica import _SERVING_FUNCTIONS, _optional_module, _Replica
+from . import replica as _replica
+from .result import StackResult, _Price
 from .scenario import (
     _MONTHS_PER_YEAR,
     _MTOK,
@@ -35,127 +45,409 @@ from .scenario import (
     _instance,
     _llm_scenario,
     _model,
+    _rent_usd_per_gpu_hour,
+    _retrieved_tokens,
 )
 from .six_layers import LAYERS
 
-# ----------------------------------------------------------------------------- the trace
-
-@dataclass(frozen=True)
-class _Price:
-    figure: str
-    value: float
-    unit: str
-    as_of: dt.date
-    source: str
+#: The scenario's numbers the bill reads from its values (the Monte Carlo draws these).
+VALUE_FIELDS = ("users_per_day", "requests_per_user", "input_tokens", "output_tokens",
+                "utilization", "serving_efficiency", "reserved_discount", "pue", "usd_per_kwh",
+                "amortization_years", "vector_store_usd_per_gb_month", "model_life_months",
+                "api_price_factor", "retrieved_chunks")
+_MONTH_H = HOURS_PER_YEAR / _MONTHS_PER_YEAR
 
 
-@dataclass(frozen=True, eq=False)
-class StackResult(Result):
-    """One scenario traced through the six layers: the bill, what it buys, and its dates.
-
-    ``rows`` holds the monthly bill line by line (each from one layer function);
-    :meth:`waterfall` turns it into $ per million tokens that sum to the total.
-    ``figures`` holds each layer's headline figures and the function that gave
-    them; ``prices`` every dated price used, with its age and a stale flag;
-    ``not_composed`` names any layer piece that could not be computed because
-    its module is missing.
-    """
-
-    _derived = ("usd_per_mtok",)
-
-    scenario_name: str
-    hosting: str
-    usd_per_month: float
-    mtok_per_month: float
-    n_gpus: int  # serving chips provisioned (0 on an API)
-    facility_mw: float  # their draw from the grid (0 on an API)
-    ttft_s: float | None  # time to first token, self-hosted (None on an API)
-    tpot_s: float | None  # time per output token, self-hosted
-    training_gpu_hours: float
-    n_stale_prices: int
-    line_items: tuple[dict, ...] = field(default=(), repr=False)
-    figure_items: tuple[dict, ...] = field(default=(), repr=False)
-    price_items: tuple[dict, ...] = field(default=(), repr=False)
-    not_composed: tuple[str, ...] = ()
-    scenario: Scenario | None = field(default=None, repr=False)
-
-    @property
-    def usd_per_mtok(self) -> float:
-        """Total cost per million tokens (input plus output)."""
-        return self.usd_per_month / self.mtok_per_month
-
-    @property
-    def rows(self) -> pd.DataFrame:
-        """The monthly bill, one line item per row, with the layer function that gave it."""
-        return pd.DataFrame(list(self.line_items), columns=[
-            "layer", "layer_name", "item", "usd_per_month", "function", "prices", "note",
-            "as_of", "stale"])
-
-    @property
-    def figures(self) -> pd.DataFrame:
-        """Each layer's headline figures: value, unit and the function that computed it."""
-        return pd.DataFrame(list(self.figure_items), columns=[
-            "layer", "layer_name", "figure", "value", "unit", "function"])
-
-    @property
-    def prices(self) -> pd.DataFrame:
-        """Every dated price the trace used: value, as_of, age in days, stale flag, source."""
-        frame = pd.DataFrame(list(self.price_items), columns=[
-            "key", "figure", "value", "unit", "as_of", "age_days", "stale", "source"])
-        frame["as_of"] = pd.to_datetime(frame["as_of"])
-        return frame
-
-    def figure(self, name: str) -> float:
-        """One headline figure by its name in :attr:`figures` (e.g. "time to first token")."""
-        for item in self.figure_items:
-            if item["figure"] == name:
-                return item["value"]
-        known = ", ".join(repr(i["figure"]) for i in self.figure_items)
-        raise KeyError(f"no figure {name!r} in this trace; known: {known}")
-
-    def waterfall(self) -> pd.DataFrame:
-        """The bill as $ per million tokens, one row per line item, bottom layer first.
-
-        Columns: layer, layer_name, item, usd_per_month, usd_per_mtok, share,
-        start and end (the bar's extent in a waterfall), function, as_of (the
-        oldest price the row uses) and stale. ``usd_per_mtok`` sums to
-        :attr:`usd_per_mtok`.
-        """
-        frame = self.rows[self.rows["usd_per_month"] > 0].copy()
-        frame = frame.sort_values("layer", kind="stable").reset_index(drop=True)
-        frame["usd_per_mtok"] = frame["usd_per_month"] / self.mtok_per_month
-        frame["share"] = frame["usd_per_month"] / self.usd_per_month
-        frame["end"] = frame["usd_per_mtok"].cumsum()
-        frame["start"] = frame["end"] - frame["usd_per_mtok"]
-        return frame[["layer", "layer_name", "item", "usd_per_month", "usd_per_mtok", "share",
-                      "start", "end", "function", "as_of", "stale"]]
-
-    def sensitivity(self) -> pd.DataFrame:
-        """Each assumption at its low and its high, ranked by how far it moves the total."""
-        return ranges.sensitivity(self._scenario())
-
-    def uncertainty(self, n: int = 10_000, seed: int = 0) -> monte_carlo.Uncertainty:
-        """A seeded Monte Carlo over the assumptions' ranges: P10, P50, P90 of $/Mtok."""
-        return monte_carlo.uncertainty(self._scenario(), n=n, seed=seed)
-
-    def _scenario(self) -> Scenario:
-        if self.scenario is None:
-            raise ValueError("this result was built without its scenario; call trace(scenario)")
-        return self.scenario
+def _each(fn, *args):
+    """``fn(*args)``; over numpy arrays (broadcast together), ``fn`` called element by
+    element (the layer functions check scalar arguments). Results that are numbers come
+    back as a float array; others (a layer's result object) as an object array."""
+    if not any(isinstance(a, np.ndarray) for a in args):
+        return fn(*args)
+    out = np.frompyfunc(fn, len(args), 1)(*np.broadcast_arrays(*args))
+    return out.astype(float) if isinstance(out.flat[0], (float, int)) else out
 
 
+def _get(result, name: str):
+    """Field ``name`` of a layer's result, or of each result in an object array."""
+    if isinstance(result, np.ndarray):
+        return np.frompyfunc(lambda r: getattr(r, name), 1, 1)(result).astype(float)
+    return getattr(result, name)
 
 
-def _row(layer: int, item: str, usd_per_month: float, function: str,
+# ----------------------------------------------------------------------------- the plan
+
+@dataclass
+class _Plan:
+    """What a scenario fixes before any value is drawn: catalog rows, the replica, the
+    layer figures no drawn value moves, and the dated prices the bill uses."""
+
+    s: Scenario
+    row: catalog.Instance
+    chip: catalog.Accelerator
+    spec: catalog.ModelSpec
+    prices: dict[str, _Price]
+    api: catalog.ApiPrice | None = None
+    replica: _replica.Replica | None = None
+    index_gb: float = 0.0  # the flat vector index
+    corpus: tuple[str, float, float, str] | None = None  # name, stored GB, TB, function
+    training: tuple[float, float, float] | None = None  # FLOP, days, GPU-hours
+
+
+def _plan(s: Scenario) -> _Plan:
+    row = _instance(s.instance, as_of=s.price_as_of)
+    p = _Plan(s, row, _accelerator(row.accelerator), _model(s.model), {})
+    if s.hosting == "api":
+        p.api = _api_price(s.api_model)
+    else:
+        p.replica = _replica.Replica(_llm_scenario(s), p.spec, p.chip, row)
+    if s.rag_chunks > 0:
+        p.index_gb = vectors.index_bytes(int(s.rag_chunks), s.embedding_dim, "flat") / GB
+    if s.training_corpus is not None:
+        p.corpus = _corpus(s)
+    if s.train_tokens > 0:
+        flops = training.flops(p.spec.params, s.train_tokens)
+        days = training.days(flops, s.train_gpus, s.train_achieved_tflops)
+        p.training = (flops, days, days * HOURS_PER_DAY * s.train_gpus)
+    _date_prices(p)
+    return p
+
+
+def _corpus(s: Scenario) -> tuple[str, float, float, str]:
+    """The training corpus as stored: lesson 4's copies (raw, cleaned, tokenized,
+    erasure-coded) where the catalog gives its tokens, else its published size on disk."""
+    corpus = _dataset(s.training_corpus)
+    if corpus.tokens:
+        stored = data.dataset_storage(corpus.tokens).stored_bytes
+        return corpus.name, stored / GB, stored / TB, "data.dataset_storage"
+    if corpus.size_tb is None:
+        raise ValueError(f"training_corpus {corpus.name!r} has no published size; "
+                         "choose a dataset with size_tb in the catalog")
+    return corpus.name, corpus.size_tb * TB / GB, corpus.size_tb, "catalog.dataset"
+
+
+def _date_prices(p: _Plan) -> None:
+    """Every dated price the bill will use, with its date and source."""
+    s, prices = p.s, p.prices
+    if s.hosting == "owned":
+        electricity = _assumption("electricity_usd_per_kwh")
+        prices["electricity"] = _Price("electricity", s.usd_per_kwh, "USD/kWh",
+                                       electricity.as_of, electricity.source)
+        if s.capital_usd_per_gpu is None:
+            server = _assumption(clusters._server_prices()[p.chip.name][0])
+            prices["server"] = _Price(f"server price ({p.chip.name})",
+                                      clusters.server_price_usd_per_gpu(p.chip),
+                                      "USD per GPU", server.as_of, server.source)
+    elif s.hosting != "api" or s.train_tokens:
+        rent = _rent(s, p.row)
+        prices["instance"] = _Price(f"{p.row.instance} {rent.mode}",
+                                    _rent_usd_per_gpu_hour(s), "USD per GPU-hour",
+                                    rent.as_of, rent.source)
+    if p.api is not None:
+        prices["api"] = _Price(f"{p.api.model} API",
+                               p.api.output_usd_per_mtok * s.api_price_factor,
+                               "USD per 1e6 output tokens", p.api.as_of, p.api.source)
+    for key, name, value, unit, used in (
+            ("embedding", "openai_embedding_3_small_usd_per_mtok", s.embedding_usd_per_mtok,
+             "USD per 1e6 tokens", s.embedding_usd_per_mtok > 0),
+            ("vector_store", "s3_vectors_usd_per_gb_month", s.vector_store_usd_per_gb_month,
+             "USD per GB-month", s.rag_chunks > 0),
+            ("storage", "s3_standard_usd_per_gb_month", s.storage_usd_per_gb_month,
+             "USD per GB-month", s.training_corpus is not None)):
+        if used:
+            basis = _assumption(name)
+            label = {"embedding": "embedding API", "vector_store": "vector store",
+                     "storage": "object storage"}[key]
+            prices[key] = _Price(label, value, unit, basis.as_of, basis.source)
+
+
+def _rent(s: Scenario, row: catalog.Instance, reserved_discount: float | None = None):
+    """``cloud.gpu_hour_price`` in the scenario's mode (on-demand for an API's training)."""
+    mode = "on-demand" if s.hosting in ("api", "owned") else s.hosting
+    discount = s.reserved_discount if reserved_discount is None else reserved_discount
+    return cloud.gpu_hour_price(row, mode, reserved_discount=discount
+                                if mode == "reserved" else None)
+
+
+# ----------------------------------------------------------------------------- the values
+
+def _values(s: Scenario) -> dict:
+    """The scenario's numbers the bill reads, by name (the Monte Carlo replaces some with
+    arrays of draws): its :data:`VALUE_FIELDS`, the rented GPU-hour and the capital per
+    GPU (the server's price when owned and none is given)."""
+    v = {name: float(getattr(s, name)) for name in VALUE_FIELDS}
+    v["usd_per_gpu_hour"] = _rent_usd_per_gpu_hour(s)
+    capital = s.capital_usd_per_gpu
+    if capital is None and s.hosting == "owned":
+        capital = clusters.server_price_usd_per_gpu(
+            _accelerator(_instance(s.instance).accelerator))
+    v["capital_usd_per_gpu"] = float(capital or 1.0)
+    return v
+
+
+def _requests_per_month(v: dict):
+    return v["users_per_day"] * v["requests_per_user"] * DAYS_PER_MONTH
+
+
+def _mtok_per_month(v: dict):
+    return _requests_per_month(v) * (v["input_tokens"] + v["output_tokens"]) / _MTOK
+
+
+# ----------------------------------------------------------------------------- the fleet
+
+@dataclass
+class _Fleet:
+    """The serving fleet for some values: lesson 6's replica time, lesson 3's GPU count."""
+
+    replica_s: object  # replica-seconds per request, after efficiency
+    context_share: object  # the share of it spent reading retrieved chunks
+    tokens_per_s_per_gpu: object
+    n_gpus: object
+    busy: object  # share of the fleet doing work
+    rent_usd_per_gpu_hour: object
+    owned: object  # clusters.owned_cost (or an array of them), when owned
+
+
+def _fleet(p: _Plan, v: dict) -> _Fleet:
+    s, g = p.s, p.replica.g
+    i, o = v["input_tokens"], v["output_tokens"]
+    retrieved = _retrieved_tokens(s, v["retrieved_chunks"], i, o)
+    full_load_s = p.replica.seconds(i + retrieved, o)
+    plain_s = full_load_s if np.all(retrieved == 0) else p.replica.seconds(i, o)
+    replica_s = full_load_s / v["serving_efficiency"]
+    tokens_per_s_per_gpu = (i + o) / replica_s / g
+    tokens_per_day = v["users_per_day"] * v["requests_per_user"] * (i + o)
+    # GPUs: lesson 3's fleet bill at $1 per GPU-hour over 24 h counts them
+    n_gpus = np.round(_each(lambda t, x: cloud.self_hosting_daily_usd(t, x, 1.0, g),
+                            tokens_per_day, tokens_per_s_per_gpu * v["utilization"])
+                      / HOURS_PER_DAY)
+    if not np.all(n_gpus <= _checks.COUNT_LIMIT):
+        raise ValueError(f"this scenario needs {np.max(n_gpus):.3g} GPUs, more than any fleet "
+                         f"(the kit counts up to {_checks.COUNT_LIMIT:.0e}): "
+                         f"serving_efficiency={s.serving_efficiency!r}, utilization="
+                         f"{s.utilization!r} and users_per_day={s.users_per_day!r} set "
+                         "it; bring them into a realistic range")
+    busy = tokens_per_day / (n_gpus * tokens_per_s_per_gpu * HOURS_PER_DAY * SECONDS_PER_HOUR)
+    rent, owned = v["usd_per_gpu_hour"], None
+    if s.hosting == "reserved" and s.usd_per_gpu_hour is None:
+        rent = _each(lambda d: _rent(s, p.row, d).usd_per_gpu_hour, v["reserved_discount"])
+    if s.hosting == "owned":
+        owned = _owned(p, v)
+    return _Fleet(replica_s, np.maximum(0.0, 1.0 - plain_s / full_load_s),
+                  tokens_per_s_per_gpu, n_gpus, busy, rent, owned)
+
+
+def _owned(p: _Plan, v: dict):
+    """Lesson 2's cost per GPU-hour of owning the chips (``clusters.owned_cost``)."""
+    s = p.s
+    return _each(lambda capital, years, pue, kwh: clusters.owned_cost(
+        p.chip, capital, years, pue, kwh, s.ops_usd_per_gpu_hour),
+        v["capital_usd_per_gpu"], v["amortization_years"], v["pue"], v["usd_per_kwh"])
+
+
+# ----------------------------------------------------------------------------- the bill
+
+def _row(layer: int, item: str, usd_per_month, function: str,
          prices: tuple[str, ...] = (), note: str = "") -> dict:
     return {"layer": layer, "layer_name": LAYERS[layer - 1].name, "item": item,
-            "usd_per_month": float(usd_per_month), "function": function,
-            "prices": prices, "note": note}
+            "usd_per_month": usd_per_month, "function": function, "prices": prices,
+            "note": note}
 
+
+def _lines(p: _Plan, v: dict, fleet: _Fleet | None) -> list[dict]:
+    """The monthly bill, line by line, for values ``v`` (numbers or arrays of draws)."""
+    rows = _api_rows(p, v) if fleet is None else _fleet_rows(p, v, fleet)
+    return rows + _data_rows(p, v) + _training_rows(p, v, fleet)
+
+
+def _api_rows(p: _Plan, v: dict) -> list[dict]:
+    """Layer 6 on an API: requests × ``cloud.api_bill``'s price per request; the retrieved
+    chunks are input tokens like any other, priced the same (their part shown in layer 4)."""
+    s = p.s
+    i, o = v["input_tokens"], v["output_tokens"]
+    retrieved = _retrieved_tokens(s, v["retrieved_chunks"], i, o)
+
+    def per_request(tokens_in, tokens_out):
+        return cloud.api_bill(p.api, 1, 1, tokens_in, tokens_out,
+                              s.cached_input_share).usd_per_request
+
+    scale = _requests_per_month(v) * v["api_price_factor"]
+    monthly = scale * _each(per_request, i + retrieved, o)
+    rows = []
+    if s.rag_chunks > 0 and np.any(retrieved > 0):
+        context_usd = monthly - scale * _each(per_request, i, o)
+        rows.append(_row(4, "retrieved chunks in the prompt (API input tokens)", context_usd,
+                         "cloud.api_bill (retrieved tokens)", ("api",)))
+        monthly = monthly - context_usd
+    return [*rows, _row(6, f"API tokens ({p.api.model})", monthly, "cloud.api_bill", ("api",))]
+
+
+def _fleet_rows(p: _Plan, v: dict, fleet: _Fleet) -> list[dict]:
+    """Layers 1-3 self-hosted: the fleet, owned (lesson 2) or rented (lesson 3), less the
+    share of its time spent reading retrieved chunks (moved to layer 4)."""
+    s, n = p.s, fleet.n_gpus
+    if fleet.owned is not None:
+        server = ("server",) if "server" in p.prices else ()
+        power = _each(lambda gpus, busy, pue, kwh: clusters.cluster_power(
+            gpus, p.chip, pue=pue, usd_per_kwh=kwh, utilization=busy).annual_electricity_usd,
+            n, fleet.busy, v["pue"], v["usd_per_kwh"])
+        rows = [
+            _row(1, f"{p.chip.name} servers, bought (capital)",
+                 n * _get(fleet.owned, "capital_usd_per_gpu_hour") * _MONTH_H,
+                 "clusters.owned_cost", server),
+            _row(2, "cluster network (its share of the hardware)",
+                 n * _get(fleet.owned, "network_usd_per_gpu_hour") * _MONTH_H,
+                 "clusters.owned_cost", server),
+            _row(2, "data-centre space, power and cooling plant",
+                 n * _get(fleet.owned, "facility_usd_per_gpu_hour") * _MONTH_H,
+                 "clusters.owned_cost"),
+            _row(2, "electricity and cooling (PUE)", power / _MONTHS_PER_YEAR,
+                 "clusters.cluster_power", ("electricity",)),
+            _row(3, "operations", n * _get(fleet.owned, "ops_usd_per_gpu_hour") * _MONTH_H,
+                 "clusters.owned_cost"),
+        ]
+    else:
+        rows = [_row(3, f"{p.row.instance} rented, {s.hosting}",
+                     n * fleet.rent_usd_per_gpu_hour * HOURS_PER_DAY * DAYS_PER_MONTH,
+                     "cloud.self_hosting_daily_usd", ("instance",))]
+    if s.rag_chunks > 0 and np.any(fleet.context_share > 0):
+        moved = 0.0
+        for r in rows:
+            part = r["usd_per_month"] * fleet.context_share
+            r["usd_per_month"] = r["usd_per_month"] - part
+            moved = moved + part
+        rows.append(_row(4, "retrieved chunks in the prompt (fleet time to read them)", moved,
+                         _replica.FUNCTIONS["capacity"],
+                         tuple(k for k in ("instance", "server", "electricity")
+                               if k in p.prices)))
+    return rows
+
+
+def _data_rows(p: _Plan, v: dict) -> list[dict]:
+    """Layer 4: embedding each request, the vector store, the training corpus stored."""
+    s, rows = p.s, []
+    if s.embedding_usd_per_mtok > 0:
+        rows.append(_row(4, "embedding each request's input",
+                         _requests_per_month(v) * v["input_tokens"]
+                         * s.embedding_usd_per_mtok / _MTOK,
+                         "bookkeeping: tokens × price", ("embedding",)))
+    if s.rag_chunks > 0:
+        rows.append(_row(4, "vector store", p.index_gb * v["vector_store_usd_per_gb_month"],
+                         "vectors.index_bytes", ("vector_store",)))
+    if p.corpus is not None:
+        name, stored_gb, _, function = p.corpus
+        rows.append(_row(4, f"training corpus in object storage ({name})",
+                         stored_gb * s.storage_usd_per_gb_month, function, ("storage",)))
+    return rows
+
+
+def _gpu_hour_usd(v: dict, fleet: _Fleet | None):
+    """What an hour of the chips costs: owned (lesson 2), rented, or on demand beside an API."""
+    if fleet is None:
+        return v["usd_per_gpu_hour"]
+    if fleet.owned is not None:
+        return _get(fleet.owned, "usd_per_gpu_hour")
+    return fleet.rent_usd_per_gpu_hour
+
+
+def _training_rows(p: _Plan, v: dict, fleet: _Fleet | None) -> list[dict]:
+    """Layer 5: the run's GPU-hours (``training.flops``, ``training.days``) at the
+    chips' GPU-hour price, spread over the model's life."""
+    if p.training is None:
+        return []
+    s = p.s
+    return [_row(5, f"training {p.spec.name}, spread over {s.model_life_months:g} months",
+                 p.training[2] * _gpu_hour_usd(v, fleet) / v["model_life_months"],
+                 _TRAINING_FUNCTION,
+                 tuple(k for k in ("server", "electricity", "instance") if k in p.prices))]
+
+
+def _usd_per_mtok(p: _Plan, v: dict):
+    """The bill's total per million tokens for values ``v`` (numbers or arrays of draws)."""
+    fleet = _fleet(p, v) if p.replica is not None else None
+    total = sum(r["usd_per_month"] for r in _lines(p, v, fleet))
+    return total / _mtok_per_month(v)
+
+
+# ----------------------------------------------------------------------------- the trace
 
 def _figure_row(layer: int, figure: str, value: float, unit: str, function: str) -> dict:
     return {"layer": layer, "layer_name": LAYERS[layer - 1].name, "figure": figure,
             "value": float(value), "unit": unit, "function": function}
+
+
+def _figures(p: _Plan, v: dict, fleet: _Fleet | None) -> list[dict]:
+    """Each layer's headline figures, with the function that gave each."""
+    s, out = p.s, []
+    if fleet is None:
+        i, o = v["input_tokens"], v["output_tokens"]
+        prompt = i + _retrieved_tokens(s, v["retrieved_chunks"], i, o)
+        price = cloud.api_bill(p.api, 1, 1, prompt, o, s.cached_input_share)
+        out.append(_figure_row(6, "API price, blended over this request",
+                               price.usd_per_request * s.api_price_factor / (prompt + o)
+                               * _MTOK, "USD per 1e6 tokens", "cloud.api_bill"))
+    else:
+        out += _fleet_figures(p, v, fleet)
+    if s.rag_chunks > 0:
+        out.append(_figure_row(4, "vector index (flat)", p.index_gb, "GB", "vectors.index_bytes"))
+    if p.corpus is not None:
+        name, _, tb, function = p.corpus
+        label = f"{name}, every copy stored" if function == "data.dataset_storage" \
+            else f"{name} on disk"
+        out.append(_figure_row(4, label, tb, "TB", function))
+    if p.training is not None:
+        flops, days, gpu_hours = p.training
+        out += [
+            _figure_row(5, "training compute", flops, "FLOP", "training.flops"),
+            _figure_row(5, "training time", days, "days", "training.days"),
+            _figure_row(5, "training GPU-hours", gpu_hours, "GPU-hours", "training.days"),
+            _figure_row(5, "training cost", gpu_hours * _gpu_hour_usd(v, fleet), "USD",
+                        "training.days × GPU-hour price"),
+        ]
+    return out
+
+
+def _fleet_figures(p: _Plan, v: dict, fleet: _Fleet) -> list[dict]:
+    s, used = p.s, _replica.FUNCTIONS
+    power = clusters.cluster_power(int(fleet.n_gpus), p.chip, pue=s.pue,
+                                   usd_per_kwh=s.usd_per_kwh, utilization=fleet.busy)
+    ttft_s, tpot_s = (x / s.serving_efficiency for x in p.replica.latency_s())
+    out = [
+        _figure_row(1, f"{p.chip.name} per replica", p.replica.g, "chips", used["chips"]),
+        _figure_row(1, "serving chips provisioned", fleet.n_gpus, "chips",
+                    "cloud.self_hosting_daily_usd"),
+        _figure_row(2, "serving fleet from the grid", power.facility_mw, "MW",
+                    "clusters.cluster_power"),
+        _figure_row(6, "throughput per chip, achieved", fleet.tokens_per_s_per_gpu,
+                    "tokens/s", used["capacity"]),
+        _figure_row(6, "time to first token", ttft_s, "s", used["ttft"]),
+        _figure_row(6, "time per output token", tpot_s, "s", used["tpot"]),
+        _figure_row(6, "busy share of the fleet", fleet.busy, "fraction",
+                    "cloud.self_hosting_daily_usd"),
+    ]
+    if fleet.owned is None:
+        out.append(_figure_row(3, f"{p.row.instance} {s.hosting}",
+                               fleet.rent_usd_per_gpu_hour, "USD per GPU-hour",
+                               "cloud.gpu_hour_price"))
+    return out
+
+
+def _dated(p: _Plan, rows: list[dict], today: dt.date) -> tuple[list[dict], set[str]]:
+    """Every price with its age and a stale flag; each row dated by its oldest price."""
+    s = p.s
+    limit_days = s.stale_after_months * DAYS_PER_YEAR / _MONTHS_PER_YEAR
+    items = []
+    for key, price in p.prices.items():
+        age = (today - price.as_of).days
+        items.append({"key": key, "figure": price.figure, "value": price.value,
+                      "unit": price.unit, "as_of": price.as_of, "age_days": age,
+                      "stale": age > limit_days, "source": price.source})
+    stale = {item["key"] for item in items if item["stale"]}
+    for r in rows:
+        used = [p.prices[k].as_of for k in r["prices"] if k in p.prices]
+        r["as_of"] = min(used) if used else None
+        r["stale"] = any(k in stale for k in r["prices"])
+    return items, stale
 
 
 def trace(scenario: Scenario) -> StackResult:
@@ -163,251 +455,40 @@ def trace(scenario: Scenario) -> StackResult:
 
     Every figure is the layer's own function called directly:
 
-    - layer 1, chips: replica size (``chips.chips_to_hold_weights``) and the roofline
-      bounds on prefill and decode (``chips.prefill``, ``chips.decode_step``);
+    - layer 1, chips: replica size (``serving.chips_for_batch``);
     - layer 2, clusters: the serving fleet's power and electricity
       (``clusters.cluster_power``) and, when owned, its capital
       (``clusters.owned_cost``);
-    - layer 3, cloud: GPU-hour prices (``cloud.gpu_hour_price``), the fleet's bill
+    - layer 3, cloud: GPU-hour prices (``cloud.gpu_hour_price``), the fleet's size
       (``cloud.self_hosting_daily_usd``) and API bills (``cloud.api_bill``);
     - layer 4, data: the vector store (``vectors.index_bytes``) and the training
-      corpus (``catalog.dataset``) at storage prices;
+      corpus (``data.dataset_storage``) at storage prices;
     - layer 5, training: ``training.flops`` and ``training.days``, amortised over
       the model's life;
-    - layer 6, serving: capacity, time to first token and per output token from the
-      bounds above (lesson 6's simulator refines them).
+    - layer 6, serving: capacity (``serving.serving_cost``), time to first token and
+      per output token (``serving.latency``).
 
     The stack's own arithmetic is bookkeeping: requests × tokens, chips × hours × price,
     a bill spread over the tokens it buys.
     """
     s = _check_scenario(scenario)
     today = dt.date.today() if s.today is None else _date(s.today, "today")
-    rows: list[dict] = []
-    figures: list[dict] = []
-    prices: dict[str, _Price] = {}
-    not_composed: list[str] = []
-    tokens_per_day = s.requests_per_day * (s.input_tokens + s.output_tokens)
-    requests_per_month = s.requests_per_day * DAYS_PER_MONTH
-    n_gpus, facility_mw, ttft_s, tpot_s, train_gpu_hours = 0, 0.0, None, None, 0.0
-
-    row = _instance(s.instance, as_of=s.price_as_of)
-    chip = _accelerator(row.accelerator)
-    spec = _model(s.model)
-    owned = None
-    if s.hosting == "owned" or (s.train_tokens > 0 and s.hosting == "owned"):
-        owned = clusters.owned_cost(chip, s.capital_usd_per_gpu, s.amortization_years, s.pue,
-                                    s.usd_per_kwh, s.ops_usd_per_gpu_hour)
-        electricity = _assumption("electricity_usd_per_kwh")
-        prices["electricity"] = _Price("electricity", s.usd_per_kwh, "USD/kWh",
-                                       electricity.as_of, electricity.source)
-        if s.capital_usd_per_gpu is None:
-            server = _assumption(clusters._server_prices()[chip.name][0])
-            prices["server"] = _Price(f"server price ({chip.name})",
-                                      clusters.server_price_usd_per_gpu(chip), "USD per GPU",
-                                      server.as_of, server.source)
-    rent = None
-    if s.hosting in ("on-demand", "reserved", "spot") or (s.hosting == "api" and s.train_tokens):
-        mode = "on-demand" if s.hosting == "api" else s.hosting
-        rent = cloud.gpu_hour_price(row, mode, reserved_discount=s.reserved_discount
-                                    if mode == "reserved" else None)
-        if s.usd_per_gpu_hour is not None:  # a quote or a what-if instead of the list price
-            rent = dataclasses.replace(rent, usd_per_gpu_hour=float(s.usd_per_gpu_hour))
-        prices["instance"] = _Price(f"{row.instance} {mode}", rent.usd_per_gpu_hour,
-                                    "USD per GPU-hour", rent.as_of, rent.source)
-
-    # ---- layer 6 (API) or layers 1-3 and 6 (self-hosted): the tokens themselves
-    retrieved = s.retrieved_tokens
-    if s.hosting == "api":
-        api = _api_price(s.api_model)
-        bill = cloud.api_bill(api, s.users_per_day, s.requests_per_user,
-                              s.input_tokens + retrieved, s.output_tokens, s.cached_input_share)
-        prices["api"] = _Price(f"{api.model} API", api.output_usd_per_mtok * s.api_price_factor,
-                               "USD per 1e6 output tokens", api.as_of, api.source)
-        monthly = bill.monthly_usd * s.api_price_factor
-        context_usd = 0.0
-        if retrieved > 0:  # the chunks are input tokens like any other: priced the same
-            plain = cloud.api_bill(api, s.users_per_day, s.requests_per_user, s.input_tokens,
-                                   s.output_tokens, s.cached_input_share)
-            context_usd = monthly - plain.monthly_usd * s.api_price_factor
-            rows.append(_row(4, "retrieved chunks in the prompt (API input tokens)",
-                             context_usd, "cloud.api_bill (retrieved tokens)", ("api",)))
-        rows.append(_row(6, f"API tokens ({bill.model})", monthly - context_usd,
-                         "cloud.api_bill", ("api",)))
-        figures.append(_figure_row(6, "API price, blended over this request",
-                                   bill.usd_per_request * s.api_price_factor
-                                   / (s.input_tokens + retrieved + s.output_tokens)
-                                   * _MTOK, "USD per 1e6 tokens", "cloud.api_bill"))
-    else:
-        replica = _Replica(_llm_scenario(s), spec, chip, row)
-        g, used = replica.g, replica.functions
-        if replica.serving is None:
-            not_composed.append("serving: stackkit.serving." + "/".join(_SERVING_FUNCTIONS)
-                                + " is not available; capacity and latency come from "
-                                "lesson 1's roofline instead")
-        full_load_s, ttft_bound_s, tpot_bound_s = replica.request()
-        replica_s = full_load_s / s.serving_efficiency
-        # the share of each request's replica time spent reading the retrieved chunks
-        context_share = 0.0
-        if retrieved > 0:
-            plain = _Replica(s.replace(gpus_per_replica=g), spec, chip, row).request()[0]
-            context_share = max(0.0, 1.0 - plain / full_load_s)
-        tokens_per_s_per_gpu = (s.input_tokens + s.output_tokens) / replica_s / g
-        # chips needed: the fleet bill at $1 per GPU-hour over 24 h counts the GPUs
-        n_gpus = round(cloud.self_hosting_daily_usd(tokens_per_day,
-                                                    tokens_per_s_per_gpu * s.utilization, 1.0, g)
-                       / HOURS_PER_DAY)
-        if not n_gpus <= _checks.COUNT_LIMIT:
-            raise ValueError(f"this scenario needs {n_gpus:.3g} GPUs, more than any fleet "
-                             f"(the kit counts up to {_checks.COUNT_LIMIT:.0e}): "
-                             f"serving_efficiency={s.serving_efficiency!r}, utilization="
-                             f"{s.utilization!r} and users_per_day={s.users_per_day!r} set "
-                             "it; bring them into a realistic range")
-        busy = tokens_per_day / (n_gpus * tokens_per_s_per_gpu * HOURS_PER_DAY
-                                 * SECONDS_PER_HOUR)
-        power = clusters.cluster_power(n_gpus, chip, pue=s.pue, usd_per_kwh=s.usd_per_kwh,
-                                       utilization=busy)
-        facility_mw = power.facility_mw
-        ttft_s = ttft_bound_s / s.serving_efficiency
-        tpot_s = tpot_bound_s / s.serving_efficiency
-        figures += [
-            _figure_row(1, f"{chip.name} per replica", g, "chips", used["chips"]),
-            _figure_row(1, "serving chips provisioned", n_gpus, "chips",
-                        "cloud.self_hosting_daily_usd"),
-            _figure_row(2, "serving fleet from the grid", facility_mw, "MW",
-                        "clusters.cluster_power"),
-            _figure_row(6, "throughput per chip, achieved", tokens_per_s_per_gpu, "tokens/s",
-                        used["capacity"]),
-            _figure_row(6, "time to first token", ttft_s, "s", used["ttft"]),
-            _figure_row(6, "time per output token", tpot_s, "s", used["tpot"]),
-            _figure_row(6, "busy share of the fleet", busy, "fraction",
-                        "cloud.self_hosting_daily_usd"),
-        ]
-        first_row = len(rows)
-        if owned is not None:
-            hours = HOURS_PER_YEAR / _MONTHS_PER_YEAR
-            rows.append(_row(1, f"{chip.name} servers, bought (capital)",
-                             n_gpus * owned.capital_usd_per_gpu_hour * hours,
-                             "clusters.owned_cost", ("server",) if "server" in prices else ()))
-            rows.append(_row(2, "cluster network (its share of the hardware)",
-                             n_gpus * getattr(owned, "network_usd_per_gpu_hour", 0.0) * hours,
-                             "clusters.owned_cost", ("server",) if "server" in prices else ()))
-            rows.append(_row(2, "data-centre space, power and cooling plant",
-                             n_gpus * getattr(owned, "facility_usd_per_gpu_hour", 0.0) * hours,
-                             "clusters.owned_cost"))
-            rows.append(_row(2, "electricity and cooling (PUE)",
-                             power.annual_electricity_usd / _MONTHS_PER_YEAR,
-                             "clusters.cluster_power", ("electricity",)))
-            rows.append(_row(3, "operations", n_gpus * owned.ops_usd_per_gpu_hour * hours,
-                             "clusters.owned_cost"))
-        else:
-            monthly = cloud.self_hosting_daily_usd(tokens_per_day,
-                                                   tokens_per_s_per_gpu * s.utilization,
-                                                   rent.usd_per_gpu_hour, g) * DAYS_PER_MONTH
-            rows.append(_row(3, f"{row.instance} rented, {s.hosting}", monthly,
-                             "cloud.self_hosting_daily_usd", ("instance",)))
-            figures.append(_figure_row(3, f"{row.instance} {s.hosting}", rent.usd_per_gpu_hour,
-                                       "USD per GPU-hour", "cloud.gpu_hour_price"))
-        if context_share > 0:  # move the chunks' share of the fleet's bill to layer 4
-            moved = 0.0
-            for r in rows[first_row:]:
-                part = r["usd_per_month"] * context_share
-                r["usd_per_month"] -= part
-                moved += part
-            rows.append(_row(4, "retrieved chunks in the prompt (fleet time to read them)",
-                             moved, used["capacity"],
-                             tuple(k for k in ("instance", "server", "electricity")
-                                   if k in prices)))
-
-    # ---- layer 4: data
-    if s.embedding_usd_per_mtok > 0:
-        embed = _assumption("openai_embedding_3_small_usd_per_mtok")
-        prices["embedding"] = _Price("embedding API", s.embedding_usd_per_mtok,
-                                     "USD per 1e6 tokens", embed.as_of, embed.source)
-        rows.append(_row(4, "embedding each request's input",
-                         requests_per_month * s.input_tokens * s.embedding_usd_per_mtok / _MTOK,
-                         "bookkeeping: tokens × price", ("embedding",)))
-    if s.rag_chunks > 0:
-        vectors = _optional_module("vectors")
-        vs = _assumption("s3_vectors_usd_per_gb_month")
-        prices["vector_store"] = _Price("vector store", s.vector_store_usd_per_gb_month,
-                                        "USD per GB-month", vs.as_of, vs.source)
-        if vectors is None or not hasattr(vectors, "index_bytes"):
-            not_composed.append("vector store: stackkit.vectors.index_bytes is not available")
-        else:
-            index_gb = vectors.index_bytes(int(s.rag_chunks), s.embedding_dim, "flat") / GB
-            rows.append(_row(4, "vector store", index_gb * s.vector_store_usd_per_gb_month,
-                             "vectors.index_bytes", ("vector_store",)))
-            figures.append(_figure_row(4, "vector index (flat)", index_gb, "GB",
-                                       "vectors.index_bytes"))
-    if s.training_corpus is not None:
-        corpus = _dataset(s.training_corpus)
-        storage = _assumption("s3_standard_usd_per_gb_month")
-        prices["storage"] = _Price("object storage", s.storage_usd_per_gb_month,
-                                   "USD per GB-month", storage.as_of, storage.source)
-        data = _optional_module("data")
-        if data is not None and hasattr(data, "dataset_storage") and corpus.tokens:
-            # lesson 4: raw, cleaned and tokenized copies, erasure-coded
-            stored = data.dataset_storage(corpus.tokens)
-            stored_gb, function = stored.stored_bytes / GB, "data.dataset_storage"
-            figures.append(_figure_row(4, f"{corpus.name}, every copy stored",
-                                       stored.stored_bytes / TB, "TB", function))
-        else:
-            if corpus.size_tb is None:
-                raise ValueError(f"training_corpus {corpus.name!r} has no published size; "
-                                 "choose a dataset with size_tb in the catalog")
-            stored_gb, function = corpus.size_tb * TB / GB, "catalog.dataset"
-            not_composed.append("corpus storage: stackkit.data.dataset_storage is not "
-                                "available; the catalog's size on disk is used instead")
-            figures.append(_figure_row(4, f"{corpus.name} on disk", corpus.size_tb, "TB",
-                                       function))
-        rows.append(_row(4, f"training corpus in object storage ({corpus.name})",
-                         stored_gb * s.storage_usd_per_gb_month, function, ("storage",)))
-
-    # ---- layer 5: training, spread over the model's life
-    if s.train_tokens > 0:
-        training = _optional_module("training")
-        if training is None or not all(hasattr(training, f) for f in ("flops", "days")):
-            not_composed.append("training: stackkit.training.flops/days are not available")
-        else:
-            flops = training.flops(spec.params, s.train_tokens)
-            days = training.days(flops, s.train_gpus, s.train_achieved_tflops)
-            train_gpu_hours = days * HOURS_PER_DAY * s.train_gpus
-            usd_per_gpu_hour = owned.usd_per_gpu_hour if owned is not None \
-                else rent.usd_per_gpu_hour
-            cost = train_gpu_hours * usd_per_gpu_hour
-            rows.append(_row(5, f"training {spec.name}, spread over "
-                                f"{s.model_life_months:g} months",
-                             cost / s.model_life_months, _TRAINING_FUNCTION,
-                             tuple(k for k in ("server", "electricity", "instance")
-                                   if k in prices)))
-            figures += [
-                _figure_row(5, "training compute", flops, "FLOP", "training.flops"),
-                _figure_row(5, "training time", days, "days", "training.days"),
-                _figure_row(5, "training GPU-hours", train_gpu_hours, "GPU-hours",
-                            "training.days"),
-                _figure_row(5, "training cost", cost, "USD", "training.days × GPU-hour price"),
-            ]
-
-    # ---- dates: every price with its age
-    limit_days = s.stale_after_months * DAYS_PER_YEAR / _MONTHS_PER_YEAR
-    price_items = []
-    for key, p in prices.items():
-        age = (today - p.as_of).days
-        price_items.append({"key": key, "figure": p.figure, "value": p.value, "unit": p.unit,
-                            "as_of": p.as_of, "age_days": age, "stale": age > limit_days,
-                            "source": p.source})
-    stale_keys = {p["key"] for p in price_items if p["stale"]}
-    for r in rows:
-        used = [prices[k].as_of for k in r["prices"] if k in prices]
-        r["as_of"] = min(used) if used else None
-        r["stale"] = any(k in stale_keys for k in r["prices"])
+    p = _plan(s)
+    v = _values(s)
+    fleet = _fleet(p, v) if p.replica is not None else None
+    rows = [{**r, "usd_per_month": float(r["usd_per_month"])} for r in _lines(p, v, fleet)]
+    figures = _figures(p, v, fleet)
+    price_items, stale = _dated(p, rows, today)
     total = _checks.finite("trace total", float(sum(r["usd_per_month"] for r in rows)),
                            {"users_per_day": s.users_per_day, "input_tokens": s.input_tokens,
                             "output_tokens": s.output_tokens})
+    by_name = {f["figure"]: f["value"] for f in figures}
     return StackResult(
         scenario_name=s.name, hosting=s.hosting, usd_per_month=total,
-        mtok_per_month=s.tokens_per_month / _MTOK, n_gpus=int(n_gpus), facility_mw=facility_mw,
-        ttft_s=ttft_s, tpot_s=tpot_s, training_gpu_hours=train_gpu_hours,
-        n_stale_prices=len(stale_keys), line_items=tuple(rows), figure_items=tuple(figures),
-        price_items=tuple(price_items), not_composed=tuple(not_composed), scenario=s)
-
+        mtok_per_month=float(_mtok_per_month(v)),
+        n_gpus=int(fleet.n_gpus) if fleet is not None else 0,
+        facility_mw=by_name.get("serving fleet from the grid", 0.0),
+        ttft_s=by_name.get("time to first token"), tpot_s=by_name.get("time per output token"),
+        training_gpu_hours=p.training[2] if p.training is not None else 0.0,
+        n_stale_prices=len(stale), line_items=tuple(rows), figure_items=tuple(figures),
+        price_items=tuple(price_items), scenario=s)

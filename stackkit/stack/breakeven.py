@@ -10,8 +10,9 @@ import pandas as pd
 
 from .. import _checks
 from .._results import Result
+from . import bill
 from .bill import trace
-from .monte_carlo import _draw, _draw_base, _Vectorised
+from .monte_carlo import _draw
 from .ranges import knobs
 from .scenario import HOSTING, MAX_USERS_PER_DAY, Scenario, _api_price, _check_scenario
 
@@ -119,13 +120,12 @@ def breakeven_band(scenario: Scenario, api_model: str | None = None, n: int = 20
     grid = np.logspace(2, 7, 31)
     ks = {k.field: k for k in (*knobs(s), *knobs(api)) if k.field != "users_per_day"}
     rng = np.random.default_rng(seed)
-    v = _draw_base(s)
+    v = bill._values(s)
     for k in ks.values():
         v[k.field] = _draw(rng, k, count)[:, None]
     v["users_per_day"] = grid[None, :]
-    spans = {k.field: (k.low, k.high) for k in ks.values()}
-    own = np.broadcast_to(_Vectorised(s, spans).usd_per_mtok(v), (count, len(grid)))
-    buy = np.broadcast_to(_Vectorised(api, spans).usd_per_mtok(v), (count, len(grid)))
+    own = np.broadcast_to(bill._usd_per_mtok(bill._plan(s), v), (count, len(grid)))
+    buy = np.broadcast_to(bill._usd_per_mtok(bill._plan(api), v), (count, len(grid)))
     wins = own < buy
     # from the first grid point where self-hosting wins at every larger scale
     always = np.flip(np.logical_and.accumulate(np.flip(wins, axis=1), axis=1), axis=1)

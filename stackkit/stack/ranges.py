@@ -11,7 +11,14 @@ import pandas as pd
 from .. import catalog, cloud, clusters
 from .._results import Result
 from . import bill
-from .scenario import Scenario, _accelerator, _assumed, _check_scenario, _instance
+from .scenario import (
+    Scenario,
+    _accelerator,
+    _assumed,
+    _check_scenario,
+    _instance,
+    _rent_usd_per_gpu_hour,
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,11 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
     uses are listed (PUE matters only when the chips are owned, and so on).
     """
     s = _check_scenario(scenario)
+    return (*_product_knobs(s), *_hosting_knobs(s), *_data_knobs(s))
+
+
+def _product_knobs(s: Scenario) -> list[Knob]:
+    """Tokens per request, requests per user, users: factors around the scenario's own."""
     tokens = [
         _factor_knob(s, "input_tokens", "input tokens per request", "tokens",
                      "chat_tokens_range_low_factor", "chat_tokens_range_high_factor",
@@ -79,6 +91,13 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
                      "demand_forecast_low_factor", "demand_forecast_high_factor",
                      "demand ×0.5–×2 the forecast"),
     ]
+    return out
+
+
+def _hosting_knobs(s: Scenario) -> list[Knob]:
+    """How the model is had: utilization and efficiency, the price of a token or an hour,
+    and, when owned, power and capital."""
+    out = []
     if s.self_hosted:
         out += [
             _abs_knob(s, "utilization", "utilization of serving chips", "fraction",
@@ -121,6 +140,12 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
                       _assumed("server_useful_life_years_high"),
                       "teaching low; Microsoft's 6 years high"),
         ]
+    return out
+
+
+def _data_knobs(s: Scenario) -> list[Knob]:
+    """Retrieval, the vector store's price, and the model's life when it is trained."""
+    out = []
     if s.rag_chunks > 0 and s.chunk_tokens > 0:
         high = _assumed("rag_retrieved_chunks_high")
         low = _assumed("rag_retrieved_chunks_low")
@@ -146,17 +171,9 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
                              _assumed("model_life_months_low"),
                              _assumed("model_life_months_high"),
                              "Llama 3 → 3.1 in 3 months; teaching high"))
-    return tuple(out)
+    return out
 
 
-def _rent_usd_per_gpu_hour(s: Scenario) -> float:
-    """The GPU-hour price a rented scenario pays: its override, else the catalog's."""
-    if s.usd_per_gpu_hour is not None:
-        return float(s.usd_per_gpu_hour)
-    row = _instance(s.instance, as_of=s.price_as_of)
-    mode = "on-demand" if s.hosting in ("api", "owned") else s.hosting
-    return cloud.gpu_hour_price(row, mode, reserved_discount=s.reserved_discount
-                                if mode == "reserved" else None).usd_per_gpu_hour
 
 
 def _gpu_hour_range(s: Scenario) -> tuple[float, float, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import math
 from dataclasses import dataclass, field
 
-from .. import _checks, catalog
+import numpy as np
+
+from .. import _checks, catalog, cloud
 from ..units import DAYS_PER_MONTH
 
 #
@@ -189,12 +190,8 @@ class Scenario:
     def retrieved_tokens(self) -> float:
         """Tokens of retrieved chunks added to each prompt (0 without a RAG store); a
         self-hosted model reads at most what fits beside the request in its context."""
-        wanted = self.retrieved_chunks * self.chunk_tokens if self.rag_chunks > 0 else 0.0
-        if wanted > 0 and self.self_hosted:
-            room = _model(self.model).context_length - (math.floor(self.input_tokens + 0.5)
-                                                         + math.floor(self.output_tokens + 0.5))
-            wanted = min(wanted, max(0.0, float(room)))
-        return wanted
+        return float(_retrieved_tokens(self, self.retrieved_chunks, self.input_tokens,
+                                       self.output_tokens))
 
     @property
     def requests_per_day(self) -> float:
@@ -215,6 +212,27 @@ def _check_scenario(scenario: object) -> Scenario:
                          f"got {type(scenario).__name__}")
     return scenario
 
+
+def _retrieved_tokens(s: Scenario, retrieved_chunks, input_tokens, output_tokens):
+    """:attr:`Scenario.retrieved_tokens` for these chunk and token counts (numbers or numpy
+    arrays: the Monte Carlo draws them)."""
+    if s.rag_chunks <= 0:
+        return 0.0
+    wanted = retrieved_chunks * s.chunk_tokens
+    if not s.self_hosted:
+        return wanted
+    room = _model(s.model).context_length - (np.floor(input_tokens + 0.5)
+                                             + np.floor(output_tokens + 0.5))
+    return np.minimum(wanted, np.maximum(0.0, room))
+
+def _rent_usd_per_gpu_hour(s: Scenario) -> float:
+    """The GPU-hour price a rented scenario pays: its override, else the catalog's."""
+    if s.usd_per_gpu_hour is not None:
+        return float(s.usd_per_gpu_hour)
+    row = _instance(s.instance, as_of=s.price_as_of)
+    mode = "on-demand" if s.hosting in ("api", "owned") else s.hosting
+    return cloud.gpu_hour_price(row, mode, reserved_discount=s.reserved_discount
+                                if mode == "reserved" else None).usd_per_gpu_hour
 
 def _requests_per_user() -> float:
     """Messages per weekly user per day, from one dated pair: 18 billion messages a week
