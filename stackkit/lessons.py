@@ -2,15 +2,14 @@
 
 ``plots/__init__``, ``widgets/__init__``, ``dashboards/tools.ipynb``, ``stack.LAYERS``
 and the notebook and README tests all read this table, so adding a lesson is one row
-here (docs/architecture.md, "How to add a lesson"). A module named here that does not
-exist yet is skipped: a planned lesson leaves no gap and no error.
+here (docs/architecture.md, "How to add a lesson"). Every module named here exists
+(tests/test_lessons.py checks it).
 
 This module imports nothing from the kit, so anything may read it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
 __all__ = ["LESSONS", "Lesson", "lesson", "lesson_of_tool", "modules", "tools"]
@@ -68,17 +67,11 @@ def lesson(key: int | str) -> Lesson:
     raise KeyError(f"unknown lesson {key!r}; lessons are {known}")
 
 
-def _exists(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
 def modules(kind: str) -> tuple[str, ...]:
-    """Module names of ``kind`` ("modules", "plots" or "widgets") that exist, in lesson order."""
+    """Module names of ``kind`` ("modules", "plots" or "widgets"), in lesson order."""
     if kind not in ("modules", "plots", "widgets"):
         raise ValueError(f"kind must be one of 'modules', 'plots', 'widgets'; got {kind!r}")
-    prefix = "stackkit." if kind == "modules" else f"stackkit.{kind}."
-    names = dict.fromkeys(name for item in LESSONS for name in getattr(item, kind))
-    return tuple(name for name in names if _exists(prefix + name))
+    return tuple(dict.fromkeys(name for item in LESSONS for name in getattr(item, kind)))
 
 
 def tools() -> tuple[str, ...]:
