@@ -209,17 +209,21 @@ class _Fleet:
 
 
 def _fleet(p: _Plan, v: dict) -> _Fleet:
-    s, g = p.s, p.replica.g
+    s = p.s
     i, o = v["input_tokens"], v["output_tokens"]
     retrieved = _retrieved_tokens(s, v["retrieved_chunks"], i, o)
-    full_load_s = p.replica.seconds(i + retrieved, o)
-    plain_s = full_load_s if np.all(retrieved == 0) else p.replica.seconds(i, o)
+    # the replica sized for each request: the scenario's own, or each draw's
+    g = p.replica.g if not isinstance(i + retrieved + o, np.ndarray) \
+        else p.replica.chips(i + retrieved + o)
+    full_load_s = p.replica.seconds(i + retrieved, o, g)
+    plain_s = full_load_s if np.all(retrieved == 0) else p.replica.seconds(i, o, g)
     replica_s = full_load_s / v["serving_efficiency"]
     tokens_per_s_per_gpu = (i + o) / replica_s / g
     tokens_per_day = v["users_per_day"] * v["requests_per_user"] * (i + o)
     # GPUs: lesson 3's fleet bill at $1 per GPU-hour over 24 h counts them
-    n_gpus = np.round(_each(lambda t, x: cloud.self_hosting_daily_usd(t, x, 1.0, g),
-                            tokens_per_day, tokens_per_s_per_gpu * v["utilization"])
+    n_gpus = np.round(_each(lambda t, x, chips: cloud.self_hosting_daily_usd(t, x, 1.0,
+                                                                              int(chips)),
+                            tokens_per_day, tokens_per_s_per_gpu * v["utilization"], g)
                       / HOURS_PER_DAY)
     if not np.all(n_gpus <= _checks.COUNT_LIMIT):
         raise ValueError(f"this scenario needs {np.max(n_gpus):.3g} GPUs, more than any fleet "

@@ -21,6 +21,7 @@ FUNCTIONS = {"chips": "serving.chips_for_batch", "capacity": "serving.serving_co
 #: checked by tests/test_stack.py draw by draw).
 _GRID_POINTS = (17, 5)
 _TABLES: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_MOST_CONTEXT: dict[tuple, int] = {}
 
 
 def _tokens(value):
@@ -43,13 +44,53 @@ class Replica:
             raise ValueError(f"input_tokens + output_tokens = {request:,} is longer than "
                              f"{spec.name}'s context of {spec.context_length:,} tokens: a "
                              "self-hosted request must fit the model; shorten it")
-        if s.gpus_per_replica is not None:
-            self.g = int(s.gpus_per_replica)
-        else:
-            # the request fits (checked above, each count rounded); their rounded sum may
-            # still exceed the context by one token (4096.5 + 4096.5 rounds to 8193)
-            context = min(spec.context_length, max(1, round(s.input_tokens + s.output_tokens)))
-            self.g = serving.chips_for_batch(spec, chip, s.decode_batch_size, context)
+        self.g = self.chips(s.input_tokens + s.output_tokens)
+
+    def _chips(self, context: int) -> int:
+        # the request fits (checked above, each count rounded); their rounded sum may
+        # still exceed the context by one token (4096.5 + 4096.5 rounds to 8193)
+        context = min(self.spec.context_length, max(1, int(context)))
+        return serving.chips_for_batch(self.spec, self.chip, self.s.decode_batch_size, context)
+
+    def _most_context(self, g: int) -> int:
+        """The longest request (tokens) whose full batch ``g`` chips hold (bisected)."""
+        key = (self.spec.name, self.chip.name, self.s.decode_batch_size, g)
+        if key not in _MOST_CONTEXT:
+            low, high = 1, self.spec.context_length
+            if self._chips(high) <= g:
+                low = high
+            while low < high:
+                mid = (low + high + 1) // 2
+                low, high = (mid, high) if self._chips(mid) <= g else (low, mid - 1)
+            _MOST_CONTEXT[key] = low
+        return _MOST_CONTEXT[key]
+
+    def chips(self, context_tokens):
+        """Chips per replica holding the weights and a full batch at ``context_tokens``
+        (``serving.chips_for_batch``; the scenario's ``gpus_per_replica`` if it sets one).
+        On an array, the call is made at the smallest and largest context and, where they
+        differ, bisected between (more context never needs fewer chips)."""
+        if self.s.gpus_per_replica is not None:
+            g = int(self.s.gpus_per_replica)
+            return np.full(np.shape(context_tokens), g) \
+                if isinstance(context_tokens, np.ndarray) else g
+        if not isinstance(context_tokens, np.ndarray):
+            return self._chips(round(context_tokens))
+        values, where = np.unique(np.round(context_tokens), return_inverse=True)
+        chips = np.zeros(len(values))
+
+        def fill(low: int, high: int, g_low: int, g_high: int) -> None:
+            if g_low == g_high or high - low <= 1:
+                chips[low:high] = g_low
+                chips[high] = g_high
+                return
+            mid = (low + high) // 2
+            g_mid = self._chips(values[mid])
+            fill(low, mid, g_low, g_mid)
+            fill(mid, high, g_mid, g_high)
+
+        fill(0, len(values) - 1, self._chips(values[0]), self._chips(values[-1]))
+        return chips[where].reshape(np.shape(context_tokens))
 
     def latency_s(self) -> tuple[float, float]:
         """(TTFT of one request's prompt, TPOT inside a full batch), before efficiency."""
@@ -59,32 +100,39 @@ class Replica:
                                 n_chips=self.g)
         return first.ttft_s, batch.tpot_s
 
-    def _seconds(self, i: int, o: int) -> float:
-        return serving.serving_cost(self.spec, self.row, self.s.decode_batch_size, int(i),
-                                    int(o), utilization=1.0,
-                                    n_chips=self.g).gpu_s_per_request
+    def _seconds(self, i: int, o: int, g: int) -> float:
+        # a grid corner past what g chips hold is read at the edge (the draws lie inside)
+        i = max(1, min(int(i), self._most_context(int(g)) - int(o)))
+        return serving.serving_cost(self.spec, self.row, self.s.decode_batch_size, i, int(o),
+                                    utilization=1.0, n_chips=int(g)).gpu_s_per_request
 
-    def seconds(self, input_tokens, output_tokens):
-        """Replica-seconds per request at full load (``serving.serving_cost``), before
-        efficiency. Numbers: the exact call. Arrays: the same call tabulated on a grid
-        spanning the arrays' whole token counts, bilinear between grid points (a call
-        takes most of a millisecond; a Monte Carlo has thousands of requests)."""
+    def seconds(self, input_tokens, output_tokens, chips):
+        """Replica-seconds per request at full load (``serving.serving_cost``) on replicas of
+        ``chips``, before efficiency. Numbers: the exact call. Arrays: the same call
+        tabulated, per replica size, on a grid spanning the arrays' whole token counts,
+        bilinear between grid points (a call takes most of a millisecond; a Monte Carlo
+        has thousands of requests)."""
         i, o = _tokens(input_tokens), _tokens(output_tokens)
-        if not isinstance(i, np.ndarray) and not isinstance(o, np.ndarray):
-            return self._seconds(i, o)
-        i, o = np.broadcast_arrays(np.asarray(i, dtype=float), np.asarray(o, dtype=float))
-        i_grid, o_grid, table = self._table(i.min(), i.max(), o.min(), o.max())
-        return _bilinear(i_grid, o_grid, table, i, o)
+        if not any(isinstance(x, np.ndarray) for x in (i, o, chips)):
+            return self._seconds(i, o, chips)
+        i, o, g = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (i, o, chips)))
+        out = np.empty(i.shape)
+        for size in np.unique(g):
+            at = g == size
+            i_grid, o_grid, table = self._table(int(size), i[at].min(), i[at].max(),
+                                                o[at].min(), o[at].max())
+            out[at] = _bilinear(i_grid, o_grid, table, i[at], o[at])
+        return out
 
-    def _table(self, i_low: float, i_high: float, o_low: float, o_high: float):
-        key = (self.spec.name, self.row.instance, self.g, self.s.decode_batch_size,
+    def _table(self, g: int, i_low: float, i_high: float, o_low: float, o_high: float):
+        key = (self.spec.name, self.row.instance, g, self.s.decode_batch_size,
                i_low, i_high, o_low, o_high)
         if key not in _TABLES:
             if len(_TABLES) > 64:
                 _TABLES.clear()
             i_grid = np.unique(np.round(np.linspace(i_low, i_high, _GRID_POINTS[0])))
             o_grid = np.unique(np.round(np.linspace(o_low, o_high, _GRID_POINTS[1])))
-            table = np.array([[self._seconds(i, o) for o in o_grid] for i in i_grid])
+            table = np.array([[self._seconds(i, o, g) for o in o_grid] for i in i_grid])
             _TABLES[key] = (i_grid, o_grid, table)
         return _TABLES[key]
 
