@@ -10,7 +10,10 @@ per file:
 - ``replica``: one replica of a self-hosted model (its chips, a request's replica time,
   its latency), from lesson 6's functions;
 - ``bill``: :func:`trace`, the scenario through the six layers, line by line, with every
-  price dated (:class:`StackResult`);
+  price dated — the bookkeeping written once, run on numbers by the trace and on arrays
+  of draws by the Monte Carlo and the break-even band;
+- ``result``: what a trace returns (:class:`StackResult`: rows, figures, prices, the
+  waterfall);
 - ``ranges``: each assumption's sourced range (:func:`knobs`, :class:`Knob`) and the
   tornado (:func:`sensitivity`);
 - ``monte_carlo``: every assumption drawn at once (:func:`uncertainty`,

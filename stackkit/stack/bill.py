@@ -208,7 +208,9 @@ class _Fleet:
     owned: object  # clusters.owned_cost (or an array of them), when owned
 
 
-def _fleet(p: _Plan, v: dict) -> _Fleet:
+def _fleet(p: _Plan, v: dict, itemised: bool = True) -> _Fleet:
+    """``itemised``: also the share of replica time spent reading retrieved chunks (a
+    split of the bill, not part of its total)."""
     s = p.s
     i, o = v["input_tokens"], v["output_tokens"]
     retrieved = _retrieved_tokens(s, v["retrieved_chunks"], i, o)
@@ -216,7 +218,8 @@ def _fleet(p: _Plan, v: dict) -> _Fleet:
     g = p.replica.g if not isinstance(i + retrieved + o, np.ndarray) \
         else p.replica.chips(i + retrieved + o)
     full_load_s = p.replica.seconds(i + retrieved, o, g)
-    plain_s = full_load_s if np.all(retrieved == 0) else p.replica.seconds(i, o, g)
+    plain_s = full_load_s if not itemised or np.all(retrieved == 0) \
+        else p.replica.seconds(i, o, g)
     replica_s = full_load_s / v["serving_efficiency"]
     tokens_per_s_per_gpu = (i + o) / replica_s / g
     tokens_per_day = v["users_per_day"] * v["requests_per_user"] * (i + o)
@@ -258,13 +261,14 @@ def _row(layer: int, item: str, usd_per_month, function: str,
             "note": note}
 
 
-def _lines(p: _Plan, v: dict, fleet: _Fleet | None) -> list[dict]:
-    """The monthly bill, line by line, for values ``v`` (numbers or arrays of draws)."""
-    rows = _api_rows(p, v) if fleet is None else _fleet_rows(p, v, fleet)
+def _lines(p: _Plan, v: dict, fleet: _Fleet | None, itemised: bool = True) -> list[dict]:
+    """The monthly bill, line by line, for values ``v`` (numbers or arrays of draws).
+    ``itemised``: the retrieved chunks' part split out to layer 4 (the same total)."""
+    rows = _api_rows(p, v, itemised) if fleet is None else _fleet_rows(p, v, fleet)
     return rows + _data_rows(p, v) + _training_rows(p, v, fleet)
 
 
-def _api_rows(p: _Plan, v: dict) -> list[dict]:
+def _api_rows(p: _Plan, v: dict, itemised: bool = True) -> list[dict]:
     """Layer 6 on an API: requests × ``cloud.api_bill``'s price per request; the retrieved
     chunks are input tokens like any other, priced the same (their part shown in layer 4)."""
     s = p.s
@@ -278,7 +282,7 @@ def _api_rows(p: _Plan, v: dict) -> list[dict]:
     scale = _requests_per_month(v) * v["api_price_factor"]
     monthly = scale * _each(per_request, i + retrieved, o)
     rows = []
-    if s.rag_chunks > 0 and np.any(retrieved > 0):
+    if itemised and s.rag_chunks > 0 and np.any(retrieved > 0):
         context_usd = monthly - scale * _each(per_request, i, o)
         rows.append(_row(4, "retrieved chunks in the prompt (API input tokens)", context_usd,
                          "cloud.api_bill (retrieved tokens)", ("api",)))
@@ -368,8 +372,8 @@ def _training_rows(p: _Plan, v: dict, fleet: _Fleet | None) -> list[dict]:
 
 def _usd_per_mtok(p: _Plan, v: dict):
     """The bill's total per million tokens for values ``v`` (numbers or arrays of draws)."""
-    fleet = _fleet(p, v) if p.replica is not None else None
-    total = sum(r["usd_per_month"] for r in _lines(p, v, fleet))
+    fleet = _fleet(p, v, itemised=False) if p.replica is not None else None
+    total = sum(r["usd_per_month"] for r in _lines(p, v, fleet, itemised=False))
     return total / _mtok_per_month(v)
 
 
