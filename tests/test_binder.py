@@ -78,6 +78,7 @@ def test_binder_pins_satisfy_pyproject_ranges() -> None:
     assert not clashes, "binder pins outside pyproject.toml's ranges:\n" + "\n".join(clashes)
 
 
+@pytest.mark.slow
 def test_repo2docker_accepts_binder_config() -> None:
     command = _repo2docker()
     if command is None:

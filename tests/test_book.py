@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+# builds the whole book with mystmd (about 20 s): not in make quick
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[1]
 MYST = ROOT / "node_modules" / ".bin" / "myst"
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

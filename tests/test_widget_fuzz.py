@@ -19,6 +19,9 @@ import pytest
 
 from stackkit import widgets
 
+# drives every control of every explorer to its ends (about a minute): not in make quick
+pytestmark = pytest.mark.slow
+
 #: Values typed into a text box with no bounds of its own.
 INT_EXTREMES = (-1, 0, 10**18, 10**30)
 FLOAT_EXTREMES = (-1.0, 0.0, 1e-300, 1e308)
