@@ -58,8 +58,6 @@ PENDING = {
     "training",
     "serving",
     "frameworks",
-    "stack",
-    "lessons",
 }
 
 #: Functions whose valid calls do real work on this machine or on caller-named files:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _checks, catalog, cloud, clusters, data, training, vectors
+from .. import _declare as d
 from ..units import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
@@ -35,11 +36,11 @@ from .scenario import (
     _MONTHS_PER_YEAR,
     _MTOK,
     _TRAINING_FUNCTION,
+    SCENARIO,
     Scenario,
     _accelerator,
     _api_price,
     _assumption,
-    _check_scenario,
     _dataset,
     _date,
     _instance,
@@ -458,6 +459,7 @@ def _dated(p: _Plan, rows: list[dict], today: dt.date) -> tuple[list[dict], set[
     return items, stale
 
 
+@d.declared(scenario=SCENARIO)
 def trace(scenario: Scenario) -> StackResult:
     """Run ``scenario`` through the six layers: what it needs from each and what it costs.
 
@@ -479,7 +481,7 @@ def trace(scenario: Scenario) -> StackResult:
     The stack's own arithmetic is bookkeeping: requests × tokens, chips × hours × price,
     a bill spread over the tokens it buys.
     """
-    s = _check_scenario(scenario)
+    s = scenario
     today = dt.date.today() if s.today is None else _date(s.today, "today")
     p = _plan(s)
     v = _values(s)

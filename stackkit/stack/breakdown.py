@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import _checks, cloud, clusters
+from .. import _declare as d
+from .. import cloud, clusters
 from ..units import HOURS_PER_YEAR
 from .bill import trace
 from .scenario import MAX_TOKENS_PER_REQUEST, Scenario, _accelerator, _api_price, _assumed
 
 # ----------------------------------------------------------------------------- beneath a price
 
+@d.declared(instance=d.name(examples=("p5.48xlarge",)), mode=d.choice(cloud.MODES),
+            amortization_years=d.positive(high=50, examples=(4.0, 1.0, 6.0)),
+            reserved_discount=d.optional(d.fraction(high_open=True)))
 def gpu_hour_breakdown(instance: str = "p5.48xlarge", mode: str = "on-demand",
                        amortization_years: float = 4.0,
                        reserved_discount: float | None = None) -> pd.DataFrame:
@@ -24,7 +28,7 @@ def gpu_hour_breakdown(instance: str = "p5.48xlarge", mode: str = "on-demand",
     may). Returns layer, item, cost_or_margin_usd_per_gpu_hour, share_or_margin and function;
     rows sum to the rented price.
     """
-    years = _checks.positive("amortization_years", amortization_years, high=50)
+    years = amortization_years
     rent = cloud.gpu_hour_price(instance, mode, reserved_discount=reserved_discount)
     chip = _accelerator(rent.accelerator)
     if chip.price_usd is None:
@@ -51,6 +55,12 @@ def gpu_hour_breakdown(instance: str = "p5.48xlarge", mode: str = "on-demand",
     return frame
 
 
+@d.declared(api_model=d.name(examples=("GPT-5 mini",)),
+            model=d.name(examples=("Llama 3 70B",)), instance=d.name(examples=("p5.48xlarge",)),
+            input_tokens=d.optional(d.positive(high=MAX_TOKENS_PER_REQUEST,
+                                               examples=(100.0, 2000.0))),
+            output_tokens=d.optional(d.positive(high=MAX_TOKENS_PER_REQUEST,
+                                                examples=(100.0, 1000.0))))
 def api_price_breakdown(api_model: str, model: str = "Llama 3 70B",
                         instance: str = "p5.48xlarge", input_tokens: float | None = None,
                         output_tokens: float | None = None) -> pd.DataFrame:
@@ -63,16 +73,14 @@ def api_price_breakdown(api_model: str, model: str = "Llama 3 70B",
     serves faster hardware or lower precision than assumed). Rows: item,
     cost_or_margin_usd_per_mtok, share_or_margin (of the price), basis.
     """
-    price = _api_price(_checks.text("api_model", api_model))
+    price = _api_price(api_model)
     base = Scenario()
-    i = base.input_tokens if input_tokens is None else _checks.positive(
-        "input_tokens", input_tokens, high=MAX_TOKENS_PER_REQUEST)
-    o = base.output_tokens if output_tokens is None else _checks.positive(
-        "output_tokens", output_tokens, high=MAX_TOKENS_PER_REQUEST)
+    i = base.input_tokens if input_tokens is None else input_tokens
+    o = base.output_tokens if output_tokens is None else output_tokens
     high = _assumed("serving_utilization_high")
     provider = Scenario(name=f"{price.model}, estimated", hosting="owned",
-                        model=_checks.text("model", model),
-                        instance=_checks.text("instance", instance), users_per_day=1e7,
+                        model=model,
+                        instance=instance, users_per_day=1e7,
                         input_tokens=i, output_tokens=o, rag_chunks=0.0,
                         embedding_usd_per_mtok=0.0, utilization=high,
                         serving_efficiency=_assumed("serving_efficiency_high"))

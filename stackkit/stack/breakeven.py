@@ -9,15 +9,53 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks
+from .. import _declare as d
 from .._results import Result
 from . import bill
 from .bill import trace
 from .monte_carlo import _draw
 from .ranges import knobs
-from .scenario import HOSTING, MAX_USERS_PER_DAY, Scenario, _api_price, _check_scenario
+from .scenario import (
+    HOSTING,
+    MAX_USERS_PER_DAY,
+    SCENARIO,
+    SELF_HOSTED,
+    Scenario,
+    _api_price,
+    preset,
+)
 
 # ----------------------------------------------------------------------------- build vs buy
 
+def _users(name: str, value: object) -> np.ndarray:
+    """Users per day: one number or a list of them, each in (0, MAX_USERS_PER_DAY]."""
+    items = _checks.sequence(name, value, single=(int, float), max_len=1000)
+    return np.array([_checks.positive(name, u, high=MAX_USERS_PER_DAY) for u in items])
+
+
+def _build_vs_buy_table(name: str, value: object) -> pd.DataFrame:
+    """A :func:`build_vs_buy` table: its users and its verdicts checked."""
+    if not isinstance(value, pd.DataFrame) or not {"users_per_day", "cheaper"} <= set(value):
+        raise ValueError(f"{name} must be the DataFrame that stack.build_vs_buy returns")
+    _checks.array(f"{name}.users_per_day",
+                  value["users_per_day"].to_numpy(dtype=float, na_value=np.nan),
+                  low=0, low_open=True)
+    odd = set(value["cheaper"]) - {"api", "self-hosted"}
+    if odd:
+        raise ValueError(f"{name}.cheaper must hold 'api' or 'self-hosted'; got "
+                         f"{sorted(map(str, odd))}")
+    return value
+
+
+def _example_table() -> list[pd.DataFrame]:
+    return [build_vs_buy(preset("self-host-llama3-70b"), [1e3, 1e7])]
+
+
+@d.declared(scenario=SCENARIO,
+            users_per_day=d.optional(d.custom(_users, kind="users per day",
+                                              examples=([1e3, 1e6], 5e4),
+                                              bad=("abc", [-1.0], [float("nan")], 0.0))),
+            self_hosting=d.choice(HOSTING[1:]))
 def build_vs_buy(scenario: Scenario, users_per_day: object = None,
                  self_hosting: str = "on-demand") -> pd.DataFrame:
     """The same product on ``scenario.api_model``'s API and self-hosted, across scale.
@@ -29,15 +67,8 @@ def build_vs_buy(scenario: Scenario, users_per_day: object = None,
     (at least one replica runs all day); large ones fill them, and the API's margin
     becomes the cost of not building.
     """
-    _check_scenario(scenario)
-    mode = _checks.one_of("self_hosting", self_hosting, HOSTING[1:])
-    if users_per_day is None:
-        values = np.logspace(2, 7, 31)
-    else:
-        items = _checks.sequence("users_per_day", users_per_day, single=(int, float),
-                                 max_len=1000)
-        values = np.array([_checks.positive("users_per_day", u, high=MAX_USERS_PER_DAY)
-                           for u in items])
+    mode = self_hosting
+    values = np.logspace(2, 7, 31) if users_per_day is None else users_per_day
     rows = []
     for users in values:
         api = trace(scenario.replace(users_per_day=float(users), hosting="api"))
@@ -51,19 +82,13 @@ def build_vs_buy(scenario: Scenario, users_per_day: object = None,
     return pd.DataFrame(rows)
 
 
+@d.declared(table=d.custom(_build_vs_buy_table, kind="build_vs_buy table",
+                           examples=_example_table,
+                           bad=(None, 3, "table", pd.DataFrame({"users_per_day": [1.0]}))))
 def breakeven_users_per_day(table: pd.DataFrame) -> float | None:
     """Users per day from which self-hosting wins at every larger scale in a
     :func:`build_vs_buy` table (whole replicas can make it win, lose, then win again
     just above one replica), or None if it never wins at the largest scale."""
-    if not isinstance(table, pd.DataFrame) or not {"users_per_day", "cheaper"} <= set(table):
-        raise ValueError("table must be the DataFrame that stack.build_vs_buy returns")
-    _checks.array("table.users_per_day", table["users_per_day"].to_numpy(dtype=float,
-                                                                          na_value=np.nan),
-                  low=0, low_open=True)
-    odd = set(table["cheaper"]) - {"api", "self-hosted"}
-    if odd:
-        raise ValueError(f"table.cheaper must hold 'api' or 'self-hosted'; got "
-                         f"{sorted(map(str, odd))}")
     cheaper = list(table.sort_values("users_per_day")["cheaper"])
     users = list(table.sort_values("users_per_day")["users_per_day"])
     if not cheaper or cheaper[-1] != "self-hosted":
@@ -100,22 +125,16 @@ class BreakevenBand(Result):
     api_usd_per_mtok: np.ndarray = field(default=None, repr=False)  # the list price's line
 
 
+@d.declared(scenario=SELF_HOSTED, api_model=d.optional(d.name(examples=("GPT-5",))),
+            n=d.count(high=20_000, examples=(1, 8)), seed=d.seed())
 def breakeven_band(scenario: Scenario, api_model: str | None = None, n: int = 2000,
                    seed: int = 0) -> BreakevenBand:
     """The build-vs-buy crossing as a band: P10, P50, P90 over seeded draws of every
     assumption of the self-hosted scenario and of the API (its price factor), on the
     :func:`build_vs_buy` grid of 100 to 10 million users a day."""
-    s = _check_scenario(scenario)
-    if not s.self_hosted:
-        raise ValueError("scenario must be self-hosted (hosting 'on-demand', 'reserved', "
-                         f"'spot' or 'owned'); got hosting={s.hosting!r}")
-    if api_model is not None:
-        s = s.replace(api_model=_checks.text("api_model", api_model))
+    s = scenario if api_model is None else scenario.replace(api_model=api_model)
     _api_price(s.api_model)  # an unknown name raises KeyError with the nearest names
-    count = _checks.positive_int("n", n)
-    if count > 20_000:
-        raise ValueError(f"n must be at most 20,000; got {n!r}")
-    seed = _checks.seed("seed", seed)
+    count = n
     api = s.replace(hosting="api")
     grid = np.logspace(2, 7, 31)
     ks = {k.field: k for k in (*knobs(s), *knobs(api)) if k.field != "users_per_day"}

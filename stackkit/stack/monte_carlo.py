@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import _checks
+from .. import _declare as d
 from .._results import Result
 from . import bill
 from .ranges import Knob, knobs
-from .scenario import Scenario, _check_scenario
+from .scenario import SCENARIO, Scenario
 
 # ----------------------------------------------------------------------------- Monte Carlo
 
@@ -43,6 +43,7 @@ def _draw(rng: np.random.Generator, k: Knob, n: int) -> np.ndarray:
     return rng.triangular(k.low, min(max(k.value, k.low), k.high), k.high, size=n)
 
 
+@d.declared(scenario=SCENARIO, n=d.count(high=_MAX_DRAWS, examples=(1, 2, 500)), seed=d.seed())
 def uncertainty(scenario: Scenario, n: int = 10_000, seed: int = 0) -> Uncertainty:
     """A seeded Monte Carlo: every :func:`knobs` assumption drawn at once from its range.
 
@@ -52,11 +53,7 @@ def uncertainty(scenario: Scenario, n: int = 10_000, seed: int = 0) -> Uncertain
     draws go through the trace's bill on arrays (:func:`.bill._usd_per_mtok`), so
     10,000 take well under a second.
     """
-    s = _check_scenario(scenario)
-    count = _checks.positive_int("n", n)
-    if count > _MAX_DRAWS:
-        raise ValueError(f"n must be at most {_MAX_DRAWS:,}; got {n!r}")
-    seed = _checks.seed("seed", seed)
+    s, count = scenario, n
     ks = knobs(s)
     rng = np.random.default_rng(seed)
     v = bill._values(s)

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import _declare as d
 from .. import catalog, cloud, clusters
 from .._results import Result
 from . import bill
 from .scenario import (
+    SCENARIO,
     Scenario,
     _accelerator,
     _assumed,
-    _check_scenario,
     _instance,
     _rent_usd_per_gpu_hour,
 )
@@ -55,6 +56,7 @@ def _abs_knob(s: Scenario, name: str, label: str, unit: str, low: float, high: f
     return Knob(name, label, unit, value, min(low, value), max(high, value), basis)
 
 
+@d.declared(scenario=SCENARIO)
 def knobs(scenario: Scenario) -> tuple[Knob, ...]:
     """The assumptions that move this scenario's total, each with its sourced low and high.
 
@@ -63,7 +65,7 @@ def knobs(scenario: Scenario) -> tuple[Knob, ...]:
     between sourced (or declared teaching) bounds. Only assumptions the scenario
     uses are listed (PUE matters only when the chips are owned, and so on).
     """
-    s = _check_scenario(scenario)
+    s = scenario
     return (*_product_knobs(s), *_hosting_knobs(s), *_data_knobs(s))
 
 
@@ -201,6 +203,7 @@ def _set(s: Scenario, name: str, value: float) -> Scenario:
     return dataclasses.replace(s, **{name: value})
 
 
+@d.declared(scenario=SCENARIO)
 def sensitivity(scenario: Scenario) -> pd.DataFrame:
     """Each assumption at its low and its high (the others at their values), ranked (a tornado).
 
@@ -209,11 +212,11 @@ def sensitivity(scenario: Scenario) -> pd.DataFrame:
     swing_usd_per_mtok (their difference, absolute) and basis. The first row is the
     assumption to research first.
     """
-    base = bill.trace(_check_scenario(scenario)).usd_per_mtok
+    base = bill.trace(scenario).usd_per_mtok
     rows = []
     for k in knobs(scenario):
-        at_low = bill.trace(_set(scenario, k.field, k.low)).usd_per_mtok
-        at_high = bill.trace(_set(scenario, k.field, k.high)).usd_per_mtok
+        at_low = bill.trace.unchecked(_set(scenario, k.field, k.low)).usd_per_mtok
+        at_high = bill.trace.unchecked(_set(scenario, k.field, k.high)).usd_per_mtok
         rows.append({"field": k.field, "label": k.label, "unit": k.unit, "value": k.value,
                      "low": k.low, "high": k.high, "usd_per_mtok_low": at_low,
                      "usd_per_mtok_high": at_high, "swing_usd_per_mtok": abs(at_high - at_low),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _checks, catalog, cloud
+from .. import _declare as d
 from ..units import DAYS_PER_MONTH
 
 #
@@ -206,11 +207,29 @@ class Scenario:
         """A copy with some fields changed (checked like a new scenario)."""
         return dataclasses.replace(self, **changes)
 
-def _check_scenario(scenario: object) -> Scenario:
+def _check_scenario(scenario: object, name: str = "scenario") -> Scenario:
     if not isinstance(scenario, Scenario):
-        raise ValueError(f"scenario must be a stack.Scenario (see stack.preset); "
+        raise ValueError(f"{name} must be a stack.Scenario (see stack.preset); "
                          f"got {type(scenario).__name__}")
     return scenario
+
+
+def _self_hosted(name: str, scenario: object) -> Scenario:
+    s = _check_scenario(scenario, name)
+    if not s.self_hosted:
+        raise ValueError(f"{name} must be self-hosted (hosting 'on-demand', 'reserved', "
+                         f"'spot' or 'owned'); got hosting={s.hosting!r}")
+    return s
+
+
+#: A scenario parameter: a :class:`Scenario` (the presets are its examples).
+SCENARIO = d.custom(lambda name, value: _check_scenario(value, name), kind="scenario",
+                    examples=lambda: [preset(name) for name in PRESET_NAMES],
+                    bad=(None, 3, "startup-chatbot-api", {"users_per_day": 1.0}))
+#: A self-hosted scenario parameter (the self-hosted presets are its examples).
+SELF_HOSTED = d.custom(_self_hosted, kind="self-hosted scenario",
+                       examples=lambda: [preset(name) for name in PRESET_NAMES[1:]],
+                       bad=(None, "self-host-llama3-70b"))
 
 
 def _retrieved_tokens(s: Scenario, retrieved_chunks, input_tokens, output_tokens):
@@ -282,6 +301,13 @@ MAX_TOKENS_PER_REQUEST = 1e7
 PRESET_NAMES = ("startup-chatbot-api", "self-host-llama3-70b", "lab-train-and-serve")
 
 
+def _preset_name(param: str, value: object) -> str:
+    """A preset's name (an unknown one is a KeyError with the nearest names)."""
+    return catalog._find(list(PRESET_NAMES), _checks.text(param, value), "preset")
+
+
+@d.declared(name=d.custom(_preset_name, kind="preset", examples=PRESET_NAMES,
+                          bad=(None, 3, "", "no such preset")))
 def preset(name: str, **changes: object) -> Scenario:
     """One of :data:`PRESET_NAMES` as a :class:`Scenario`, with optional changes.
 
@@ -296,10 +322,10 @@ def preset(name: str, **changes: object) -> Scenario:
       object storage, serving 50 million users a day.
     """
     table = _presets()
-    key = catalog._find(list(table), name, "preset")
-    return table[key].replace(**changes) if changes else table[key]
+    return table[name].replace(**changes) if changes else table[name]
 
 
+@d.declared()
 def presets(**changes: object) -> dict[str, Scenario]:
     """All presets by name (``changes`` applied to each, e.g. ``today=...``)."""
     return {name: preset(name, **changes) for name in PRESET_NAMES}

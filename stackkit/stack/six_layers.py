@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import _declare as d
 from .. import catalog, lessons
 
 
@@ -53,6 +54,7 @@ def _figure(layer: Layer, what: str, value: float, unit: str, row_name: str,
     }
 
 
+@d.declared()
 def key_figures() -> pd.DataFrame:
     """A few catalog numbers per layer, each with the row it comes from and its date."""
     chip = catalog.accelerator("H100 SXM")
@@ -93,6 +95,7 @@ def key_figures() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@d.declared()
 def layers() -> pd.DataFrame:
     """The six layers as a table: what each is, what drives its cost, which lesson covers it."""
     return pd.DataFrame(
