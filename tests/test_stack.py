@@ -117,7 +117,10 @@ def test_owned_fleet_is_the_clusters_layers_figures():
     power = clusters.cluster_power(result.n_gpus, "H100 SXM", pue=s.pue,
                                    usd_per_kwh=s.usd_per_kwh,
                                    utilization=result.figure("busy share of the fleet"))
-    assert _row(result, "clusters.cluster_power") == power.annual_electricity_usd / 12
+    # the bill takes one busy GPU's electricity times the fleet's busy GPU-hours: the same
+    # figure as the fleet's, multiplied in another order
+    assert _row(result, "clusters.cluster_power") == pytest.approx(
+        power.annual_electricity_usd / 12, rel=1e-12)
     corpus = catalog.dataset("FineWeb")
     stored_gb = data.dataset_storage(corpus.tokens).stored_bytes / 1e9  # lesson 4's copies
     assert _row(result, "data.dataset_storage") == pytest.approx(

@@ -297,9 +297,11 @@ def _fleet_rows(p: _Plan, v: dict, fleet: _Fleet) -> list[dict]:
     s, n = p.s, fleet.n_gpus
     if fleet.owned is not None:
         server = ("server",) if "server" in p.prices else ()
-        power = _each(lambda gpus, busy, pue, kwh: clusters.cluster_power(
-            gpus, p.chip, pue=pue, usd_per_kwh=kwh, utilization=busy).annual_electricity_usd,
-            n, fleet.busy, v["pue"], v["usd_per_kwh"])
+        # lesson 2's electricity for one GPU (and its host) busy a year, per hour, times
+        # the fleet's busy GPU-hours (a call per GPU count would cost seconds in a band)
+        per_busy_gpu_hour = _each(lambda pue, kwh: clusters.cluster_power(
+            1, p.chip, pue=pue, usd_per_kwh=kwh).annual_electricity_usd / HOURS_PER_YEAR,
+            v["pue"], v["usd_per_kwh"])
         rows = [
             _row(1, f"{p.chip.name} servers, bought (capital)",
                  n * _get(fleet.owned, "capital_usd_per_gpu_hour") * _MONTH_H,
@@ -310,7 +312,7 @@ def _fleet_rows(p: _Plan, v: dict, fleet: _Fleet) -> list[dict]:
             _row(2, "data-centre space, power and cooling plant",
                  n * _get(fleet.owned, "facility_usd_per_gpu_hour") * _MONTH_H,
                  "clusters.owned_cost"),
-            _row(2, "electricity and cooling (PUE)", power / _MONTHS_PER_YEAR,
+            _row(2, "electricity and cooling (PUE)", n * fleet.busy * _MONTH_H * per_busy_gpu_hour,
                  "clusters.cluster_power", ("electricity",)),
             _row(3, "operations", n * _get(fleet.owned, "ops_usd_per_gpu_hour") * _MONTH_H,
                  "clusters.owned_cost"),
