@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from stackkit import data, plots, vectors, widgets
 
 
@@ -21,6 +23,7 @@ def test_storage_tool_follows_its_controls() -> None:
         tier="FSx for Lustre PERSISTENT_2 (125 MB/s/TiB)").read_gb_s_needed
 
 
+@pytest.mark.slow  # builds four faiss indexes once (a few seconds on two cores)
 def test_vector_index_tool_looks_up_the_sweep() -> None:
     tool = widgets.explore_vector_index()
     assert tool.error is None and isinstance(tool.value, vectors.IndexChoice)
@@ -50,7 +53,5 @@ def test_rag_tool_shows_cost_per_query_and_month() -> None:
 
 
 def test_lineage_graph_needs_a_completed_run() -> None:
-    import pytest
-
     with pytest.raises(ValueError, match="COMPLETE"):
         plots.lineage_graph([{"eventType": "START"}])
