@@ -2,16 +2,17 @@
 
 ``plots/__init__``, ``widgets/__init__``, ``dashboards/tools.ipynb``, ``stack.LAYERS``
 and the notebook and README tests all read this table, so adding a lesson is one row
-here (docs/architecture.md, "How to add a lesson"). A module named here that does not
-exist yet is skipped: a planned lesson leaves no gap and no error.
+here (docs/architecture.md, "How to add a lesson"). Every module named here exists
+(tests/test_lessons.py checks it).
 
-This module imports nothing from the kit, so anything may read it.
+This module imports only the kit's argument checks (``_declare``), so anything may read it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
+
+from . import _declare as d
 
 __all__ = ["LESSONS", "Lesson", "lesson", "lesson_of_tool", "modules", "tools"]
 
@@ -59,6 +60,16 @@ LESSONS: tuple[Lesson, ...] = (
 )
 
 
+def _key(name: str, value: object) -> int | str:
+    """A lesson's number, slug or notebook name (an unknown one is a KeyError)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"{name} must be a lesson's number, slug or notebook name; "
+                         f"got {value!r}")
+    return value
+
+
+@d.declared(key=d.custom(_key, kind="lesson", examples=(1, "chips", "07_full_stack.ipynb"),
+                         bad=(None, 1.5, True, ["chips"], 42, "no such lesson")))
 def lesson(key: int | str) -> Lesson:
     """A lesson by number (``1``), slug (``"chips"``) or notebook (``"01_chips.ipynb"``)."""
     for item in LESSONS:
@@ -68,24 +79,19 @@ def lesson(key: int | str) -> Lesson:
     raise KeyError(f"unknown lesson {key!r}; lessons are {known}")
 
 
-def _exists(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
+@d.declared(kind=d.choice(("modules", "plots", "widgets")))
 def modules(kind: str) -> tuple[str, ...]:
-    """Module names of ``kind`` ("modules", "plots" or "widgets") that exist, in lesson order."""
-    if kind not in ("modules", "plots", "widgets"):
-        raise ValueError(f"kind must be one of 'modules', 'plots', 'widgets'; got {kind!r}")
-    prefix = "stackkit." if kind == "modules" else f"stackkit.{kind}."
-    names = dict.fromkeys(name for item in LESSONS for name in getattr(item, kind))
-    return tuple(name for name in names if _exists(prefix + name))
+    """Module names of ``kind`` ("modules", "plots" or "widgets"), in lesson order."""
+    return tuple(dict.fromkeys(name for item in LESSONS for name in getattr(item, kind)))
 
 
+@d.declared()
 def tools() -> tuple[str, ...]:
     """Every lesson's ``explore_*`` tools, lesson by lesson."""
     return tuple(name for item in LESSONS for name in item.tools)
 
 
+@d.declared(name=d.name(examples=("explore_stack", "explore_roofline")))
 def lesson_of_tool(name: str) -> Lesson:
     """The lesson whose widgets module holds the tool ``name``."""
     for item in LESSONS:

@@ -52,8 +52,6 @@ PENDING = {
     "pipeline",
     "vectors",
     "frameworks",
-    "stack",
-    "lessons",
 }
 
 #: Functions whose valid calls do real work on this machine or on caller-named files:

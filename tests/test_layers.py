@@ -39,6 +39,7 @@ ALLOWED_UPWARD = {
     # Same rank: units formats only finite numbers; _checks imports nothing of stackkit.
     ("units", "_checks"): "units refuses NaN/inf with the shared argument checks",
     ("_declare", "_checks"): "declarations run the shared argument checks",
+    ("lessons", "_declare"): "the lesson registry declares its functions' parameters",
 }
 
 #: Third-party packages only the front ends (plots, widgets) may import.

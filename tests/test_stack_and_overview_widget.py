@@ -56,6 +56,7 @@ def test_filter_by_vendor(explorer):
     assert "MI300X" in explorer.result.value and "H100 SXM" not in explorer.result.value
 
 
+@pytest.mark.slow  # draws every catalog table in turn
 def test_switching_table_resets_filter_and_metric(explorer):
     explorer.controls["filter"].value = "vendor=AMD"
     explorer.controls["table"].value = "api_prices"

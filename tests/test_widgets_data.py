@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from stackkit import data, plots, vectors, widgets
 
 
@@ -21,6 +23,7 @@ def test_storage_tool_follows_its_controls() -> None:
         tier="FSx for Lustre PERSISTENT_2 (125 MB/s/TiB)").read_gb_s_needed
 
 
+@pytest.mark.slow  # builds four faiss indexes once (a few seconds on two cores)
 def test_vector_index_tool_looks_up_the_sweep() -> None:
     tool = widgets.explore_vector_index()
     assert tool.error is None and isinstance(tool.value, vectors.IndexChoice)
@@ -30,6 +33,9 @@ def test_vector_index_tool_looks_up_the_sweep() -> None:
     tool.controls["search_value"].value = 64  # every list of 64: exact
     assert tool.value.recall_at_10 == 1.0
     assert "recall@10" in tool.result.value
+    # the ring sits on the chosen configuration's dot, moved in place (the sweep drawn once)
+    ring = list(tool.chart.ring.get_offsets()[0])
+    assert ring == [tool.value.queries_per_s, tool.value.recall_at_10]
 
 
 def test_rag_tool_shows_cost_per_query_and_month() -> None:
@@ -37,13 +43,15 @@ def test_rag_tool_shows_cost_per_query_and_month() -> None:
     first = tool.value.total_usd
     tool.controls["k"].value = 20
     assert tool.value.total_usd > first
+    widths = [bar.get_width() for bar in tool.chart.bars]  # bottom to top: output first
+    cost = tool.value
+    assert widths == [1000 * x for x in (cost.llm_output_usd, cost.llm_input_usd,
+                                         cost.vector_store_usd, cost.embedding_usd)]
     assert "per month" in tool.result.value
     tool.controls["model"].value = "Claude Opus 4.1"
     assert tool.value.llm_output_usd > 10 * vectors.rag_cost("GPT-5 nano").llm_output_usd
 
 
 def test_lineage_graph_needs_a_completed_run() -> None:
-    import pytest
-
     with pytest.raises(ValueError, match="COMPLETE"):
         plots.lineage_graph([{"eventType": "START"}])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pytest
 
 from stackkit import stack, widgets
@@ -42,11 +40,15 @@ def test_choosing_a_preset_sets_its_controls(explorer):
     assert "serving chips" not in explorer.result.value
 
 
-def test_missing_layers_are_said_not_hidden(explorer):
+def test_the_lab_preset_shows_its_training_and_owned_fleet(explorer):
+    """Every layer composes: the lab preset's table names its serving chips and its price dates,
+    and its total is the trace's."""
     explorer.controls["preset"].value = "lab-train-and-serve"
+    assert explorer.error is None
     result = explorer.value.result
-    for note in result.not_composed:
-        assert html.escape(note) in explorer.result.value
+    assert result.training_gpu_hours > 0 and result.n_gpus > 0
+    assert "serving chips" in explorer.result.value
+    assert result.usd_per_mtok == stack.trace(result.scenario).usd_per_mtok
 
 
 def test_updates_arriving_at_once_do_not_collide():

@@ -66,11 +66,7 @@ def stack_waterfall(result: stack.StackResult, ax: Axes | None = None) -> Figure
          xlabel="USD per million tokens (input + output)")
     ax.grid(axis="y", visible=False)
     _layer_patches(ax, list(fall["layer"]))
-    if result.not_composed:  # named briefly: the full notes are in result.not_composed
-        parts = ", ".join(note.split(":")[0] for note in result.not_composed)
-        source_note(ax, f"not composed from its lesson yet: {parts} (see result.not_composed)")
-    else:
-        source_note(ax, "stack.trace(): every bar is one layer function's figure")
+    source_note(ax, "stack.trace(): every bar is one layer function's figure")
     return ax.figure
 
 

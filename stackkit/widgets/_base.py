@@ -193,23 +193,6 @@ class Chart:
         return figure_png(self.figure)
 
 
-class _DrawChart(Chart):
-    """A ``draw(result, figure)`` function as a chart (the older, slower way: it rebuilds
-    the axes on every update). Fixed margins unless a layout engine is asked for."""
-
-    def __init__(self, draw: Callable[[Any, Figure], None], figsize: tuple[float, float],
-                 layout: str | None) -> None:
-        self._draw = draw
-        self.figure = Figure(figsize=figsize, dpi=DPI, layout=layout)
-        self.ax = None  # type: ignore[assignment]
-
-    def update(self, result: Any) -> None:
-        self.figure.clear()
-        if self.figure.get_layout_engine() is None:
-            self.figure.subplots_adjust(left=0.1, right=0.97, bottom=0.15, top=0.9)
-        self._draw(result, self.figure)
-
-
 class Explorer(widgets.VBox):
     """A box of labelled controls, a result (HTML) and a figure (PNG), kept in step.
 
@@ -218,29 +201,18 @@ class Explorer(widgets.VBox):
     controls : name -> control; ``compute`` is called with these names as keywords.
     compute : pure function returning a result object (a ``Result``).
     render : result -> HTML string (use :func:`render_table`).
-    chart : a :class:`Chart` subclass (or a no-argument factory of one): the fast way.
-    draw : the older way, ``(result, figure) -> None`` drawing into a cleared figure on
-        every update; prefer ``chart``.
     title : a line of HTML shown above the controls.
-    figsize : the figure size for ``draw`` (a chart has its own).
-    layout : the layout engine for ``draw``; ``None`` (the default) for fixed margins (a
-        constrained-layout pass costs a third of an update).
+    columns : how many controls side by side.
+    chart : a :class:`Chart` subclass (or a no-argument factory of one); ``None`` for a
+        result without a figure.
     """
 
     def __init__(self, controls: Mapping[str, widgets.ValueWidget], compute: Callable[..., Any],
-                 render: Callable[[Any], str],
-                 draw: Callable[[Any, Figure], None] | None = None,
-                 title: str | None = None, figsize: tuple[float, float] = (7.5, 3.8),
-                 columns: int = 2, layout: str | None = None,
+                 render: Callable[[Any], str], title: str | None = None, columns: int = 2,
                  chart: Callable[[], Chart] | None = None) -> None:
         self.controls = dict(controls)
         self._compute, self._render = compute, render
-        if chart is not None:
-            self.chart: Chart | None = chart()
-        elif draw is not None:
-            self.chart = _DrawChart(draw, figsize, layout)
-        else:
-            self.chart = None
+        self.chart: Chart | None = chart() if chart is not None else None
         self.figure = self.chart.figure if self.chart is not None else None
         self.result = widgets.HTML()
         self.plot = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from .. import catalog, data, plots, vectors
+from ..plots._style import INK
 from ..units import fmt_duration, fmt_usd
 from ._base import Chart, Explorer, table_html
 
@@ -135,10 +135,24 @@ def _render_index(choice: vectors.IndexChoice) -> str:
                                     f"{choice.dim} dimensions")
 
 
-def _draw_index(choice: vectors.IndexChoice, figure: Figure) -> None:
-    ax = figure.add_subplot()
-    ax.set_position((0.10, 0.16, 0.86, 0.72))
-    plots.recall_qps_pareto(choice.sweep, highlight=choice.position, ax=ax)
+class _IndexChart(Chart):
+    """The measured sweep drawn once (lesson 4's Pareto plot); each change moves the ring
+    around the chosen configuration."""
+
+    figsize, rect = (7.0, 3.4), (0.10, 0.16, 0.86, 0.72)
+
+    def build(self, ax) -> None:
+        self.sweep = None
+
+    def update(self, choice: vectors.IndexChoice) -> None:
+        if choice.sweep is not self.sweep:  # a new sweep: draw it (once per explorer)
+            self.clear()
+            plots.recall_qps_pareto(choice.sweep, ax=self.ax)
+            self.ring = self.ax.scatter([0.0], [0.0], s=160, facecolors="none",
+                                        edgecolors=INK, linewidths=1.5, zorder=4)
+            self.sweep = choice.sweep
+        row = choice.sweep.iloc[choice.position]
+        self.ring.set_offsets([[row["queries_per_s"], row["recall_at_10"]]])
 
 
 def explore_vector_index(kind: str = "hnsw") -> Explorer:
@@ -156,7 +170,7 @@ def explore_vector_index(kind: str = "hnsw") -> Explorer:
             description="nprobe / ef_search"),
     }
     return Explorer(controls, compute=vectors.choose_index, render=_render_index,
-                    draw=_draw_index, figsize=(7.0, 3.4),
+                    chart=_IndexChart,
                     title="<b>Vector index</b> — recall against speed and memory "
                           "(faiss, measured on this machine)")
 
@@ -175,17 +189,26 @@ def _render_rag(cost: vectors.RagCost) -> str:
     return table_html(rows, caption=f"{cost.model}, price dated {cost.as_of}")
 
 
-def _draw_rag(cost: vectors.RagCost, figure: Figure) -> None:
-    ax = figure.add_subplot()
-    ax.set_position((0.30, 0.18, 0.66, 0.70))
-    parts = {"embedding": cost.embedding_usd, "vector store": cost.vector_store_usd,
-             "LLM input": cost.llm_input_usd, "LLM output": cost.llm_output_usd}
-    ax.barh(list(parts)[::-1], [v * 1000 for v in list(parts.values())[::-1]],
-            color=plots.PALETTE[:4])
-    ax.set_xlabel("USD per 1,000 queries")
-    ax.set_title("Where a RAG answer's money goes", loc="left", fontsize=10, y=1.01)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+class _RagChart(Chart):
+    """Four bars, one per part of a RAG answer's cost, resized in place per update."""
+
+    figsize, rect = (6.5, 2.6), (0.30, 0.18, 0.66, 0.70)
+    labels = ("embedding", "vector store", "LLM input", "LLM output")
+
+    def build(self, ax) -> None:
+        self.bars = ax.barh(list(self.labels)[::-1], [0.0] * 4, color=plots.PALETTE[:4])
+        ax.set_xlabel("USD per 1,000 queries")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        self.fixed_title("Where a RAG answer's money goes")
+
+    def update(self, cost: vectors.RagCost) -> None:
+        parts = [cost.embedding_usd, cost.vector_store_usd, cost.llm_input_usd,
+                 cost.llm_output_usd]
+        widths = [v * 1000 for v in parts[::-1]]
+        for bar, width in zip(self.bars, widths, strict=True):
+            bar.set_width(width)
+        self.ax.set_xlim(0, max(widths) * 1.05 or 1.0)
 
 
 def explore_rag_cost(model: str = "GPT-5 mini") -> Explorer:
@@ -201,7 +224,6 @@ def explore_rag_cost(model: str = "GPT-5 mini") -> Explorer:
         "queries_per_day": widgets.FloatLogSlider(value=10_000.0, base=10, min=1, max=7,
                                                   step=0.1, description="queries per day"),
     }
-    return Explorer(controls, compute=vectors.rag_cost, render=_render_rag, draw=_draw_rag,
-                    figsize=(6.5, 2.6),
+    return Explorer(controls, compute=vectors.rag_cost, render=_render_rag, chart=_RagChart,
                     title="<b>RAG cost</b> — embedding, vector store and LLM tokens at API "
                           "prices (dated)")

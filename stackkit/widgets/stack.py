@@ -58,8 +58,6 @@ def _render(view: StackView) -> str:
     rows["prices older than the threshold"] = (
         ", ".join(f"{f} ({d:%Y-%m})" for f, d in zip(stale["figure"], stale["as_of"],
                                                        strict=True)) or "none")
-    if r.not_composed:
-        rows["not composed yet"] = "; ".join(r.not_composed)
     return table_html(rows, caption=r.scenario_name)
 
 
