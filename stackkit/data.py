@@ -2,8 +2,9 @@
 
 Pure functions: numbers in, numbers or small frozen dataclasses out. Lesson 4
 (``04_data.ipynb``) introduces every function here. The pipeline that cleans
-and deduplicates a corpus lives in :mod:`stackkit.pipeline` (re-exported here as
-:func:`run_pipeline`); vector search in :mod:`stackkit.vectors`.
+and deduplicates a corpus lives in :mod:`stackkit.pipeline` (re-exported here:
+:func:`run_pipeline`, and :func:`train_bpe`, the tokenizer the pipeline counts tokens
+with); vector search in :mod:`stackkit.vectors`.
 
 The lesson's point, in numbers: a text LLM reads its training data slowly (a
 few bytes per token, a few million tokens per second across the whole
@@ -20,6 +21,9 @@ import pandas as pd
 
 from . import _checks, catalog
 from ._results import Result
+from .pipeline import run_pipeline
+from .pipeline.tokens import MAX_BPE_VOCAB as MAX_BPE_VOCAB
+from .pipeline.tokens import train_bpe
 
 __all__ = [
     "CHECKPOINT_BYTES_PER_PARAM",
@@ -186,31 +190,6 @@ class TokenizerStats(Result):
         return self.n_bytes / self.n_tokens
 
 
-#: The largest vocabulary :func:`train_bpe` trains: above any production tokenizer (Llama 3:
-#: 128,256; Gemma: 262,144). The Rust trainer allocates ~70 bytes per entry up front, so
-#: vocab_size=10**9 asked it for 70 GB and aborted the whole Python process.
-MAX_BPE_VOCAB = 2**20
-
-
-def train_bpe(texts, vocab_size: int = 4096):
-    """A byte-level BPE tokenizer (Hugging Face ``tokenizers``) trained on ``texts``, offline.
-
-    The same algorithm GPT-2 and Llama 3 use (byte-level byte-pair encoding,
-    Sennrich et al. 2016; Radford et al. 2019), trained here on whatever text
-    you give it. Deterministic for the same texts and vocabulary size.
-    """
-    vocab = _checks.whole("vocab_size", vocab_size, 300, MAX_BPE_VOCAB)
-    texts = _checks.texts("texts", texts)
-    tk = _checks.require("tokenizers", "data", "train_bpe")
-    decoders, models, pre_tokenizers, trainers = (tk.decoders, tk.models, tk.pre_tokenizers,
-                                                  tk.trainers)
-    tokenizer = tk.Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tokenizer.train_from_iterator(texts, trainer=trainer)
-    return tokenizer
 
 
 def chars_per_token(texts, tokenizer) -> TokenizerStats:
@@ -365,13 +344,3 @@ def feed_table(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float,
              "share_of_tectonic_sustained": tokens_s * bpt / 1e9 / sustained}
             for name, bpt in items]
     return pd.DataFrame(rows)
-
-
-def run_pipeline(documents, out_dir, *, engine: str = "duckdb",
-                 near_duplicate_threshold: float = 0.8, quality_filters: bool = True):
-    """Clean, deduplicate and tokenize a corpus; see :func:`stackkit.pipeline.run_pipeline`."""
-    from . import pipeline
-
-    return pipeline.run_pipeline(documents, out_dir, engine=engine,
-                                 near_duplicate_threshold=near_duplicate_threshold,
-                                 quality_filters=quality_filters)
