@@ -50,6 +50,7 @@ pytest.importorskip("optax", reason="stackkit.frameworks needs the optional extr
 
 from stackkit import frameworks as fw
 from stackkit import training
+from stackkit.frameworks.collectives import _fit_alpha_beta
 
 LAYERS = 2
 SHAPES = {"d_model": 128, "n_layers": LAYERS, "n_heads": 8, "d_ff": 512, "seq_len": 64,
@@ -166,10 +167,10 @@ def test_collective_sweep_fits_alpha_and_beta():
 
 def test_the_alpha_beta_fit_recovers_a_known_line():
     sizes = np.array([1e3, 1e4, 1e5, 1e6, 1e7])
-    alpha, beta, r2 = fw._fit_alpha_beta(sizes, 20e-6 + sizes / 5e9)
+    alpha, beta, r2 = _fit_alpha_beta(sizes, 20e-6 + sizes / 5e9)
     assert (alpha, beta, r2) == pytest.approx((20e-6, 1 / 5e9, 1.0))
     # a line that would need a negative fixed cost is refitted through the origin
-    alpha, beta, _ = fw._fit_alpha_beta(sizes, sizes / 5e9 - 1e-7)
+    alpha, beta, _ = _fit_alpha_beta(sizes, sizes / 5e9 - 1e-7)
     assert alpha == 0 and beta > 0
 
 

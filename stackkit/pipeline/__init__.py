@@ -63,6 +63,7 @@ from .run import PipelineResult, run_pipeline
 from .sql import N_SHARDS as N_SHARDS
 from .sql import SqlStage, sql_stages
 from .tokens import lesson_tokenizer as lesson_tokenizer
+from .tokens import train_bpe as train_bpe
 
 # Names written ``import X as X`` are public as ``pipeline.X`` but outside ``__all__``, as before.
 
