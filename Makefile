@@ -70,8 +70,9 @@ quick: $(VENV)/.stamp-test
 notebooks: $(VENV)/.stamp-test
 	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
 
-student: $(VENV)/.stamp-test
-	$(BIN)/python tools/make_student.py --out student notebooks/*.ipynb
+# Reads and writes notebook JSON with the standard library only: no venv needed.
+student:
+	$(PYTHON) tools/make_student.py --out student notebooks/*.ipynb
 
 # The course (docs/instructors.md): the book, assignments and their grading, a class hub.
 # Node tools (mystmd, configurable-http-proxy) are pinned in package.json / package-lock.json.
@@ -99,7 +100,17 @@ $(VENV)/.stamp-hub: pyproject.toml | $(BIN)/python
 hub: $(VENV)/.stamp-hub node_modules/.stamp
 	$(BIN)/python tools/hub.py --port $(HUB_PORT)
 
-bench: $(VENV)/.stamp-test
+# bench and dashboard install only what they use (pyproject's bench and dashboard extras),
+# not the test stack; where the test venv exists already, pip finds everything installed.
+$(VENV)/.stamp-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $@
+
+$(VENV)/.stamp-dashboard: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dashboard]"
+	touch $@
+
+bench: $(VENV)/.stamp-bench
 	$(BIN)/python benchmarks/run.py
 
 validate: $(VENV)/.stamp-test
@@ -111,7 +122,7 @@ fuzz: $(VENV)/.stamp-test
 		-q tests/test_fuzz.py
 
 # Voila has no --allow-root and runs as root as it is; --token makes and prints a token.
-dashboard: $(VENV)/.stamp-test
+dashboard: $(VENV)/.stamp-dashboard
 	@echo "Voila on 127.0.0.1:$(PORT); open the URL with its token printed below."
 	$(BIN)/voila dashboards/tools.ipynb --Voila.ip=127.0.0.1 --port=$(PORT) --no-browser \
 		--token --strip_sources=True

@@ -490,7 +490,7 @@ class Fuzzer:
             for name, func in sorted(vars(module).items()):
                 if name.startswith("_") or not inspect.isfunction(func):
                     continue
-                if func.__module__ != module.__name__:
+                if not _defined_in(func, module.__name__):
                     continue  # an alias or an import: fuzzed in its own module
                 qualname = f"{short}.{name}"
                 if qualname in SKIP or _deprecated(func):
@@ -552,6 +552,10 @@ class Fuzzer:
 
     def _valid(self, target: Target, param: inspect.Parameter) -> Any:
         rng = self.rng
+        spec = getattr(target.func, "declaration", {}).get(param.name)
+        if spec is not None and f"{target.qualname}.{param.name}" not in _FACTORIES \
+                and param.name not in _FACTORIES:
+            return self._declared_value(param, spec)
         annotation = self._annotation(param)
         factory = (_FACTORIES.get(f"{target.qualname}.{param.name}")
                    or _FACTORIES.get(param.name))
@@ -588,6 +592,27 @@ class Fuzzer:
         if param.name in ("label", "unit", "title"):
             return rng.choice(["", "B", "a label"])
         return self._number(param, SPREAD.get(target.qualname, 1.5))
+
+    def _declared_value(self, param: inspect.Parameter, spec: Any) -> Any:
+        """A valid value read from the function's declaration (stackkit._declare): its
+        default, one of its spec's examples, or a number near them inside the spec's range."""
+        rng = self.rng
+        examples = spec.valid_examples()
+        has_default = param.default is not inspect.Parameter.empty
+        if has_default and (rng.random() < 0.3 or not examples):
+            return param.default
+        value = rng.choice(examples) if examples else None
+        bounds = spec.bounds
+        if spec.kind in ("number", "count") and isinstance(value, (int, float)) and \
+                not isinstance(value, bool) and value and rng.random() < 0.5:
+            scaled = value * 10 ** rng.uniform(-1, 1)
+            low, high = bounds.get("low"), bounds.get("high")
+            if spec.kind == "count":
+                scaled = max(low or 0, round(scaled))
+            if (low is None or scaled > low or (scaled == low and not bounds.get("low_open")))\
+                    and (high is None or scaled < high):
+                return scaled
+        return value
 
     def _edge(self) -> Any:
         return self.rng.choice(EDGE_NUMBERS)
@@ -705,6 +730,12 @@ class Fuzzer:
                 for target in self.targets:
                     self.call_or_known(target, tally)
         return tally
+
+
+def _defined_in(func: Callable[..., Any], module_name: str) -> bool:
+    """Whether ``func`` belongs to the layer ``module_name``: defined in the module itself or,
+    for a layer that is a package, in one of its files (re-exported by its ``__init__``)."""
+    return func.__module__ == module_name or func.__module__.startswith(module_name + ".")
 
 
 def _deprecated(func: Callable[..., Any]) -> bool:

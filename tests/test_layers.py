@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "stackkit"
 #: Lowest first. A module may import a module of a lower rank only; modules that share
 #: a rank are independent of each other, except inside one lesson's group (data, vectors).
 ORDER: tuple[tuple[str, ...], ...] = (
-    ("units", "_checks", "_results", "exercises", "lessons"),
+    ("units", "_checks", "_declare", "_results", "exercises", "lessons"),
     ("catalog",),
     ("transformer", "reliability", "bench"),
     ("chips", "fabrication"),
@@ -40,6 +40,7 @@ ALLOWED_UPWARD = {
     ("catalog", "transformer"): "deprecated ModelSpec methods delegate to transformer",
     # Same rank: units formats only finite numbers; _checks imports nothing of stackkit.
     ("units", "_checks"): "units refuses NaN/inf with the shared argument checks",
+    ("_declare", "_checks"): "declarations run the shared argument checks",
 }
 
 #: Third-party packages only the front ends (plots, widgets) may import.

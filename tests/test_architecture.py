@@ -1,0 +1,171 @@
+"""docs/architecture.md is checked against the code, so it cannot drift out of date.
+
+- every name in its public-API block exists, with the parameters it shows;
+- its module map lists every module and package of ``stackkit/`` (and no other), as a
+  file (``x.py``) or a package (``x/``) as it really is;
+- its layer diagram names the same layers, in the same order, as tests/test_layers.py;
+- its glossary's retired names appear in no public signature or result field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+PACKAGE = ROOT / "stackkit"
+
+
+def _section(title: str) -> str:
+    start = DOC.index(f"## {title}")
+    end = DOC.find("\n## ", start + 1)
+    return DOC[start:end if end != -1 else None]
+
+
+def _layers_order() -> tuple[tuple[str, ...], ...]:
+    spec = importlib.util.spec_from_file_location("_test_layers", ROOT / "tests" / "test_layers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ORDER
+
+
+LAYER_NAMES = {name for rank in _layers_order() for name in rank}
+
+
+def _api_calls() -> list[tuple[str, str, list[str]]]:
+    """(module, name, parameters shown) of every ``module.name(...)`` in the API block."""
+    block = _section("The public API (a contract)")
+    code = block[block.index("```python"):block.rindex("```")]
+    code = "\n".join(line.split("#", 1)[0] for line in code.splitlines())
+    code = re.sub(r"\s+", " ", code)
+    found = []
+    for match in re.finditer(r"\b([a-z_]+)\.([A-Za-z_]\w*)(?:\(([^()]*(?:\([^()]*\)[^()]*)*)\))?",
+                             code):
+        module, name, args = match.groups()
+        if module not in LAYER_NAMES:
+            continue
+        params = []
+        for arg in (args or "").split(","):
+            arg = arg.strip().split("=", 1)[0].strip().lstrip("*")
+            if re.fullmatch(r"[a-z_]\w*", arg):
+                params.append(arg)
+        found.append((module, name, params))
+    return found
+
+
+API = _api_calls()
+
+
+def test_the_api_block_is_read():
+    assert len(API) > 60, f"only {len(API)} names read from the API block"
+
+
+@pytest.mark.parametrize("module,name,params", API, ids=[f"{m}.{n}" for m, n, _ in API])
+def test_every_contract_name_exists_with_its_parameters(module, name, params):
+    target = getattr(importlib.import_module(f"stackkit.{module}"), name, None)
+    assert target is not None, f"stackkit.{module}.{name} is in docs/architecture.md, not in code"
+    if not params or not callable(target):
+        return
+    signature = inspect.signature(target)
+    if any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
+        known = set(signature.parameters)
+        missing = [p for p in params if p not in known and p != "params"]
+    else:
+        missing = [p for p in params if p not in signature.parameters]
+    assert not missing, f"{module}.{name} has no parameter {missing}"
+
+
+def _map_entries() -> dict[str, str]:
+    """module name → how the map writes it (``x.py`` or ``x/``)."""
+    rows = re.findall(r"^\| `([\w]+)(\.py|/)` \|", _section("Module map"), flags=re.M)
+    return {name: suffix for name, suffix in rows}
+
+
+def test_the_module_map_lists_every_module_as_it_is():
+    listed = _map_entries()
+    real = {}
+    for path in PACKAGE.iterdir():
+        if path.name.startswith("__") or path.name.startswith("."):
+            continue
+        if path.is_dir() and (path / "__init__.py").exists():
+            real[path.name] = "/"
+        elif path.suffix == ".py":
+            real[path.stem] = ".py"
+    kind = [k for k in real.keys() & listed.keys() if real[k] != listed[k]]
+    assert listed == real, (f"docs/architecture.md's module map is out of date: "
+                            f"missing {sorted(real.keys() - listed.keys())}, "
+                            f"no such module {sorted(listed.keys() - real.keys())}, "
+                            f"a file shown as a package or back {kind}")
+
+
+def test_the_layer_diagram_follows_test_layers_order():
+    block = _section("The layers")
+    diagram = block[block.index("```"):block.index("```", block.index("```") + 3)]
+    order = [name for rank in _layers_order() for name in rank
+             if name not in ("plots", "widgets")]
+    positions = {}
+    for line_no, line in enumerate(diagram.splitlines()):
+        for name in re.findall(r"\b[a-z_]+\b", line.split("  ")[0] if line.startswith(" ") else ""):
+            positions.setdefault(name, line_no)
+    missing = [name for name in order if name not in positions]
+    assert not missing, f"the layer diagram does not show {missing}"
+    # The diagram runs top (highest) to bottom (lowest): a higher rank sits higher up.
+    ranks = {name: rank for rank, names in enumerate(_layers_order()) for name in names}
+    for a in order:
+        for b in order:
+            if ranks[a] > ranks[b]:
+                assert positions[a] <= positions[b], f"{a} is drawn below {b}"
+
+
+def _glossary_retired() -> dict[str, str]:
+    """retired name → the kit's name, from the glossary table."""
+    table = _section("Vocabulary: one name per quantity")
+    rows = re.findall(r"^\| ([^|]+) \| `([\w.]+)` \| ([^|]+) \|", table, flags=re.M)
+    retired = {}
+    for _concept, name, old in rows:
+        for item in re.findall(r"`([\w.]+)`", old):
+            retired[item] = name
+    return retired
+
+
+RETIRED = _glossary_retired()
+
+
+def test_the_glossary_is_read():
+    assert len(RETIRED) >= 5, RETIRED
+
+
+def _public_names() -> list[tuple[str, str]]:
+    """(where, name) of every parameter of a public function and field of a result."""
+    found = []
+    for name in LAYER_NAMES - {"plots", "widgets", "_checks", "_results", "exercises"}:
+        try:
+            module = importlib.import_module(f"stackkit.{name}")
+        except ModuleNotFoundError:
+            continue
+        for attr, obj in vars(module).items():
+            if attr.startswith("_"):
+                continue
+            where = f"{name}.{attr}"
+            found.append((where, attr))
+            if inspect.isfunction(obj):
+                found += [(where, p) for p in inspect.signature(obj).parameters]
+            elif dataclasses.is_dataclass(obj):
+                found += [(where, f.name) for f in dataclasses.fields(obj)]
+    return found
+
+
+@pytest.mark.xfail(strict=True, reason="the rename pass (issue 22 item 3) lands after the split")
+def test_no_public_signature_uses_a_retired_name():
+    used = sorted({(where, name) for where, name in _public_names()
+                   if name in RETIRED or where in RETIRED})
+    assert not used, "retired names (docs/architecture.md's glossary) still in use: " + \
+        ", ".join(f"{where}: {name} (use {RETIRED.get(name) or RETIRED.get(where)})"
+                  for where, name in used)
