@@ -38,8 +38,8 @@ SAME_LESSON = ({"data", "vectors", "pipeline"},)
 ALLOWED_UPWARD = {
     # ModelSpec.param_count() etc. stay for old code; they delegate to the one home.
     ("catalog", "transformer"): "deprecated ModelSpec methods delegate to transformer",
-    # Same rank: units formats only finite numbers; _checks imports nothing of stackkit.
-    ("units", "_checks"): "units refuses NaN/inf with the shared argument checks",
+    # Same rank: units formats only finite numbers; _declare imports only _checks.
+    ("units", "_declare"): "units declares its formatters' parameters (finite numbers only)",
     ("_declare", "_checks"): "declarations run the shared argument checks",
 }
 
