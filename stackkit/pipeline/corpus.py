@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import _checks
+from .._declare import count, custom, declared, seed
 from .quality import STOP_WORDS
 
 _WORDS = (
@@ -24,6 +24,7 @@ _WORDS = (
 MAX_DOCS = 5_000
 
 
+@declared(n_docs=count(low=20, high=MAX_DOCS, examples=(20, 600)), seed=seed())
 def make_corpus(n_docs: int = 2000, seed: int = 0) -> pd.DataFrame:
     """The lesson's synthetic web crawl: documents with planted duplicates and boilerplate.
 
@@ -33,8 +34,8 @@ def make_corpus(n_docs: int = 2000, seed: int = 0) -> pd.DataFrame:
     banner, a bullet list, a keyword list without stop words). ``kind`` says which; the
     counts are in :func:`corpus_counts`. Deterministic for a seed; about 1.3 kB a document.
     """
-    n = _checks.whole("n_docs", n_docs, 20, MAX_DOCS)  # 20: one full pattern
-    rng = np.random.default_rng(_checks.seed("seed", seed))
+    n = n_docs  # at least 20: one full pattern
+    rng = np.random.default_rng(seed)
     words = _WORDS
     texts: list[str] = []
     kinds: list[str] = []
@@ -101,11 +102,18 @@ def _code(rng, words) -> str:
 _BOILERPLATE = (_lorem, _cookie, _symbols, _bullets, _keywords, _code)
 
 
+def _corpus(name: str, value: object) -> pd.DataFrame:
+    """A DataFrame with a ``kind`` column, as :func:`make_corpus` returns."""
+    if not isinstance(value, pd.DataFrame) or "kind" not in value.columns:
+        raise ValueError(f"{name} must be the DataFrame that pipeline.make_corpus returns (with "
+                         f"a 'kind' column); got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+@declared(corpus=custom(_corpus, examples=lambda: [make_corpus.unchecked(20, 0)],
+                        bad=(None, 3, pd.DataFrame({"text": ["a"]})), kind="corpus"))
 def corpus_counts(corpus: pd.DataFrame) -> dict[str, int]:
     """How many documents of each planted kind a :func:`make_corpus` frame holds."""
-    if not isinstance(corpus, pd.DataFrame) or "kind" not in corpus.columns:
-        raise ValueError(f"corpus must be the DataFrame that pipeline.make_corpus returns (with "
-                         f"a 'kind' column); got {type(corpus).__name__} {corpus!r:.60}")
     counts = corpus["kind"].value_counts()
     return {kind: int(counts.get(kind, 0))
             for kind in ("unique", "exact duplicate", "near duplicate", "boilerplate")}

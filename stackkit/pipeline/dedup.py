@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import _checks
+from .._declare import count, declared, fraction
 
 SHINGLE_WORDS = 3
 NUM_PERM = 128
@@ -42,12 +42,12 @@ def _near_duplicates(frame: pd.DataFrame, threshold: float, progress: bool):
     return drop, lsh.b, lsh.r
 
 
+@declared(similarity=fraction(examples=(0.8, 0.0, 1.0, 0.5)),
+          bands=count(examples=(9, 1, 20)), rows=count(examples=(13, 1, 5)))
 def lsh_detection_probability(similarity: float, bands: int, rows: int) -> float:
     """Probability that MinHash LSH makes two documents candidates: 1 − (1 − s^r)^b.
 
     Leskovec, Rajaraman & Ullman, Mining of Massive Datasets, section 3.4.2 (the S-curve).
     """
-    s = _checks.in_range("similarity", similarity, 0.0, 1.0)
-    b = _checks.positive_int("bands", bands)
-    r = _checks.positive_int("rows", rows)
+    s, b, r = similarity, bands, rows
     return 1.0 - (1.0 - s**r) ** b

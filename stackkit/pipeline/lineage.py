@@ -8,8 +8,9 @@ import hashlib
 import json
 from pathlib import Path
 
+from .._declare import declared
 from .ingest import _file_hash
-from .output import _existing_dir, read_output
+from .output import _EXISTING_DIR, read_output
 
 NAMESPACE = "stackkit"
 JOB_NAME = "lesson4.dedup_pipeline"
@@ -41,7 +42,7 @@ def _folder_hash(folder: Path) -> str:
 
 def _output_content_hash(folder: Path) -> str:
     """A hash of the output rows (not the bytes: engines write different Parquet files)."""
-    frame = read_output(folder)
+    frame = read_output.unchecked(folder)
     digest = hashlib.sha256()
     for row in frame.itertuples(index=False):
         digest.update(f"{row.doc_id}\t{row.content_hash}\t{row.n_tokens}\t{row.shard}\n".encode())
@@ -95,17 +96,19 @@ def _emit(log: Path, state: str, run_id: str, inputs: list[dict], outputs: list[
     return json.loads(Serde.to_json(event))
 
 
+@declared(out_dir=_EXISTING_DIR)
 def read_lineage(out_dir: str | Path) -> list[dict]:
     """Every OpenLineage event the runs into ``out_dir`` emitted, oldest first."""
-    log = _existing_dir(out_dir) / "_lineage" / "openlineage.jsonl"
+    log = out_dir / "_lineage" / "openlineage.jsonl"
     if not log.is_file():
         return []
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
 
 
+@declared(out_dir=_EXISTING_DIR)
 def stale_inputs(out_dir: str | Path) -> list[str]:
     """Input files whose content changed since the last completed run into ``out_dir``."""
-    state = _load_state(_existing_dir(out_dir))
+    state = _load_state(out_dir)
     if state is None:
         return []
     return [d["name"] for d in state["inputs"]

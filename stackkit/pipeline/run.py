@@ -7,6 +7,7 @@ import json
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks
+from .._declare import choice, custom, declared, flag, number, optional
 from .._results import Result
 from .dedup import NUM_PERM, SHINGLE_WORDS, _near_duplicates
 from .engines import ENGINES, _DuckEngine, _SparkEngine
 from .ingest import _read_documents
 from .lineage import _code_version, _emit, _folder_hash, _load_state, _output_content_hash
-from .output import _out_dir
+from .output import _OUT_DIR, _writable
 from .quality import _features, _normalize
 from .sql import sql_stages
 from .tokens import _token_counts
@@ -54,6 +56,19 @@ class PipelineResult(Result):
         })
 
 
+def _documents(name: str, value: object) -> object:
+    """A path, a DataFrame or an iterable of texts; :func:`_read_documents` reads it."""
+    if not isinstance(value, (str, Path, pd.DataFrame, Iterable)) or isinstance(value, bytes):
+        raise ValueError(f"{name} must be a list of strings, a DataFrame with a 'text' column "
+                         f"or a path to a JSONL/Parquet file; got {type(value).__name__}")
+    return value
+
+
+@declared(documents=custom(_documents, examples=(["A document of prose. " * 30],),
+                           bad=(None, 3, b"bytes"), kind="documents"),
+          out_dir=_OUT_DIR, engine=choice(ENGINES),
+          near_duplicate_threshold=number(low=0.5, high=1.0, examples=(0.8, 0.5, 1.0)),
+          quality_filters=flag(), progress=optional(flag()))
 def run_pipeline(documents, out_dir, *, engine: str = "duckdb",
                  near_duplicate_threshold: float = 0.8, quality_filters: bool = True,
                  progress: bool | None = None) -> PipelineResult:
@@ -74,17 +89,14 @@ def run_pipeline(documents, out_dir, *, engine: str = "duckdb",
     A failed run leaves no partial output: shards are written to a temporary folder
     and renamed into place only when complete.
     """
-    engine = _checks.one_of("engine", engine, ENGINES)
-    threshold = _checks.in_range("near_duplicate_threshold", near_duplicate_threshold, 0.5, 1.0)
-    if not isinstance(quality_filters, bool):
-        raise ValueError(f"quality_filters must be True or False; got {quality_filters!r}")
-    out = _out_dir(out_dir)
+    threshold = near_duplicate_threshold
+    out = _writable(out_dir)
     for module in ("duckdb", "datasketch", "sqlglot", "openlineage.client", "tokenizers"):
         _checks.require(module, "data", "run_pipeline")
     if engine == "spark":
         _checks.require("pyspark", "spark", "engine='spark'")
     texts, inputs = _read_documents(documents)
-    progress = len(texts) >= 20_000 if progress is None else bool(progress)
+    progress = len(texts) >= 20_000 if progress is None else progress
     params = {"near_duplicate_threshold": threshold, "quality_filters": quality_filters,
               "code_version": _code_version(), "shingle_words": SHINGLE_WORDS,
               "num_perm": NUM_PERM}
@@ -164,7 +176,7 @@ def _run(texts: list[str], runner, staging: Path, threshold: float, quality_filt
         con.register("docs_frame", docs)
         con.execute(f"COPY (SELECT * FROM docs_frame) TO '{docs_path}' (FORMAT PARQUET)")
     runner.load_parquet("docs", docs_path)
-    filter_stage, exact_stage, write_stage = sql_stages(quality_filters)
+    filter_stage, exact_stage, write_stage = sql_stages.unchecked(quality_filters)
     runner.run(filter_stage)
     n_after_filter = runner.count("filtered")
     if n_after_filter == 0:

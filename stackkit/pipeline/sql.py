@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .. import _checks
+from .._declare import declared, flag
 from .quality import QUALITY_RULES
 
 #: Parquet partitions the output is written in (``shard = doc_id % N_SHARDS``).
@@ -35,9 +35,9 @@ def _transpile(sql: str, dialect: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
 
 
+@declared(quality_filters=flag())
 def sql_stages(quality_filters: bool = True) -> tuple[SqlStage, ...]:
     """The pipeline's SQL, in DuckDB's dialect (``.to("spark")`` for Spark's)."""
-    quality_filters = _checks.boolean("quality_filters", quality_filters)
     rules = " AND ".join(f"({sql})" for _, sql, _ in QUALITY_RULES) if quality_filters else "TRUE"
     return (
         SqlStage("quality_filter",

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks
+from .._declare import count, custom, declared
 from .corpus import make_corpus
 from .quality import _normalize
 
@@ -22,6 +23,15 @@ from .quality import _normalize
 MAX_BPE_VOCAB = 2**20
 
 
+def _texts(name: str, value: object) -> list[str]:
+    """One string, or a non-empty sequence of strings."""
+    return _checks.texts(name, value)
+
+
+@declared(texts=custom(_texts, examples=(["Data is read slowly and written in bursts. " * 20],
+                                         "one short text"),
+                       bad=(None, 3, [], ["a", 3]), kind="texts"),
+          vocab_size=count(low=300, high=MAX_BPE_VOCAB, examples=(300, 1000)))
 def train_bpe(texts, vocab_size: int = 4096):
     """A byte-level BPE tokenizer (Hugging Face ``tokenizers``) trained on ``texts``, offline.
 
@@ -29,8 +39,7 @@ def train_bpe(texts, vocab_size: int = 4096):
     Sennrich et al. 2016; Radford et al. 2019), trained here on whatever text
     you give it. Deterministic for the same texts and vocabulary size.
     """
-    vocab = _checks.whole("vocab_size", vocab_size, 300, MAX_BPE_VOCAB)
-    texts = _checks.texts("texts", texts)
+    vocab = vocab_size
     tk = _checks.require("tokenizers", "data", "train_bpe")
     decoders, models, pre_tokenizers, trainers = (tk.decoders, tk.models, tk.pre_tokenizers,
                                                   tk.trainers)
@@ -47,9 +56,9 @@ def train_bpe(texts, vocab_size: int = 4096):
 def lesson_tokenizer():
     """The byte-level BPE (4,096 entries) the pipeline counts tokens with, trained offline on
     the first 400 documents of :func:`make_corpus`'s default corpus (deterministic)."""
-    sample = make_corpus(400, seed=0)
+    sample = make_corpus.unchecked(400, 0)
     sample = sample[sample["kind"] == "unique"]["text"].map(_normalize).tolist()
-    return train_bpe(sample, vocab_size=4096)
+    return train_bpe.unchecked(sample, 4096)
 
 
 def _token_counts(frame: pd.DataFrame) -> pd.DataFrame:
