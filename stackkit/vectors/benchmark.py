@@ -12,11 +12,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import _checks
+from .._declare import array, choice, count, custom, declared, optional, positive
 from .._results import Result
-from .exact import _matrix, exact_search, make_vectors, recall_at_k
+from .embeddings import DIM
+from .exact import _QUERIES, _VECTORS, _same_dim, exact_search, make_vectors, recall_at_k
 from .indexes import (
+    _INDEX,
     INDEX_KINDS,
-    _index,
     _params,
     _serialized_bytes,
     build_index,
@@ -55,6 +57,9 @@ def _timed(fn, *args, repeat: int = 1, **kwargs):
     return best, result
 
 
+@declared(vectors=_VECTORS, queries=_QUERIES, kind=choice(INDEX_KINDS), k=count(examples=(10, 1)),
+          truth=optional(array(ndim=2, low=0, whole=True, examples=([[0]],))),
+          exact_s=optional(positive(examples=(0.01,))), index=optional(_INDEX))
 def benchmark_index(vectors, queries, kind: str = "hnsw", k: int = 10, *, truth=None,
                     exact_s: float | None = None, index=None, **params) -> IndexBenchmark:
     """Build (or reuse) one index and measure recall@k, QPS, memory and build time.
@@ -62,11 +67,10 @@ def benchmark_index(vectors, queries, kind: str = "hnsw", k: int = 10, *, truth=
     ``truth`` (the exact ids) and ``exact_s`` (the exact search time for all queries) are
     computed when not given, so a comparison can measure them once.
     """
-    base = _matrix("vectors", vectors)
-    q = _matrix("queries", queries, base.shape[1])
+    base, q = vectors, _same_dim(queries, vectors)
     _checks.whole("k", k, 1, base.shape[0])
     shown = _params(kind, params, base.shape[0], base.shape[1])
-    if index is not None and _index(index).d != base.shape[1]:
+    if index is not None and index.d != base.shape[1]:
         raise ValueError(f"index holds vectors of dim {index.d}; vectors have "
                          f"{base.shape[1]} columns")
     if truth is not None:
@@ -74,42 +78,45 @@ def benchmark_index(vectors, queries, kind: str = "hnsw", k: int = 10, *, truth=
         if truth.shape != (q.shape[0], k):
             raise ValueError(f"truth must hold the exact top-k ids, one row of k={k} per query "
                              f"({q.shape[0]} queries); got shape {truth.shape}")
-    if exact_s is not None:
-        exact_s = _checks.positive("exact_s", exact_s)
     if truth is None or exact_s is None:
-        exact_s, (_, truth) = _timed(exact_search, base, q, k)
+        exact_s, (_, truth) = _timed(exact_search.unchecked, base, q, k)
     if index is None:
-        build_s, index = _timed(build_index, base, kind, **params)
+        build_s, index = _timed(build_index.unchecked, base, kind, **params)
     else:
         build_s = None
     search_params = {key: v for key, v in params.items() if key in {"nprobe", "ef_search"}}
-    search_s, (_, found) = _timed(search, index, q, k, repeat=2, **search_params)
+    search_s, (_, found) = _timed(search.unchecked, index, q, k, repeat=2, **search_params)
     return IndexBenchmark(kind=kind.lower(), params=", ".join(f"{a}={b}" for a, b in shown.items()),
                           n_vectors=base.shape[0], dim=base.shape[1],
-                          recall_at_10=recall_at_k(found, truth),
+                          recall_at_10=recall_at_k.unchecked(found, truth),
                           queries_per_s=q.shape[0] / max(search_s, 1e-9),
                           exact_queries_per_s=q.shape[0] / max(exact_s, 1e-9),
                           memory_bytes=_serialized_bytes(index), build_s=build_s)
 
 
-def _configs(configs) -> list[tuple[str, dict]]:
-    """``configs`` as a non-empty list of (kind, params) pairs; the four defaults for None."""
-    if configs is None:
-        return [("flat", {}), ("ivfflat", {}), ("hnsw", {}), ("ivfpq", {})]
-    items = _checks.sequence("configs", configs, min_len=1, max_len=64)
+_DEFAULT_CONFIGS = (("flat", {}), ("ivfflat", {}), ("hnsw", {}), ("ivfpq", {}))
+
+
+def _configs(name: str, value: object) -> list[tuple[str, dict]]:
+    """``value`` as a non-empty list of (kind, params) pairs."""
+    items = _checks.sequence(name, value, min_len=1, max_len=64)
     for item in items:
         if (not isinstance(item, (tuple, list)) or len(item) != 2
                 or not isinstance(item[1], dict)):
-            raise ValueError(f"configs must be (kind, params) pairs such as ('hnsw', "
+            raise ValueError(f"{name} must be (kind, params) pairs such as ('hnsw', "
                              f"{{'M': 16}}); got {_checks._show(item)}")
     return [(kind, dict(params)) for kind, params in items]
 
 
+@declared(vectors=_VECTORS, queries=_QUERIES,
+          configs=optional(custom(_configs, examples=([("hnsw", {"M": 8})],),
+                                  bad=(3, "hnsw", [], [("hnsw",)]), kind="configs")),
+          k=count(examples=(10, 1)))
 def compare_indexes(vectors, queries, configs=None, k: int = 10) -> pd.DataFrame:
-    """:func:`benchmark_index` for several (kind, params) configurations, one row each."""
-    base = _matrix("vectors", vectors)
-    q = _matrix("queries", queries, base.shape[1])
-    configs = _configs(configs)
+    """:func:`benchmark_index` for several (kind, params) configurations, one row each;
+    the four kinds at their defaults when ``configs`` is None."""
+    base, q = vectors, _same_dim(queries, vectors)
+    configs = [(kind, dict(params)) for kind, params in configs or _DEFAULT_CONFIGS]
     exact_s, (_, truth) = _timed(exact_search, base, q, k)
     rows = [benchmark_index(base, q, kind, k, truth=truth, exact_s=exact_s, **params).to_frame()
             for kind, params in configs]
@@ -126,6 +133,8 @@ _SWEEP_BUILD = {"flat": {}, "ivfflat": {"nlist": 64}, "hnsw": {"M": 16, "ef_cons
                 "ivfpq": {"nlist": 64, "m": 24, "nbits": 6}}
 
 
+@declared(n_vectors=count(examples=(4000,)),
+          n_queries=count(examples=(200,)))
 @functools.cache
 def index_sweep(n_vectors: int = 4000, n_queries: int = 200) -> pd.DataFrame:
     """Every index kind of the lesson swept over its search parameter (nprobe, ef_search)
@@ -133,11 +142,9 @@ def index_sweep(n_vectors: int = 4000, n_queries: int = 200) -> pd.DataFrame:
 
     Measured once per process (cached); the lesson's widget then only looks rows up.
     """
-    n = _checks.positive_int("n_vectors", n_vectors)
-    nq = _checks.positive_int("n_queries", n_queries)
-    base = make_vectors(n, seed=0)
-    queries = make_vectors(nq, seed=1)
-    exact_s, (_, truth) = _timed(exact_search, base, queries, 10)
+    base = make_vectors.unchecked(n_vectors, DIM, 256, 0.6, 0)
+    queries = make_vectors.unchecked(n_queries, DIM, 256, 0.6, 1)
+    exact_s, (_, truth) = _timed(exact_search.unchecked, base, queries, 10)
     rows = []
     for kind, (name, values) in _SWEEP.items():
         build_s, index = _timed(build_index, base, kind, **_SWEEP_BUILD[kind])
@@ -150,6 +157,10 @@ def index_sweep(n_vectors: int = 4000, n_queries: int = 200) -> pd.DataFrame:
             row["search_value"] = value
             rows.append(row)
     return pd.concat(rows, ignore_index=True)
+
+
+# The measured sweep is cached per process; callers that hide an extra reset it.
+index_sweep.cache_clear = index_sweep.unchecked.cache_clear  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -173,10 +184,10 @@ _AT_SCALE = {"flat": {}, "ivfflat": {"nlist": 65536}, "hnsw": {"M": 16},
              "ivfpq": {"nlist": 65536, "m": 96, "nbits": 8}}
 
 
+@declared(kind=choice(INDEX_KINDS), search_value=count(examples=(16, 1, 256)))
 def choose_index(kind: str = "hnsw", search_value: int = 16) -> IndexChoice:
     """The measured row of :func:`index_sweep` nearest to ``kind`` and its search parameter."""
-    kind = _checks.one_of("kind", kind, INDEX_KINDS)
-    value = _checks.positive_int("search_value", search_value)
+    value = search_value
     sweep = index_sweep()
     part = sweep[sweep["kind"] == kind]
     position = int((part["search_value"] - value).abs().idxmin())
@@ -186,5 +197,5 @@ def choose_index(kind: str = "hnsw", search_value: int = 16) -> IndexChoice:
                        queries_per_s=float(row["queries_per_s"]), speedup=float(row["speedup"]),
                        memory_bytes=int(row["memory_bytes"]), n_vectors=int(row["n_vectors"]),
                        dim=int(row["dim"]),
-                       at_scale_tb=index_bytes(1e9, 1536, kind, **_AT_SCALE[kind]) / 1e12,
+                       at_scale_tb=index_bytes.unchecked(1e9, 1536, kind, **_AT_SCALE[kind]) / 1e12,
                        position=position, sweep=sweep)

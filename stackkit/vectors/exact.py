@@ -7,12 +7,17 @@ import math
 import numpy as np
 
 from .. import _checks
+from .._declare import count, custom, declared, non_negative, seed
 from .embeddings import DIM
 
 #: Most floats :func:`make_vectors` draws (n · dim): 400 MB of float32, a few seconds.
 MAX_VECTOR_VALUES = 100_000_000
 
 
+@declared(n=count(examples=(200, 1)), dim=count(high=65_536, examples=(16, 384, 1)),
+          n_clusters=count(examples=(8, 256)),
+          spread=non_negative(high=1e3, examples=(0.6, 0.0, 10.0)),  # beyond ~10: pure noise
+          seed=seed())
 def make_vectors(n: int, dim: int = DIM, n_clusters: int = 256, spread: float = 0.6,
                  seed: int = 0) -> np.ndarray:
     """Unit vectors in clusters, like real embeddings (topics), float32, deterministic.
@@ -22,15 +27,12 @@ def make_vectors(n: int, dim: int = DIM, n_clusters: int = 256, spread: float = 
     vectors would be the worst case for every ANN index; embeddings have structure, and
     so do these.
     """
-    count = _checks.positive_int("n", n)
-    d = _checks.whole("dim", dim, 1, 65_536)
-    k = _checks.positive_int("n_clusters", n_clusters)
-    noise = _checks.non_negative("spread", spread, high=1e3)  # beyond ~10: pure noise
+    count, d, k, noise = n, dim, n_clusters, spread
     if max(count, k) * d > MAX_VECTOR_VALUES:
         raise ValueError(f"n={count:,} (or n_clusters={k:,}) × dim={d:,} is more than the "
                          f"{MAX_VECTOR_VALUES:.0e} floats make_vectors draws (400 MB, a few "
                          "seconds); use fewer or shorter vectors")
-    rng = np.random.default_rng(_checks.seed("seed", seed))
+    rng = np.random.default_rng(seed)
     # the same centres for every seed, so queries drawn with another seed share the topics
     centres = np.random.default_rng(20_240_731).standard_normal((k, d), dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
@@ -58,11 +60,42 @@ def _matrix(name: str, value, dim: int | None = None) -> np.ndarray:
     return array
 
 
+def _vectors(name: str, value: object) -> np.ndarray:
+    """A 2-D float32 matrix of finite components (one vector a row)."""
+    return _matrix(name, value)
+
+
+def _same_dim(queries: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """``queries`` if it has as many columns as ``base`` (the vectors' dim), else ValueError."""
+    if queries.shape[1] != base.shape[1]:
+        raise ValueError(f"queries must have {base.shape[1]} columns (the vectors' dim); got "
+                         f"{queries.shape[1]}")
+    return queries
+
+
+def _ids(name: str, value: object) -> np.ndarray:
+    """A 2-D array of ids (one row per query), at least one id."""
+    array = np.asarray(value)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{name} must be a 2-D array of ids with at least one query and one "
+                         f"id; got {_checks._show(value)}")
+    return array
+
+
+#: Declarations shared by the search functions: 300 vectors and 5 queries of dim 48 (enough
+#: for every index kind at its defaults: 256 IVF lists, 2**8 PQ codes, m = 48 sub-vectors).
+_VECTORS = custom(_vectors, examples=lambda: [make_vectors.unchecked(300, 48, 8, 0.6, 0)],
+                 bad=(None, "abc", [1.0, 2.0], [[float("nan")]]), kind="vectors")
+_QUERIES = custom(_vectors, examples=lambda: [make_vectors.unchecked(5, 48, 8, 0.6, 1)],
+                 bad=(None, "abc", [1.0, 2.0], [[float("nan")]]), kind="queries")
+_IDS = custom(_ids, examples=([[1, 2, 3], [4, 5, 6]],), bad=(None, [1, 2], [[]]), kind="ids")
+
+
+@declared(vectors=_VECTORS, queries=_QUERIES, k=count(examples=(10, 1)))
 def exact_search(vectors, queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """The true top-k by inner product (cosine for unit vectors): (scores, ids), best first."""
-    base = _matrix("vectors", vectors)
-    q = _matrix("queries", queries, base.shape[1])
-    kk = _checks.positive_int("k", k)
+    base, kk = vectors, k
+    q = _same_dim(queries, base)
     if kk > base.shape[0]:
         raise ValueError(f"k must be at most the number of vectors ({base.shape[0]}); got {k}")
     ids = np.empty((q.shape[0], kk), dtype=np.int64)
@@ -77,15 +110,12 @@ def exact_search(vectors, queries, k: int = 10) -> tuple[np.ndarray, np.ndarray]
     return scores, ids
 
 
+@declared(found_ids=_IDS, true_ids=_IDS)
 def recall_at_k(found_ids: np.ndarray, true_ids: np.ndarray) -> float:
     """Share of the true top-k that the search returned (ann-benchmarks' recall@k)."""
-    found = np.asarray(found_ids)
-    true = np.asarray(true_ids)
-    if found.shape != true.shape or found.ndim != 2:
+    found, true = found_ids, true_ids
+    if found.shape != true.shape:
         raise ValueError(f"found_ids and true_ids must be 2-D arrays of one shape; got "
                          f"{found.shape} and {true.shape}")
-    if true.size == 0:
-        raise ValueError(f"found_ids and true_ids must hold at least one query and one id "
-                         f"each; got shape {true.shape}")
     hits = sum(len(set(f) & set(t)) for f, t in zip(found.tolist(), true.tolist(), strict=True))
     return hits / true.size

@@ -7,7 +7,8 @@ import os
 import numpy as np
 
 from .. import _checks
-from .exact import _matrix
+from .._declare import choice, count, custom, declared, positive
+from .exact import _QUERIES, _VECTORS, make_vectors
 
 INDEX_KINDS = ("flat", "ivfflat", "hnsw", "ivfpq")
 
@@ -54,6 +55,7 @@ def _params(kind: str, params: dict, n_vectors: float | None = None,
     return p
 
 
+@declared(vectors=_VECTORS, kind=choice(INDEX_KINDS))
 def build_index(vectors, kind: str = "flat", **params):
     """A faiss index over ``vectors`` (inner product), trained where the kind needs it.
 
@@ -62,10 +64,9 @@ def build_index(vectors, kind: str = "flat", **params):
     and ``ef_search`` candidate lists. ivfpq: IVF with vectors product-quantized into ``m``
     sub-vectors of ``nbits`` bits (``dim`` must divide by ``m``).
     """
-    base = _matrix("vectors", vectors)
+    base = vectors
     n, dim = base.shape
     p = _params(kind, params, n, dim)
-    kind = kind.lower()
     faiss = _faiss()
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
@@ -91,15 +92,24 @@ def build_index(vectors, kind: str = "flat", **params):
     return index
 
 
-def _index(index):
-    """``index`` if it is a faiss index (as :func:`build_index` returns), else ValueError."""
+def _index(name: str, value: object):
+    """``value`` if it is a faiss index (as :func:`build_index` returns), else ValueError."""
     faiss = _faiss()
-    if not isinstance(index, faiss.Index):
-        raise ValueError(f"index must be a faiss index, as vectors.build_index(vectors, kind) "
-                         f"returns; got {_checks._show(index)}")
-    return index
+    if not isinstance(value, faiss.Index):
+        raise ValueError(f"{name} must be a faiss index, as vectors.build_index(vectors, kind) "
+                         f"returns; got {_checks._show(value)}")
+    return value
 
 
+def _example_indexes() -> list:
+    """A flat index over the search examples' 300 vectors of dim 48."""
+    return [build_index.unchecked(make_vectors.unchecked(300, 48, 8, 0.6, 0), "flat")]
+
+
+_INDEX = custom(_index, examples=_example_indexes, bad=(None, 3, "flat"), kind="faiss index")
+
+
+@declared(index=_INDEX, queries=_QUERIES, k=count(examples=(10, 1)))
 def search(index, queries, k: int = 10, **search_params) -> tuple[np.ndarray, np.ndarray]:
     """(scores, ids) of the top-k from a faiss index, best first.
 
@@ -107,9 +117,10 @@ def search(index, queries, k: int = 10, **search_params) -> tuple[np.ndarray, np
     this and later searches; a parameter the index does not have is refused, not ignored.
     ``k`` is at most the number of vectors indexed (faiss would pad with id −1).
     """
-    index = _index(index)
-    q = _matrix("queries", queries, index.d)
-    kk = _checks.positive_int("k", k)
+    q, kk = queries, k
+    if q.shape[1] != index.d:
+        raise ValueError(f"queries must have {index.d} columns (the index's dim); got "
+                         f"{q.shape[1]}")
     if kk > index.ntotal:
         raise ValueError(f"k must be at most the number of vectors in the index "
                          f"({index.ntotal:,}); got {k}")
@@ -132,6 +143,8 @@ def search(index, queries, k: int = 10, **search_params) -> tuple[np.ndarray, np
     return scores, ids
 
 
+@declared(n_vectors=positive(examples=(1e9, 4000.0)), dim=count(examples=(1536, 384)),
+          kind=choice(INDEX_KINDS))
 def index_bytes(n_vectors: float, dim: int, kind: str = "flat", **params) -> float:
     """Memory of an index, from faiss' layouts (float32 vectors, int64 ids).
 
@@ -140,10 +153,8 @@ def index_bytes(n_vectors: float, dim: int, kind: str = "flat", **params) -> flo
     links: 2M int32 neighbours on level 0 and M on each upper level, where a node
     reaches level l with probability M^−l, so n·4·(2M + M/(M − 1)).
     """
-    n = _checks.positive("n_vectors", n_vectors)
-    d = _checks.positive_int("dim", dim)
+    n, d = n_vectors, dim
     p = _params(kind, params, n, d)
-    kind = kind.lower()
     if kind == "flat":
         return n * d * 4
     if kind == "ivfflat":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks, catalog
+from .._declare import count, custom, declared, non_negative, optional
 from .._results import Result
 from .embeddings import embed
 from .exact import exact_search
@@ -31,6 +33,21 @@ def _notebooks_dir() -> Path:
                             "run from a checkout of the repository")
 
 
+def _folder(name: str, value: object) -> Path:
+    """A path to a folder that exists."""
+    if not isinstance(value, (str, Path)) or not str(value) or not Path(value).is_dir():
+        raise ValueError(f"{name} must be a folder that holds lesson notebooks; got "
+                         f"{_checks._show(value)}")
+    return Path(value)
+
+
+def _temp_folders() -> list[Path]:
+    return [Path(tempfile.gettempdir())]
+
+
+@declared(folder=optional(custom(_folder, examples=_temp_folders,
+                                 bad=(3, "", "/no/such/stackkit/folder"), kind="folder")),
+          max_chars=count(examples=(400, 1)))
 def lesson_chunks(folder: str | Path | None = None, max_chars: int = 400) -> pd.DataFrame:
     """The lessons' prose, one chunk per markdown section: notebook, section, text.
 
@@ -38,8 +55,8 @@ def lesson_chunks(folder: str | Path | None = None, max_chars: int = 400) -> pd.
     MiniLM tokens: the opening of a section says what it is about, and embedding cost
     grows with length).
     """
-    base = Path(folder) if folder is not None else _notebooks_dir()
-    limit = _checks.positive_int("max_chars", max_chars)
+    base = folder if folder is not None else _notebooks_dir()
+    limit = max_chars
     rows = []
     for path in sorted(base.glob("[0-9][0-9]_*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
@@ -77,6 +94,7 @@ _QUESTIONS = (
 )
 
 
+@declared()
 def lesson_questions() -> pd.DataFrame:
     """The hand-written question set: question and the notebook expected to answer it."""
     return pd.DataFrame(_QUESTIONS, columns=["question", "notebook"])
@@ -105,24 +123,49 @@ def _table(name: str, value: object, columns: tuple[str, ...]) -> pd.DataFrame:
     return value
 
 
+_CHUNKS = ("notebook", "section", "text")
+_QUESTION_COLUMNS = ("notebook", "question")
+
+
+def _chunks(name: str, value: object) -> pd.DataFrame:
+    return _table(name, value, _CHUNKS)
+
+
+def _questions(name: str, value: object) -> pd.DataFrame:
+    return _table(name, value, _QUESTION_COLUMNS)
+
+
+_EXAMPLE_CHUNKS = pd.DataFrame({
+    "notebook": ["04_data", "01_chips"],
+    "section": ["Deduplication", "The roofline"],
+    "text": ["Near-duplicate documents are removed from a crawl with MinHash.",
+             "A chip is limited by compute or by memory bandwidth."]})
+_EXAMPLE_QUESTIONS = pd.DataFrame({
+    "question": ["How do you remove near-duplicate documents?"], "notebook": ["04_data"]})
+_NOT_A_TABLE = (3, "chunks", pd.DataFrame({"text": ["a"]}))
+
+
+@declared(k=count(examples=(5, 1)),
+          chunks=optional(custom(_chunks, examples=(_EXAMPLE_CHUNKS,), bad=_NOT_A_TABLE,
+                                 kind="table")),
+          questions=optional(custom(_questions, examples=(_EXAMPLE_QUESTIONS,), bad=_NOT_A_TABLE,
+                                    kind="table")))
 def retrieval_recall(k: int = 5, chunks: pd.DataFrame | None = None,
                      questions: pd.DataFrame | None = None) -> tuple[RetrievalScore, pd.DataFrame]:
     """Chunk → embed → index (exact) → top-k for each question; scored by recall@k.
 
     Returns the score and one row per question with its top hit.
     """
-    kk = _checks.positive_int("k", k)
-    chunks = lesson_chunks() if chunks is None else _table("chunks", chunks,
-                                                            ("notebook", "section", "text"))
-    questions = (lesson_questions() if questions is None
-                 else _table("questions", questions, ("notebook", "question")))
+    kk = k
+    chunks = lesson_chunks.unchecked(None, 400) if chunks is None else chunks
+    questions = lesson_questions() if questions is None else questions
     notebooks = set(chunks["notebook"])
     questions = questions[questions["notebook"].isin(notebooks)].reset_index(drop=True)
     if questions.empty:
-        raise ValueError("no question is about a notebook among the chunks")
-    chunk_vectors = embed((chunks["section"] + ". " + chunks["text"]).tolist())
-    question_vectors = embed(questions["question"].tolist())
-    _, ids = exact_search(chunk_vectors, question_vectors, min(kk, len(chunks)))
+        raise ValueError("questions: no question is about a notebook among the chunks")
+    chunk_vectors = embed.unchecked((chunks["section"] + ". " + chunks["text"]).tolist(), 32)
+    question_vectors = embed.unchecked(questions["question"].tolist(), 32)
+    _, ids = exact_search.unchecked(chunk_vectors, question_vectors, min(kk, len(chunks)))
     hits = [questions.loc[i, "notebook"] in set(chunks.iloc[row]["notebook"])
             for i, row in enumerate(ids)]
     table = questions.assign(
@@ -162,6 +205,20 @@ class RagCost(Result):
         return self.total_usd * self.queries_per_day * 365 / 12
 
 
+def _api_price(name: str, value: object) -> catalog.ApiPrice:
+    """An API model's latest price by name (KeyError with the nearest names)."""
+    return catalog.api_price(value)
+
+
+_TOKENS = non_negative(examples=(300.0, 0.0))
+
+
+@declared(model=custom(_api_price, examples=("GPT-5 mini", "Claude Haiku 4.5"),
+                       bad=(None, 3, "no such model"), kind="API model"),
+          question_tokens=_TOKENS, k=count(low=0, examples=(5, 0)), chunk_tokens=_TOKENS,
+          prompt_tokens=_TOKENS, output_tokens=_TOKENS,
+          read_units_per_query=non_negative(examples=(1.0, 10.0)),
+          queries_per_day=non_negative(examples=(10_000.0, 0.0)))
 def rag_cost(model: str = "GPT-5 mini", question_tokens: float = 30, k: int = 5,
              chunk_tokens: float = 300, prompt_tokens: float = 200, output_tokens: float = 300,
              read_units_per_query: float = 1.0, queries_per_day: float = 10_000) -> RagCost:
@@ -173,14 +230,8 @@ def rag_cost(model: str = "GPT-5 mini", question_tokens: float = 30, k: int = 5,
     LLM input = (question + k·chunk + prompt) tokens and output tokens at the
     catalog's API prices (``catalog.api_prices()``, dated).
     """
-    price = catalog.api_price(model)
-    q = _checks.non_negative("question_tokens", question_tokens)
-    kk = _checks.non_negative_int("k", k)
-    chunk = _checks.non_negative("chunk_tokens", chunk_tokens)
-    prompt = _checks.non_negative("prompt_tokens", prompt_tokens)
-    out = _checks.non_negative("output_tokens", output_tokens)
-    ru = _checks.non_negative("read_units_per_query", read_units_per_query)
-    per_day = _checks.non_negative("queries_per_day", queries_per_day)
+    price, q, kk, chunk = model, question_tokens, k, chunk_tokens
+    prompt, out, ru, per_day = prompt_tokens, output_tokens, read_units_per_query, queries_per_day
     llm_in = q + kk * chunk + prompt
     return RagCost(model=price.model, embedding_usd=q * EMBEDDING_USD_PER_MTOK / 1e6,
                    vector_store_usd=ru * PINECONE_USD_PER_MILLION_READ_UNITS / 1e6,
