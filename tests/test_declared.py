@@ -49,7 +49,6 @@ PENDING = {
     "cloud",
     "training",
     "serving",
-    "frameworks",
     "stack",
     "lessons",
 }

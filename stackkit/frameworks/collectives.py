@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _checks, clusters
+from .._declare import array, choice, count, declared
 from .._results import Result
 from .host import MAX_REPEATS, N_HOST_DEVICES, _jax, _place, _shard_map
 
@@ -34,6 +35,11 @@ class CollectiveSweep(Result):
     latency_s: float  # lesson 2's per-step α that reproduces the fitted α (ring: 2(n−1) steps)
 
 
+@declared(op=choice(COLLECTIVE_OPS),
+          sizes_bytes=array(low=8, high=MAX_SWEEP_BYTES, min_len=3, max_len=MAX_SWEEP_SIZES,
+                            examples=([2**14, 2**16, 2**18],)),
+          n_devices=count(low=2, high=N_HOST_DEVICES, examples=(N_HOST_DEVICES, 2)),
+          repeats=count(high=MAX_REPEATS, examples=(5, 1)))
 def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 2**22),
                      n_devices: int = N_HOST_DEVICES, repeats: int = 5) -> CollectiveSweep:
     """Time ``op`` over ``n_devices`` host devices at each message size; fit t = α + β·S.
@@ -52,13 +58,12 @@ def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 
     Host devices share one memory system: this is a memory copy between
     threads, not a network.
     """
-    op = _checks.one_of("op", op, COLLECTIVE_OPS)
-    n = _checks.whole("n_devices", n_devices, 2, N_HOST_DEVICES)
+    n = n_devices
     if N_HOST_DEVICES % n:
         raise ValueError(f"n_devices must divide {N_HOST_DEVICES} (2, 4 or 8); got {n}")
     sizes = _checks.array("sizes_bytes", sizes_bytes, low=4 * n, high=MAX_SWEEP_BYTES,
                           min_len=3, max_len=MAX_SWEEP_SIZES)
-    reps = _checks.whole("repeats", repeats, 1, MAX_REPEATS)
+    reps = repeats
     elements = [max(n, int(s) // (4 * n) * n) for s in sizes]  # float32, a multiple of n
     if len(set(elements)) < 2:
         raise ValueError("sizes_bytes must hold at least two different sizes to fit a line; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from .. import _checks
+from .._declare import declared, name
 
 #: The collectives read from optimized HLO (``-start`` forms count once; ``-done`` not at all).
 HLO_COLLECTIVES = ("all-reduce", "all-gather", "reduce-scatter", "all-to-all")
@@ -17,6 +17,9 @@ _SHAPE = re.compile(r"\b(pred|[subfc]\d+|bf16)\[([\d,]*)\]")
 _OP = re.compile(r"=\s*(.*?)\s(" + "|".join(HLO_COLLECTIVES) + r")(-start)?\(")
 
 
+@declared(hlo_text=name(examples=(
+    "%all-reduce.1 = f32[1024]{0} all-reduce(f32[1024]{0} %p), replica_groups={}",
+    "ROOT %add = f32[4]{0} add(f32[4]{0} %a, f32[4]{0} %b)")))
 def collectives_in(hlo_text: str) -> dict[str, tuple[int, int]]:
     """The collectives in optimized HLO text: op name -> (count, bytes per device).
 
@@ -26,7 +29,7 @@ def collectives_in(hlo_text: str) -> dict[str, tuple[int, int]]:
     buffer it reduced); a fused (tuple) op counts every element.
     ``all-reduce-start`` counts as one all-reduce; ``-done`` not at all.
     """
-    text = _checks.text("hlo_text", hlo_text)
+    text = hlo_text
     found = {op: [0, 0] for op in HLO_COLLECTIVES}
     for line in text.splitlines():
         match = _OP.search(line)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 
-from .. import _checks
-
 #: The install command every "JAX is missing" error names.
 EXTRA = "pip install 'stackkit[frameworks]'"
 #: CPU devices XLA is asked to make (before JAX starts): a mesh of 8, as in one GPU server.
@@ -70,8 +68,6 @@ def _shard_map(jax):
     return shard_map
 
 
-def _compiler_options(optimize: object) -> dict | None:
+def _compiler_options(optimize: bool) -> dict | None:
     """XLA options: none, or LLVM's optimization of the CPU code skipped (same HLO, sooner)."""
-    if _checks.boolean("optimize", optimize):
-        return None
-    return {"xla_backend_optimization_level": 0}
+    return None if optimize else {"xla_backend_optimization_level": 0}

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _checks, catalog, chips, cloud, clusters, training, transformer
+from .. import catalog, chips, cloud, clusters, training, transformer
+from .._declare import count, declared
 
 #: Bounds, so that a typed size cannot hang the kernel: the model's size and one step's tokens.
 MAX_PARAMS = 20_000_000  # float32 weights + Adam: 320 MB at most
@@ -25,6 +26,16 @@ MAX_TOKENS_PER_STEP = 65_536
 _TEXT_MODULES = (transformer, chips, clusters, cloud, training, "stackkit.serving")
 
 
+#: The shape parameters :func:`model_spec`, ``train`` and ``sharded_step`` take.
+_SHAPES = {"d_model": count(low=8, high=4096, examples=(128, 64)),
+           "n_layers": count(high=64, examples=(4, 1)),
+           "n_heads": count(high=64, examples=(4, 8, 1)),
+           "d_ff": count(low=8, high=16_384, examples=(512, 64)),
+           "vocab_size": count(low=2, high=65_536, examples=(96, 2)),
+           "seq_len": count(low=2, high=4096, examples=(64, 2))}
+
+
+@declared(**_SHAPES)
 def model_spec(d_model: int = 128, n_layers: int = 4, n_heads: int = 4, d_ff: int = 512,
                vocab_size: int = 96, seq_len: int = 64) -> catalog.ModelSpec:
     """The JAX model's architecture as a :class:`~stackkit.catalog.ModelSpec`.
@@ -36,14 +47,10 @@ def model_spec(d_model: int = 128, n_layers: int = 4, n_heads: int = 4, d_ff: in
     model also has a learned position table (seq_len·d), which that count leaves
     out as it does for GPT-3 (a gather, no matmul).
     """
-    d = _checks.whole("d_model", d_model, 8, 4096)
-    layers = _checks.whole("n_layers", n_layers, 1, 64)
-    heads = _checks.whole("n_heads", n_heads, 1, 64)
+    d, layers, heads = d_model, n_layers, n_heads
     if d % heads:
         raise ValueError(f"n_heads must divide d_model={d}; got n_heads={heads}")
-    ff = _checks.whole("d_ff", d_ff, 8, 16_384)
-    vocab = _checks.whole("vocab_size", vocab_size, 2, 65_536)
-    seq = _checks.whole("seq_len", seq_len, 2, 4096)
+    ff, vocab, seq = d_ff, vocab_size, seq_len
     spec = catalog.ModelSpec(
         name=f"JAX toy L{layers} d{d}", family="stackkit", n_layers=layers, d_model=d,
         n_heads=heads, n_kv_heads=heads, d_ff=ff, vocab_size=vocab, ffn_kind="gelu",
@@ -56,6 +63,7 @@ def model_spec(d_model: int = 128, n_layers: int = 4, n_heads: int = 4, d_ff: in
     return replace(spec, params=params)
 
 
+@declared()
 def corpus_text() -> str:
     """The training text: the docstrings of the kit's lesson modules, in a fixed order."""
     parts = []
@@ -153,19 +161,13 @@ def _batches(spec: catalog.ModelSpec, batch_size: int, steps: int, seed: int):
 
 
 def _check_shapes(d_model, n_layers, n_heads, d_ff, seq_len, batch_size, vocab_size):
-    spec = model_spec(d_model, n_layers, n_heads, d_ff, vocab_size, seq_len)
-    b = _checks.whole("batch_size", batch_size, 1, 4096)
+    """The model's spec and the batch size, once the shapes fit together (declared singly)."""
+    spec = model_spec.unchecked(d_model, n_layers, n_heads, d_ff, vocab_size, seq_len)
+    b = batch_size
     if b * spec.context_length > MAX_TOKENS_PER_STEP:
         raise ValueError(f"batch_size × seq_len must be at most {MAX_TOKENS_PER_STEP:,} tokens "
                          f"a step; got batch_size={b} × seq_len={spec.context_length}")
     return spec, b
-
-
-def _compiler_options(optimize: object) -> dict | None:
-    """XLA options: none, or LLVM's optimization of the CPU code skipped (same HLO, sooner)."""
-    if _checks.boolean("optimize", optimize):
-        return None
-    return {"xla_backend_optimization_level": 0}
 
 
 def _flops(cost: Any) -> float:

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import _checks, catalog, training
+from .. import catalog, training
+from .._declare import choice, count, declared, flag, seed
 from .._results import Result
 from .hlo import collectives_in
 from .host import MAX_REPEATS, N_HOST_DEVICES, _compiler_options, _jax, _place, _shard_map
-from .model import _batches, _check_shapes, _init, _loss_fn, _optimizer_state, _step_fn
+from .model import _SHAPES, _batches, _check_shapes, _init, _loss_fn, _optimizer_state, _step_fn
 
 STRATEGIES = ("dp", "fsdp", "tp")
 
@@ -117,6 +118,12 @@ def _kit_bytes(spec: catalog.ModelSpec, strategy: str, n: int, batch_size: int) 
     return fit.total_gb * 1e9, fit.model_states_gb * 1e9
 
 
+@declared(strategy=choice(STRATEGIES),
+          n_devices=count(high=N_HOST_DEVICES, examples=(N_HOST_DEVICES, 2, 1)),
+          batch_size=count(high=4096, examples=(16, 8)),
+          **{**_SHAPES, "n_layers": count(high=64, examples=(2, 1)),
+             "n_heads": count(high=64, examples=(8, 4))},
+          repeats=count(high=MAX_REPEATS, examples=(3, 1)), seed=seed(), optimize=flag())
 def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_size: int = 16,
                  d_model: int = 128, n_layers: int = 2, n_heads: int = 8, d_ff: int = 512,
                  seq_len: int = 64, vocab_size: int = 96, repeats: int = 3,
@@ -138,8 +145,7 @@ def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_
     optimization of the CPU code (``xla_backend_optimization_level=0``): the same
     HLO, memory plan and collectives, compiled in about half the time, run slower.
     """
-    strategy = _checks.one_of("strategy", strategy, STRATEGIES)
-    n = _checks.whole("n_devices", n_devices, 1, N_HOST_DEVICES)
+    n = n_devices
     if N_HOST_DEVICES % n:
         raise ValueError(f"n_devices must divide {N_HOST_DEVICES} (1, 2, 4 or 8); got {n}")
     spec, b = _check_shapes(d_model, n_layers, n_heads, d_ff, seq_len, batch_size, vocab_size)
@@ -149,8 +155,7 @@ def sharded_step(strategy: str = "fsdp", n_devices: int = N_HOST_DEVICES, batch_
     if strategy != "tp" and b % n:
         raise ValueError(f"n_devices={n} must divide batch_size={b} for {strategy} "
                          "(each device takes an equal share of the batch)")
-    reps = _checks.whole("repeats", repeats, 1, MAX_REPEATS)
-    seed = _checks.seed("seed", seed)
+    reps = repeats
     options = _compiler_options(optimize)
     jax, optax = _jax(n)
     from jax.sharding import Mesh, NamedSharding

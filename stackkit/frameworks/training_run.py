@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import _checks, training
+from .. import training
+from .._declare import count, declared, flag, number, optional, positive, seed
 from .._results import Result
 from .host import _compiler_options, _jax, _place
 from .model import (
+    _SHAPES,
     _batches,
     _check_shapes,
     _flops,
@@ -61,6 +63,11 @@ class FrameworkRun(Result):
         return self.xla_flops_per_step / self.kit_flops_per_step
 
 
+@declared(steps=count(high=MAX_STEPS, examples=(100, 1)),
+          batch_size=count(high=4096, examples=(16, 1)),
+          learning_rate=number(low=0.0, high=1.0, low_open=True, examples=(3e-3, 1.0)),
+          **_SHAPES, seed=seed(), peak_gflops=optional(positive(examples=(100.0,))),
+          optimize=flag())
 def train(steps: int = 100, batch_size: int = 16, learning_rate: float = 3e-3,
           d_model: int = 128, n_layers: int = 4, n_heads: int = 4, d_ff: int = 512,
           seq_len: int = 64, vocab_size: int = 96, seed: int = 0,
@@ -76,11 +83,8 @@ def train(steps: int = 100, batch_size: int = 16, learning_rate: float = 3e-3,
     the same HLO and FLOP count, sooner, with slower element-wise code.
     Defaults: 4 layers, d = 128, about 0.8 M parameters.
     """
-    n = _checks.whole("steps", steps, 1, MAX_STEPS)
+    n, lr, peak = steps, learning_rate, peak_gflops
     spec, b = _check_shapes(d_model, n_layers, n_heads, d_ff, seq_len, batch_size, vocab_size)
-    lr = _checks.in_range("learning_rate", learning_rate, 0.0, 1.0, low_open=True)
-    seed = _checks.seed("seed", seed)
-    peak = _checks.optional(_checks.positive, "peak_gflops", peak_gflops)
     options = _compiler_options(optimize)
     if n * b * spec.context_length * training.training_flops_per_token(spec) > 2e13:
         raise ValueError(f"steps={n} of this model would take over 2e13 FLOPs (minutes on a "
