@@ -65,6 +65,7 @@ def test_each_boilerplate_kind_meets_a_named_rule(corpus) -> None:
         assert ("Gopher" in source or "C4" in source) and name
 
 
+@pytest.mark.slow
 def test_minhash_detection_follows_the_s_curve() -> None:
     """MinHash LSH: P(candidate) = 1 − (1 − s^r)^b (Mining of Massive Datasets, 3.4.2).
     Measure how often pairs of known Jaccard similarity become LSH candidates."""

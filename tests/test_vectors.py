@@ -113,6 +113,7 @@ def test_bad_index_input(call, words) -> None:
         call()
 
 
+@pytest.mark.slow
 def test_retrieval_over_the_lessons() -> None:
     chunks = vectors.lesson_chunks()
     assert {"01_chips", "02_clusters", "03_cloud"} <= set(chunks["notebook"])
