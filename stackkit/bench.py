@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from . import _checks, catalog
+from ._declare import choice, count, custom, declared, flag, optional, seed, threads
 
 __all__ = [
     "DEFAULT_MATMUL_SIZES",
@@ -139,10 +140,20 @@ MAX_CUDA_N = 32_768
 MAX_CUDA_BYTES = 2**34
 
 
-def _repeats(repeats: object, warmup: object) -> tuple[int, int]:
-    r = _checks.whole("repeats", repeats, 1, MAX_REPEATS)
-    w = _checks.whole("warmup", warmup, 0, MAX_REPEATS)
-    return r, w
+_REPEATS = count(high=MAX_REPEATS, examples=(1, 3))
+_WARMUP = count(low=0, high=MAX_REPEATS, examples=(0, 1))
+
+
+def _sizes(name: str, value: object) -> list[int]:
+    """Matrix sizes: a list of at most 16 whole numbers from 1 to :data:`MAX_MATMUL_N`."""
+    return [_checks.whole(name, n, 1, MAX_MATMUL_N)
+            for n in _checks.sequence(name, value, max_len=16)]
+
+
+def _dtypes(name: str, value: object) -> list[str]:
+    """NumPy dtypes: a list of names from :data:`DTYPES`."""
+    return [_checks.one_of(name, d, DTYPES)
+            for d in _checks.sequence(name, value, max_len=len(DTYPES))]
 
 
 def _work(what: str, per_run: float, repeats: int, warmup: int, ceiling: float,
@@ -155,14 +166,13 @@ def _work(what: str, per_run: float, repeats: int, warmup: int, ceiling: float,
                          f"measurement may take here; use a smaller size or fewer repeats")
 
 
+@declared(n=count(high=MAX_MATMUL_N, examples=(64, 256)), dtype=choice(DTYPES),
+          repeats=_REPEATS, warmup=_WARMUP, seed=seed())
 def measure_matmul(n: int, dtype: str = "float32", repeats: int = 5, warmup: int = 1,
                    seed: int = 0) -> Measurement:
     """GFLOP/s of an n×n by n×n matrix multiply (2n³ FLOPs) with NumPy's BLAS."""
-    n = _checks.whole("n", n, 1, MAX_MATMUL_N)
-    dtype = _checks.one_of("dtype", dtype, DTYPES)
-    repeats, warmup = _repeats(repeats, warmup)
     _work(f"n={n}", 2.0 * n**3, repeats, warmup, MAX_CPU_FLOPS, "FLOP")
-    rng = np.random.default_rng(_checks.seed("seed", seed))
+    rng = np.random.default_rng(seed)
     a = rng.random((n, n)).astype(dtype)
     b = rng.random((n, n)).astype(dtype)
     c = np.empty((n, n), dtype=dtype)
@@ -178,6 +188,9 @@ def _triad(a: np.ndarray, b: np.ndarray, c: np.ndarray, scalar: float) -> None:
         np.add(a[block], b[block], out=a[block])
 
 
+@declared(kernel=choice(STREAM_KERNELS),
+          n_elements=count(high=MAX_STREAM_ELEMENTS, examples=(1_000_000,)),
+          dtype=choice(DTYPES), repeats=_REPEATS, warmup=_WARMUP, threads=optional(threads()))
 def measure_bandwidth(kernel: str = "triad", n_elements: int = DEFAULT_STREAM_ELEMENTS,
                       dtype: str = "float64", repeats: int = 5,
                       warmup: int = 1, threads: int | None = None) -> Measurement:
@@ -189,14 +202,10 @@ def measure_bandwidth(kernel: str = "triad", n_elements: int = DEFAULT_STREAM_EL
     ``threads`` (default: every core, ``os.cpu_count()``) each stream one contiguous slice,
     as STREAM's OpenMP version does; ``threads=1`` measures one core.
     """
-    kernel = _checks.one_of("kernel", kernel, STREAM_KERNELS)
-    n = _checks.whole("n_elements", n_elements, 1, MAX_STREAM_ELEMENTS)
-    dtype = _checks.one_of("dtype", dtype, DTYPES)
-    repeats, warmup = _repeats(repeats, warmup)
+    n = n_elements
     _work(f"n_elements={n}", 3.0 * n * np.dtype(dtype).itemsize, repeats, warmup,
           MAX_CPU_BYTES, "bytes")
-    workers = _checks.threads("threads", (os.cpu_count() or 1) if threads is None else threads)
-    workers = min(workers, n)
+    workers = min((os.cpu_count() or 1) if threads is None else threads, n)
     a = np.zeros(n, dtype=dtype)
     b = np.full(n, 1.0, dtype=dtype)
     c = np.full(n, 2.0, dtype=dtype)
@@ -229,6 +238,7 @@ def _torch():
     return torch
 
 
+@declared()
 def cuda_available() -> bool:
     """True if PyTorch is installed and sees a CUDA GPU."""
     torch = _torch()
@@ -243,13 +253,12 @@ def _need_cuda():
     return torch
 
 
+@declared(n=count(high=MAX_CUDA_N, examples=(1024,)),
+          dtype=choice(("bfloat16", "float16", "float32")), repeats=_REPEATS, warmup=_WARMUP)
 def measure_cuda_matmul(n: int = 8192, dtype: str = "bfloat16", repeats: int = 10,
                         warmup: int = 3) -> Measurement:
     """TFLOP/s-scale matmul on the first CUDA GPU with PyTorch (reported in GFLOP/s)."""
     torch = _need_cuda()
-    n = _checks.whole("n", n, 1, MAX_CUDA_N)
-    dtype = _checks.one_of("dtype", dtype, ("bfloat16", "float16", "float32"))
-    repeats, warmup = _repeats(repeats, warmup)
     device = torch.device("cuda")
     a = torch.randn(n, n, device=device, dtype=getattr(torch, dtype))
     b = torch.randn(n, n, device=device, dtype=getattr(torch, dtype))
@@ -257,11 +266,11 @@ def measure_cuda_matmul(n: int = 8192, dtype: str = "bfloat16", repeats: int = 1
     return Measurement("cuda matmul", dtype, n, 2.0 * n**3, "GFLOP/s", times)
 
 
+@declared(n_bytes=count(high=MAX_CUDA_BYTES, examples=(2**20,)), repeats=_REPEATS,
+          warmup=_WARMUP)
 def measure_cuda_copy(n_bytes: int = 2**30, repeats: int = 10, warmup: int = 3) -> Measurement:
     """GB/s of a device-to-device copy on the first CUDA GPU (read + write counted)."""
     torch = _need_cuda()
-    n_bytes = _checks.whole("n_bytes", n_bytes, 1, MAX_CUDA_BYTES)
-    repeats, warmup = _repeats(repeats, warmup)
     source = torch.empty(n_bytes, dtype=torch.uint8, device="cuda")
     target = torch.empty_like(source)
     times = _time(lambda: target.copy_(source), repeats, warmup, sync=torch.cuda.synchronize)
@@ -354,6 +363,10 @@ def _progress_bar(total: int, enabled: bool):
     return tqdm(total=total, desc="stackkit.bench", unit="kernel", leave=False)
 
 
+@declared(matmul_sizes=custom(_sizes, examples=([128, 256],), bad=(None, "abc", [0], [2.5], [])),
+          dtypes=custom(_dtypes, examples=(["float32"],), bad=(None, "float32", ["int7"], [])),
+          stream_elements=count(high=MAX_STREAM_ELEMENTS, examples=(1_000_000,)),
+          repeats=_REPEATS, warmup=_WARMUP, progress=flag(), cuda=flag())
 def run(matmul_sizes: Sequence[int] = DEFAULT_MATMUL_SIZES,
         dtypes: Sequence[str] = DTYPES,
         stream_elements: int = DEFAULT_STREAM_ELEMENTS,
@@ -365,21 +378,17 @@ def run(matmul_sizes: Sequence[int] = DEFAULT_MATMUL_SIZES,
     tqdm is installed. ``cuda=True`` adds a PyTorch GPU matmul and copy (raises
     ``RuntimeError`` where PyTorch with CUDA is missing).
     """
-    sizes = [_checks.whole("matmul_sizes", n, 1, MAX_MATMUL_N)
-             for n in _checks.sequence("matmul_sizes", matmul_sizes, max_len=16)]
-    kinds = [_checks.one_of("dtypes", d, DTYPES)
-             for d in _checks.sequence("dtypes", dtypes, max_len=len(DTYPES))]
-    elements = _checks.whole("stream_elements", stream_elements, 1, MAX_STREAM_ELEMENTS)
-    repeats, warmup = _repeats(repeats, warmup)
+    sizes, kinds, elements = matmul_sizes, dtypes, stream_elements
     _work("matmul_sizes", sum(2.0 * n**3 for n in sizes) * len(kinds), repeats, warmup,
           MAX_CPU_FLOPS, "FLOP")
     if cuda:
         _need_cuda()
 
     tasks: list[Callable[[], Measurement]] = [
-        (lambda n=n, d=d: measure_matmul(n, d, repeats, warmup)) for d in kinds for n in sizes
-    ]
-    tasks += [(lambda k=k: measure_bandwidth(k, elements, "float64", repeats, warmup))
+        (lambda n=n, d=d: measure_matmul.unchecked(n, d, repeats, warmup, 0))
+        for d in kinds for n in sizes]
+    tasks += [(lambda k=k: measure_bandwidth.unchecked(k, elements, "float64", repeats, warmup,
+                                                         None))
               for k in STREAM_KERNELS]
     if cuda:
         tasks += [lambda: measure_cuda_matmul(repeats=repeats, warmup=warmup),

@@ -2,8 +2,9 @@
 
 Pure functions: numbers in, numbers or small frozen dataclasses out. Lesson 4
 (``04_data.ipynb``) introduces every function here. The pipeline that cleans
-and deduplicates a corpus lives in :mod:`stackkit.pipeline` (re-exported here as
-:func:`run_pipeline`); vector search in :mod:`stackkit.vectors`.
+and deduplicates a corpus lives in :mod:`stackkit.pipeline` (re-exported here:
+:func:`run_pipeline`, and :func:`train_bpe`, the tokenizer the pipeline counts tokens
+with); vector search in :mod:`stackkit.vectors`.
 
 The lesson's point, in numbers: a text LLM reads its training data slowly (a
 few bytes per token, a few million tokens per second across the whole
@@ -19,7 +20,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import _checks, catalog
+from ._declare import choice, count, custom, declared, fraction, number, optional, positive
 from ._results import Result
+from .pipeline import run_pipeline
+from .pipeline.tokens import MAX_BPE_VOCAB as MAX_BPE_VOCAB
+from .pipeline.tokens import train_bpe
 
 __all__ = [
     "CHECKPOINT_BYTES_PER_PARAM",
@@ -82,8 +87,44 @@ MODALITY_BYTES_PER_TOKEN = {
 }
 
 
+def _tier(name: str, value: object) -> catalog.StorageTier:
+    """A storage tier by name (KeyError with the nearest names), or a StorageTier as given."""
+    return catalog.storage_tier(value)
+
+
+def _texts(name: str, value: object) -> list[str]:
+    """One string, or a non-empty sequence of strings."""
+    return _checks.texts(name, value)
+
+
+def _tokenizer(name: str, value: object):
+    """A ``tokenizers.Tokenizer`` (anything with ``encode_batch`` and ``get_vocab_size``)."""
+    if not callable(getattr(value, "encode_batch", None)) or not callable(
+            getattr(value, "get_vocab_size", None)):
+        raise ValueError(f"{name} must be a tokenizers.Tokenizer (e.g. from "
+                         f"data.train_bpe(texts)); got {_checks._show(value)}")
+    return value
+
+
+_EXAMPLE_TEXT = ("Training data is read slowly and written in bursts. " * 20,)
+
+
+def _example_tokenizers() -> list:
+    """A small BPE trained here, for generated calls."""
+    return [train_bpe.unchecked(list(_EXAMPLE_TEXT), 300)]
+
+
+_TEXTS = custom(_texts, examples=(list(_EXAMPLE_TEXT), "one short text"),
+                bad=(None, 3, [], ["a", 3]), kind="texts")
+_N_PARAMS = positive(examples=(8e9, 405e9, 1e6))
+_N_GPUS = count(examples=(1, 16_384))
+_TFLOPS = positive(examples=(400.0, 1.0))
+_BYTES_PER_PARAM = positive(examples=(CHECKPOINT_BYTES_PER_PARAM, 2.0))
+
+
 # --------------------------------------------------------------------------- catalog views
 
+@declared()
 def datasets() -> pd.DataFrame:
     """Public training sets with their token counts, sizes and licences (``data/datasets.csv``)."""
     frame = catalog.datasets()
@@ -91,6 +132,7 @@ def datasets() -> pd.DataFrame:
     return frame
 
 
+@declared()
 def storage_tiers() -> pd.DataFrame:
     """Storage throughput per unit of scale (``data/storage_tiers.csv``)."""
     return catalog.storage_tiers()
@@ -98,10 +140,11 @@ def storage_tiers() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- sizing
 
+@declared(vocab_size=count(examples=(128_256, 32_000, 2**16 + 1, 2**33)))
 def token_id_bytes(vocab_size: int) -> int:
     """Bytes to store one token id: 2 (uint16) up to 65,536 entries, 4 (uint32) up to 2³²,
     else 8 (uint64)."""
-    vocab = _checks.positive_int("vocab_size", vocab_size)
+    vocab = vocab_size
     return 2 if vocab <= 2**16 else 4 if vocab <= 2**32 else 8
 
 
@@ -124,6 +167,13 @@ class DatasetStorage(Result):
         return self.stored_bytes / 1e12
 
 
+@declared(n_tokens=positive(examples=(15.6e12, 1e9)),
+          chars_per_token=positive(examples=(LLAMA3_CHARS_PER_TOKEN, 3.17)),
+          vocab_size=count(examples=(128_256, 32_000)),
+          kept_fraction=fraction(low_open=True, examples=(0.504, 1.0)),
+          bytes_per_char=number(low=1.0, high=4.0, examples=(1.0, 3.0)),
+          replicas=optional(count(examples=(3, 1))), erasure_data=count(examples=(8, 10)),
+          erasure_parity=count(low=0, examples=(3, 0, 4)))
 def dataset_storage(n_tokens: float, chars_per_token: float = LLAMA3_CHARS_PER_TOKEN,
                     vocab_size: int = 128_256, kept_fraction: float = 0.504,
                     bytes_per_char: float = 1.0, replicas: int | None = None,
@@ -146,21 +196,12 @@ def dataset_storage(n_tokens: float, chars_per_token: float = LLAMA3_CHARS_PER_T
     replicas : whole copies kept (e.g. 3, HDFS's default); None for erasure coding.
     erasure_data, erasure_parity : the k and m of a k+m erasure code (8+3 by default).
     """
-    tokens = _checks.positive("n_tokens", n_tokens)
-    cpt = _checks.positive("chars_per_token", chars_per_token)
-    kept = _checks.in_range("kept_fraction", kept_fraction, 0.0, 1.0, low_open=True)
-    bpc = _checks.in_range("bytes_per_char", bytes_per_char, 1.0, 4.0)
-    if replicas is None:
-        k = _checks.positive_int("erasure_data", erasure_data)
-        m = _checks.non_negative("erasure_parity", erasure_parity)
-        if m != int(m):
-            raise ValueError(f"erasure_parity must be a whole number; got {erasure_parity!r}")
-        redundancy = (k + m) / k
-    else:
-        redundancy = float(_checks.positive_int("replicas", replicas))
+    tokens, cpt, kept, bpc = n_tokens, chars_per_token, kept_fraction, bytes_per_char
+    k, m = erasure_data, erasure_parity
+    redundancy = (k + m) / k if replicas is None else float(replicas)
     clean = tokens * cpt * bpc
     raw = clean / kept
-    ids = tokens * token_id_bytes(vocab_size)
+    ids = tokens * token_id_bytes.unchecked(vocab_size)
     return DatasetStorage(n_tokens=tokens, chars_per_token=cpt, raw_text_bytes=raw,
                           clean_text_bytes=clean, token_bytes=ids, redundancy=redundancy,
                           stored_bytes=(raw + clean + ids) * redundancy)
@@ -186,41 +227,13 @@ class TokenizerStats(Result):
         return self.n_bytes / self.n_tokens
 
 
-#: The largest vocabulary :func:`train_bpe` trains: above any production tokenizer (Llama 3:
-#: 128,256; Gemma: 262,144). The Rust trainer allocates ~70 bytes per entry up front, so
-#: vocab_size=10**9 asked it for 70 GB and aborted the whole Python process.
-MAX_BPE_VOCAB = 2**20
 
 
-def train_bpe(texts, vocab_size: int = 4096):
-    """A byte-level BPE tokenizer (Hugging Face ``tokenizers``) trained on ``texts``, offline.
-
-    The same algorithm GPT-2 and Llama 3 use (byte-level byte-pair encoding,
-    Sennrich et al. 2016; Radford et al. 2019), trained here on whatever text
-    you give it. Deterministic for the same texts and vocabulary size.
-    """
-    vocab = _checks.whole("vocab_size", vocab_size, 300, MAX_BPE_VOCAB)
-    texts = _checks.texts("texts", texts)
-    tk = _checks.require("tokenizers", "data", "train_bpe")
-    decoders, models, pre_tokenizers, trainers = (tk.decoders, tk.models, tk.pre_tokenizers,
-                                                  tk.trainers)
-    tokenizer = tk.Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tokenizer.train_from_iterator(texts, trainer=trainer)
-    return tokenizer
-
-
+@declared(texts=_TEXTS,
+          tokenizer=custom(_tokenizer, examples=_example_tokenizers, bad=(None, 3, "bpe")))
 def chars_per_token(texts, tokenizer) -> TokenizerStats:
     """Characters, UTF-8 bytes and tokens of ``texts`` under ``tokenizer`` (a ``tokenizers``
     Tokenizer, e.g. from :func:`train_bpe`)."""
-    texts = _checks.texts("texts", texts)
-    if not callable(getattr(tokenizer, "encode_batch", None)) or not callable(
-            getattr(tokenizer, "get_vocab_size", None)):
-        raise ValueError(f"tokenizer must be a tokenizers.Tokenizer (e.g. from "
-                         f"data.train_bpe(texts)); got {_checks._show(tokenizer)}")
     encodings = tokenizer.encode_batch(texts)
     n_tokens = sum(len(e.ids) for e in encodings)
     if n_tokens == 0:
@@ -232,6 +245,7 @@ def chars_per_token(texts, tokenizer) -> TokenizerStats:
 
 # --------------------------------------------------------------------------- feeding the GPUs
 
+@declared(n_params=_N_PARAMS, n_gpus=_N_GPUS, achieved_tflops_per_gpu=_TFLOPS)
 def training_tokens_per_s(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float) -> float:
     """Tokens a training run consumes per second: n · X / (6 N).
 
@@ -240,12 +254,10 @@ def training_tokens_per_s(n_params: float, n_gpus: int, achieved_tflops_per_gpu:
     n·X / (6N) tokens a second. ``achieved_tflops_per_gpu`` is what the run
     sustains (Llama 3 405B: 400 TFLOP/s per H100, its paper's Table 4), not the peak.
     """
-    n = _checks.positive("n_params", n_params)
-    gpus = _checks.positive_int("n_gpus", n_gpus)
-    x = _checks.positive("achieved_tflops_per_gpu", achieved_tflops_per_gpu)
-    return gpus * x * 1e12 / (6 * n)
+    return n_gpus * achieved_tflops_per_gpu * 1e12 / (6 * n_params)
 
 
+@declared(n_params=_N_PARAMS, bytes_per_param=_BYTES_PER_PARAM)
 def checkpoint_bytes(n_params: float, bytes_per_param: float = CHECKPOINT_BYTES_PER_PARAM) -> float:
     """Bytes of one checkpoint: parameters × bytes per parameter.
 
@@ -254,8 +266,7 @@ def checkpoint_bytes(n_params: float, bytes_per_param: float = CHECKPOINT_BYTES_
     et al. 2020, section 3.1, less the gradients); pass 2 for bf16 weights alone
     or 16 for ZeRO's model states including gradients.
     """
-    n = _checks.positive("n_params", n_params)
-    return n * _checks.positive("bytes_per_param", bytes_per_param)
+    return n_params * bytes_per_param
 
 
 @dataclass(frozen=True)
@@ -285,6 +296,14 @@ class FeedPlan(Result):
         return self.read_stall_fraction + self.checkpoint_stall_fraction
 
 
+@declared(n_params=_N_PARAMS, n_gpus=_N_GPUS, achieved_tflops_per_gpu=_TFLOPS,
+          tier=custom(_tier, examples=lambda: list(catalog.storage_tiers().index),
+                      bad=(None, 3, "no such tier"), kind="storage tier"),
+          units=positive(examples=(100.0, 1.0)), bytes_per_token=positive(examples=(4.0, 768.0)),
+          bytes_per_param=_BYTES_PER_PARAM,
+          checkpoint_interval_s=positive(examples=(1800.0, 60.0)),
+          checkpoint_target_s=positive(examples=(60.0, 600.0)),
+          request_bytes=positive(examples=(16e6, 1e6)), checkpoint_mode=choice(CHECKPOINT_MODES))
 def feed_plan(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float,
               tier: str = "FSx for Lustre PERSISTENT_2 (1000 MB/s/TiB)", units: float = 100,
               bytes_per_token: float = 4.0, bytes_per_param: float = CHECKPOINT_BYTES_PER_PARAM,
@@ -303,17 +322,12 @@ def feed_plan(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float,
     background write that outlasts the interval. Stall fractions are shares of the
     resulting wall time.
     """
-    mode = _checks.one_of("checkpoint_mode", checkpoint_mode, CHECKPOINT_MODES)
-    row = catalog.storage_tier(tier)
-    u = _checks.positive("units", units)
-    bpt = _checks.positive("bytes_per_token", bytes_per_token)
-    interval = _checks.positive("checkpoint_interval_s", checkpoint_interval_s)
-    target = _checks.positive("checkpoint_target_s", checkpoint_target_s)
-    tokens_s = training_tokens_per_s(n_params, n_gpus, achieved_tflops_per_gpu)
-    size = checkpoint_bytes(n_params, bytes_per_param)
+    mode, row, u, bpt = checkpoint_mode, tier, units, bytes_per_token
+    interval, target = checkpoint_interval_s, checkpoint_target_s
+    tokens_s = training_tokens_per_s.unchecked(n_params, n_gpus, achieved_tflops_per_gpu)
+    size = checkpoint_bytes.unchecked(n_params, bytes_per_param)
     if row.scope == "per prefix":
-        per_unit_read = row.requests_per_s * _checks.positive("request_bytes",
-                                                              request_bytes) / 1e9
+        per_unit_read = row.requests_per_s * request_bytes / 1e9
         per_unit_write = per_unit_read * 3500 / 5500  # the PUT limit over the GET limit
     else:
         per_unit_read = row.read_gb_s
@@ -348,6 +362,8 @@ def feed_plan(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float,
                     checkpoint_mode=mode, checkpoint_stall_s=stall_s)
 
 
+@declared(n_params=_N_PARAMS, n_gpus=_N_GPUS, achieved_tflops_per_gpu=_TFLOPS,
+          bytes_per_token=optional(positive(examples=(4.0, 768.0))))
 def feed_table(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float,
                bytes_per_token: float | None = None) -> pd.DataFrame:
     """Read bandwidth a run needs per modality, beside the Llama 3 cluster's storage.
@@ -356,22 +372,12 @@ def feed_table(n_params: float, n_gpus: int, achieved_tflops_per_gpu: float,
     ``bytes_per_token`` given): tokens/s, GB/s needed, and that as a share of
     Tectonic's 2 TB/s sustained throughput (Llama 3 paper, section 3.3.1).
     """
-    tokens_s = training_tokens_per_s(n_params, n_gpus, achieved_tflops_per_gpu)
+    tokens_s = training_tokens_per_s.unchecked(n_params, n_gpus, achieved_tflops_per_gpu)
     sustained = catalog.storage_tiers().loc["Tectonic (Llama 3 cluster) sustained", "read_gb_s"]
     items = (MODALITY_BYTES_PER_TOKEN.items() if bytes_per_token is None
-             else [("given", _checks.positive("bytes_per_token", bytes_per_token))])
+             else [("given", bytes_per_token)])
     rows = [{"modality": name, "bytes_per_token": bpt, "tokens_per_s": tokens_s,
              "read_gb_s_needed": tokens_s * bpt / 1e9,
              "share_of_tectonic_sustained": tokens_s * bpt / 1e9 / sustained}
             for name, bpt in items]
     return pd.DataFrame(rows)
-
-
-def run_pipeline(documents, out_dir, *, engine: str = "duckdb",
-                 near_duplicate_threshold: float = 0.8, quality_filters: bool = True):
-    """Clean, deduplicate and tokenize a corpus; see :func:`stackkit.pipeline.run_pipeline`."""
-    from . import pipeline
-
-    return pipeline.run_pipeline(documents, out_dir, engine=engine,
-                                 near_duplicate_threshold=near_duplicate_threshold,
-                                 quality_filters=quality_filters)

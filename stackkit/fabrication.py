@@ -23,7 +23,18 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from . import _checks, catalog
+from . import catalog
+from ._declare import (
+    choice,
+    count,
+    custom,
+    declared,
+    fraction,
+    non_negative,
+    number,
+    optional,
+    positive,
+)
 from ._results import Result
 
 __all__ = [
@@ -44,6 +55,19 @@ YIELD_MODELS = ("poisson", "murphy", "negative_binomial")
 MAX_WAFER_DIAMETER_MM = 1000.0
 
 
+def _chip_cost_row(name: str, value: object) -> catalog.ChipCostRow:
+    """A row of ``data/chip_costs.csv`` by chip name (KeyError with the nearest names)."""
+    return catalog.chip_cost(value)
+
+
+_AREA = positive(high=MAX_WAFER_DIAMETER_MM ** 2, examples=(814.0, 100.0, 1.0))
+_DEFECTS = non_negative(high=1e6, examples=(0.1, 0.0, 0.05))
+_WAFER = positive(high=MAX_WAFER_DIAMETER_MM, examples=(300.0, 200.0))
+
+
+@declared(die_area_mm2=_AREA, wafer_diameter_mm=_WAFER,
+          edge_exclusion_mm=non_negative(high=MAX_WAFER_DIAMETER_MM / 2, examples=(3.0, 0.0)),
+          scribe_mm=non_negative(high=MAX_WAFER_DIAMETER_MM, examples=(0.1, 0.0)))
 def dies_per_wafer(die_area_mm2: float, wafer_diameter_mm: float = 300.0,
                    edge_exclusion_mm: float = 3.0, scribe_mm: float = 0.1) -> int:
     """Gross dies on a round wafer: ⌊π d²/(4A) − π d/√(2A)⌋, never below 0.
@@ -62,12 +86,7 @@ def dies_per_wafer(die_area_mm2: float, wafer_diameter_mm: float = 300.0,
         ``d = wafer_diameter_mm − 2·edge_exclusion_mm``.
     scribe_mm : the saw street between dies, added once to each side length.
     """
-    area = _checks.positive("die_area_mm2", die_area_mm2, high=MAX_WAFER_DIAMETER_MM ** 2)
-    wafer = _checks.positive("wafer_diameter_mm", wafer_diameter_mm,
-                             high=MAX_WAFER_DIAMETER_MM)
-    edge = _checks.non_negative("edge_exclusion_mm", edge_exclusion_mm,
-                                high=MAX_WAFER_DIAMETER_MM / 2)
-    scribe = _checks.non_negative("scribe_mm", scribe_mm, high=MAX_WAFER_DIAMETER_MM)
+    area, wafer, edge, scribe = die_area_mm2, wafer_diameter_mm, edge_exclusion_mm, scribe_mm
     if 2 * edge >= wafer:
         raise ValueError(f"edge_exclusion_mm ({edge:g}) must be less than half of "
                          f"wafer_diameter_mm ({wafer:g}): nothing of the wafer is left")
@@ -77,6 +96,8 @@ def dies_per_wafer(die_area_mm2: float, wafer_diameter_mm: float = 300.0,
     return max(0, math.floor(gross))
 
 
+@declared(die_area_mm2=_AREA, defects_per_cm2=_DEFECTS, model=choice(YIELD_MODELS),
+          clustering=number(low=0.01, high=1e6, examples=(2.0, 4.0, 0.5)))
 def die_yield(die_area_mm2: float, defects_per_cm2: float, model: str = "murphy",
               clustering: float = 2.0) -> float:
     """The fraction of dies with no killer defect, for a defect density D₀ and die area A.
@@ -94,11 +115,8 @@ def die_yield(die_area_mm2: float, defects_per_cm2: float, model: str = "murphy"
     All three agree when λ is small (Y ≈ 1 − λ) and part as λ grows: clustering
     leaves more dies clean than scattered defects do.
     """
-    area = _checks.positive("die_area_mm2", die_area_mm2, high=MAX_WAFER_DIAMETER_MM ** 2)
-    density = _checks.non_negative("defects_per_cm2", defects_per_cm2, high=1e6)
-    kind = _checks.one_of("model", model, YIELD_MODELS)
-    alpha = _checks.in_range("clustering", clustering, 0.01, 1e6)
-    mean_defects = density * area / 100.0  # mm² → cm²
+    kind, alpha = model, clustering
+    mean_defects = defects_per_cm2 * die_area_mm2 / 100.0  # mm² → cm²
     if mean_defects == 0:
         return 1.0
     if kind == "poisson":
@@ -142,6 +160,14 @@ class ChipCost(Result):
                 "packaging": self.packaging_usd, "test and assembly": self.test_assembly_usd}
 
 
+@declared(die_area_mm2=_AREA, wafer_usd=positive(high=1e9, examples=(20_000.0, 17_000.0)),
+          defects_per_cm2=_DEFECTS, hbm_gb=non_negative(high=1e6, examples=(80.0, 0.0)),
+          hbm_usd_per_gb=non_negative(high=1e6, examples=(15.0, 0.0)),
+          packaging_usd=non_negative(high=1e9, examples=(700.0, 0.0)),
+          test_assembly_usd=non_negative(high=1e9, examples=(0.0, 150.0)),
+          list_price_usd=optional(positive(high=1e12, examples=(30_000.0,))),
+          logic_dies=count(high=64, examples=(1, 2)), yield_model=choice(YIELD_MODELS),
+          wafer_diameter_mm=_WAFER)
 def chip_cost(die_area_mm2: float, wafer_usd: float, defects_per_cm2: float,
               hbm_gb: float, hbm_usd_per_gb: float, packaging_usd: float,
               test_assembly_usd: float = 0.0, list_price_usd: float | None = None,
@@ -155,17 +181,10 @@ def chip_cost(die_area_mm2: float, wafer_usd: float, defects_per_cm2: float,
     Partial-die harvesting (selling a die with a few disabled cores) is ignored, so
     the logic cost is an upper estimate for chips that ship with units fused off.
     """
-    gross = dies_per_wafer(die_area_mm2, wafer_diameter_mm)
-    wafer = _checks.positive("wafer_usd", wafer_usd, high=1e9)
-    _checks.non_negative("defects_per_cm2", defects_per_cm2, high=1e6)
-    kind = _checks.one_of("yield_model", yield_model, YIELD_MODELS)
-    memory = _checks.non_negative("hbm_gb", hbm_gb, high=1e6)
-    per_gb = _checks.non_negative("hbm_usd_per_gb", hbm_usd_per_gb, high=1e6)
-    package = _checks.non_negative("packaging_usd", packaging_usd, high=1e9)
-    test = _checks.non_negative("test_assembly_usd", test_assembly_usd, high=1e9)
-    price = _checks.optional(_checks.positive, "list_price_usd", list_price_usd, high=1e12)
-    count = _checks.positive_int("logic_dies", logic_dies, high=64)
-    y = die_yield(die_area_mm2, defects_per_cm2, kind)
+    gross = dies_per_wafer.unchecked(die_area_mm2, wafer_diameter_mm, 3.0, 0.1)
+    wafer, memory, per_gb = wafer_usd, hbm_gb, hbm_usd_per_gb
+    package, test, price, count = packaging_usd, test_assembly_usd, list_price_usd, logic_dies
+    y = die_yield.unchecked(die_area_mm2, defects_per_cm2, yield_model, 2.0)
     good = gross * y
     if good < 1e-9:
         raise ValueError(f"die_area_mm2={die_area_mm2!r} with defects_per_cm2="
@@ -180,6 +199,10 @@ def chip_cost(die_area_mm2: float, wafer_usd: float, defects_per_cm2: float,
                     test_assembly_usd=test, total_usd=total, list_price_usd=price)
 
 
+@declared(name=custom(_chip_cost_row, examples=("H100 SXM", "B200", "MI300X"),
+                      bad=(None, 3, "no such chip"), kind="chip"),
+          defects_per_cm2=optional(_DEFECTS), hbm_usd_per_gb=optional(non_negative(high=1e6)),
+          yield_model=choice(YIELD_MODELS), die_area_mm2=optional(_AREA))
 def chip_cost_estimate(name: str, defects_per_cm2: float | None = None,
                        hbm_usd_per_gb: float | None = None,
                        yield_model: str = "murphy",
@@ -192,19 +215,14 @@ def chip_cost_estimate(name: str, defects_per_cm2: float | None = None,
     nodes, and no ``die_area_mm2`` is given), the row's
     published logic cost is used as it stands. Every row is an estimate; see its source.
     """
-    row = catalog.chip_cost(name)
+    row = name  # the table's row (the declaration looked the name up)
     area = row.die_area_mm2 if die_area_mm2 is None else die_area_mm2
     density = row.defects_per_cm2 if defects_per_cm2 is None else defects_per_cm2
     per_gb = row.hbm_usd_per_gb if hbm_usd_per_gb is None else hbm_usd_per_gb
     packaging = row.packaging_usd
     test = row.test_assembly_usd or 0.0
     if area is None or row.wafer_usd is None or density is None:
-        memory = _checks.non_negative("hbm_usd_per_gb", per_gb, high=1e6) * row.hbm_gb
-        if defects_per_cm2 is not None:
-            _checks.non_negative("defects_per_cm2", defects_per_cm2, high=1e6)
-        if die_area_mm2 is not None:
-            _checks.positive("die_area_mm2", die_area_mm2)
-        _checks.one_of("yield_model", yield_model, YIELD_MODELS)
+        memory = per_gb * row.hbm_gb
         logic = row.logic_die_usd
         return ChipCost(dies_per_wafer=0, die_yield=1.0, good_dies_per_wafer=0.0,
                         logic_die_usd=logic, logic_usd=logic, hbm_usd=memory,
@@ -227,15 +245,16 @@ class PackagingCapacity(Result):
     clusters_per_year: float
 
 
+@declared(wafers_per_month=positive(high=1e9, examples=(35_000.0, 1.0)),
+          packages_per_wafer=positive(high=1e6, examples=(29.0, 1.0)),
+          share=fraction(low_open=True, examples=(1.0, 0.5)),
+          cluster_gpus=count(examples=(100_000, 1)))
 def packaging_capacity(wafers_per_month: float, packages_per_wafer: float,
                        share: float = 1.0, cluster_gpus: int = 100_000) -> PackagingCapacity:
     """Chips per year = wafers/month × 12 × packages per wafer × share; and clusters of
     ``cluster_gpus`` that makes. The worked question of lesson 1: with CoWoS as the
     chokepoint, how many H100-class chips a year, and how many 100k-GPU clusters?"""
-    wafers = _checks.positive("wafers_per_month", wafers_per_month, high=1e9)
-    per_wafer = _checks.positive("packages_per_wafer", packages_per_wafer, high=1e6)
-    part = _checks.fraction("share", share, low_open=True)
-    size = _checks.positive_int("cluster_gpus", cluster_gpus)
+    wafers, per_wafer, part, size = wafers_per_month, packages_per_wafer, share, cluster_gpus
     chips = wafers * 12 * per_wafer * part
     return PackagingCapacity(wafers_per_month=wafers, packages_per_wafer=per_wafer,
                              share=part, chips_per_year=chips, cluster_gpus=size,

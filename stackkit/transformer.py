@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _checks, catalog
+from . import catalog
+from ._declare import count, custom, declared, flag, positive
 from ._results import Result
 
 __all__ = [
@@ -45,9 +46,23 @@ __all__ = [
     "weight_bytes",
 ]
 
+def _model(name: str, value: object) -> catalog.ModelSpec:
+    """A catalog model by name (KeyError with the nearest names), or a ModelSpec as given."""
+    return catalog.model(value)
+
+
+#: A model: a catalog name or a :class:`~stackkit.catalog.ModelSpec`. The examples are a
+#: dense GQA model, a mixture of experts and multi-head latent attention.
+_MODEL = custom(_model, examples=("Llama 3 8B", "Mixtral 8x7B", "DeepSeek-V3"),
+               bad=(None, 3, "no such model"), kind="model")
+_BYTES = positive(examples=(2.0, 1.0, 0.5, 4.0))  # bytes per number: bf16, fp8, fp4, fp32
+_TOKENS = count(low=0, examples=(0, 1, 4096))
+
+
+@declared(model=_MODEL)
 def spec(model: str | catalog.ModelSpec) -> catalog.ModelSpec:
     """The :class:`~stackkit.catalog.ModelSpec` for ``model`` (a spec passes through)."""
-    return catalog.model(model)
+    return model
 
 
 # --------------------------------------------------------------------------- parameters
@@ -108,6 +123,7 @@ def _count(s: catalog.ModelSpec, experts: int) -> int:
             + _embedding_params(s) + s.d_model)  # + final norm
 
 
+@declared(model=_MODEL)
 def param_count(model: str | catalog.ModelSpec) -> int:
     """Parameters computed from the architecture (weights only; biases ignored).
 
@@ -118,20 +134,19 @@ def param_count(model: str | catalog.ModelSpec) -> int:
     are left out. This is Kaplan et al. 2020, Table 1's N ≈ 12·L·d² generalised
     to grouped-query attention, SwiGLU and MoE.
     """
-    s = spec(model)
-    return _count(s, s.n_experts)
+    return _count(model, model.n_experts)
 
 
+@declared(model=_MODEL)
 def active_param_count(model: str | catalog.ModelSpec) -> int:
     """Parameters one token passes through (differs from the total only for MoE)."""
-    s = spec(model)
-    return _count(s, s.experts_per_token)
+    return _count(model, model.experts_per_token)
 
 
+@declared(model=_MODEL)
 def active_fraction(model: str | catalog.ModelSpec) -> float:
     """Active over total parameters from the architecture: 1 for dense models."""
-    s = spec(model)
-    return _count(s, s.experts_per_token) / _count(s, s.n_experts)
+    return _count(model, model.experts_per_token) / _count(model, model.n_experts)
 
 
 def _active_params(s: catalog.ModelSpec) -> float:
@@ -139,12 +154,13 @@ def _active_params(s: catalog.ModelSpec) -> float:
     return s.params * _count(s, s.experts_per_token) / _count(s, s.n_experts)
 
 
+@declared(model=_MODEL, bytes_per_param=_BYTES)
 def weight_bytes(model: str | catalog.ModelSpec, bytes_per_param: float = 2.0) -> float:
     """Bytes of all the weights: published parameters × ``bytes_per_param`` (BF16 → 2)."""
-    s = spec(model)
-    return s.params * _checks.positive("bytes_per_param", bytes_per_param)
+    return model.params * bytes_per_param
 
 
+@declared(model=_MODEL, bytes_per_element=_BYTES)
 def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
                              bytes_per_element: float = 2.0) -> float:
     """KV cache per token of context: 2 (K and V) · layers · kv_heads · head_dim · bytes.
@@ -156,8 +172,7 @@ def kv_cache_bytes_per_token(model: str | catalog.ModelSpec,
     Kwon et al. 2023 (vLLM), section 2.3: OPT-13B holds 2 · 5120 · 40 · 2 B = 800 KB
     per token in FP16.
     """
-    s = spec(model)
-    width = _checks.positive("bytes_per_element", bytes_per_element)
+    s, width = model, bytes_per_element
     if _attention_kind(s) == "mla":  # the latent and the shared RoPE key (DeepSeek-V2, 2.1.2)
         return s.n_layers * (s.kv_latent_dim + s.rope_head_dim) * width
     return 2 * s.n_layers * s.n_kv_heads * s.head_dim * width
@@ -178,6 +193,7 @@ def _attention_flops(s: catalog.ModelSpec, context_tokens: float) -> float:
     return 4.0 * s.n_layers * context_tokens * s.n_heads * s.head_dim
 
 
+@declared(model=_MODEL, context_tokens=_TOKENS)
 def flops_per_token(model: str | catalog.ModelSpec, context_tokens: int = 0) -> float:
     """Forward FLOPs for one token that attends to ``context_tokens`` earlier tokens.
 
@@ -186,19 +202,19 @@ def flops_per_token(model: str | catalog.ModelSpec, context_tokens: int = 0) -> 
     for MoE. Training costs three times this per token (forward and backward:
     6N + 12·L·n_ctx·d_attn, PaLM Appendix B; Kaplan eq. 2.1).
     """
-    s = spec(model)
-    c = _checks.non_negative_int("context_tokens", context_tokens)
-    return 2.0 * _active_params(s) + _attention_flops(s, c)
+    return 2.0 * _active_params(model) + _attention_flops(model, context_tokens)
 
 
+@declared(model=_MODEL, context_tokens=_TOKENS)
 def decode_flops_per_token(model: str | catalog.ModelSpec, context_tokens: int = 0) -> float:
     """FLOPs to decode one token with ``context_tokens`` already in the KV cache.
 
     The same as :func:`flops_per_token`: a decode step is one forward pass per sequence.
     """
-    return flops_per_token(model, context_tokens)
+    return flops_per_token.unchecked(model, context_tokens)
 
 
+@declared(model=_MODEL, n_tokens=count(examples=(1, 512, 4096)), context_tokens=_TOKENS)
 def prefill_flops(model: str | catalog.ModelSpec, n_tokens: int, context_tokens: int = 0) -> float:
     """Forward FLOPs of a prompt of ``n_tokens`` (after ``context_tokens`` already cached).
 
@@ -206,9 +222,7 @@ def prefill_flops(model: str | catalog.ModelSpec, n_tokens: int, context_tokens:
     n · 2N_active + 4 · L · d_attn · (n·c + n(n−1)/2) (:func:`flops_per_token`
     summed over positions).
     """
-    s = spec(model)
-    n = _checks.positive_int("n_tokens", n_tokens)
-    c = _checks.non_negative_int("context_tokens", context_tokens)
+    s, n, c = model, n_tokens, context_tokens
     attended = n * c + n * (n - 1) / 2
     return n * 2.0 * _active_params(s) + _attention_flops(s, attended)
 
@@ -234,6 +248,8 @@ class StepWork(Result):
         return self.flops / self.bytes_moved
 
 
+@declared(model=_MODEL, batch_size=count(examples=(1, 64)), context_tokens=_TOKENS,
+          bytes_per_param=_BYTES, kv_bytes_per_element=_BYTES, attention=flag())
 def decode_work(model: str | catalog.ModelSpec, batch_size: int = 1, context_tokens: int = 0,
                 bytes_per_param: float = 2.0, kv_bytes_per_element: float = 2.0,
                 attention: bool = False) -> StepWork:
@@ -245,19 +261,16 @@ def decode_work(model: str | catalog.ModelSpec, batch_size: int = 1, context_tok
     token, taken as disjoint, and at most all of them); each sequence reads its
     c cached tokens and writes one: B · (c + 1) · KV bytes per token.
     """
-    s = spec(model)
-    b = _checks.positive_int("batch_size", batch_size)
-    c = _checks.non_negative_int("context_tokens", context_tokens)
-    width = _checks.positive("bytes_per_param", bytes_per_param)
-    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
+    s, b, c = model, batch_size, context_tokens
     active = _active_params(s)
-    attention = _checks.boolean("attention", attention)
     flops = 2.0 * active * b + (b * _attention_flops(s, c) if attention else 0.0)
-    weights = min(s.params, active * b) * width
-    kv = b * (c + 1) * kv_cache_bytes_per_token(s, kv_width)
+    weights = min(s.params, active * b) * bytes_per_param
+    kv = b * (c + 1) * kv_cache_bytes_per_token.unchecked(s, kv_bytes_per_element)
     return StepWork(flops, weights, kv)
 
 
+@declared(model=_MODEL, n_tokens=count(examples=(1, 512, 4096)), bytes_per_param=_BYTES,
+          kv_bytes_per_element=_BYTES, attention=flag())
 def prefill_work(model: str | catalog.ModelSpec, n_tokens: int, bytes_per_param: float = 2.0,
                  kv_bytes_per_element: float = 2.0, attention: bool = False) -> StepWork:
     """FLOPs, weight bytes and KV bytes of a prefill of ``n_tokens`` tokens (one sequence).
@@ -266,10 +279,7 @@ def prefill_work(model: str | catalog.ModelSpec, n_tokens: int, bytes_per_param:
     :func:`prefill_flops` when ``attention`` is true); every weight is read once;
     n tokens of KV cache are written.
     """
-    s = spec(model)
-    n = _checks.positive_int("n_tokens", n_tokens)
-    width = _checks.positive("bytes_per_param", bytes_per_param)
-    kv_width = _checks.positive("kv_bytes_per_element", kv_bytes_per_element)
-    attention = _checks.boolean("attention", attention)
-    flops = prefill_flops(s, n) if attention else 2.0 * _active_params(s) * n
-    return StepWork(flops, s.params * width, n * kv_cache_bytes_per_token(s, kv_width))
+    s, n = model, n_tokens
+    flops = prefill_flops.unchecked(s, n, 0) if attention else 2.0 * _active_params(s) * n
+    return StepWork(flops, s.params * bytes_per_param,
+                    n * kv_cache_bytes_per_token.unchecked(s, kv_bytes_per_element))

@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from . import _checks, catalog
+from ._declare import array, choice, custom, date, declared, optional
+from ._declare import name as name_spec
 from ._results import Result
 
 __all__ = [
@@ -100,9 +102,23 @@ def _t975(dof: int) -> float:
     return 1.96 + (_T975[-1] - 1.96) * len(_T975) / dof  # tends to the normal 1.96
 
 
+def _api_models(param: str, value: object) -> list[str]:
+    """Model names (one string or a list) as the catalog spells them (KeyError if unknown)."""
+    return [catalog.api_price(m).model for m in _checks.sequence(param, value, single=str)]
+
+
+_MODELS = optional(custom(_api_models, examples=(["GPT-5", "GPT-5 mini"], "GPT-5"),
+                          bad=(3, "no such model", [], [3]), kind="models"))
+_PRECISION = choice(("bf16", "fp32"))
+_INSTANCE = {"instance": name_spec(examples=("p5.48xlarge",)),
+             "provider": name_spec(examples=("AWS",)),
+             "region": name_spec(examples=("us-east-1",))}
+
+
+@declared(date=date())
 def decimal_year(date: object) -> float:
     """A date as a year with a fraction (2025-07-02 → 2025.5)."""
-    day = _checks.date("date", date)
+    day = date
     start = dt.date(day.year, 1, 1)
     length = (dt.date(day.year + 1, 1, 1) - start).days
     return day.year + (day - start).days / length
@@ -137,6 +153,9 @@ class TrendFit(Result):
         return math.exp(self.log_intercept + self.slope_per_year * t)
 
 
+@declared(years=array(low=1900, high=2200, examples=([2020.0, 2021.0, 2022.5],)),
+          values=array(low=1e-30, examples=([4.0, 2.0, 1.1],)),
+          quantity=name_spec(examples=("value",)))
 def fit_log_linear(years: object, values: object, quantity: str = "value") -> TrendFit:
     """Least-squares fit of ``ln(values)`` on ``years``; halving (or doubling) time and its
     95 % interval from the slope's standard error (Student's t, n − 2 degrees of freedom).
@@ -144,9 +163,8 @@ def fit_log_linear(years: object, values: object, quantity: str = "value") -> Tr
     With two points the line passes through both and there is no uncertainty to state;
     with three to five the interval is wide. ``note`` says which.
     """
-    t = np.asarray(_checks.array("years", years, low=1900, high=2200), dtype=float)
-    y = np.asarray(_checks.array("values", values, low=1e-30), dtype=float)
-    name = _checks.text("quantity", quantity)
+    t = np.asarray(years, dtype=float)
+    y = np.asarray(values, dtype=float)
     if len(t) != len(y):
         raise ValueError(f"years and values must have the same length; got {len(t)} "
                          f"and {len(y)}")
@@ -186,7 +204,7 @@ def fit_log_linear(years: object, values: object, quantity: str = "value") -> Tr
         note = f"{n} points"
     if halving is None:
         note = f"{n} points: no change over the period (flat)"
-    return TrendFit(quantity=name, n_points=n, first_year=float(t.min()),
+    return TrendFit(quantity=quantity, n_points=n, first_year=float(t.min()),
                     last_year=float(t.max()), slope_per_year=slope, slope_se=se,
                     log_intercept=intercept, direction=direction, halving_years=halving,
                     halving_low_years=low, halving_high_years=high, note=note)
@@ -194,6 +212,7 @@ def fit_log_linear(years: object, values: object, quantity: str = "value") -> Tr
 
 # --------------------------------------------------------------------------- GPU FLOP/s per $
 
+@declared(precision=_PRECISION)
 def gpu_price_performance(precision: str = "bf16") -> pd.DataFrame:
     """Peak FLOP/s per dollar of every catalog GPU with a known price, by release year.
 
@@ -203,8 +222,7 @@ def gpu_price_performance(precision: str = "bf16") -> pd.DataFrame:
     ``"bf16"`` (dense 16-bit tensor; FP16 where a chip has no BF16) or ``"fp32"`` (what
     Epoch AI's 2022 study mostly used).
     """
-    kind = _checks.one_of("precision", precision, ("bf16", "fp32"))
-    column = f"{kind}_tflops"
+    column = f"{precision}_tflops"
     chips = catalog.accelerators()
     chips = chips[chips["kind"] == "gpu"]
     costs = catalog.chip_costs().set_index("accelerator")
@@ -225,24 +243,24 @@ def gpu_price_performance(precision: str = "bf16") -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["year", "name"]).reset_index(drop=True)
 
 
+@declared(precision=_PRECISION)
 def fit_gpu_price_performance(precision: str = "bf16") -> TrendFit:
     """The trend of peak FLOP/s per dollar over GPU release years (doubling time).
 
     Compare with Epoch AI (2022): 2.46 years for all GPUs, 2.07 for ML GPUs (``PUBLISHED``).
     """
-    frame = gpu_price_performance(precision)
+    frame = gpu_price_performance.unchecked(precision)
     return fit_log_linear(frame["year"], frame["flops_per_usd"],
                           f"GPU peak {precision} FLOP/s per $")
 
 
 # --------------------------------------------------------------------------- $/GPU-hour
 
+@declared(**_INSTANCE)
 def gpu_hour_history(instance: str = "p5.48xlarge", provider: str = "AWS",
                      region: str = "us-east-1") -> pd.DataFrame:
     """Every dated on-demand price of one cloud instance, per accelerator-hour."""
-    name = _checks.text("instance", instance)
-    cloud = _checks.text("provider", provider)
-    where = _checks.text("region", region)
+    name, cloud, where = instance, provider, region
     frame = catalog.instances()
     rows = frame[(frame["instance"].str.lower() == name.lower())
                  & (frame["provider"].str.lower() == cloud.lower())
@@ -253,10 +271,11 @@ def gpu_hour_history(instance: str = "p5.48xlarge", provider: str = "AWS",
                          f"region={where!r}")
     out = rows[["instance", "accelerator", "as_of", "source"]].copy()
     out["usd_per_accelerator_hour"] = rows["usd_per_hour"] / rows["accelerator_count"]
-    out["year"] = [decimal_year(d.date()) for d in rows["as_of"]]
+    out["year"] = [decimal_year.unchecked(d.date()) for d in rows["as_of"]]
     return out.sort_values("as_of").reset_index(drop=True)
 
 
+@declared(**_INSTANCE)
 def fit_gpu_hour_price(instance: str = "p5.48xlarge", provider: str = "AWS",
                        region: str = "us-east-1") -> TrendFit:
     """The trend of one instance's on-demand $/accelerator-hour over its price dates.
@@ -264,7 +283,7 @@ def fit_gpu_hour_price(instance: str = "p5.48xlarge", provider: str = "AWS",
     List prices move in steps (AWS cut P4 and P5 prices by up to 45 % in June 2025), so a
     line through a few steps is a summary, not a law; its interval says how loose it is.
     """
-    frame = gpu_hour_history(instance, provider, region)
+    frame = gpu_hour_history.unchecked(instance, provider, region)
     if len(frame) < 2:
         raise ValueError(f"instance={instance!r} has one price date in the catalog; a trend "
                          "needs at least two")
@@ -275,6 +294,7 @@ def fit_gpu_hour_price(instance: str = "p5.48xlarge", provider: str = "AWS",
 
 # --------------------------------------------------------------------------- API $/Mtok
 
+@declared(models=_MODELS)
 def api_price_history(models: object = None) -> pd.DataFrame:
     """Dated API prices of models at one capability level (default: GPT-4 class by MMLU).
 
@@ -282,29 +302,26 @@ def api_price_history(models: object = None) -> pd.DataFrame:
     rows that set a new lowest price for the capability: the cheapest way to buy it over
     time, the series Epoch AI and a16z fit.
     """
-    if models is None:
-        names = list(GPT4_CLASS_MMLU)
-    else:
-        names = [catalog.api_price(m).model
-                 for m in _checks.sequence("models", models, single=str)]
+    names = list(GPT4_CLASS_MMLU) if models is None else models
     frame = catalog.api_prices(history=True)
     rows = frame[frame["model"].isin(names)].copy()
     rows["usd_per_mtok"] = (rows["input_usd_per_mtok"] + rows["output_usd_per_mtok"]) / 2
     rows = rows.sort_values(["as_of", "usd_per_mtok"]).reset_index(drop=True)
-    rows["year"] = [decimal_year(d.date()) for d in rows["as_of"]]
+    rows["year"] = [decimal_year.unchecked(d.date()) for d in rows["as_of"]]
     rows["new_low"] = rows["usd_per_mtok"] < rows["usd_per_mtok"].cummin().shift(
         fill_value=math.inf)
     return rows[["provider", "model", "as_of", "year", "input_usd_per_mtok",
                  "output_usd_per_mtok", "usd_per_mtok", "new_low", "source"]]
 
 
+@declared(models=_MODELS)
 def fit_api_price(models: object = None) -> TrendFit:
     """The trend of the cheapest API price for a fixed capability (halving time).
 
     Compare with Epoch AI (40× a year at GPT-4's level on PhD-level science; 9×-900×
     across milestones) and a16z (10× a year), in ``PUBLISHED``.
     """
-    frame = api_price_history(models)
+    frame = api_price_history.unchecked(models)
     lows = frame[frame["new_low"]]
     if len(lows) < 2:
         raise ValueError("models must include prices on at least two dates that each set "
@@ -314,6 +331,7 @@ def fit_api_price(models: object = None) -> TrendFit:
                           if models is None else "cheapest API price, $/Mtok")
 
 
+@declared()
 def published_trends() -> pd.DataFrame:
     """The published trend studies' halving and doubling times, with their sources."""
     return pd.DataFrame(list(PUBLISHED))

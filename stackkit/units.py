@@ -6,7 +6,7 @@ unless a name says ``gib``.
 
 from __future__ import annotations
 
-from . import _checks
+from ._declare import count, custom, declared, number
 
 KB = 1e3
 MB = 1e6
@@ -42,20 +42,35 @@ BYTES_PER_ELEMENT = {
 _SI_PREFIXES = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
 
 
-def _finite(name: str, value: object) -> float:
-    """A number to format: any finite float (formatting has no ceiling but the float's)."""
-    return _checks.number(name, value, high=None)
+def _unit(name: str, value: object) -> str:
+    """A unit to print after the number: any string, the empty one included."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string; got {value!r}")
+    return value
 
 
+def _frame(name: str, value: object):
+    """A pandas DataFrame (checked by its method, so units need not import pandas)."""
+    if not hasattr(value, "select_dtypes"):
+        raise ValueError(f"{name} must be a pandas DataFrame; got {type(value).__name__}")
+    return value
+
+
+def _example_frames() -> list:
+    """A table with a date column, for generated calls (units itself never needs pandas)."""
+    import pandas as pd
+
+    return [pd.DataFrame({"as_of": pd.to_datetime(["2025-01-02"]), "usd": [1.0]})]
+
+
+@declared(value=number(low=None, high=None, examples=(3.35e12, 0.0, -2.5e-4)),
+          unit=custom(_unit, examples=("B/s", ""), bad=(3, None, b"B")),
+          digits=count(high=17, examples=(3, 1, 17)))
 def si(value: float, unit: str = "", digits: int = 3) -> str:
     """Format ``value`` with an SI prefix: ``si(3.35e12, "B/s") == "3.35 TB/s"``.
 
     ``value`` must be finite: a NaN or infinity is an error upstream, never shown.
     """
-    value = _finite("value", value)
-    if not isinstance(unit, str):
-        raise ValueError(f"unit must be a string; got {unit!r}")
-    digits = _checks.whole("digits", digits, 1, 17)
     if value == 0:
         return f"{value:g} {unit}".strip()
     magnitude = abs(value)
@@ -65,14 +80,15 @@ def si(value: float, unit: str = "", digits: int = 3) -> str:
     return f"{value:.{digits}g} {unit}".strip()
 
 
+@declared(n_bytes=number(low=None, high=None, examples=(80e9, 0.0, 1.5)))
 def fmt_bytes(n_bytes: float) -> str:
     """``fmt_bytes(80e9) == "80 GB"`` (decimal prefixes)."""
-    return si(_finite("n_bytes", n_bytes), "B")
+    return si.unchecked(n_bytes, "B", 3)
 
 
+@declared(amount_usd=number(low=None, high=None, examples=(0.0042, 3.35, 1234.0, 2.1e6)))
 def fmt_usd(amount_usd: float) -> str:
     """Dollars with a sensible precision: $0.0042, $3.35, $1,234, $2.1M."""
-    amount_usd = _finite("amount_usd", amount_usd)
     magnitude = abs(amount_usd)
     if magnitude >= 1e9:
         return f"${amount_usd / 1e9:,.2f}B"
@@ -85,9 +101,9 @@ def fmt_usd(amount_usd: float) -> str:
     return f"${amount_usd:.2g}"
 
 
+@declared(seconds=number(low=None, high=None, examples=(850e-6, 4.2, 11_160.0, 4.7e6)))
 def fmt_duration(seconds: float) -> str:
     """A duration in the unit a person would use: "850 µs", "4.2 s", "3.1 h", "54 days"."""
-    seconds = _finite("seconds", seconds)
     s = abs(seconds)
     if s < 1e-3:
         return f"{seconds * 1e6:.3g} µs"
@@ -104,13 +120,12 @@ def fmt_duration(seconds: float) -> str:
     return f"{seconds / (365 * 86400):.3g} years"
 
 
+@declared(frame=custom(_frame, examples=_example_frames, bad=(None, 3, [1, 2])))
 def iso_dates(frame):
     """A copy of ``frame`` with every date column (``as_of``, ``retrieved``, …) as "YYYY-MM-DD".
 
     What a lesson shows beside a price: the day, not a timestamp with a time of day. Used as
     ``units.iso_dates(table)`` in place of ``table.assign(as_of=table["as_of"].dt.strftime(…))``.
     """
-    if not hasattr(frame, "select_dtypes"):
-        raise ValueError(f"frame must be a pandas DataFrame; got {type(frame).__name__}")
     dates = frame.select_dtypes(include=["datetime", "datetimetz"]).columns
     return frame.assign(**{str(c): frame[c].dt.strftime("%Y-%m-%d") for c in dates})

@@ -50,6 +50,7 @@ pytest.importorskip("optax", reason="stackkit.frameworks needs the optional extr
 
 from stackkit import frameworks as fw
 from stackkit import training
+from stackkit.frameworks.collectives import _fit_alpha_beta
 
 LAYERS = 2
 SHAPES = {"d_model": 128, "n_layers": LAYERS, "n_heads": 8, "d_ff": 512, "seq_len": 64,
@@ -76,12 +77,14 @@ def _all_weights_bytes() -> float:
     return 4.0 * (spec.params + SHAPES["seq_len"] * SHAPES["d_model"])
 
 
+@pytest.mark.slow
 def test_the_loss_falls_on_the_kits_own_text(run):
     assert run.first_loss == pytest.approx(math.log(96), abs=0.1)  # small logits at init
     assert sum(run.losses[-10:]) / 10 < run.first_loss - 1.0
     assert run.n_params == run.kit_params + SHAPES["seq_len"] * SHAPES["d_model"]
 
 
+@pytest.mark.slow
 def test_xla_counts_the_step_within_the_stated_band_of_6nd_plus_attention(run):
     spec = fw.model_spec(**{k: v for k, v in SHAPES.items() if k != "batch_size"})
     tokens = SHAPES["batch_size"] * SHAPES["seq_len"]
@@ -91,6 +94,7 @@ def test_xla_counts_the_step_within_the_stated_band_of_6nd_plus_attention(run):
     assert run.step_s > 0 and run.achieved_gflops > 0
 
 
+@pytest.mark.slow
 def test_fsdp_holds_an_eighth_of_the_states_and_memory_fit_brackets_the_rest(steps):
     fsdp, dp = steps["fsdp"], steps["dp"]
     weights = _all_weights_bytes()
@@ -107,6 +111,7 @@ def test_fsdp_holds_an_eighth_of_the_states_and_memory_fit_brackets_the_rest(ste
     assert fsdp.bytes_per_device < dp.bytes_per_device
 
 
+@pytest.mark.slow
 def test_data_parallel_all_reduces_every_gradient_once(steps):
     c = steps["dp"].collectives
     count, size = c["all-reduce"]
@@ -115,6 +120,7 @@ def test_data_parallel_all_reduces_every_gradient_once(steps):
     assert c["all-gather"][0] == c["reduce-scatter"][0] == 0
 
 
+@pytest.mark.slow
 def test_fsdp_gathers_weights_and_reduce_scatters_gradients(steps):
     c, weights = steps["fsdp"].collectives, _all_weights_bytes()
     assert c["all-gather"] == (N_TENSORS, pytest.approx(weights))
@@ -123,6 +129,7 @@ def test_fsdp_gathers_weights_and_reduce_scatters_gradients(steps):
     assert c["all-reduce"] == (1, 4)  # only the loss, averaged for the report
 
 
+@pytest.mark.slow
 def test_tensor_parallel_has_lesson_5s_four_all_reduces_per_layer(steps):
     hlo = steps["tp"].hlo_text
     lines = [line for line in hlo.splitlines() if " all-reduce(" in line]
@@ -136,6 +143,7 @@ def test_tensor_parallel_has_lesson_5s_four_all_reduces_per_layer(steps):
     assert steps["tp"].collectives["all-gather"][0] == 0
 
 
+@pytest.mark.slow
 def test_skipping_llvms_optimizations_leaves_the_plan_alone(steps):
     """optimize=False (the fixtures, the lesson) changes machine code, not XLA's plan."""
     optimized = fw.sharded_step("dp", n_devices=8, repeats=1, **SHAPES)
@@ -143,6 +151,7 @@ def test_skipping_llvms_optimizations_leaves_the_plan_alone(steps):
     assert optimized.bytes_per_device == steps["dp"].bytes_per_device
 
 
+@pytest.mark.slow
 def test_each_strategy_runs_and_is_timed(steps):
     for result in steps.values():
         assert result.step_s > 0 and result.compile_s > 0
@@ -166,10 +175,10 @@ def test_collective_sweep_fits_alpha_and_beta():
 
 def test_the_alpha_beta_fit_recovers_a_known_line():
     sizes = np.array([1e3, 1e4, 1e5, 1e6, 1e7])
-    alpha, beta, r2 = fw._fit_alpha_beta(sizes, 20e-6 + sizes / 5e9)
+    alpha, beta, r2 = _fit_alpha_beta(sizes, 20e-6 + sizes / 5e9)
     assert (alpha, beta, r2) == pytest.approx((20e-6, 1 / 5e9, 1.0))
     # a line that would need a negative fixed cost is refitted through the origin
-    alpha, beta, _ = fw._fit_alpha_beta(sizes, sizes / 5e9 - 1e-7)
+    alpha, beta, _ = _fit_alpha_beta(sizes, sizes / 5e9 - 1e-7)
     assert alpha == 0 and beta > 0
 
 
@@ -211,6 +220,7 @@ def test_bad_arguments_are_refused_by_name(call, name):
         call()
 
 
+@pytest.mark.slow
 def test_a_jax_started_with_too_few_devices_is_named():
     code = ("import jax; jax.devices()\n"
             "from stackkit import frameworks\n"

@@ -93,7 +93,7 @@ SKIP = {
 #: call that caused it instead of killing the run.
 NATIVE = ("vectors.build_index", "vectors.search", "vectors.benchmark_index",
           "vectors.compare_indexes", "vectors.embed", "vectors.retrieval_recall",
-          "data.train_bpe", "data.chars_per_token")
+          "pipeline.train_bpe", "data.chars_per_token")
 #: Calls the native child process makes (each native call costs milliseconds to seconds).
 NATIVE_CALLS = int(os.environ.get("STACKKIT_FUZZ_NATIVE_CALLS", "400"))
 

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from stackkit import pipeline
+from stackkit.pipeline import run as pipeline_run
+from stackkit.pipeline.quality import _features, _normalize
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -53,7 +55,7 @@ def test_pipeline_removes_exactly_what_was_planted(corpus, duck_run) -> None:
 def test_each_boilerplate_kind_meets_a_named_rule(corpus) -> None:
     """Every planted boilerplate page fails at least one sourced rule; prose passes all."""
     for text, kind in zip(corpus["text"], corpus["kind"], strict=True):
-        f = pipeline._features(pipeline._normalize(text))
+        f = _features(_normalize(text))
         ok = (50 <= f["n_words"] <= 100_000 and 3 <= f["mean_word_length"] <= 10
               and f["symbol_ratio"] < 0.1 and f["n_stop_words"] >= 2
               and f["bullet_line_fraction"] <= 0.9 and "lorem ipsum" not in text.lower()
@@ -63,6 +65,7 @@ def test_each_boilerplate_kind_meets_a_named_rule(corpus) -> None:
         assert ("Gopher" in source or "C4" in source) and name
 
 
+@pytest.mark.slow
 def test_minhash_detection_follows_the_s_curve() -> None:
     """MinHash LSH: P(candidate) = 1 − (1 − s^r)^b (Mining of Massive Datasets, 3.4.2).
     Measure how often pairs of known Jaccard similarity become LSH candidates."""
@@ -188,7 +191,7 @@ def test_failed_run_leaves_no_partial_output(corpus, tmp_path, monkeypatch) -> N
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "_token_counts", boom)
+    monkeypatch.setattr(pipeline_run, "_token_counts", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         pipeline.run_pipeline(corpus["text"], out, near_duplicate_threshold=0.9)
     # the previous complete output is still there, untouched; no staging folder remains

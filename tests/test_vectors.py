@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stackkit import vectors
+from stackkit.vectors.indexes import _serialized_bytes
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_more_probes_never_lower_recall(data) -> None:
 def test_index_bytes_matches_faiss(data, kind, params) -> None:
     base, _ = data
     index = vectors.build_index(base, kind, **params)
-    measured = vectors._serialized_bytes(index)
+    measured = _serialized_bytes(index)
     assert vectors.index_bytes(len(base), base.shape[1], kind, **params) == pytest.approx(
         measured, rel=0.05)
 
@@ -112,6 +113,7 @@ def test_bad_index_input(call, words) -> None:
         call()
 
 
+@pytest.mark.slow
 def test_retrieval_over_the_lessons() -> None:
     chunks = vectors.lesson_chunks()
     assert {"01_chips", "02_clusters", "03_cloud"} <= set(chunks["notebook"])
