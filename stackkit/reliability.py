@@ -32,7 +32,7 @@ __all__ = [
     "expected_interruptions",
     "expected_runtime_s",
     "goodput",
-    "llama3_chip_mtbf_s",
+    "llama3_gpu_mtbf_s",
     "mtbf_s",
     "simulate_runtime_s",
     "young_daly_interval_s",
@@ -63,7 +63,7 @@ class NeverFinishes(ValueError):
 # --------------------------------------------------------------------------- failures at scale
 
 @declared()
-def llama3_chip_mtbf_s() -> float:
+def llama3_gpu_mtbf_s() -> float:
     """Per-GPU mean time between job-stopping failures from the Llama 3 record: ≈ 50,700 h.
 
     Meta counted 419 unexpected interruptions in a 54-day snapshot of Llama 3
@@ -77,24 +77,24 @@ def llama3_chip_mtbf_s() -> float:
     return gpus * days * HOURS_PER_DAY / failures * SECONDS_PER_HOUR
 
 
-@declared(n_chips=count(), chip_mtbf_s=positive(examples=(1.8e8, 3600.0, 1.0)))
-def mtbf_s(n_chips: int, chip_mtbf_s: float) -> float:
-    """Mean time between failures of a job on ``n_chips`` chips, any of which stops it: M / n.
+@declared(n_gpus=count(), gpu_mtbf_s=positive(examples=(1.8e8, 3600.0, 1.0)))
+def mtbf_s(n_gpus: int, gpu_mtbf_s: float) -> float:
+    """Mean time between failures of a job on ``n_gpus`` chips, any of which stops it: M / n.
 
     With independent exponential failures the first of n arrives at n times the
     rate (Schroeder & Gibson 2007, "Understanding failures in petascale computers").
     The kit's one MTBF formula: :func:`stackkit.clusters.mtbf_hours` is it in hours.
     """
-    return chip_mtbf_s / n_chips  # no underflow: M >= 1e-30 (TINY), n <= 1e15 (COUNT_LIMIT)
+    return gpu_mtbf_s / n_gpus  # no underflow: M >= 1e-30 (TINY), n <= 1e15 (COUNT_LIMIT)
 
 
-@declared(n_chips=count(), run_s=non_negative(), chip_mtbf_s=positive(examples=(1.8e8, 3600.0)))
-def expected_interruptions(n_chips: int, run_s: float, chip_mtbf_s: float) -> float:
+@declared(n_gpus=count(), run_s=non_negative(), gpu_mtbf_s=positive(examples=(1.8e8, 3600.0)))
+def expected_interruptions(n_gpus: int, run_s: float, gpu_mtbf_s: float) -> float:
     """Expected failures during a run: run time / cluster MTBF = t · n / M_chip.
 
     Finite for every accepted input: at most 1e30 s over an MTBF of at least 1e-45 s.
     """
-    return run_s / mtbf_s.unchecked(n_chips, chip_mtbf_s)
+    return run_s / mtbf_s.unchecked(n_gpus, gpu_mtbf_s)
 
 
 # --------------------------------------------------------------------------- first order

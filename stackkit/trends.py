@@ -270,7 +270,7 @@ def gpu_hour_history(instance: str = "p5.48xlarge", provider: str = "AWS",
         raise ValueError(f"the catalog has no {name!r} price from provider={cloud!r} in "
                          f"region={where!r}")
     out = rows[["instance", "accelerator", "as_of", "source"]].copy()
-    out["usd_per_accelerator_hour"] = rows["usd_per_hour"] / rows["accelerator_count"]
+    out["usd_per_gpu_hour"] = rows["usd_per_hour"] / rows["accelerator_count"]
     out["year"] = [decimal_year.unchecked(d.date()) for d in rows["as_of"]]
     return out.sort_values("as_of").reset_index(drop=True)
 
@@ -287,7 +287,7 @@ def fit_gpu_hour_price(instance: str = "p5.48xlarge", provider: str = "AWS",
     if len(frame) < 2:
         raise ValueError(f"instance={instance!r} has one price date in the catalog; a trend "
                          "needs at least two")
-    return fit_log_linear(frame["year"], frame["usd_per_accelerator_hour"],
+    return fit_log_linear(frame["year"], frame["usd_per_gpu_hour"],
                           f"{frame['instance'].iloc[0]} on-demand $/{frame['accelerator'].iloc[0]}"
                           "-hour")
 

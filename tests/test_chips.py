@@ -100,7 +100,7 @@ def test_decode_bound_llama_3_8b_on_h100_by_hand():
     assert step.bound == "memory"
     assert step.time_s == step.memory_time_s
     assert step.tokens_per_s == pytest.approx(1 / 4.8333e-3, rel=1e-4)  # 206.9 tokens/s
-    assert step.n_chips == 1
+    assert step.n_gpus == 1
 
 
 def test_prefill_bound_llama_3_8b_on_h100_by_hand():
@@ -131,7 +131,7 @@ def test_chips_to_hold_weights_on_hbm():
 def test_sharded_decode_uses_every_chips_bandwidth():
     # Llama 3 70B on 2 H100s: 141,107,412,992 B / (2 x 3.35e12) = 21.06 ms per step.
     step = chips.decode_step("Llama 3 70B", "H100 SXM")
-    assert step.n_chips == 2
+    assert step.n_gpus == 2
     assert step.memory_time_s == pytest.approx(141_107_412_992 / 6.7e12, rel=1e-5)
     assert step.tokens_per_s_per_chip == pytest.approx(step.tokens_per_s / 2)
 
@@ -318,7 +318,7 @@ def test_memory_limit_stops_the_batch():
     assert not chips.decode_step("Llama 3 8B", "H100 SXM", most + 1, 2048).fits_in_memory
     curve = chips.decode_batch_curve("Llama 3 8B", "L4", context_tokens=2048, within_memory=True)
     assert curve["batch_size"].max() < 1024 and curve["fits_in_memory"].all()
-    assert chips.max_batch_in_memory("Llama 3 70B", "H100 SXM", 0, n_chips=1) == 0
+    assert chips.max_batch_in_memory("Llama 3 70B", "H100 SXM", 0, n_gpus=1) == 0
 
 
 def test_with_context_decode_never_turns_compute_bound_on_an_h100():

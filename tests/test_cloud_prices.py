@@ -85,11 +85,11 @@ def test_price_errors():
 
 
 def test_price_per_accelerator_hour_names_tpus_too():
-    """TPU rows are priced per accelerator-hour; the older usd_per_gpu_hour is the same."""
+    """TPU rows are priced per accelerator-hour, under the kit's one name usd_per_gpu_hour."""
     tpus = cloud.gpu_hour_prices()
     tpu = tpus[tpus["accelerator"].str.contains("TPU")]
     for name in (tpu["instance"].iloc[0] if len(tpu) else "p5.48xlarge", "p5.48xlarge"):
         price = cloud.gpu_hour_price(name)
-        assert price.usd_per_accelerator_hour == price.usd_per_gpu_hour
         row = catalog.instance(name)
-        assert row.usd_per_accelerator_hour == row.usd_per_gpu_hour
+        assert price.usd_per_gpu_hour == row.usd_per_gpu_hour
+        assert row.usd_per_gpu_hour == row.usd_per_hour / row.accelerator_count

@@ -104,8 +104,8 @@ def test_huge_numbers_meet_a_ceiling_not_an_overflow(value):
 
 def test_decode_step_on_absurdly_many_chips():
     """Was a ZeroDivisionError in .tokens_per_s."""
-    with pytest.raises(ValueError, match="n_chips must be a whole number"):
-        chips.decode_step("Llama 3 8B", "H100 SXM", n_chips=1e308)
+    with pytest.raises(ValueError, match="n_gpus must be a whole number"):
+        chips.decode_step("Llama 3 8B", "H100 SXM", n_gpus=1e308)
 
 
 def test_expected_interruptions_with_a_subnormal_mtbf():

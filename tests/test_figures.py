@@ -179,7 +179,7 @@ def _serving():
         return {p: serving.simulate(10, 300, prompts, outputs, step, policy=p, seed=0)
                 for p in serving.POLICIES}
 
-    requests = serving.trace()
+    requests = serving.request_trace()
     lengths = (requests["prompt_tokens"] + requests["output_tokens"]).clip(upper=2048)
     return {
         "decode_measured_vs_predicted": None,  # times this machine: drawn in lesson 6

@@ -76,7 +76,7 @@ def test_price_trend_draws_the_rows_and_the_fit():
     from stackkit import trends
     frame = trends.gpu_hour_history("p5.48xlarge")
     fit = trends.fit_gpu_hour_price("p5.48xlarge")
-    figure = plots.price_trend(frame["year"], frame["usd_per_accelerator_hour"], fit,
+    figure = plots.price_trend(frame["year"], frame["usd_per_gpu_hour"], fit,
                                "USD per GPU-hour")
     assert has_point(figure, frame["year"].iloc[0], 98.32 / 8)
     assert has_point(figure, fit.first_year, fit.predict(fit.first_year))

@@ -17,7 +17,7 @@ HOUR = 3600.0
 def test_llama3_record_gives_a_failure_every_3_hours_on_16384_gpus():
     """Llama 3 405B: 419 unexpected interruptions in 54 days on 16,384 H100s (arXiv
     2407.21783, section 3.3.4, Table 5): one every 54 · 24 / 419 = 3.09 h."""
-    per_chip = reliability.llama3_chip_mtbf_s()
+    per_chip = reliability.llama3_gpu_mtbf_s()
     assert per_chip == pytest.approx(16_384 * 54 * 24 / 419 * HOUR)
     assert reliability.mtbf_s(16_384, per_chip) == pytest.approx(54 * 24 / 419 * HOUR)
     assert reliability.expected_interruptions(16_384, 54 * 24 * HOUR, per_chip) == \
@@ -89,8 +89,8 @@ def test_monte_carlo_mean_agrees_with_the_closed_form():
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: reliability.mtbf_s(0, 1e6), "n_chips"),
-    (lambda: reliability.mtbf_s(8, -1), "chip_mtbf_s"),
+    (lambda: reliability.mtbf_s(0, 1e6), "n_gpus"),
+    (lambda: reliability.mtbf_s(8, -1), "gpu_mtbf_s"),
     (lambda: reliability.young_daly_interval_s(0, 3600), "checkpoint_s"),
     (lambda: reliability.CheckpointedJob(-1, 0, 1, 0, 0), "work_s must be greater than 0"),
     (lambda: reliability.CheckpointedJob(1, -1, 1, 0, 0), "interruptions_per_s must be 0"),

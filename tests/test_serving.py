@@ -60,17 +60,17 @@ def test_llama_2_70b_does_not_fit_one_h100_but_fits_two():
     # 69.0e9 · 2 B = 138 GB of weights > 72 GB usable on one H100; two give 144 GB.
     assert serving.max_concurrency("Llama 2 70B", "H100 SXM", 4096) == 0
     assert not serving.memory_plan("Llama 2 70B", "H100 SXM", context_tokens=4096).fits
-    assert serving.max_concurrency("Llama 2 70B", "H100 SXM", 4096, n_chips=2) >= 1
+    assert serving.max_concurrency("Llama 2 70B", "H100 SXM", 4096, n_gpus=2) >= 1
 
 
 @settings(max_examples=30, deadline=None)
-@given(context=st.integers(1, 8192), n_chips=st.integers(1, 8))
-def test_concurrency_never_rises_with_context_and_never_falls_with_chips(context, n_chips):
-    base = serving.max_concurrency("Llama 3 8B", "H100 SXM", context, n_chips=n_chips)
+@given(context=st.integers(1, 8192), n_gpus=st.integers(1, 8))
+def test_concurrency_never_rises_with_context_and_never_falls_with_chips(context, n_gpus):
+    base = serving.max_concurrency("Llama 3 8B", "H100 SXM", context, n_gpus=n_gpus)
     assert serving.max_concurrency("Llama 3 8B", "H100 SXM", min(8192, context + 64),
-                                   n_chips=n_chips) <= base
+                                   n_gpus=n_gpus) <= base
     assert serving.max_concurrency("Llama 3 8B", "H100 SXM", context,
-                                   n_chips=n_chips + 1) >= base
+                                   n_gpus=n_gpus + 1) >= base
 
 
 # --------------------------------------------------------------------------- paged vs contiguous
@@ -79,7 +79,7 @@ def test_paged_allocation_waste_matches_the_vllm_paper():
     # Kwon et al. 2023, Figure 2: existing systems that reserve max-length (2,048-token)
     # slots store token states in only 20.4–38.2 % of their KV memory; vLLM in 96.3 %.
     # Requests of the Azure conversation trace (prompt + output, 2023) against OPT's 2,048:
-    sample = serving.trace()
+    sample = serving.request_trace()
     lengths = (sample["prompt_tokens"] + sample["output_tokens"]).clip(upper=2048)
     waste = serving.kv_waste(lengths, max_tokens=2048, block_tokens=16)
     assert 0.204 <= waste.contiguous_used_fraction <= 0.70
@@ -130,7 +130,7 @@ def test_measured_batch_1_decode_lands_at_69_percent_of_the_bound():
     # 69 % of it. Expected efficiency 60–80 %: kernels reach ~85 % of HBM bandwidth at
     # best, and the power cap and per-token launch overheads take the rest.
     measured = catalog.assumption("gpt_fast_llama2_7b_a100_tokens_per_s").value
-    step = serving.step_time("Llama 2 7B", "A100 SXM 80GB", n_chips=1, context_tokens=16,
+    step = serving.step_time("Llama 2 7B", "A100 SXM 80GB", n_gpus=1, context_tokens=16,
                              estimate="bound")
     bound = 1.0 / step(0, 1)
     assert measured < bound
@@ -142,11 +142,11 @@ def test_tensor_parallel_all_reduce_explains_70b_on_8_a100s():
     # Each of the 160 all-reduces per token (2 per layer, Megatron-LM) moves 16 KB: NCCL's
     # tuner runs it with the LL protocol, 3.6 µs + 14 hops × 0.47 µs ≈ 10.2 µs (tuning.cc),
     # not 14 ring steps of 2.9 µs: 1.7 ms per token, not 6.5 ms.
-    step = serving.step_time("Llama 2 70B", "A100 SXM 80GB", n_chips=8, context_tokens=16)
+    step = serving.step_time("Llama 2 70B", "A100 SXM 80GB", n_gpus=8, context_tokens=16)
     parts = step.parts(0, 1)
     one = (3.6 + 14 * 0.47) * 1e-6 + 2 * 7 / 8 * 8192 * 2 / (300e9 * 0.822 * 0.25)
     assert parts["comm_s"] == pytest.approx(160 * one, rel=0.01)
-    bound = serving.step_time("Llama 2 70B", "A100 SXM 80GB", n_chips=8, context_tokens=16,
+    bound = serving.step_time("Llama 2 70B", "A100 SXM 80GB", n_gpus=8, context_tokens=16,
                               estimate="bound")
     assert 1.0 / bound(0, 1) > 62.5  # the bound is never slower than a real server
     assert 1.0 / step(0, 1) == pytest.approx(62.5, rel=0.15)  # the expected estimate
@@ -159,7 +159,7 @@ def test_tensor_parallel_all_reduce_explains_70b_on_8_a100s():
 def test_tpot_of_llama_2_70b_on_8_h100_is_mostly_not_communication():
     # Issue 19: at batch 1 a 70B decode step on 8 H100s may spend at most 30 % communicating.
     for estimate in serving.ESTIMATES:
-        step = serving.step_time("Llama 2 70B", "H100 SXM", n_chips=8, context_tokens=512,
+        step = serving.step_time("Llama 2 70B", "H100 SXM", n_gpus=8, context_tokens=512,
                                  estimate=estimate)
         assert step.parts(0, 1)["comm_s"] / step(0, 1) <= 0.30, estimate
 
@@ -172,7 +172,7 @@ def test_expected_is_the_bound_at_measured_efficiencies():
     expected = serving.latency("Llama 2 13B", "A100 SXM 40GB", **kw)
     assert expected.estimate == "expected" and bound.estimate == "bound"
     # (+ the step's small compute time: expected lets compute and memory not overlap)
-    compute = serving.step_time("Llama 2 13B", "A100 SXM 40GB", expected.n_chips,
+    compute = serving.step_time("Llama 2 13B", "A100 SXM 40GB", expected.n_gpus,
                                 context_tokens=192).parts(0, 1)["compute_s"]
     assert compute < 0.01 * expected.tpot_s
     assert expected.tpot_s == pytest.approx(bound.tpot_s / (1397.31 / 2039) + compute, rel=1e-6)
@@ -234,7 +234,7 @@ def test_bad_input_names_the_parameter():
         serving.latency("Llama 2 13B", "A100 SXM 40GB", prompt_tokens=4096, output_tokens=256)
     with pytest.raises(ValueError, match="batch_size=512"):
         serving.latency("Llama 2 13B", "A100 SXM 40GB", batch_size=512, prompt_tokens=2048,
-                        n_chips=1)
+                        n_gpus=1)
     with pytest.raises(ValueError, match="batch_size"):
         serving.latency("Llama 3 8B", "H100 SXM", batch_size=0)
     with pytest.raises(ValueError, match="context_tokens"):

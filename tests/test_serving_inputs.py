@@ -38,7 +38,7 @@ def test_the_step_time_callable_is_monotone_from_an_empty_step(step):
     hold them at 3.35 TB/s each ≈ 21 ms (the roofline's memory term; Llama 3 70B, 70.6B params at 2
     bytes, H100 SXM datasheet), so no count makes a step shorter than that."""
     empty = step(0, 0)
-    assert step.n_chips == 2
+    assert step.n_gpus == 2
     assert step.parts(0, 0)["memory_s"] == pytest.approx(141.1e9 / (2 * 3.35e12), rel=0.02)
     assert empty >= step.parts(0, 0)["memory_s"]
     assert step(1, 0) >= empty and step(0, 1) >= empty
@@ -67,7 +67,7 @@ def test_measurements_are_bounded_before_they_start(call):
 
 
 @pytest.mark.parametrize("call", [
-    lambda: serving.max_concurrency("Llama 3 70B", "H100 SXM", 10**6, n_chips=8),
+    lambda: serving.max_concurrency("Llama 3 70B", "H100 SXM", 10**6, n_gpus=8),
     lambda: serving.chips_for_batch("Llama 3 70B", "H100 SXM", 64, 10**6),
     lambda: serving.memory_plan("Llama 3 70B", "H100 SXM", context_tokens=10**6),
     lambda: serving.quantization_table("Llama 3 70B", "H100 SXM", context_tokens=10**6),

@@ -130,7 +130,7 @@ def test_bursty_arrivals_keep_the_mean_rate_and_raise_the_tail():
 
 
 def test_a_real_trace_replays():
-    sample = serving.trace()
+    sample = serving.request_trace()
     step = serving.step_time("Llama 3 8B", "H100 SXM", context_tokens=1024)
     result = serving.simulate(1.0, len(sample), sample["prompt_tokens"].to_numpy(),
                               sample["output_tokens"].to_numpy(), step,

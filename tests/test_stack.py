@@ -78,12 +78,12 @@ def test_rented_fleet_is_the_serving_cloud_and_clusters_layers_figures():
     assert g == serving.chips_for_batch(s.model, "H100 SXM", s.decode_batch_size,
                                         round(prompt + s.output_tokens))
     cost = serving.serving_cost(s.model, "p5.48xlarge", s.decode_batch_size, round(prompt),
-                                round(s.output_tokens), utilization=1.0, n_chips=g)
+                                round(s.output_tokens), utilization=1.0, n_gpus=g)
     full_load_s = cost.gpu_s_per_request
     ttft = serving.latency(s.model, "H100 SXM", 1, round(prompt), round(s.output_tokens),
-                           n_chips=g).ttft_s
+                           n_gpus=g).ttft_s
     tpot = serving.latency(s.model, "H100 SXM", s.decode_batch_size, round(prompt),
-                           round(s.output_tokens), n_chips=g).tpot_s
+                           round(s.output_tokens), n_gpus=g).tpot_s
     assert result.ttft_s == ttft / s.serving_efficiency
     assert result.tpot_s == tpot / s.serving_efficiency
     tokens_per_s_per_gpu = tokens / (full_load_s / s.serving_efficiency) / g

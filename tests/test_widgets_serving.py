@@ -31,7 +31,7 @@ def test_kv_cache_counts_the_sequences_that_fit(kv):
     with kv.hold():
         kv.controls["model"].value = "Llama 3 8B"
         kv.controls["chip"].value = "H100 SXM"
-        kv.controls["n_chips"].value = 1
+        kv.controls["n_gpus"].value = 1
         kv.controls["context_tokens"].value = 8192
         kv.controls["weights"].value = "bf16 (2 B)"
         kv.controls["kv_cache"].value = "bf16 (2 B)"
@@ -46,7 +46,7 @@ def test_kv_cache_counts_the_sequences_that_fit(kv):
 def test_kv_cache_says_when_nothing_fits(kv):
     with kv.hold():
         kv.controls["model"].value = "Llama 3.1 405B"
-        kv.controls["n_chips"].value = 1
+        kv.controls["n_gpus"].value = 1
     assert kv.error is None and "do not fit" in kv.result.value
     kv.controls["context_tokens"].value = 0
     assert kv.error is not None and "context_tokens" in kv.result.value

@@ -237,25 +237,25 @@ TRT_061 = ("NVIDIA/TensorRT-LLM docs/source/performance.md (release 0.6.1), Peak
            "H100 FP8, out tok/s/GPU")
 
 
-def _tpot_tokens_per_s(model: str, chip: str, n_chips: int, **kw) -> float:
-    return 1.0 / serving.latency(model, chip, 1, 16, 128, n_chips=n_chips, **kw).tpot_s
+def _tpot_tokens_per_s(model: str, chip: str, n_gpus: int, **kw) -> float:
+    return 1.0 / serving.latency(model, chip, 1, 16, 128, n_gpus=n_gpus, **kw).tpot_s
 
 
-def _trt_ttft(model: str, n_chips: int, prompt: int) -> float:
-    return serving.latency(model, "A100 SXM 80GB", 1, prompt, 1, n_chips=n_chips).ttft_s * 1e3
+def _trt_ttft(model: str, n_gpus: int, prompt: int) -> float:
+    return serving.latency(model, "A100 SXM 80GB", 1, prompt, 1, n_gpus=n_gpus).ttft_s * 1e3
 
 
-def _trt_ttft_fp8(model: str, n_chips: int, prompt: int) -> float:
-    return serving.latency(model, "H100 SXM", 1, prompt, 1, n_chips=n_chips, precision="fp8",
+def _trt_ttft_fp8(model: str, n_gpus: int, prompt: int) -> float:
+    return serving.latency(model, "H100 SXM", 1, prompt, 1, n_gpus=n_gpus, precision="fp8",
                            kv_bytes_per_element=1).ttft_s * 1e3
 
 
-def _trt_throughput(model: str, n_chips: int, batch: int, prompt: int, output: int) -> float:
+def _trt_throughput(model: str, n_gpus: int, batch: int, prompt: int, output: int) -> float:
     """Static batch of ``batch`` requests, FP8 weights, KV and compute: output tokens per
     second per GPU over the batch's whole life (prefill + decode)."""
-    t = serving.latency(model, "H100 SXM", batch, prompt, output, n_chips=n_chips,
+    t = serving.latency(model, "H100 SXM", batch, prompt, output, n_gpus=n_gpus,
                         precision="fp8", kv_bytes_per_element=1)
-    return batch * output / t.e2e_s / n_chips
+    return batch * output / t.e2e_s / n_gpus
 
 
 def _rows_serving() -> list[Row]:
@@ -311,7 +311,7 @@ def _rows_serving() -> list[Row]:
 
 
 def _vllm_used() -> float:
-    sample = serving.trace()
+    sample = serving.request_trace()
     lengths = (sample["prompt_tokens"] + sample["output_tokens"]).clip(upper=2048)
     return serving.kv_waste(lengths, max_tokens=2048, block_tokens=16).paged_used_fraction
 

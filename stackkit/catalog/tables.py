@@ -97,14 +97,10 @@ class Instance(Record):
     retrieved: dt.date | None = None  # when the figure was read from its source
 
     @property
-    def usd_per_accelerator_hour(self) -> float:
-        """On-demand price per accelerator-hour (GPU, TPU or other chip)."""
-        return self.usd_per_hour / self.accelerator_count
-
-    @property
     def usd_per_gpu_hour(self) -> float:
-        """The same as :attr:`usd_per_accelerator_hour` (the older name, kept)."""
-        return self.usd_per_accelerator_hour
+        """On-demand price per accelerator-hour (GPU, TPU or other chip: "GPU" in the kit's
+        names means any accelerator, docs/architecture.md's glossary)."""
+        return self.usd_per_hour / self.accelerator_count
 
 
 @table("api_prices", indexed=False)

@@ -25,7 +25,7 @@ _N_CHIPS = optional(count(examples=(1, 8)))
 class StepBound(Result):
     """Lower bound on the time of one inference step: the slower of compute and memory.
 
-    time = max(FLOPs / (n_chips · peak), bytes / (n_chips · bandwidth)); the
+    time = max(FLOPs / (n_gpus · peak), bytes / (n_gpus · bandwidth)); the
     chips are assumed to split the work perfectly (no communication cost).
     """
 
@@ -38,14 +38,14 @@ class StepBound(Result):
     precision: str
     batch_size: int  # sequences in the step
     tokens: int  # tokens produced (decode: batch_size) or processed (prefill: n_tokens)
-    n_chips: int
+    n_gpus: int
     flops: float
     weight_bytes: float
     kv_bytes: float
     compute_time_s: float
     memory_time_s: float
     memory_needed_gb: float = 0.0  # resident: all the weights plus the batch's KV cache
-    memory_capacity_gb: float = 0.0  # what the n_chips hold (off-chip memory, or SRAM)
+    memory_capacity_gb: float = 0.0  # what the n_gpus hold (off-chip memory, or SRAM)
 
     @property
     def fits_in_memory(self) -> bool:
@@ -76,7 +76,7 @@ class StepBound(Result):
 
     @property
     def tokens_per_s_per_chip(self) -> float:
-        return self.tokens_per_s / self.n_chips
+        return self.tokens_per_s / self.n_gpus
 
 
 
@@ -86,32 +86,32 @@ def _bytes_per_param(bytes_per_param: float | None, precision: str) -> float:
 
 
 def _step(accelerator: catalog.Accelerator, spec: catalog.ModelSpec, phase: str,
-          precision: str, batch_size: int, tokens: int, n_chips: int | None,
+          precision: str, batch_size: int, tokens: int, n_gpus: int | None,
           bytes_per_param: float, work: transformer.StepWork) -> StepBound:
     flops, weight_bytes, kv_bytes = work.flops, work.weight_bytes, work.kv_bytes
-    if n_chips is None:
-        n_chips = chips_to_hold_weights.unchecked(spec, accelerator, bytes_per_param)
-    peak_flop_s = n_chips * peak_tflops.unchecked(accelerator, precision) * 1e12
-    bandwidth_b_s = n_chips * memory_bw_tb_s.unchecked(accelerator) * 1e12
+    if n_gpus is None:
+        n_gpus = chips_to_hold_weights.unchecked(spec, accelerator, bytes_per_param)
+    peak_flop_s = n_gpus * peak_tflops.unchecked(accelerator, precision) * 1e12
+    bandwidth_b_s = n_gpus * memory_bw_tb_s.unchecked(accelerator) * 1e12
     resident_bytes = transformer.weight_bytes(spec, bytes_per_param) + kv_bytes
     return _checks.finite(f"{phase} step", StepBound(
         chip=accelerator.name, model=spec.name, phase=phase, precision=precision,
-        batch_size=batch_size, tokens=tokens, n_chips=n_chips, flops=flops,
+        batch_size=batch_size, tokens=tokens, n_gpus=n_gpus, flops=flops,
         weight_bytes=weight_bytes, kv_bytes=kv_bytes,
         compute_time_s=flops / peak_flop_s,
         memory_time_s=(weight_bytes + kv_bytes) / bandwidth_b_s,
         memory_needed_gb=resident_bytes / 1e9,
-        memory_capacity_gb=n_chips * accelerator.weight_capacity_gb,
-    ), {"n_chips": n_chips, "bytes_per_param": bytes_per_param})
+        memory_capacity_gb=n_gpus * accelerator.weight_capacity_gb,
+    ), {"n_gpus": n_gpus, "bytes_per_param": bytes_per_param})
 
 
 @declared(model=MODEL, chip=CHIP, batch_size=_BATCH, context_tokens=_CONTEXT,
           precision=PRECISION, bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH,
-          n_chips=_N_CHIPS)
+          n_gpus=_N_CHIPS)
 def decode_step(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                 batch_size: int = 1, context_tokens: int = 0, precision: str = "bf16",
                 bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
-                n_chips: int | None = None) -> StepBound:
+                n_gpus: int | None = None) -> StepBound:
     """Lower bound on the time to decode one token for each of ``batch_size`` sequences.
 
     memory time  = (params · bytes_per_param + B · (c + 1) · KV bytes per token) / bandwidth
@@ -126,21 +126,21 @@ def decode_step(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     precision : compute precision; also the default width of the weights.
     bytes_per_param : weight width; default that of ``precision`` (bf16 → 2, fp8 → 1).
     kv_bytes_per_element : KV cache width.
-    n_chips : chips sharing the model; default the fewest that hold the weights
+    n_gpus : chips sharing the model; default the fewest that hold the weights
         (:func:`chips_to_hold_weights`), each contributing its bandwidth and peak.
     """
     accelerator, spec = catalog.accelerator.unchecked(chip), transformer.spec(model)
     width = _bytes_per_param(bytes_per_param, precision)
     work = transformer.decode_work(spec, batch_size, context_tokens, width, kv_bytes_per_element)
-    return _step(accelerator, spec, "decode", precision, batch_size, batch_size, n_chips, width,
+    return _step(accelerator, spec, "decode", precision, batch_size, batch_size, n_gpus, width,
                  work)
 
 
 @declared(model=MODEL, chip=CHIP, n_tokens=count(examples=(1, 512, 8192)), precision=PRECISION,
-          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_chips=_N_CHIPS)
+          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_gpus=_N_CHIPS)
 def prefill(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_tokens: int,
             precision: str = "bf16", bytes_per_param: float | None = None,
-            kv_bytes_per_element: float = 2.0, n_chips: int | None = None) -> StepBound:
+            kv_bytes_per_element: float = 2.0, n_gpus: int | None = None) -> StepBound:
     """Lower bound on the time to process a prompt of ``n_tokens`` tokens (one sequence).
 
     memory time  = (params · bytes_per_param + n · KV bytes per token) / bandwidth
@@ -151,7 +151,7 @@ def prefill(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_t
     accelerator, spec = catalog.accelerator.unchecked(chip), transformer.spec(model)
     width = _bytes_per_param(bytes_per_param, precision)
     work = transformer.prefill_work(spec, n_tokens, width, kv_bytes_per_element)
-    return _step(accelerator, spec, "prefill", precision, 1, n_tokens, n_chips, width, work)
+    return _step(accelerator, spec, "prefill", precision, 1, n_tokens, n_gpus, width, work)
 
 
 def _batch_sizes(param: str, value: object) -> list[int]:
@@ -162,11 +162,11 @@ def _batch_sizes(param: str, value: object) -> list[int]:
 @declared(model=MODEL, chip=CHIP,
           batch_sizes=custom(_batch_sizes, examples=([1, 8, 64], 16),
                              bad=("8", [0], [1.5], None, []), kind="batch sizes"),
-          context_tokens=_CONTEXT, precision=PRECISION, n_chips=_N_CHIPS, within_memory=flag())
+          context_tokens=_CONTEXT, precision=PRECISION, n_gpus=_N_CHIPS, within_memory=flag())
 def decode_batch_curve(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                        batch_sizes: object = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
                        context_tokens: int = 0, precision: str = "bf16",
-                       n_chips: int | None = None, within_memory: bool = False) -> pd.DataFrame:
+                       n_gpus: int | None = None, within_memory: bool = False) -> pd.DataFrame:
     """:func:`decode_step` over batch sizes: time per step, tokens/s, the bound, and whether
     the weights and the batch's KV cache fit (``fits_in_memory``).
 
@@ -177,7 +177,7 @@ def decode_batch_curve(model: str | catalog.ModelSpec, chip: str | catalog.Accel
     accelerator = catalog.accelerator.unchecked(chip)  # resolved once, not per row
     spec = transformer.spec(model)
     frames = [decode_step.unchecked(spec, accelerator, b, context_tokens, precision, None, 2.0,
-                                    n_chips).to_frame() for b in batch_sizes]
+                                    n_gpus).to_frame() for b in batch_sizes]
     frame = pd.concat(frames, ignore_index=True).assign(context_tokens=context_tokens)
     if within_memory:
         frame = frame[frame["fits_in_memory"]].reset_index(drop=True)
@@ -185,14 +185,14 @@ def decode_batch_curve(model: str | catalog.ModelSpec, chip: str | catalog.Accel
 
 
 @declared(model=MODEL, chip=CHIP, context_tokens=_CONTEXT, precision=PRECISION,
-          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_chips=_N_CHIPS)
+          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_gpus=_N_CHIPS)
 def max_batch_in_memory(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                         context_tokens: int = 0, precision: str = "bf16",
                         bytes_per_param: float | None = None,
-                        kv_bytes_per_element: float = 2.0, n_chips: int | None = None) -> int:
+                        kv_bytes_per_element: float = 2.0, n_gpus: int | None = None) -> int:
     """The most sequences of ``context_tokens`` tokens whose KV cache fits beside the weights.
 
-    B_max = floor((n_chips · capacity − weight bytes) / ((c + 1) · KV bytes per token)),
+    B_max = floor((n_gpus · capacity − weight bytes) / ((c + 1) · KV bytes per token)),
     0 when the weights alone do not fit. KV bytes per token = 2 · layers · kv_heads ·
     head_dim · bytes (the K and V of every layer; for Llama 2 7B at 4,096 tokens, batch 1,
     about 2 GB, as NVIDIA's "Mastering LLM Techniques: Inference Optimization" works out).
@@ -200,9 +200,9 @@ def max_batch_in_memory(model: str | catalog.ModelSpec, chip: str | catalog.Acce
     """
     accelerator, spec = catalog.accelerator.unchecked(chip), transformer.spec(model)
     width = _bytes_per_param(bytes_per_param, precision)
-    if n_chips is None:
-        n_chips = chips_to_hold_weights.unchecked(spec, accelerator, width)
-    free = n_chips * accelerator.weight_capacity_gb * 1e9 - transformer.weight_bytes(spec, width)
+    if n_gpus is None:
+        n_gpus = chips_to_hold_weights.unchecked(spec, accelerator, width)
+    free = n_gpus * accelerator.weight_capacity_gb * 1e9 - transformer.weight_bytes(spec, width)
     per_sequence = ((context_tokens + 1)
                     * transformer.kv_cache_bytes_per_token(spec, kv_bytes_per_element))
     return max(0, math.floor(round(free / per_sequence, 9)))
@@ -244,12 +244,12 @@ def fit_warning(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
 
 
 @declared(model=MODEL, chip=CHIP, context_tokens=_CONTEXT, precision=PRECISION,
-          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_chips=_N_CHIPS)
+          bytes_per_param=optional(WIDTH), kv_bytes_per_element=WIDTH, n_gpus=_N_CHIPS)
 def compute_bound_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                         context_tokens: int = 0, precision: str = "bf16",
                         bytes_per_param: float | None = None,
                         kv_bytes_per_element: float = 2.0,
-                        n_chips: int | None = None) -> int | None:
+                        n_gpus: int | None = None) -> int | None:
     """The smallest batch at which a decode step turns compute-bound, or None if it never does.
 
     Each sequence adds 2 · N FLOPs but also (c + 1) · KV bytes per token, so the step's
@@ -260,7 +260,7 @@ def compute_bound_batch(model: str | catalog.ModelSpec, chip: str | catalog.Acce
     """
     def compute_bound(b: int) -> bool:
         return decode_step.unchecked(model, chip, b, context_tokens, precision, bytes_per_param,
-                                     kv_bytes_per_element, n_chips).bound == "compute"
+                                     kv_bytes_per_element, n_gpus).bound == "compute"
 
     high = 1 << 24
     if not compute_bound(high):

@@ -33,16 +33,11 @@ class GpuHourPrice(Result):
     region: str
     accelerator: str
     mode: str  # 'on-demand', 'reserved' or 'spot'
-    usd_per_gpu_hour: float  # per accelerator (GPU or TPU); see usd_per_accelerator_hour
+    usd_per_gpu_hour: float  # per accelerator: GPU, TPU or other chip (the glossary's "GPU")
     usd_per_instance_hour: float
     discount_vs_on_demand: float  # fraction of the on-demand price saved
     as_of: dt.date
     source: str
-
-    @property
-    def usd_per_accelerator_hour(self) -> float:
-        """The price of one accelerator-hour: GPU or TPU (the kit's name for it)."""
-        return self.usd_per_gpu_hour
 
 
 @declared(as_of=AS_OF, history=flag())

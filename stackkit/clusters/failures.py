@@ -61,9 +61,9 @@ def llama3_gpu_mtbf_hours() -> float:
     """Per-GPU mean time between job-stopping failures from the Llama 3 record: ≈ 50,700 h.
 
     16,384 · 54 · 24 h / 419 (arXiv 2407.21783, section 3.3.4, Table 5); see
-    :func:`stackkit.reliability.llama3_chip_mtbf_s`.
+    :func:`stackkit.reliability.llama3_gpu_mtbf_s`.
     """
-    return reliability.llama3_chip_mtbf_s() / SECONDS_PER_HOUR
+    return reliability.llama3_gpu_mtbf_s() / SECONDS_PER_HOUR
 
 
 def _gpu_mtbf(gpu_mtbf_hours: float | None) -> float:

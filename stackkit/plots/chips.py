@@ -117,9 +117,9 @@ def roofline(chip_list: object, precision: str = "bf16",
     return ax.figure
 
 
-def roofline_colors(n_chips: int) -> list[str]:
+def roofline_colors(n_gpus: int) -> list[str]:
     """The colours :func:`roofline` gives its chips, in order (for a legend drawn elsewhere)."""
-    return [PALETTE[i % len(PALETTE)] for i in range(n_chips)]
+    return [PALETTE[i % len(PALETTE)] for i in range(n_gpus)]
 
 
 def chip_ranking(frame: pd.DataFrame, metric: str, ax: Axes | None = None) -> Figure:

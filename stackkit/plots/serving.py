@@ -54,7 +54,7 @@ def memory_bar(plan: serving.MemoryPlan, ax: Axes | None = None) -> Figure:
         ax.text(plan.usable_gb, 0.45, " weights do not fit", color=PALETTE[3], fontsize=8)
     ax.set_xlim(0, max(plan.memory_gb, plan.weights_gb) * 1.02)
     ax.set_yticks([])
-    tidy(ax, title=f"{plan.model} on {plan.n_chips} × {plan.chip}, "
+    tidy(ax, title=f"{plan.model} on {plan.n_gpus} × {plan.chip}, "
                    f"{plan.context_tokens:,}-token sequences", xlabel="GB")
     return ax.figure
 
@@ -94,15 +94,15 @@ def kv_waste_bars(waste: serving.KvWaste, ax: Axes | None = None) -> Figure:
     return ax.figure
 
 
-def _memory_limit(step: serving.StepTime) -> int:
+def _memory_limit(step: serving.StepTimeModel) -> int:
     """Most sequences of the step's context that fit beside its weights, at its own widths."""
     width = step.weight_bytes / serving.weight_bytes(step.model, 1.0)
     kv_width = step.kv_bytes_per_token / serving.kv_cache_bytes_per_token(step.model, 1.0)
-    return serving.max_concurrency(step.model, step.chip, step.context_tokens, step.n_chips,
+    return serving.max_concurrency(step.model, step.chip, step.context_tokens, step.n_gpus,
                                    width, kv_width)
 
 
-def latency_vs_batch(step: serving.StepTime, batch_sizes: object = None,
+def latency_vs_batch(step: serving.StepTimeModel, batch_sizes: object = None,
                      ax: Axes | None = None) -> Figure:
     """Decode step time (TPOT) and throughput against batch size: flat, then the knee.
 
@@ -131,7 +131,7 @@ def latency_vs_batch(step: serving.StepTime, batch_sizes: object = None,
         ax.annotate(f"memory full:\n{batch[-1]:,.0f} sequences", xy=(batch[-1], 0.5),
                     xycoords=("data", "axes fraction"), xytext=(-4, 0),
                     textcoords="offset points", ha="right", fontsize=8, color=INK)
-    tidy(ax, title=f"{step.model} on {step.n_chips} × {step.chip}: decode step vs batch "
+    tidy(ax, title=f"{step.model} on {step.n_gpus} × {step.chip}: decode step vs batch "
                    f"(context {step.context_tokens:,})", xlabel="batch (sequences)",
          ylabel="ms per step (TPOT)")
     twin = ax.twinx()

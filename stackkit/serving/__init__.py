@@ -22,7 +22,7 @@ file is not called ``latency.py`` so that it never shadows the function :func:`l
 
 - ``memory.py`` — weights, KV cache per token and per attention variant, memory plan,
   paged-allocation waste, quantization.
-- ``step_latency.py`` — :class:`StepTime` (one engine step on the roofline), :func:`latency`.
+- ``step_latency.py`` — :class:`StepTimeModel` (one engine step on the roofline), :func:`latency`.
 - ``arrivals.py`` — arrival processes and the Azure trace's request lengths.
 - ``simulator.py`` — :func:`simulate` and its static / continuous / chunked engines.
 - ``capacity.py`` — :func:`naive_replicas`, :func:`replicas_for_slo`.
@@ -34,7 +34,7 @@ file is not called ``latency.py`` so that it never shadows the function :func:`l
 
 from __future__ import annotations
 
-from .arrivals import ARRIVALS, BURSTY_CV, arrival_times, trace, trace_lengths
+from .arrivals import ARRIVALS, BURSTY_CV, arrival_times, request_trace, trace_lengths
 from .capacity import MAX_SLO_REQUESTS, Capacity, naive_replicas, replicas_for_slo
 from .cost import ServingCost, breakeven_vs_api, cost_comparison, serving_cost
 from .disaggregation import Disaggregation, best_prefill_decode_mix, disaggregation
@@ -56,7 +56,7 @@ from .memory import (
 from .prefix_cache import PrefixCaching, prefix_caching
 from .simulator import POLICIES, SimResult, SimSummary, simulate
 from .speculative import Speculation, speculative_decoding
-from .step_latency import ESTIMATES, Latency, StepTime, latency, step_time
+from .step_latency import ESTIMATES, Latency, StepTimeModel, latency, step_time
 
 __all__ = [
     "ATTENTION_KINDS",
@@ -72,7 +72,7 @@ __all__ = [
     "SimResult",
     "SimSummary",
     "Speculation",
-    "StepTime",
+    "StepTimeModel",
     "arrival_times",
     "best_prefill_decode_mix",
     "breakeven_vs_api",
@@ -92,11 +92,11 @@ __all__ = [
     "prefix_caching",
     "quantization_table",
     "replicas_for_slo",
+    "request_trace",
     "serving_cost",
     "simulate",
     "speculative_decoding",
     "step_time",
-    "trace",
     "trace_lengths",
     "weight_bytes",
 ]

@@ -58,7 +58,7 @@ _TRACE_FILE = "traces/azure_llm_conv_2023_sample.csv"
 
 
 @declared()
-def trace() -> pd.DataFrame:
+def request_trace() -> pd.DataFrame:
     """A sample of a real LLM-serving trace: arrival time, prompt and output tokens.
 
     The first 174 requests of the Azure LLM inference trace 2023, conversation
@@ -76,7 +76,7 @@ def trace() -> pd.DataFrame:
 @declared(n_requests=count(high=MAX_REQUESTS, examples=(100, 1)), seed=seed())
 def trace_lengths(n_requests: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(prompt, output) token counts for ``n_requests``, drawn with replacement from the trace."""
-    sample = trace.unchecked()
+    sample = request_trace.unchecked()
     picks = np.random.default_rng(seed).integers(0, len(sample), n_requests)
     return (sample["prompt_tokens"].to_numpy()[picks].astype(np.int64),
             sample["output_tokens"].to_numpy()[picks].astype(np.int64))

@@ -34,7 +34,7 @@ class ServingCost(Result):
     model: str
     instance: str
     chip: str
-    n_chips: int  # GPUs per replica
+    n_gpus: int  # GPUs per replica
     as_of: dt.date  # of the instance price
     replica_usd_per_hour: float
     batch_size: int
@@ -64,13 +64,13 @@ INSTANCE = custom(_instance, examples=("p5.48xlarge", "p4d.24xlarge"),
           batch_size=count(examples=(64, 1)), prompt_tokens=count(examples=(512, 2000)),
           output_tokens=count(examples=(256, 1)),
           utilization=fraction(low_open=True, examples=(0.5, 1.0)),
-          n_chips=optional(count(high=1 << 20, examples=(8, 1))),
+          n_gpus=optional(count(high=1 << 20, examples=(8, 1))),
           precision=choice(chips.PRECISIONS),
           bytes_per_param=optional(positive(examples=(2.0, 1.0))),
           as_of=optional(date()), estimate=choice(ESTIMATES))
 def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
                  batch_size: int = 64, prompt_tokens: int = 512, output_tokens: int = 256,
-                 utilization: float = 0.5, n_chips: int | None = None,
+                 utilization: float = 0.5, n_gpus: int | None = None,
                  precision: str = "bf16", bytes_per_param: float | None = None,
                  as_of: str | dt.date | None = None,
                  estimate: str = "expected") -> ServingCost:
@@ -90,11 +90,11 @@ def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
     record = catalog.instance(instance, as_of)
     u = utilization
     timing = latency(model, record.accelerator, batch_size, prompt_tokens, output_tokens,
-                     n_chips, precision, bytes_per_param, estimate=estimate)
-    step = step_time(model, record.accelerator, timing.n_chips, precision, bytes_per_param,
+                     n_gpus, precision, bytes_per_param, estimate=estimate)
+    step = step_time(model, record.accelerator, timing.n_gpus, precision, bytes_per_param,
                      context_tokens=max(1, prompt_tokens + output_tokens // 2),
                      estimate=estimate)
-    usd_per_s = record.usd_per_gpu_hour * timing.n_chips / SECONDS_PER_HOUR
+    usd_per_s = record.usd_per_gpu_hour * timing.n_gpus / SECONDS_PER_HOUR
     prefill_s = step(timing.prompt_tokens, 0)
     decode_s = step(0, timing.batch_size) / timing.batch_size
     per_request = prefill_s + (timing.output_tokens - 1) * decode_s
@@ -102,10 +102,10 @@ def serving_cost(model: str | catalog.ModelSpec, instance: str = "p5.48xlarge",
     output_price = usd_per_s * decode_s * 1e6 / u
     tokens = timing.prompt_tokens + timing.output_tokens
     blended = (timing.prompt_tokens * input_price + timing.output_tokens * output_price) / tokens
-    return ServingCost(timing.model, record.instance, timing.chip, timing.n_chips, record.as_of,
-                       record.usd_per_gpu_hour * timing.n_chips, timing.batch_size,
+    return ServingCost(timing.model, record.instance, timing.chip, timing.n_gpus, record.as_of,
+                       record.usd_per_gpu_hour * timing.n_gpus, timing.batch_size,
                        timing.prompt_tokens, timing.output_tokens, u, per_request, input_price,
-                       output_price, blended, tokens / per_request / timing.n_chips,
+                       output_price, blended, tokens / per_request / timing.n_gpus,
                        step.estimate)
 
 
@@ -142,7 +142,7 @@ def breakeven_vs_api(cost: ServingCost, api_model: str | catalog.ApiPrice) -> cl
     """
     api = cloud.blended_usd_per_mtok(api_model, cost.prompt_tokens, cost.output_tokens)
     return cloud.self_hosting_breakeven(api, cost.tokens_per_s_per_gpu,
-                                        cost.replica_usd_per_hour / cost.n_chips, cost.n_chips)
+                                        cost.replica_usd_per_hour / cost.n_gpus, cost.n_gpus)
 
 
 
@@ -159,7 +159,7 @@ def cost_comparison(cost: ServingCost, api_models: object = None) -> pd.DataFram
                  for name in api_models]
         frame = frame[frame["model"].isin(names)]
     p, o = cost.prompt_tokens, cost.output_tokens
-    rows = [{"label": f"{cost.model} on {cost.n_chips} × {cost.chip} ({cost.instance}, "
+    rows = [{"label": f"{cost.model} on {cost.n_gpus} × {cost.chip} ({cost.instance}, "
                       f"{cost.utilization:.0%} busy)",
              "kind": "self-hosted", "usd_per_mtok": cost.blended_usd_per_mtok,
              "as_of": pd.Timestamp(cost.as_of)}]

@@ -104,7 +104,7 @@ class MemoryPlan(Result):
 
     model: str
     chip: str
-    n_chips: int
+    n_gpus: int
     context_tokens: int
     memory_gb: float  # all chips together
     usable_gb: float  # memory_gb · memory_utilization
@@ -119,13 +119,13 @@ class MemoryPlan(Result):
         return self.max_sequences >= 1
 
 
-@declared(model=MODEL, chip=CHIP, n_chips=count(high=1 << 20, examples=(1, 8)),
+@declared(model=MODEL, chip=CHIP, n_gpus=count(high=1 << 20, examples=(1, 8)),
           context_tokens=optional(count(examples=(1024, 8192))),
           bytes_per_param=positive(examples=(2.0, 0.5)),
           kv_bytes_per_element=positive(examples=(2.0, 1.0)),
           memory_utilization=optional(fraction(low_open=True, examples=(0.9, 0.5))))
 def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
-                n_chips: int = 1, context_tokens: int | None = None,
+                n_gpus: int = 1, context_tokens: int | None = None,
                 bytes_per_param: float = 2.0, kv_bytes_per_element: float = 2.0,
                 memory_utilization: float | None = None) -> MemoryPlan:
     """Weights, KV per sequence and the most sequences of ``context_tokens`` that fit.
@@ -137,7 +137,7 @@ def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     ``context_tokens`` defaults to the model's context length (prompt plus output).
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
-    n, width, kv_width = n_chips, bytes_per_param, kv_bytes_per_element
+    n, width, kv_width = n_gpus, bytes_per_param, kv_bytes_per_element
     context = spec.context_length if context_tokens is None else _context(spec, context_tokens)
     u = _default_utilization() if memory_utilization is None else memory_utilization
     memory = n * accelerator.weight_capacity_gb
@@ -150,16 +150,16 @@ def memory_plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
 
 
 @declared(model=MODEL, chip=CHIP, context_tokens=count(examples=(1024, 8192)),
-          n_chips=count(high=1 << 20, examples=(1, 8)),
+          n_gpus=count(high=1 << 20, examples=(1, 8)),
           bytes_per_param=positive(examples=(2.0, 0.5)),
           kv_bytes_per_element=positive(examples=(2.0, 1.0)),
           memory_utilization=optional(fraction(low_open=True, examples=(0.9, 0.5))))
 def max_concurrency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
-                    context_tokens: int, n_chips: int = 1, bytes_per_param: float = 2.0,
+                    context_tokens: int, n_gpus: int = 1, bytes_per_param: float = 2.0,
                     kv_bytes_per_element: float = 2.0,
                     memory_utilization: float | None = None) -> int:
     """The most sequences of ``context_tokens`` whose KV fits beside the weights (0: none)."""
-    return memory_plan(model, chip, n_chips, context_tokens, bytes_per_param,
+    return memory_plan(model, chip, n_gpus, context_tokens, bytes_per_param,
                        kv_bytes_per_element, memory_utilization).max_sequences
 
 
@@ -167,23 +167,23 @@ def max_concurrency(model: str | catalog.ModelSpec, chip: str | catalog.Accelera
           context_tokens=count(examples=(1024, 8192)),
           bytes_per_param=positive(examples=(2.0, 0.5)),
           kv_bytes_per_element=positive(examples=(2.0, 1.0)),
-          max_chips=count(high=2**20, examples=(1024, 8)))
+          max_gpus=count(high=2**20, examples=(1024, 8)))
 def chips_for_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                     batch_size: int, context_tokens: int, bytes_per_param: float = 2.0,
-                    kv_bytes_per_element: float = 2.0, max_chips: int = 1024) -> int:
+                    kv_bytes_per_element: float = 2.0, max_gpus: int = 1024) -> int:
     """The fewest chips, a power of two, whose usable memory holds the weights and the batch.
 
     Powers of two because a tensor-parallel degree must divide the model's heads
     (Megatron-LM splits attention heads and FFN columns evenly), and serving systems
     run at 1, 2, 4 or 8 chips per replica.
     """
-    b, most = batch_size, max_chips
+    b, most = batch_size, max_gpus
     _context(_spec(model), context_tokens)  # no longer than the model's context
     n = _fewest_chips(model, chip, b, context_tokens, bytes_per_param, kv_bytes_per_element,
                       most)
     if n is None:
         raise ValueError(f"batch_size={b} at context_tokens={context_tokens} does not fit "
-                         f"on max_chips={most} chips (bytes_per_param={bytes_per_param:g}, "
+                         f"on max_gpus={most} chips (bytes_per_param={bytes_per_param:g}, "
                          f"kv_bytes_per_element={kv_bytes_per_element:g})")
     return n
 
@@ -246,10 +246,10 @@ _WEIGHT_FORMATS = {"bf16": 2.0, "int8": 1.0, "int4": 0.5}
 _KV_FORMATS = {"bf16": 2.0, "fp8": 1.0}
 
 
-@declared(model=MODEL, chip=CHIP, n_chips=count(high=1 << 20, examples=(1, 2)),
+@declared(model=MODEL, chip=CHIP, n_gpus=count(high=1 << 20, examples=(1, 2)),
           context_tokens=count(examples=(2048, 4096)), batch_size=count(examples=(1, 64)))
 def quantization_table(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
-                       n_chips: int = 1, context_tokens: int = 2048,
+                       n_gpus: int = 1, context_tokens: int = 2048,
                        batch_size: int = 1) -> pd.DataFrame:
     """Memory and memory-bound decode speed under weight (bf16/int8/int4) and KV (bf16/fp8) formats.
 
@@ -268,10 +268,10 @@ def quantization_table(model: str | catalog.ModelSpec, chip: str | catalog.Accel
     base = None
     for w_name, w_bytes in _WEIGHT_FORMATS.items():
         for kv_name, kv_bytes in _KV_FORMATS.items():
-            plan = memory_plan(spec, accelerator, n_chips, context_tokens, w_bytes, kv_bytes)
+            plan = memory_plan(spec, accelerator, n_gpus, context_tokens, w_bytes, kv_bytes)
             step_bytes = (weight_bytes(spec, w_bytes)
                           + b * context_tokens * kv_cache_bytes_per_token(spec, kv_bytes))
-            step_s = step_bytes / (plan.n_chips * accelerator.memory_bw_tb_s * 1e12)
+            step_s = step_bytes / (plan.n_gpus * accelerator.memory_bw_tb_s * 1e12)
             base = step_s if base is None else base
             rows.append({"weights": w_name, "kv_cache": kv_name, "weights_gb": plan.weights_gb,
                          "kv_per_sequence_gb": plan.kv_per_sequence_gb,

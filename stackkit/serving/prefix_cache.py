@@ -55,7 +55,7 @@ def prefix_caching(step_time_s: Callable[[float, float], float], prompt_tokens: 
     if cached > price:
         raise ValueError(f"cached_input_usd_per_mtok={cached:g} is above input_usd_per_mtok="
                          f"{price:g}: a cached read is never dearer than recomputing")
-    limit = getattr(step, "max_context_tokens", None)  # any callable works; StepTime knows it
+    limit = getattr(step, "max_context_tokens", None)  # any callable works; StepTimeModel knows it
     if limit is not None and p > limit:
         raise ValueError(f"prompt_tokens={p:,} is longer than the model's context of "
                          f"{limit:,} tokens")

@@ -20,7 +20,7 @@ from .._results import Result
 from ._specs import RATE, TOKENS
 from .arrivals import ARRIVALS, _arrival_cv, arrival_times
 from .memory import MAX_REQUESTS
-from .step_latency import StepTime, step_time
+from .step_latency import StepTimeModel, step_time
 
 # --------------------------------------------------------------------------- the simulator
 
@@ -108,7 +108,7 @@ def _step_function(step_time_s: object) -> Callable[[float, float], float]:
         raise ValueError(f"step_time_s must be a callable step_time_s(n_prefill_tokens, "
                          f"n_decoding_sequences) -> seconds, such as serving.step_time(model, "
                          f"chip); got {step_time_s!r}")
-    if not isinstance(step_time_s, StepTime):
+    if not isinstance(step_time_s, StepTimeModel):
         try:
             inspect.signature(step_time_s).bind(0.0, 0.0)
         except TypeError as exc:
@@ -196,7 +196,7 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     max_batch : the most requests running at once.
     seed : seeds the arrival times.
     arrival : "poisson" or "bursty" (:func:`arrival_times`); ``cv`` sets the burstiness.
-    arrival_s : explicit arrival times (s, one per request), e.g. from :func:`trace`.
+    arrival_s : explicit arrival times (s, one per request), e.g. from :func:`request_trace`.
     kv_capacity_tokens : KV slots of the server; a request is admitted only when its
         prompt plus output fit (reserved whole at admission: no preemption). None: no limit.
 

@@ -1,4 +1,4 @@
-"""Latency from the roofline: one engine step's time (:class:`StepTime`, :func:`step_time`)
+"""Latency from the roofline: one engine step's time (:class:`StepTimeModel`, :func:`step_time`)
 and TTFT/TPOT at a batch size (:func:`latency`), tensor parallelism priced with lesson 2's
 all-reduce."""
 
@@ -26,12 +26,12 @@ from .memory import (
 
 # --------------------------------------------------------------------------- latency
 
-def _tp_link(accelerator: catalog.Accelerator, n_chips: int,
+def _tp_link(accelerator: catalog.Accelerator, n_gpus: int,
              link_bandwidth_gb_s: float | None, why: str = "") -> float:
     if link_bandwidth_gb_s is not None:
         return link_bandwidth_gb_s
-    if n_chips > 1 and accelerator.scaleup_bw_gb_s is None:
-        raise ValueError(f"n_chips={n_chips}{why} needs a chip-to-chip link, and the catalog has "
+    if n_gpus > 1 and accelerator.scaleup_bw_gb_s is None:
+        raise ValueError(f"n_gpus={n_gpus}{why} needs a chip-to-chip link, and the catalog has "
                          f"no scale-up bandwidth for {accelerator.name}; pass "
                          "link_bandwidth_gb_s")
     return float(accelerator.scaleup_bw_gb_s or 1.0)
@@ -42,7 +42,7 @@ _SCALARS = (int, float)
 #: What :func:`latency`, :func:`serving_cost` and :func:`step_time` estimate: "bound" is the
 #: roofline (100 % of peak compute and bandwidth, a lower bound on time); "expected" runs
 #: compute at the chip's measured matmul ceiling and memory at a measured decode's bandwidth,
-#: one after the other (no overlap; :class:`StepTime`).
+#: one after the other (no overlap; :class:`StepTimeModel`).
 ESTIMATES = ("expected", "bound")
 
 
@@ -76,7 +76,7 @@ def _fp8_compute_share() -> float:
     Llama 2 7B, one 2,048-token prompt on one H100 SXM with FP8 weights and KV, first token
     in 36 ms (catalog assumption ``trtllm_llama2_7b_h100_fp8_ttft_2048_ms``). Of those 36 ms
     the expected estimate spends the weight and KV bytes' time at the measured bandwidth
-    share (3.2 ms, :class:`StepTime`: no overlap); the prompt's FLOPs
+    share (3.2 ms, :class:`StepTimeModel`: no overlap); the prompt's FLOPs
     (:func:`stackkit.transformer.flops_per_token`, attention at the mean position) over the
     rest, over 1,979 TFLOP/s, give about 0.44: FP8 GEMMs ran at about 1.1× BF16's measured
     rate (794.5 TFLOP/s), not twice it."""
@@ -125,14 +125,14 @@ def _step_tokens(name: str, value: object) -> float | np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class StepTime:
+class StepTimeModel:
     """The roofline time of one engine step; call it as ``step(n_prefill_tokens, n_decoding)``.
 
     A step processes ``n_prefill_tokens`` prompt tokens and one new token for each
     of ``n_decoding`` sequences:
 
-        compute = (P + D) · 2 N_active + attention, over n_chips · peak · compute_efficiency
-        memory  = weights + D · c · KV + (P + D) · KV, over n_chips · bandwidth · bandwidth_eff
+        compute = (P + D) · 2 N_active + attention, over n_gpus · peak · compute_efficiency
+        memory  = weights + D · c · KV + (P + D) · KV, over n_gpus · bandwidth · bandwidth_eff
         comm    = 2 L all-reduces of (P + D) · d_model · 2 bytes (Megatron-LM tensor parallel,
                   Shoeybi et al. 2019, section 3), each the cheaper of NCCL's LL protocol
                   (one latency, a quarter of the bandwidth) and the Simple ring
@@ -155,7 +155,7 @@ class StepTime:
 
     model: str
     chip: str
-    n_chips: int
+    n_gpus: int
     precision: str
     context_tokens: int  # KV tokens each decoding sequence reads
     max_context_tokens: int  # the model's context length
@@ -175,7 +175,7 @@ class StepTime:
 
     def _comm_s(self, tokens: object) -> object:
         return self.n_allreduces * _allreduce_s(
-            tokens * self.allreduce_bytes_per_token, self.n_chips,
+            tokens * self.allreduce_bytes_per_token, self.n_gpus,
             self.link_bandwidth_gb_s * 1e9, self.allreduce_latency_s,
             self.ll_allreduce_latency_s, self.ll_bandwidth_share)
 
@@ -229,7 +229,7 @@ class StepTime:
 
 
 @declared(model=MODEL, chip=CHIP, context_tokens=count(examples=(1024, 8192)),
-          n_chips=optional(count(high=1 << 20, examples=(1, 8))),
+          n_gpus=optional(count(high=1 << 20, examples=(1, 8))),
           precision=choice(chips.PRECISIONS),
           bytes_per_param=optional(positive(examples=(2.0, 1.0))),
           kv_bytes_per_element=positive(examples=(2.0, 1.0)),
@@ -238,17 +238,17 @@ class StepTime:
           link_bandwidth_gb_s=optional(positive(high=1e6, examples=(900.0, 50.0))),
           estimate=choice(ESTIMATES))
 def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
-              n_chips: int | None = None, precision: str = "bf16",
+              n_gpus: int | None = None, precision: str = "bf16",
               bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
               context_tokens: int = 1024, compute_efficiency: float | None = None,
               bandwidth_efficiency: float | None = None,
               link_bandwidth_gb_s: float | None = None,
-              estimate: str = "expected") -> StepTime:
+              estimate: str = "expected") -> StepTimeModel:
     """The step time of ``model`` on ``chip`` as a callable for :func:`simulate`.
 
     Parameters
     ----------
-    n_chips : tensor-parallel degree; default the fewest chips that hold the weights
+    n_gpus : tensor-parallel degree; default the fewest chips that hold the weights
         (:func:`chips.chips_to_hold_weights`), rounded up to a power of two. Above 1,
         each step pays 2 all-reduces per layer over the chip's scale-up link (catalog
         ``scaleup_bw_gb_s`` × lesson 2's measured :func:`clusters.link_efficiency`,
@@ -269,10 +269,10 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     peak_tflops = chips.peak_tflops(accelerator, precision)  # the chip has this precision
     width = BYTES_PER_ELEMENT[precision] if bytes_per_param is None else bytes_per_param
     kv_width = kv_bytes_per_element
-    if n_chips is None:  # the fewest that hold the weights, as a power of two (a TP degree)
+    if n_gpus is None:  # the fewest that hold the weights, as a power of two (a TP degree)
         n = 2 ** math.ceil(math.log2(chips.chips_to_hold_weights(spec, accelerator, width)))
     else:
-        n = n_chips
+        n = n_gpus
     c = _context(spec, context_tokens)  # no longer than the model's context
     kind = estimate
     expected_mfu, expected_mbu = _efficiencies(accelerator, kind, precision)
@@ -282,10 +282,10 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     ll_s = (value("nccl_ring_ll_base_latency_us")
             + 2 * (n - 1) * value("nccl_ring_ll_hop_latency_nvlink_us")) * 1e-6
     why = (f" (the fewest chips that hold {spec.name}'s weights at bytes_per_param={width:g})"
-           if n_chips is None else "")
+           if n_gpus is None else "")
     link = _tp_link(accelerator, n, link_bandwidth_gb_s, why)
-    return StepTime(
-        model=spec.name, chip=accelerator.name, n_chips=n, precision=precision,
+    return StepTimeModel(
+        model=spec.name, chip=accelerator.name, n_gpus=n, precision=precision,
         context_tokens=c, max_context_tokens=spec.context_length,
         flops_per_token=transformer.flops_per_token(spec, 0),
         attention_flops_per_token=(transformer.flops_per_token(spec, c)
@@ -312,7 +312,7 @@ class Latency(Result):
 
     model: str
     chip: str
-    n_chips: int
+    n_gpus: int
     batch_size: int
     prompt_tokens: int
     output_tokens: int
@@ -336,7 +336,7 @@ class Latency(Result):
 
 @declared(model=MODEL, chip=CHIP, batch_size=count(examples=(1, 64)),
           prompt_tokens=count(examples=(512, 2000)), output_tokens=count(examples=(256, 1)),
-          n_chips=optional(count(high=1 << 20, examples=(1, 8))),
+          n_gpus=optional(count(high=1 << 20, examples=(1, 8))),
           precision=choice(chips.PRECISIONS),
           bytes_per_param=optional(positive(examples=(2.0, 1.0))),
           kv_bytes_per_element=positive(examples=(2.0, 1.0)),
@@ -346,7 +346,7 @@ class Latency(Result):
           estimate=choice(ESTIMATES))
 def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
             batch_size: int = 1, prompt_tokens: int = 512, output_tokens: int = 256,
-            n_chips: int | None = None, precision: str = "bf16",
+            n_gpus: int | None = None, precision: str = "bf16",
             bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
             compute_efficiency: float | None = None, bandwidth_efficiency: float | None = None,
             link_bandwidth_gb_s: float | None = None, estimate: str = "expected") -> Latency:
@@ -358,52 +358,52 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     TTFT = step(batch · prompt, 0): the prompts are prefilled in one step, which
     yields each request's first token. TPOT = step(0, batch) with each sequence
     reading prompt + output / 2 tokens of KV. End to end = TTFT + (output − 1) · TPOT.
-    ``n_chips`` defaults to the fewest chips that hold the weights and the batch's
+    ``n_gpus`` defaults to the fewest chips that hold the weights and the batch's
     KV (:func:`chips_for_batch`). ``link_bandwidth_gb_s`` is the chip-to-chip
-    bandwidth for n_chips > 1 (default the catalog's scale-up link; see :func:`step_time`).
+    bandwidth for n_gpus > 1 (default the catalog's scale-up link; see :func:`step_time`).
     Raises ``ValueError`` when a prompt plus its output exceeds the model's context
-    or, with ``n_chips`` given, the batch's KV does not fit beside the weights.
+    or, with ``n_gpus`` given, the batch's KV does not fit beside the weights.
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     b, p, o, kv_width = batch_size, prompt_tokens, output_tokens, kv_bytes_per_element
     _context(spec, p + o, "prompt_tokens + output_tokens")
     width = BYTES_PER_ELEMENT[precision] if bytes_per_param is None else bytes_per_param
     chips.peak_tflops(accelerator, precision)  # the chip has this precision
-    if n_chips is None:  # the fewest chips that hold the weights and the batch's KV
-        n_chips = _fewest_chips(spec, accelerator, b, p + o, width, kv_width, 1024)
-        if n_chips is None:
+    if n_gpus is None:  # the fewest chips that hold the weights and the batch's KV
+        n_gpus = _fewest_chips(spec, accelerator, b, p + o, width, kv_width, 1024)
+        if n_gpus is None:
             raise ValueError(f"batch_size={b} × (prompt_tokens + output_tokens)={p + o:,} "
                              f"tokens does not fit on 1,024 × {accelerator.name} "
                              f"(bytes_per_param={width:g}, kv_bytes_per_element={kv_width:g})")
-        if n_chips > 1 and link_bandwidth_gb_s is None and accelerator.scaleup_bw_gb_s is None:
+        if n_gpus > 1 and link_bandwidth_gb_s is None and accelerator.scaleup_bw_gb_s is None:
             raise ValueError(
                 f"{spec.name} at bytes_per_param={width:g} with batch_size={b} × "
                 f"(prompt_tokens + output_tokens)={p + o:,} tokens of KV "
-                f"(kv_bytes_per_element={kv_width:g}) needs n_chips={n_chips} × "
+                f"(kv_bytes_per_element={kv_width:g}) needs n_gpus={n_gpus} × "
                 f"{accelerator.name}, and the catalog has no chip-to-chip bandwidth for "
                 f"{accelerator.name}: pass link_bandwidth_gb_s, or make the model or batch "
                 "smaller")
-    step = step_time(spec, accelerator, n_chips, precision, bytes_per_param,
+    step = step_time(spec, accelerator, n_gpus, precision, bytes_per_param,
                      kv_width, context_tokens=max(1, p + o // 2),
                      compute_efficiency=compute_efficiency,
                      bandwidth_efficiency=bandwidth_efficiency,
                      link_bandwidth_gb_s=link_bandwidth_gb_s, estimate=estimate)
-    plan = memory_plan(spec, accelerator, step.n_chips, p + o,
+    plan = memory_plan(spec, accelerator, step.n_gpus, p + o,
                        step.weight_bytes / spec.params, kv_width)
     kv_gb = b * plan.kv_per_sequence_gb
     if plan.weights_gb > plan.usable_gb:
         raise ValueError(f"{spec.name}'s weights ({plan.weights_gb:.4g} GB at "
-                         f"bytes_per_param={width:g}) do not fit in n_chips={step.n_chips} × "
+                         f"bytes_per_param={width:g}) do not fit in n_gpus={step.n_gpus} × "
                          f"{accelerator.name} ({plan.usable_gb:.1f} GB usable); use more chips "
                          "or fewer bytes per parameter")
     if b > plan.max_sequences:
         raise ValueError(f"batch_size={b}: its KV cache ({kv_gb:.4g} GB at {p + o} tokens each, "
                          f"kv_bytes_per_element={kv_width:g}) does not fit beside the weights "
                          f"({plan.weights_gb:.4g} GB at bytes_per_param={width:g}); at most "
-                         f"{plan.max_sequences} sequences fit on n_chips={step.n_chips} × "
+                         f"{plan.max_sequences} sequences fit on n_gpus={step.n_gpus} × "
                          f"{accelerator.name}")
     ttft = step(b * p, 0)
     tpot = step(0, b)
-    return Latency(spec.name, accelerator.name, step.n_chips, b, p, o, ttft, tpot,
+    return Latency(spec.name, accelerator.name, step.n_gpus, b, p, o, ttft, tpot,
                    ttft + (o - 1) * tpot, step.bound(0, b), kv_gb, plan.usable_gb,
                    step.estimate)

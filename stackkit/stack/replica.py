@@ -95,16 +95,16 @@ class Replica:
     def latency_s(self) -> tuple[float, float]:
         """(TTFT of one request's prompt, TPOT inside a full batch), before efficiency."""
         i, o = _tokens(self.s.input_tokens), _tokens(self.s.output_tokens)
-        first = serving.latency(self.spec, self.chip, 1, i, o, n_chips=self.g)
+        first = serving.latency(self.spec, self.chip, 1, i, o, n_gpus=self.g)
         batch = serving.latency(self.spec, self.chip, self.s.decode_batch_size, i, o,
-                                n_chips=self.g)
+                                n_gpus=self.g)
         return first.ttft_s, batch.tpot_s
 
     def _seconds(self, i: int, o: int, g: int) -> float:
         # a grid corner past what g chips hold is read at the edge (the draws lie inside)
         i = max(1, min(int(i), self._most_context(int(g)) - int(o)))
         return serving.serving_cost(self.spec, self.row, self.s.decode_batch_size, i, int(o),
-                                    utilization=1.0, n_chips=int(g)).gpu_s_per_request
+                                    utilization=1.0, n_gpus=int(g)).gpu_s_per_request
 
     def seconds(self, input_tokens, output_tokens, chips):
         """Replica-seconds per request at full load (``serving.serving_cost``) on replicas of

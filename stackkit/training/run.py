@@ -134,7 +134,7 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
 
     flops = 6·N·D (N active parameters); achieved = mfu · BF16 peak; compute
     time = flops / (n · achieved). With ``checkpoint_s`` given, failures at the
-    Llama 3 rate (``reliability.llama3_chip_mtbf_s``, unless ``gpu_mtbf_hours``)
+    Llama 3 rate (``reliability.llama3_gpu_mtbf_s``, unless ``gpu_mtbf_hours``)
     cost goodput (Young 1974, ``reliability.goodput``) and the
     wall clock is compute time / goodput; without it, no failures are modelled.
     Price per GPU-hour: the catalog instance for the chip (cheapest latest one
@@ -177,11 +177,11 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     compute_days = days(c, n, achieved)
     good = 1.0
     if checkpoint_s is not None:
-        chip_mtbf_s = (reliability.llama3_chip_mtbf_s() if gpu_mtbf_hours is None
+        gpu_mtbf_s = (reliability.llama3_gpu_mtbf_s() if gpu_mtbf_hours is None
                        else _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours,
                                              high=_checks.LIMIT / SECONDS_PER_HOUR)
                        * SECONDS_PER_HOUR)
-        mtbf_s = reliability.mtbf_s(n, chip_mtbf_s)
+        mtbf_s = reliability.mtbf_s(n, gpu_mtbf_s)
         good = reliability.goodput(checkpoint_s, restart_s, mtbf_s)
         if good <= 0:
             raise ValueError(f"with n_gpus={n:,} failures come every {mtbf_s:.3g} s "

@@ -65,7 +65,7 @@ class KvChart(Chart):
             label.set_position((left + width / 2, 0))
             left += width
         self.ax.set_xlim(0, plan.memory_gb * 1.01)
-        self.title.set_text(f"{plan.model} on {plan.n_chips} × {plan.chip}: "
+        self.title.set_text(f"{plan.model} on {plan.n_gpus} × {plan.chip}: "
                             f"{plan.max_sequences:,} sequences of {plan.context_tokens:,} tokens")
 
 
@@ -94,7 +94,7 @@ class LatencyChart(Chart):
         self.title = self.fixed_title()
 
     def update(self, result: serving.Latency) -> None:
-        step = serving.step_time(result.model, result.chip, result.n_chips,
+        step = serving.step_time(result.model, result.chip, result.n_gpus,
                                  context_tokens=result.prompt_tokens + result.output_tokens // 2,
                                  estimate=result.estimate)
         times = np.asarray(step(np.zeros_like(self.BATCHES), self.BATCHES))
@@ -105,7 +105,7 @@ class LatencyChart(Chart):
         self.ax.set_ylim(0, top * 1.1)
         self.ax.set_xlim(0.8, max(1300.0, result.batch_size * 1.3))
         self.twin.set_ylim(0, (self.BATCHES / times).max() * 1.1)
-        self.title.set_text(f"{result.model} on {result.n_chips} × {result.chip}: decode step "
+        self.title.set_text(f"{result.model} on {result.n_gpus} × {result.chip}: decode step "
                             f"vs batch (bound: {result.decode_bound})")
 
 
@@ -165,10 +165,10 @@ class CostChart(Chart):
 
 # --------------------------------------------------------------------------- KV cache
 
-def kv_cache_view(model: str, chip: str, n_chips: int, context_tokens: int, weights: str,
+def kv_cache_view(model: str, chip: str, n_gpus: int, context_tokens: int, weights: str,
                   kv_cache: str) -> serving.MemoryPlan:
     """Glue: controls -> :func:`serving.memory_plan`."""
-    return serving.memory_plan(model, chip, n_chips, context_tokens, _WEIGHTS[weights],
+    return serving.memory_plan(model, chip, n_gpus, context_tokens, _WEIGHTS[weights],
                                _KV[kv_cache])
 
 
@@ -181,7 +181,7 @@ def _render_kv(plan: serving.MemoryPlan) -> str:
             "sequences that fit": f"{plan.max_sequences:,}"}
     note = "" if plan.fits else ("<div class='sk-error'>The weights and one sequence do not "
                                  "fit: add chips, quantize, or shorten the context.</div>")
-    return table_html(rows, caption=f"{plan.model} on {plan.n_chips} × {plan.chip}") + note
+    return table_html(rows, caption=f"{plan.model} on {plan.n_gpus} × {plan.chip}") + note
 
 
 def explore_kv_cache(model: str = "Llama 3 8B", chip: str = "H100 SXM",
@@ -192,7 +192,7 @@ def explore_kv_cache(model: str = "Llama 3 8B", chip: str = "H100 SXM",
                                   description="model"),
         "chip": widgets.Dropdown(options=_chips(), value=catalog.accelerator(chip).name,
                                  description="chip"),
-        "n_chips": widgets.BoundedIntText(value=1, min=1, max=64, description="chips", **_INT),
+        "n_gpus": widgets.BoundedIntText(value=1, min=1, max=64, description="chips", **_INT),
         "context_tokens": widgets.IntText(value=context_tokens,
                                           description="context (tokens per sequence)", **_INT),
         "weights": widgets.Dropdown(options=list(_WEIGHTS), value="bf16 (2 B)",
@@ -219,7 +219,7 @@ _ESTIMATE_WORDS = {"expected": "expected (measured efficiencies)",
 
 
 def _render_latency(result: serving.Latency) -> str:
-    rows = {"chips (fewest that hold weights + KV)": f"{result.n_chips}",
+    rows = {"chips (fewest that hold weights + KV)": f"{result.n_gpus}",
             "TTFT (prefill of the batch)": f"{result.ttft_s * 1e3:,.1f} ms",
             "TPOT (one decode step)": f"{result.tpot_s * 1e3:,.2f} ms ({result.decode_bound}"
                                       "-bound)",
@@ -311,7 +311,7 @@ def serving_cost_view(model: str, instance: str, batch_size: int, prompt_tokens:
 
 
 def _render_cost(cost: serving.ServingCost) -> str:
-    rows = {"replica": f"{cost.n_chips} × {cost.chip}, ${cost.replica_usd_per_hour:,.2f}/h "
+    rows = {"replica": f"{cost.n_gpus} × {cost.chip}, ${cost.replica_usd_per_hour:,.2f}/h "
                        f"(price of {cost.as_of:%Y-%m-%d})",
             "input": f"${cost.input_usd_per_mtok:,.3f} per Mtok",
             "output": f"${cost.output_usd_per_mtok:,.3f} per Mtok",
