@@ -57,7 +57,8 @@ def run() -> list[Figure]:
     # ANN vs exact on 100k x 384, same run.
     base = vectors.make_vectors(100_000, seed=0)
     queries = vectors.make_vectors(1000, seed=1)
-    exact_s, (_, truth) = vectors._timed(vectors.exact_search, base, queries, 10, repeat=2)
+    exact_s, (_, truth) = vectors.benchmark._timed(vectors.exact_search, base, queries, 10,
+                                                   repeat=2)
     index = vectors.build_index(base, "ivfflat", nlist=1024)
     for nprobe in (2, 4, 8, 16, 32):  # the smallest nprobe with recall@10 >= 0.95
         ivf = vectors.benchmark_index(base, queries, "ivfflat", truth=truth, exact_s=exact_s,

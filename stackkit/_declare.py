@@ -211,15 +211,33 @@ def date() -> Spec:
     return Spec("date", _checks.date, ("2025-01-01",), ("not a date", 2025, None, "2025-13-01"))
 
 
-def sequence(*, min_len: int = 1, max_len: int = _checks.SEQUENCE_LIMIT,
+def sequence(*, of: Spec | None = None, single: type | tuple[type, ...] | None = None,
+             min_len: int = 1, max_len: int = _checks.SEQUENCE_LIMIT,
              examples: Iterable[object] | None = None) -> Spec:
-    """A list from any iterable except a string (a string is never read letter by letter)."""
-    def check(param: str, value: object) -> list[Any]:
-        return _checks.sequence(param, value, min_len=min_len, max_len=max_len)
+    """A list from any iterable except a string (a string is never read letter by letter).
 
-    bad = ("abc", 3, None, {"a": 1}) + (([],) if min_len > 0 else ())
-    return Spec("sequence", check, tuple(examples) if examples is not None else ([1.0, 2.0],),
-                bad, detail=f"of {min_len:,} to {max_len:,} items")
+    ``of``: the spec every item must meet, checked as ``name[i]`` (the body gets the checked
+    items); ``single``: types taken as a one-item list (``single=Real`` lets a caller pass 4
+    where a list of counts is expected)."""
+    def check(param: str, value: object) -> list[Any]:
+        items = _checks.sequence(param, value, single=single, min_len=min_len, max_len=max_len)
+        if of is None:
+            return items
+        return [of.check(f"{param}[{i}]", item) for i, item in enumerate(items)]
+
+    bad: tuple[object, ...] = (3, None, {"a": 1}) if single is None else (None, {"a": 1})
+    if single is None or not issubclass(str, single if isinstance(single, tuple) else (single,)):
+        bad += ("abc",)
+    if min_len > 0:
+        bad += ([],)
+    if of is not None:
+        bad += tuple([item] for item in of.bad[:2] if item is not None)
+    if examples is None:
+        inner = of.valid_examples()[:2] if of is not None else [1.0, 2.0]
+        examples = (list(inner),)
+    return Spec("sequence", check, tuple(examples), bad,
+                detail=f"of {min_len:,} to {max_len:,} items"
+                       + (f", each {of.describe()}" if of is not None else ""))
 
 
 def array(*, ndim: int = 1, low: float | None = None, high: float = _checks.LIMIT,

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
 import importlib.util
@@ -170,3 +171,83 @@ def test_no_public_signature_uses_a_retired_name():
         ", ".join(f"{where}: {name} (use "
                   f"{RETIRED.get(name) or RETIRED.get(where) or 'the glossary name'})"
                   for where, name in used)
+
+
+#: A file holds one idea: at most this many lines (issue 22).
+MAX_FILE_LINES = 600
+#: A function reads top to bottom on a screen or two; a longer one says why beside it, in a
+#: comment starting "# Long" just above it (above its decorators).
+MAX_FUNCTION_LINES = 80
+
+
+def _sources() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_no_file_holds_more_than_one_screenful_of_ideas():
+    long = {str(p.relative_to(ROOT)): n for p in _sources()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_FILE_LINES}
+    assert not long, f"files over {MAX_FILE_LINES} lines (split them by idea): {long}"
+
+
+def test_a_long_function_says_why():
+    unexplained = []
+    for path in _sources():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if node.end_lineno - node.lineno + 1 <= MAX_FUNCTION_LINES:
+                continue
+            top = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            above = lines[max(0, top - 4):top - 1]
+            if not any(line.strip().startswith("# Long") for line in above):
+                unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert not unexplained, f"functions over {MAX_FUNCTION_LINES} lines without a '# Long' " \
+                            f"reason above them: {unexplained}"
+
+
+def _constant(node: ast.AST) -> bool:
+    """A literal, a module constant (UPPER_CASE) or arithmetic of them: a bound that depends
+    on no other argument."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id.isupper()
+    if isinstance(node, ast.Attribute):
+        return node.attr.isupper()
+    if isinstance(node, ast.BinOp):
+        return _constant(node.left) and _constant(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return _constant(node.operand)
+    return False
+
+
+def test_a_declared_parameter_is_not_checked_again_in_the_body():
+    """Checks are declared once: the body of a ``@declared`` function re-checks a declared
+    parameter only against bounds that depend on another argument (``k`` at most the number
+    of vectors), never with constant bounds the declaration could state."""
+    again = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            declaration = [d for d in node.decorator_list if isinstance(d, ast.Call)
+                           and getattr(d.func, "id", None) == "declared"]
+            if not declaration:
+                continue
+            params = {k.arg for k in declaration[0].keywords if k.arg}
+            for call in ast.walk(node):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and getattr(call.func.value, "id", None) == "_checks"
+                        and len(call.args) >= 2 and isinstance(call.args[0], ast.Constant)
+                        and call.args[0].value in params
+                        and isinstance(call.args[1], ast.Name)
+                        and call.args[1].id == call.args[0].value):
+                    continue
+                bounds = [*call.args[2:], *(k.value for k in call.keywords)]
+                if all(_constant(b) for b in bounds):
+                    again.append(f"{path.relative_to(ROOT)}:{call.lineno} {node.name}: "
+                                 f"_checks.{call.func.attr}({call.args[0].value!r}, ...)")
+    assert not again, "declared parameters checked again in the body (state the range in " \
+                      "the declaration instead): " + "; ".join(again)

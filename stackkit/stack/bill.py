@@ -225,7 +225,7 @@ def _fleet(p: _Plan, v: dict, itemised: bool = True) -> _Fleet:
     tokens_per_s_per_gpu = (i + o) / replica_s / g
     tokens_per_day = v["users_per_day"] * v["requests_per_user"] * (i + o)
     # GPUs: lesson 3's fleet bill at $1 per GPU-hour over 24 h counts them
-    n_gpus = np.round(_each(lambda t, x, chips: cloud.self_hosting_daily_usd(t, x, 1.0,
+    n_gpus = np.round(_each(lambda t, x, chips: cloud.self_hosting_daily_usd.unchecked(t, x, 1.0,
                                                                               int(chips)),
                             tokens_per_day, tokens_per_s_per_gpu * v["utilization"], g)
                       / HOURS_PER_DAY)
@@ -248,7 +248,7 @@ def _fleet(p: _Plan, v: dict, itemised: bool = True) -> _Fleet:
 def _owned(p: _Plan, v: dict):
     """Lesson 2's cost per GPU-hour of owning the chips (``clusters.owned_cost``)."""
     s = p.s
-    return _each(lambda capital, years, pue, kwh: clusters.owned_cost(
+    return _each(lambda capital, years, pue, kwh: clusters.owned_cost.unchecked(
         p.chip, capital, years, pue, kwh, s.ops_usd_per_gpu_hour),
         v["capital_usd_per_gpu"], v["amortization_years"], v["pue"], v["usd_per_kwh"])
 
@@ -299,7 +299,7 @@ def _fleet_rows(p: _Plan, v: dict, fleet: _Fleet) -> list[dict]:
         server = ("server",) if "server" in p.prices else ()
         # lesson 2's electricity for one GPU (and its host) busy a year, per hour, times
         # the fleet's busy GPU-hours (a call per GPU count would cost seconds in a band)
-        per_busy_gpu_hour = _each(lambda pue, kwh: clusters.cluster_power(
+        per_busy_gpu_hour = _each(lambda pue, kwh: clusters.cluster_power.unchecked(
             1, p.chip, pue=pue, usd_per_kwh=kwh).annual_electricity_usd / HOURS_PER_YEAR,
             v["pue"], v["usd_per_kwh"])
         rows = [

@@ -9,9 +9,9 @@ from numbers import Real
 import pandas as pd
 
 from .. import _checks, catalog
-from .._declare import count, declared, flag, fraction, optional, positive
+from .._declare import choice, count, declared, flag, fraction, optional, positive, sequence
 from .._results import Result
-from ._specs import CHIP, LINK, MODEL, NAMES, NUMBERS_OF_COUNTS
+from ._specs import CHIP, LINK, MODEL
 from .compute import RECOMPUTE, _spec
 from .parallelism import StepTime, _evaluate, _Setup, pipeline_idle_share, step_time
 
@@ -95,8 +95,12 @@ def _explain(best: dict, table, st: _Setup) -> str:
 @declared(model=MODEL, chip=CHIP, n_gpus=count(high=_MAX_PLAN_GPUS, examples=(8, 64)),
           global_batch_tokens=positive(high=_checks.COUNT_LIMIT, examples=(512 * 8192.0,)),
           seq_len=optional(count()), gpus_per_node=count(high=_MAX_PLAN_GPUS), node_link=LINK,
-          network=LINK, micro_batches=NUMBERS_OF_COUNTS, zero_stages=NUMBERS_OF_COUNTS,
-          recomputes=NAMES, interleaves=NUMBERS_OF_COUNTS,
+          network=LINK,
+          micro_batches=sequence(of=count(), single=Real, examples=((1, 2), 4)),
+          zero_stages=sequence(of=count(low=0, high=3), single=Real, examples=((0, 1), 3)),
+          recomputes=sequence(of=choice(RECOMPUTE), single=str,
+                              examples=(("none", "selective"), "full")),
+          interleaves=sequence(of=count(), single=Real, min_len=0, examples=((1, 2), 4)),
           efficiency=optional(fraction(low_open=True)), overlap_dp=flag())
 def plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus: int,
          global_batch_tokens: float, seq_len: int | None = None, gpus_per_node: int = 8,
@@ -118,26 +122,16 @@ def plan(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n_gpus
     step time. ``plan(...).explanation`` says why the winner wins. Links, efficiency and
     ``overlap_dp`` default as in :func:`step_time`.
     """
-    n = _checks.positive_int("n_gpus", n_gpus, high=_MAX_PLAN_GPUS)
-    _checks.positive_int("gpus_per_node", gpus_per_node, high=_MAX_PLAN_GPUS)
-    spec = _spec(model)
-    s = _checks.positive_int("seq_len", spec.context_length if seq_len is None else seq_len)
-    tokens = _checks.positive("global_batch_tokens", global_batch_tokens,
-                              high=_checks.COUNT_LIMIT)
+    n, tokens, spec = n_gpus, global_batch_tokens, _spec(model)
+    s = spec.context_length if seq_len is None else seq_len
     batch = round(tokens / s)
     if batch < 1:
         raise ValueError(f"global_batch_tokens={global_batch_tokens!r} is less than one "
                          f"sequence of seq_len={s}")
     st = _Setup(spec, chip, s, batch, gpus_per_node, node_link, network, efficiency, None,
                 overlap_dp)
-    micro = [_checks.positive_int("micro_batches", b)
-             for b in _checks.sequence("micro_batches", micro_batches, single=Real)]
-    stages = [_checks.whole("zero_stages", z, 0, 3)
-              for z in _checks.sequence("zero_stages", zero_stages, single=Real)]
-    modes = [_checks.one_of("recomputes", r, RECOMPUTE)
-             for r in _checks.sequence("recomputes", recomputes, single=str)]
-    chunks = [_checks.positive_int("interleaves", v) for v in
-              _checks.sequence("interleaves", interleaves, single=Real, min_len=0)] or [1]
+    micro, stages, modes = micro_batches, zero_stages, recomputes
+    chunks = interleaves or [1]
     eps = [e for e in _divisors(spec.n_experts)] if spec.n_experts > 1 else [1]
     rows, considered = [], 0
     for tp in _divisors(st.gpus_per_node):

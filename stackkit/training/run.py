@@ -122,7 +122,8 @@ def _run_chip(chip: object, instance: object) -> catalog.Accelerator:
           usd_per_gpu_hour=optional(positive(examples=(2.0,))),
           checkpoint_s=optional(positive(examples=(120.0,))),
           restart_s=non_negative(examples=(0.0, 900.0)),
-          gpu_mtbf_hours=optional(positive(examples=(50_000.0,))),
+          gpu_mtbf_hours=optional(positive(high=_checks.LIMIT / SECONDS_PER_HOUR,
+                                           examples=(50_000.0,))),
           pue=optional(number(low=1.0, high=10.0, examples=(1.08, 1.56))))
 def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
                  chip: str | catalog.Accelerator | None = None, n_gpus: int = 1024,
@@ -178,9 +179,7 @@ def training_run(model: str | catalog.ModelSpec | float, n_tokens: float,
     good = 1.0
     if checkpoint_s is not None:
         gpu_mtbf_s = (reliability.llama3_gpu_mtbf_s() if gpu_mtbf_hours is None
-                       else _checks.positive("gpu_mtbf_hours", gpu_mtbf_hours,
-                                             high=_checks.LIMIT / SECONDS_PER_HOUR)
-                       * SECONDS_PER_HOUR)
+                       else gpu_mtbf_hours * SECONDS_PER_HOUR)
         mtbf_s = reliability.mtbf_s(n, gpu_mtbf_s)
         good = reliability.goodput(checkpoint_s, restart_s, mtbf_s)
         if good <= 0:

@@ -57,15 +57,12 @@ def synthetic_jobs(n_jobs: int = 60, seed: int = 0, mean_interarrival_h: float =
     a few large ones, as shared clusters see; sizes ≥ 8 GPUs are whole nodes).
     Returns a DataFrame with job, arrival_h, gpus and duration_h.
     """
-    n = _checks.positive_int("n_jobs", n_jobs, high=100_000)
-    gap = _checks.positive("mean_interarrival_h", mean_interarrival_h)
-    median = _checks.positive("median_duration_h", median_duration_h)
-    choices = _checks.array("sizes", sizes, low=1, high=2**20, whole=True, max_len=64)
-    weights = _checks.array("size_weights", size_weights, low=0, low_open=True, max_len=64)
+    n, gap, median = n_jobs, mean_interarrival_h, median_duration_h
+    choices, weights = sizes, size_weights
     if len(choices) != len(weights):
         raise ValueError(f"sizes and size_weights must have the same length; got "
                          f"{len(choices)} and {len(weights)}")
-    rng = np.random.default_rng(_checks.seed("seed", seed))
+    rng = np.random.default_rng(seed)
     arrivals = np.cumsum(rng.exponential(gap, n))
     arrivals -= arrivals[0]
     gpus = rng.choice(choices.astype(np.int64), size=n, p=weights / weights.sum())
@@ -144,9 +141,7 @@ def schedule(jobs, n_nodes: int = 16, gpus_per_node: int = 8,
 
     Durations are known to the scheduler (users' time limits taken as exact).
     """
-    mode = _checks.one_of("policy", policy, SCHEDULER_POLICIES)
-    nodes = _checks.positive_int("n_nodes", n_nodes, high=100_000)
-    per_node = _checks.positive_int("gpus_per_node", gpus_per_node, high=1024)
+    mode, nodes, per_node = policy, n_nodes, gpus_per_node
     order = _read_jobs(jobs, nodes)
     total = nodes * per_node
     arrival = order["arrival_h"].tolist()

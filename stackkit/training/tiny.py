@@ -68,9 +68,8 @@ def tiny_corpus(n_tokens: int = 20_000, vocab_size: int = 32, seed: int = 0):
     model that learns the chain reaches a loss near 0.9 nats, from ln(V) at the start.
     """
     # A Python loop over the tokens: bounded so a typed count cannot hang the kernel.
-    n = _checks.positive_int("n_tokens", n_tokens, high=TINY_MAX_CORPUS_TOKENS)
-    v = _checks.whole("vocab_size", vocab_size, 3, TINY_MAX_VOCAB)  # 3 distinct successors each
-    rng = np.random.default_rng(_checks.seed("seed", seed))
+    n, v = n_tokens, vocab_size  # at least 3 tokens: 3 distinct successors each
+    rng = np.random.default_rng(seed)
     successors = np.stack([rng.choice(v, size=3, replace=False) for _ in range(v)])
     draws = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
     out = np.empty(n, dtype=np.int64)
@@ -107,8 +106,7 @@ def tiny_train(steps: int = 30, batch_size: int = 64, learning_rate: float = 1e-
     its own threads (lesson 1).
     """
     from threadpoolctl import threadpool_limits
-    threads = None if blas_threads is None else _checks.threads("blas_threads", blas_threads)
-    with threadpool_limits(limits=threads, user_api="blas"):
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
         return _tiny_train(steps, batch_size, learning_rate, context, embed, hidden, vocab_size,
                            seed, peak_gflops, callback)
 

@@ -6,12 +6,11 @@ import contextlib
 import io
 import os
 import sys
+from numbers import Real
 
 import pandas as pd
 
-from .. import _checks
-from .._declare import count, declared, name, optional, seed
-from ._specs import NUMBERS
+from .._declare import count, declared, name, optional, positive, seed, sequence
 from .tiny import tiny_train
 
 
@@ -35,7 +34,9 @@ def _trackio(store_dir: str | None):
     return trackio
 
 
-@declared(learning_rates=NUMBERS, batch_sizes=NUMBERS, steps=count(high=10_000, examples=(2,)),
+@declared(learning_rates=sequence(of=positive(examples=(3e-3, 1e-2)), single=Real),
+          batch_sizes=sequence(of=count(high=4096, examples=(32, 8)), single=Real),
+          steps=count(high=10_000, examples=(2,)),
           project=name(examples=("stackkit-test",)), store_dir=optional(name()), seed=seed())
 def sweep(learning_rates: tuple[float, ...] = (3e-3, 1e-2, 3e-2),
           batch_sizes: tuple[int, ...] = (32, 64), steps: int = 20,
@@ -50,11 +51,7 @@ def sweep(learning_rates: tuple[float, ...] = (3e-3, 1e-2, 3e-2),
     SQLite store needs the full ``mlflow`` package; trackio keeps a local
     SQLite file by default. Returns the runs as a DataFrame (one row per step).
     """
-    lrs = [_checks.positive("learning_rates", lr) for lr in learning_rates]
-    batches = [_checks.positive_int("batch_sizes", b, high=4096) for b in batch_sizes]
-    n_steps = _checks.positive_int("steps", steps, high=10_000)
-    if not lrs or not batches:
-        raise ValueError("learning_rates and batch_sizes must each hold at least one value")
+    lrs, batches, n_steps = learning_rates, batch_sizes, steps
     trackio = _trackio(store_dir)
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):
