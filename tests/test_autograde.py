@@ -154,6 +154,7 @@ def test_planted_submissions_grade_exactly(lesson, tmp_path):
     _check_totals(n, rows)
 
 
+@pytest.mark.slow
 def test_a_submission_cannot_change_its_own_key(tmp_path):
     """Redefining the exercise in the notebook changes the student's view, never the mark."""
     tool = _tool()

@@ -140,9 +140,17 @@ def _names_a_parameter(exc: BaseException, params: list[str]) -> bool:
 
 DECLARED = _declared()
 
+#: Functions whose valid calls take a second or more together (Monte Carlo draws, index
+#: sweeps, a corpus): their valid half runs in make test, not make quick.
+HEAVY = {"stack.breakeven_band", "stack.uncertainty", "stack.build_vs_buy",
+         "vectors.compare_indexes", "vectors.benchmark_index", "vectors.embed",
+         "pipeline.make_corpus", "serving.disaggregation", "cloud.plan_gpu_hours",
+         "training.plan"}
+
 
 @pytest.mark.parametrize("qualname,func", [
-    pytest.param(q, f, id=q) for q, f in DECLARED if q not in BAD_VALUES_ONLY])
+    pytest.param(q, f, id=q, marks=[pytest.mark.slow] if q in HEAVY else [])
+    for q, f in DECLARED if q not in BAD_VALUES_ONLY])
 def test_declared_valid_calls_give_clean_results(qualname, func):
     base = _base(func)
     _clean(_call(func, base))

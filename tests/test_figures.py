@@ -26,6 +26,9 @@ from stackkit import lessons
 
 matplotlib.use("Agg")
 
+# draws every figure of every lesson (about 10 s): make test, not make quick
+pytestmark = pytest.mark.slow
+
 TODAY = "2026-11-28"
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 
 def _run(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True).stdout
 
 
+@pytest.mark.slow
 def test_importing_the_kit_never_imports_jax():
     out = _run("import sys, stackkit\n"
                "for name in stackkit._SUBMODULES:\n    getattr(stackkit, name)\n"

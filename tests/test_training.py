@@ -622,6 +622,7 @@ def test_peer_table_stackkit_column_matches_the_published_figures():
 
 
 @pytest.mark.filterwarnings("ignore:'pipes' is deprecated:DeprecationWarning")  # fire 0.5
+@pytest.mark.slow
 def test_peer_figures_live():
     # The peers' own code, run now (a `peers` extra; llm-analysis is installed with --no-deps
     # because it pins huggingface-hub < 0.15, see peer_figures_live).
