@@ -99,7 +99,7 @@ NATIVE_CALLS = int(os.environ.get("STACKKIT_FUZZ_NATIVE_CALLS", "400"))
 
 #: Known defects, found by this test and not yet mended: each function's failures are
 #: reported (and counted) but do not fail the run. Empty: every defect found so far is
-#: fixed at its cause, with its reproducer in tests/test_edges*.py.
+#: fixed at its cause, with its reproducer in tests/test_<package>_edges.py.
 KNOWN_DEFECTS: dict[str, str] = {}
 
 #: Functions whose work is real (training, generating data) and grows with their sizes:

@@ -1,36 +1,13 @@
-"""Lesson 00's library parts: the six layers, their key figures, and the catalog explorer."""
+"""Lesson 00's catalog explorer (``widgets.explore_catalog``): filters, metrics, scales and
+empty results, driven without a browser."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from stackkit import catalog, stack, widgets
+from stackkit import catalog, widgets
 
-
-def test_six_layers_each_with_a_lesson():
-    table = stack.layers()
-    assert list(table.index) == [1, 2, 3, 4, 5, 6]
-    assert table["lesson"].str.match(r"0[1-6]_\w+\.ipynb").all()
-
-
-def test_every_layer_has_dated_sourced_figures():
-    figures = stack.key_figures()
-    assert set(figures["layer"]) == {1, 2, 3, 4, 5, 6}
-    assert figures["as_of"].notna().all() and (figures["source"].str.len() > 5).all()
-    assert (figures["value"] > 0).all()
-
-
-def test_key_figures_show_the_june_2025_aws_cut():
-    """AWS announced up to 45 % lower P5 on-demand prices in June 2025 (AWS News Blog);
-    p5.48xlarge went from $98.32 to $55.04 an hour, a 44 % cut."""
-    figures = stack.key_figures().set_index("figure")
-    now = figures.loc["on-demand price", "value"]
-    before = figures.loc["the same, before the June 2025 cut", "value"]
-    assert 1 - now / before == pytest.approx(0.44, abs=0.01)
-
-
-# --------------------------------------------------------------------------- explorer
 
 @pytest.fixture
 def explorer():
