@@ -139,10 +139,12 @@ class SimChart(Chart):
 
 
 class CostChart(Chart):
-    """Self-hosted and API $/Mtok, one bar per row (the rows are the catalog's APIs plus one)."""
+    """Self-hosted $/Mtok among the :data:`NEAREST` API prices closest to it, one bar each (the
+    table below the widget lists every API; drawing all 25 labels took most of an update)."""
 
-    figsize = (8.5, 5.2)
-    rect = (0.4, 0.11, 0.57, 0.8)
+    NEAREST = 12
+    figsize = (8.5, 4.0)
+    rect = (0.4, 0.14, 0.57, 0.76)
 
     def build(self, ax: Axes) -> None:
         plots.tidy(ax, xlabel="USD per million tokens, blended over the request")
@@ -150,11 +152,15 @@ class CostChart(Chart):
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
         ax.grid(axis="y", visible=False)
-        self.title = self.fixed_title("green: self-hosted (lower bound), blue: API")
+        self.title = self.fixed_title(f"green: self-hosted, blue: the {self.NEAREST} API "
+                                      "prices nearest it")
 
     def update(self, cost: serving.ServingCost) -> None:
         self.clear()
         data = serving.cost_comparison(cost).sort_values("usd_per_mtok").reset_index(drop=True)
+        own = int(np.flatnonzero(data["kind"].to_numpy() == "self-hosted")[0])
+        start = min(max(0, own - self.NEAREST // 2), max(0, len(data) - self.NEAREST - 1))
+        data = data.iloc[start:start + self.NEAREST + 1].reset_index(drop=True)
         y = np.arange(len(data))
         colours = [PALETTE[2] if k == "self-hosted" else PALETTE[0] for k in data["kind"]]
         self.ax.barh(y, data["usd_per_mtok"], color=colours)
