@@ -206,7 +206,7 @@ def _dp_one_pass_s(st: _Setup, size: float, dp: int, tp: int, pp: int) -> float:
     """One reduce-scatter (or all-gather) of ``size`` bytes over the dp ranks, hierarchical
     when several share a server: inside the server, then 1/g of it across servers
     (clusters.hierarchical_allreduce_seconds is two of these)."""
-    one_pass = clusters.reduce_scatter_seconds
+    one_pass = clusters.reduce_scatter_seconds.unchecked  # planner hot path: values checked
     per_node = max(1, st.gpus_per_node // (tp * pp))
     if dp <= per_node:
         return one_pass(size, dp, st.intra_bw, st.alpha)
@@ -242,7 +242,7 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
     # the same volume (Korthikanti et al. 2022, section 4.2.2).
     tp_comm = 0.0
     if tp > 1:
-        per = clusters.allreduce_seconds(act_bytes, tp, st.intra_bw, st.alpha)
+        per = clusters.allreduce_seconds.unchecked(act_bytes, tp, st.intra_bw, st.alpha)
         tp_comm = (6 if recompute == "full" else 4) * layers_here * m * per
     # pipeline: each micro-batch's activations forward and gradients back, per chunk boundary;
     # scatter/gather sends 1/t of them per rank (Narayanan et al. 2021, section 4.1)
@@ -283,8 +283,9 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
     if ep > 1:
         routed = act_bytes * spec.experts_per_token
         cross = tp * ep > st.gpus_per_node
-        per = clusters.all_to_all_seconds(routed, ep, st.inter_bw if cross else st.intra_bw,
-                                          st.inter_alpha if cross else st.alpha)
+        per = clusters.all_to_all_seconds.unchecked(
+            routed, ep, st.inter_bw if cross else st.intra_bw,
+            st.inter_alpha if cross else st.alpha)
         ep_comm = 4 * layers_here * m * per
     step = compute + bubble + tp_comm + pp_comm + dp_comm + ep_comm
     weights, grads, optimizer = _model_states_bytes(params, zero, dp // ep if experts else dp)
