@@ -41,3 +41,17 @@ class Result:
                        f"<td style='text-align:right'>{html.escape(_cell(value))}</td></tr>"
                        for name, value in self._rows().items())
         return f"<table>{rows}</table>"
+
+
+class LossCurve:
+    """Mixin for a training run's result with a ``losses`` tuple: its first and last loss."""
+
+    losses: tuple[float, ...]
+
+    @property
+    def first_loss(self) -> float:
+        return self.losses[0]
+
+    @property
+    def last_loss(self) -> float:
+        return self.losses[-1]

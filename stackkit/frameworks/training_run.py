@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import training
 from .._declare import count, declared, flag, number, optional, positive, seed
-from .._results import Result
+from .._results import LossCurve, Result
 from .host import _compiler_options, _jax, _place
 from .model import (
     _SHAPES,
@@ -28,7 +28,7 @@ MAX_STEPS = 2_000
 
 
 @dataclass(frozen=True)
-class FrameworkRun(Result):
+class FrameworkRun(LossCurve, Result):
     """A small transformer trained here with jax.jit and optax AdamW; its FLOPs counted twice."""
 
     _derived = ("first_loss", "last_loss", "flop_ratio")
@@ -48,14 +48,6 @@ class FrameworkRun(Result):
     losses: tuple[float, ...]
     learning_rate: float
     seed: int
-
-    @property
-    def first_loss(self) -> float:
-        return self.losses[0]
-
-    @property
-    def last_loss(self) -> float:
-        return self.losses[-1]
 
     @property
     def flop_ratio(self) -> float:

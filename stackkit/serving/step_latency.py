@@ -228,15 +228,18 @@ class StepTimeModel:
         return "compute" if parts["compute_s"] >= parts["memory_s"] else "memory"
 
 
-@declared(model=MODEL, chip=CHIP, context_tokens=count(examples=(1024, 8192)),
-          n_gpus=optional(count(high=1 << 20, examples=(1, 8))),
-          precision=choice(chips.PRECISIONS),
-          bytes_per_param=optional(positive(examples=(2.0, 1.0))),
-          kv_bytes_per_element=positive(examples=(2.0, 1.0)),
-          compute_efficiency=optional(fraction(low_open=True, examples=(0.5, 1.0))),
-          bandwidth_efficiency=optional(fraction(low_open=True, examples=(0.7, 1.0))),
-          link_bandwidth_gb_s=optional(positive(high=1e6, examples=(900.0, 50.0))),
-          estimate=choice(ESTIMATES))
+#: The parameters :func:`step_time` and :func:`latency` share, declared once.
+_STEP = {"n_gpus": optional(count(high=1 << 20, examples=(1, 8))),
+         "precision": choice(chips.PRECISIONS),
+         "bytes_per_param": optional(positive(examples=(2.0, 1.0))),
+         "kv_bytes_per_element": positive(examples=(2.0, 1.0)),
+         "compute_efficiency": optional(fraction(low_open=True, examples=(0.5, 1.0))),
+         "bandwidth_efficiency": optional(fraction(low_open=True, examples=(0.7, 1.0))),
+         "link_bandwidth_gb_s": optional(positive(high=1e6, examples=(900.0, 50.0))),
+         "estimate": choice(ESTIMATES)}
+
+
+@declared(model=MODEL, chip=CHIP, context_tokens=count(examples=(1024, 8192)), **_STEP)
 def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
               n_gpus: int | None = None, precision: str = "bf16",
               bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
@@ -336,14 +339,7 @@ class Latency(Result):
 
 @declared(model=MODEL, chip=CHIP, batch_size=count(examples=(1, 64)),
           prompt_tokens=count(examples=(512, 2000)), output_tokens=count(examples=(256, 1)),
-          n_gpus=optional(count(high=1 << 20, examples=(1, 8))),
-          precision=choice(chips.PRECISIONS),
-          bytes_per_param=optional(positive(examples=(2.0, 1.0))),
-          kv_bytes_per_element=positive(examples=(2.0, 1.0)),
-          compute_efficiency=optional(fraction(low_open=True, examples=(0.5, 1.0))),
-          bandwidth_efficiency=optional(fraction(low_open=True, examples=(0.7, 1.0))),
-          link_bandwidth_gb_s=optional(positive(high=1e6, examples=(900.0, 50.0))),
-          estimate=choice(ESTIMATES))
+          **_STEP)
 def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
             batch_size: int = 1, prompt_tokens: int = 512, output_tokens: int = 256,
             n_gpus: int | None = None, precision: str = "bf16",

@@ -9,12 +9,12 @@ import numpy as np
 
 from .. import _checks
 from .._declare import count, declared, optional, positive, seed, threads
-from .._results import Result
+from .._results import LossCurve, Result
 from ._specs import CALLBACK
 
 
 @dataclass(frozen=True)
-class TinyRun(Result):
+class TinyRun(LossCurve, Result):
     """A small MLP language model trained here in NumPy, every matmul's FLOPs counted."""
 
     _derived = ("first_loss", "last_loss")
@@ -35,14 +35,6 @@ class TinyRun(Result):
     losses: tuple[float, ...]
     learning_rate: float
     seed: int
-
-    @property
-    def first_loss(self) -> float:
-        return self.losses[0]
-
-    @property
-    def last_loss(self) -> float:
-        return self.losses[-1]
 
 
 #: Bounds on :func:`tiny_train`, so that a typed size cannot hang the kernel or fill
