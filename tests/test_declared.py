@@ -167,6 +167,17 @@ def test_declared_valid_calls_give_clean_results(qualname, func):
 
 
 @pytest.mark.parametrize("qualname,func", [pytest.param(q, f, id=q) for q, f in DECLARED])
+def test_every_default_meets_its_spec(qualname, func):
+    """A default the declaration refuses would make the plain call fail (a ``None`` default
+    needs ``optional``); the decorator leaves this to the test so importing stays cheap."""
+    signature = inspect.signature(func)
+    for param, spec in func.declaration.items():
+        default = signature.parameters[param].default
+        if default is not inspect.Parameter.empty:
+            spec.check(param, default)
+
+
+@pytest.mark.parametrize("qualname,func", [pytest.param(q, f, id=q) for q, f in DECLARED])
 def test_declared_bad_values_are_refused_by_name(qualname, func):
     base = _base(func)
     for param, spec in func.declaration.items():

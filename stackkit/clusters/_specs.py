@@ -66,7 +66,7 @@ def counts(*, examples: Iterable[Iterable[int]]) -> Spec:
                   bad=(None, "abc", [], [0], [2.5]), kind="list of whole numbers")
 
 
-CHIP = catalog_name(catalog.Accelerator, "accelerator", ("H100 SXM", "A100 SXM 40GB", "H200 SXM"))
+CHIP = catalog.known_name("accelerators", examples=("H100 SXM", "A100 SXM 40GB", "H200 SXM"))
 LINK = catalog_name(catalog.Interconnect, "interconnect",
                     ("NVLink 4", "InfiniBand NDR 4x", "Ethernet 100GbE", "PCIe 5.0 x16"))
 NETWORK = catalog_name(catalog.Interconnect, "interconnect",

@@ -24,15 +24,6 @@ def _model(param: str, value: object) -> catalog.ModelSpec:
     return transformer.spec(value)  # an unknown name: KeyError with the nearest names
 
 
-def _chip(param: str, value: object) -> catalog.Accelerator:
-    if isinstance(value, catalog.Accelerator):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{param} must be a chip name from the catalog or an Accelerator; "
-                         f"got {_checks._show(value)}")
-    return catalog.accelerator(value)
-
-
 def _tokens(param: str, value: object) -> int | np.ndarray:
     if isinstance(value, Real) and not isinstance(value, bool):
         return _checks.positive_int(param, value)
@@ -46,7 +37,7 @@ def _tokens(param: str, value: object) -> int | np.ndarray:
 #: A catalog model name or :class:`~stackkit.catalog.ModelSpec`.
 MODEL: Spec = custom(_model, examples=("Llama 3 8B", "Llama 3 70B"), kind="model")
 #: A catalog chip name or :class:`~stackkit.catalog.Accelerator`.
-CHIP: Spec = custom(_chip, examples=("H100 SXM", "A100 SXM 80GB"), kind="chip")
+CHIP: Spec = catalog.known_name("accelerators", examples=("H100 SXM", "A100 SXM 80GB"))
 #: A whole number of tokens, or one per request.
 TOKENS: Spec = custom(_tokens, examples=(16, 512), bad=(None, "3", 0, 2.5, [0], True),
                       kind="tokens")

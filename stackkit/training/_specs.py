@@ -11,34 +11,16 @@ from .._declare import choice, count, custom
 RECOMPUTE = ("none", "selective", "full")
 
 
-def _model(param: str, value: object) -> catalog.ModelSpec:
-    if isinstance(value, catalog.ModelSpec):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{param} must be a catalog model name (e.g. 'Llama 3 70B') or a "
-                         f"ModelSpec; got {value!r:.60}")
-    return catalog.model(value)
-
-
-def _chip(param: str, value: object) -> catalog.Accelerator:
-    if isinstance(value, catalog.Accelerator):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{param} must be a catalog accelerator name (e.g. 'H100 SXM') or an "
-                         f"Accelerator; got {value!r:.60}")
-    return catalog.accelerator(value)
-
-
 def _model_or_count(param: str, value: object) -> object:
     if isinstance(value, Real) and not isinstance(value, bool):
         return _checks.positive(param, value)
-    return _model(param, value)
+    return MODEL.check(param, value)
 
 
 def _chip_or_peak(param: str, value: object) -> object:
     if isinstance(value, Real) and not isinstance(value, bool):
         return _checks.positive(f"{param} (peak TFLOP/s)", value)
-    return _chip(param, value)
+    return CHIP.check(param, value)
 
 
 def _link(param: str, value: object) -> object:
@@ -74,12 +56,12 @@ def _callback(param: str, value: object) -> object:
     return value
 
 
-MODEL = custom(_model, examples=("Llama 3 8B", "Llama 3 70B"), kind="model")
-MOE_MODEL = custom(_model, examples=("DeepSeek-V3", "Mixtral 8x7B"), kind="model")
+MODEL = catalog.known_name("models", examples=("Llama 3 8B", "Llama 3 70B"))
+MOE_MODEL = catalog.known_name("models", examples=("DeepSeek-V3", "Mixtral 8x7B"))
 MODEL_OR_PARAMS = custom(_model_or_count, examples=("Llama 3 8B", 8e9),
                          bad=(None, "", -1.0, float("nan"), True), kind="model")
-CHIP = custom(_chip, examples=("H100 SXM", "A100 SXM 80GB"), kind="chip")
-FP8_CHIP = custom(_chip, examples=("H100 SXM", "H800 SXM"), kind="chip")
+CHIP = catalog.known_name("accelerators", examples=("H100 SXM", "A100 SXM 80GB"))
+FP8_CHIP = catalog.known_name("accelerators", examples=("H100 SXM", "H800 SXM"))
 CHIP_OR_PEAK = custom(_chip_or_peak, examples=("H100 SXM", 989.0), kind="chip")
 LINK = custom(_link, examples=(None, "NVLink 4"), bad=(3, "no such link", ""), kind="link")
 NUMBERS = custom(_numbers, examples=([1e9, 1e10], 7e9), bad=(None, "abc", [float("nan")]),
