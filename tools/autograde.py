@@ -144,14 +144,16 @@ print({marker!r}, _sk_json.dumps({{
 
 
 def _marked_lines(nb, marker: str) -> list[str]:
+    # A kernel may flush one print in several stream messages (on a busy machine, between the
+    # marker and its record), so a cell's stdout is joined before it is cut into lines.
     lines = []
     for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and output.get("name") == "stdout":
-                text = "".join(output["text"]) if isinstance(output["text"], list) \
-                    else output["text"]
-                lines += [ln[len(marker) + 1:] for ln in text.splitlines()
-                          if ln.startswith(marker + " ")]
+        text = "".join(
+            "".join(o["text"]) if isinstance(o["text"], list) else o["text"]
+            for o in cell.get("outputs", [])
+            if o.get("output_type") == "stream" and o.get("name") == "stdout")
+        lines += [ln[len(marker) + 1:] for ln in text.splitlines()
+                  if ln.startswith(marker + " ")]
     return lines
 
 

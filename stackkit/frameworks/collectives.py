@@ -48,7 +48,8 @@ def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 
     ``all_gather`` assembles S bytes from S/n on each (nccl-tests' sizes, as
     :func:`stackkit.clusters.all_gather_seconds` counts them). Each size's time
     is the fastest of ``repeats`` calls after one warm-up (on a shared machine
-    the least disturbed: other work only ever adds time). The fit is least
+    the least disturbed: other work only ever adds time), the calls taken in
+    rounds over all sizes. The fit is least
     squares on relative errors (each size weighted by 1/t, so that a 16 KB call
     counts as much as a 16 MB one; α kept ≥ 0), R² of that fit. β then gives
     the link bandwidth lesson 2's ring formula would need
@@ -80,19 +81,22 @@ def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 
         def body(x):
             return jax.lax.all_gather(x, "d", tiled=True)
     fn = jax.jit(shard_map(body, mesh=mesh, in_specs=P("d"), out_specs=P("d")))
-    rows = []
+    inputs = []
     for m in elements:
         # psum: each device holds m elements; all_gather: each holds m/n and gathers m
         local = m if op == "psum" else m // n
         x = _place(jax, np.ones(n * local, np.float32), NamedSharding(mesh, P("d")))
-        fn(x).block_until_ready()
-        times = []
-        for _ in range(reps):
+        fn(x).block_until_ready()  # compile and warm up
+        inputs.append(x)
+    # Rounds over all sizes, not one size's repeats back to back: a burst of other work then
+    # disturbs one call of several sizes rather than every call of one size.
+    best = [np.inf] * len(inputs)
+    for _ in range(reps):
+        for i, x in enumerate(inputs):
             t0 = time.perf_counter()
             fn(x).block_until_ready()
-            times.append(time.perf_counter() - t0)
-        rows.append({"size_bytes": 4 * m, "seconds": min(times)})
-    table = pd.DataFrame(rows)
+            best[i] = min(best[i], time.perf_counter() - t0)
+    table = pd.DataFrame({"size_bytes": [4 * m for m in elements], "seconds": best})
     alpha, beta, r2 = _fit_alpha_beta(table["size_bytes"].to_numpy(float),
                                       table["seconds"].to_numpy(float))
     fitted = alpha + beta * table["size_bytes"]
