@@ -69,13 +69,6 @@ def _each(fn, *args):
     return out.astype(float) if isinstance(out.flat[0], (float, int)) else out
 
 
-def _get(result, name: str):
-    """Field ``name`` of a layer's result, or of each result in an object array."""
-    if isinstance(result, np.ndarray):
-        return np.frompyfunc(lambda r: getattr(r, name), 1, 1)(result).astype(float)
-    return getattr(result, name)
-
-
 # ----------------------------------------------------------------------------- the plan
 
 @dataclass
@@ -247,10 +240,11 @@ def _fleet(p: _Plan, v: dict, itemised: bool = True) -> _Fleet:
 
 def _owned(p: _Plan, v: dict):
     """Lesson 2's cost per GPU-hour of owning the chips (``clusters.owned_cost``)."""
-    s = p.s
-    return _each(lambda capital, years, pue, kwh: clusters.owned_cost.unchecked(
-        p.chip, capital, years, pue, kwh, s.ops_usd_per_gpu_hour),
-        v["capital_usd_per_gpu"], v["amortization_years"], v["pue"], v["usd_per_kwh"])
+    # The formula is arithmetic in its four drawn inputs: arrays of draws pass straight
+    # through it (one call, not one per draw).
+    return clusters.owned_cost.unchecked(p.chip, v["capital_usd_per_gpu"],
+                                         v["amortization_years"], v["pue"], v["usd_per_kwh"],
+                                         p.s.ops_usd_per_gpu_hour)
 
 
 # ----------------------------------------------------------------------------- the bill
@@ -298,23 +292,24 @@ def _fleet_rows(p: _Plan, v: dict, fleet: _Fleet) -> list[dict]:
     if fleet.owned is not None:
         server = ("server",) if "server" in p.prices else ()
         # lesson 2's electricity for one GPU (and its host) busy a year, per hour, times
-        # the fleet's busy GPU-hours (a call per GPU count would cost seconds in a band)
-        per_busy_gpu_hour = _each(lambda pue, kwh: clusters.cluster_power.unchecked(
-            1, p.chip, pue=pue, usd_per_kwh=kwh).annual_electricity_usd / HOURS_PER_YEAR,
-            v["pue"], v["usd_per_kwh"])
+        # the fleet's busy GPU-hours (a call per GPU count would cost seconds in a band);
+        # arithmetic in PUE and price, so arrays of draws pass straight through
+        per_busy_gpu_hour = clusters.cluster_power.unchecked(
+            1, p.chip, pue=v["pue"], usd_per_kwh=v["usd_per_kwh"]
+        ).annual_electricity_usd / HOURS_PER_YEAR
         rows = [
             _row(1, f"{p.chip.name} servers, bought (capital)",
-                 n * _get(fleet.owned, "capital_usd_per_gpu_hour") * _MONTH_H,
+                 n * fleet.owned.capital_usd_per_gpu_hour * _MONTH_H,
                  "clusters.owned_cost", server),
             _row(2, "cluster network (its share of the hardware)",
-                 n * _get(fleet.owned, "network_usd_per_gpu_hour") * _MONTH_H,
+                 n * fleet.owned.network_usd_per_gpu_hour * _MONTH_H,
                  "clusters.owned_cost", server),
             _row(2, "data-centre space, power and cooling plant",
-                 n * _get(fleet.owned, "facility_usd_per_gpu_hour") * _MONTH_H,
+                 n * fleet.owned.facility_usd_per_gpu_hour * _MONTH_H,
                  "clusters.owned_cost"),
             _row(2, "electricity and cooling (PUE)", n * fleet.busy * _MONTH_H * per_busy_gpu_hour,
                  "clusters.cluster_power", ("electricity",)),
-            _row(3, "operations", n * _get(fleet.owned, "ops_usd_per_gpu_hour") * _MONTH_H,
+            _row(3, "operations", n * fleet.owned.ops_usd_per_gpu_hour * _MONTH_H,
                  "clusters.owned_cost"),
         ]
     else:
@@ -357,7 +352,7 @@ def _gpu_hour_usd(v: dict, fleet: _Fleet | None):
     if fleet is None:
         return v["usd_per_gpu_hour"]
     if fleet.owned is not None:
-        return _get(fleet.owned, "usd_per_gpu_hour")
+        return fleet.owned.usd_per_gpu_hour
     return fleet.rent_usd_per_gpu_hour
 
 
