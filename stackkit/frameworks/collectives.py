@@ -49,9 +49,9 @@ def collective_sweep(op: str = "psum", sizes_bytes=(2**14, 2**16, 2**18, 2**20, 
     :func:`stackkit.clusters.all_gather_seconds` counts them). Each size's time
     is the fastest of ``repeats`` calls after one warm-up (on a shared machine
     the least disturbed: other work only ever adds time), the calls taken in
-    rounds over all sizes. The fit is least
-    squares on relative errors (each size weighted by 1/t, so that a 16 KB call
-    counts as much as a 16 MB one; α kept ≥ 0), R² of that fit. β then gives
+    rounds over all sizes. The fit is least squares on relative errors (each
+    size weighted by 1/t, so that a 16 KB call counts as much as a 16 MB one;
+    α kept ≥ 0), R² of that fit. β then gives
     the link bandwidth lesson 2's ring formula would need
     (:func:`stackkit.clusters.allreduce_seconds`: 2(n−1)/n · S / bw + 2(n−1)·α,
     or (n−1)/n · S / bw + (n−1)·α for an all-gather), and the
