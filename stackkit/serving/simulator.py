@@ -289,7 +289,8 @@ def _prefilled(ids, index: int, t: float, n: int, output: list, need: list, firs
     requests ``ids`` their first token. One-token outputs finish now; the others join the
     decode ``heap`` keyed ``end_step · n + request`` (plain integers compare faster than
     tuples); then requests whose last decode was this step leave. Returns (KV slots freed,
-    requests finished). Called once per prefill step, never in the decode jump loop."""
+    requests finished). Called once per prefill step, never in the decode jump loop; the
+    continuous engine does the commonest step's part inline (one newcomer, nobody leaving)."""
     freed = ended = 0
     for i in ids:
         first[i] = t
@@ -325,6 +326,10 @@ def _run_continuous(arrivals, prompts, outputs, step, max_batch, capacity):
     heap: list[int] = []
     pop, ceil = heapq.heappop, math.ceil
     decode_dt: dict[int, float] = {}  # a decode-only step's time depends on the batch alone
+    # a mixed step's time depends on (prompt tokens, decodes) alone: keyed as one integer,
+    # p · (max_batch + 1) + decodes, since decodes ≤ max_batch
+    mixed_dt: dict[int, float] = {}
+    stride = max_batch + 1
     t, done, busy = 0.0, 0, 0.0
     q, running, kv_used = 0, 0, 0
     while q < n or running:
@@ -335,13 +340,22 @@ def _run_continuous(arrivals, prompts, outputs, step, max_batch, capacity):
             running += 1
             q += 1
         if q > start:  # one step: the newcomers' prompts beside the running decodes
-            dt = step(p_tokens, len(heap))
+            n_dec = len(heap)
+            key = p_tokens * stride + n_dec
+            dt = mixed_dt.get(key)
+            if dt is None:
+                dt = mixed_dt[key] = step(p_tokens, n_dec)
             t += dt
             busy += dt
-            freed, ended = _prefilled(range(start, q), done, t, n, output, need, first,
-                                      finish, heap)
-            kv_used -= freed
-            running -= ended
+            if q == start + 1 and output[start] > 1 and (not heap or heap[0] >= (done + 1) * n):
+                # the common step, one newcomer and nobody leaving: _prefilled's work, inlined
+                first[start] = t
+                heapq.heappush(heap, (done + output[start] - 1) * n + start)
+            else:
+                freed, ended = _prefilled(range(start, q), done, t, n, output, need, first,
+                                          finish, heap)
+                kv_used -= freed
+                running -= ended
             done += 1
             continue
         if not running:
