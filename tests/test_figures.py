@@ -328,8 +328,6 @@ def test_figure_reads_cleanly(name, figures):
     draw = figures[name]
     if draw is None:
         pytest.skip(f"{name} needs a measurement or a training run; its lesson draws it")
-    figure = draw()
-    try:
-        assert _problems(figure) == []
-    finally:
-        figure.clear()
+    # not registered with pyplot: the figure is freed with its last reference (clearing it
+    # was needless, and matplotlib 3.10 warns when it clears shared log-scaled axes)
+    assert _problems(draw()) == []

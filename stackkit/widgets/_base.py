@@ -49,6 +49,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -160,6 +161,9 @@ class Chart:
 
     def __init__(self) -> None:
         self.figure = Figure(figsize=self.figsize, dpi=DPI)  # no layout engine: fixed margins
+        # its own Agg canvas, kept: savefig on a bare Figure makes a new canvas and renderer
+        # each time, so every tick label's size is measured again (a third of a redraw)
+        FigureCanvasAgg(self.figure)
         self.ax: Axes = self.figure.add_axes(self.rect)
         self.build(self.ax)
         self._built = set(self.ax.get_children())
