@@ -182,7 +182,9 @@ def simulate(arrival_rate_per_s: float, n_requests: int, prompt_tokens: object,
     arrival_rate_per_s, n_requests : mean arrival rate and how many requests.
     prompt_tokens, output_tokens : a whole number, or one value per request.
     step_time_s : ``step_time_s(n_prefill_tokens, n_decoding_sequences) -> seconds``;
-        :func:`step_time` gives the roofline one; any callable (e.g. a constant) works.
+        :func:`step_time` gives the roofline one; any callable (e.g. a constant) works,
+        as long as its answer depends on its two arguments alone: the engines reuse an
+        answer for a (prefill tokens, decodes) pair they have asked about before.
     policy : "static" — when the engine is idle it takes up to ``max_batch`` waiting
         requests, prefills them in one step and decodes until the longest is done
         (finished sequences keep their slot, as in a padded batch);
