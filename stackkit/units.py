@@ -1,7 +1,10 @@
 """Constants and human-readable formatting.
 
 SI decimal prefixes throughout (1 GB = 1e9 bytes, 1 TFLOP/s = 1e12 FLOP/s)
-unless a name says ``gib``.
+unless a name says ``gib``. One exception, kept because it is the datasheet's own figure:
+the catalog's ``Accelerator.memory_gb`` is the vendor's "80GB", which means 80 GiB;
+``Accelerator.memory_bytes`` turns it into bytes (× :data:`GIB`), and
+``weight_capacity_gb`` gives it back in decimal GB.
 """
 
 from __future__ import annotations

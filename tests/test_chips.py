@@ -121,11 +121,14 @@ def test_groq_needs_305_chips_to_hold_70b_at_8_bits():
 
 
 def test_chips_to_hold_weights_on_hbm():
-    # Llama 3 70B, 70,553,706,496 params x 2 B = 141.1 GB: two 80 GB H100s, one 192 GB MI300X.
+    # Llama 3 70B, 70,553,706,496 params x 2 B = 141.1 GB: two 80 GiB (85.9 GB) H100s, one
+    # 192 GiB MI300X.
     assert chips.chips_to_hold_weights("Llama 3 70B", "H100 SXM") == 2
     assert chips.chips_to_hold_weights("Llama 3 70B", "MI300X") == 1
-    # An exact fit needs no extra chip: 40e9 params x 2 B = 80 GB on one 80 GB H100.
-    assert chips.chips_to_hold_weights(40e9, "H100 SXM") == 1
+    # An exact fit needs no extra chip: 40 x 2**30 params x 2 B = 80 GiB on one H100, whose
+    # datasheet "80GB" is 80 GiB; a thousand parameters more need a second.
+    assert chips.chips_to_hold_weights(40 * 2**30, "H100 SXM") == 1
+    assert chips.chips_to_hold_weights(40 * 2**30 + 1000, "H100 SXM") == 2
 
 
 def test_sharded_decode_uses_every_chips_bandwidth():
@@ -174,10 +177,11 @@ def test_rank_by_flops_per_watt():
 
 
 def test_memory_per_dollar_and_bandwidth_per_dollar():
-    # H100 SXM: 80 GB and 3,350 GB/s over $25,000 -> 3.2 GB and 134 GB/s per $1,000.
+    # H100 SXM: 80 GiB (the datasheet's "80GB", 85.9e9 bytes) and 3,350 GB/s over $25,000
+    # -> 3.44 GB and 134 GB/s per $1,000.
     memory = chips.rank_chips("memory_gb_per_kusd").set_index("chip")
     bandwidth = chips.rank_chips("bandwidth_gb_s_per_kusd").set_index("chip")
-    assert memory.loc["H100 SXM", "memory_gb_per_kusd"] == pytest.approx(3.2)
+    assert memory.loc["H100 SXM", "memory_gb_per_kusd"] == pytest.approx(80 * 2**30 / 1e9 / 25)
     assert bandwidth.loc["H100 SXM", "bandwidth_gb_s_per_kusd"] == pytest.approx(134)
 
 
@@ -309,11 +313,16 @@ def test_kv_cache_matches_nvidias_llama2_example():
 
 
 def test_memory_limit_stops_the_batch():
-    # The issue's numbers, recomputed by hand: Llama 3 8B at 2,048 tokens of context holds
-    # 2049 x 131,072 B of KV per sequence; batch 256 needs 16.06 + 68.7 = 84.8 GB > 80 GB.
+    # By hand: Llama 3 8B at 2,048 tokens of context holds 2049 x 131,072 B of KV per
+    # sequence; batch 256 needs 16.06 + 68.75 = 84.8 GB, inside the H100's 80 GiB
+    # (85.9e9 bytes); batch 264 needs 16.06 + 70.90 = 87.0 GB, more. At most
+    # floor((85.90 - 16.06) / 0.2686) = 260 sequences fit.
     step = chips.decode_step("Llama 3 8B", "H100 SXM", 256, context_tokens=2048)
-    assert step.memory_needed_gb == pytest.approx(84.8, abs=0.1) and not step.fits_in_memory
+    assert step.memory_needed_gb == pytest.approx(84.8, abs=0.1) and step.fits_in_memory
+    step = chips.decode_step("Llama 3 8B", "H100 SXM", 264, context_tokens=2048)
+    assert step.memory_needed_gb == pytest.approx(87.0, abs=0.1) and not step.fits_in_memory
     most = chips.max_batch_in_memory("Llama 3 8B", "H100 SXM", 2048)
+    assert most == 260
     assert chips.decode_step("Llama 3 8B", "H100 SXM", most, 2048).fits_in_memory
     assert not chips.decode_step("Llama 3 8B", "H100 SXM", most + 1, 2048).fits_in_memory
     curve = chips.decode_batch_curve("Llama 3 8B", "L4", context_tokens=2048, within_memory=True)
@@ -331,8 +340,8 @@ def test_with_context_decode_never_turns_compute_bound_on_an_h100():
 
 
 def test_fit_warning_names_the_limit():
-    text = chips.fit_warning("Llama 3 8B", "H100 SXM", 256, 2048)
-    assert "84.8 GB" in text and "238" in text
+    text = chips.fit_warning("Llama 3 8B", "H100 SXM", 264, 2048)  # the numbers above
+    assert "87.0 GB" in text and "85.9 GB" in text and "260" in text
     assert chips.fit_warning("Llama 3 8B", "H100 SXM", 1, 0) is None
     assert "2 chips" in chips.fit_warning("Llama 3 70B", "H100 SXM")
     with pytest.raises(ValueError, match="phase"):

@@ -46,18 +46,20 @@ def test_mha_gqa_mqa_mla_table():
 # --------------------------------------------------------------------------- fits
 
 def test_llama_3_8b_on_one_h100_at_8k_context():
-    # By hand: 80 GB · 0.9 (vLLM's default gpu_memory_utilization) = 72 GB;
+    # By hand: 80 GiB (85.90 GB) · 0.9 (vLLM's default gpu_memory_utilization) = 77.31 GB;
     # weights 8.03e9 · 2 B = 16.06 GB; KV per 8,192-token sequence 8192 · 131,072 B =
-    # 1.074 GB -> floor((72 − 16.06) / 1.074) = 52 sequences.
+    # 1.074 GB -> floor((77.31 − 16.06) / 1.074) = 57 sequences.
     plan = serving.memory_plan("Llama 3 8B", "H100 SXM", context_tokens=8192)
     assert plan.weights_gb == pytest.approx(16.06, abs=0.01)
     assert plan.kv_per_sequence_gb == pytest.approx(1.0737, abs=1e-4)
-    assert plan.max_sequences == 52
-    assert serving.max_concurrency("Llama 3 8B", "H100 SXM", 8192) == 52
+    assert plan.memory_gb == pytest.approx(85.90, abs=0.01)
+    assert plan.max_sequences == 57
+    assert serving.max_concurrency("Llama 3 8B", "H100 SXM", 8192) == 57
 
 
 def test_llama_2_70b_does_not_fit_one_h100_but_fits_two():
-    # 69.0e9 · 2 B = 138 GB of weights > 72 GB usable on one H100; two give 144 GB.
+    # 69.0e9 · 2 B = 138 GB of weights > 77.3 GB usable on one H100 (90 % of 80 GiB); two
+    # give 154.6 GB.
     assert serving.max_concurrency("Llama 2 70B", "H100 SXM", 4096) == 0
     assert not serving.memory_plan("Llama 2 70B", "H100 SXM", context_tokens=4096).fits
     assert serving.max_concurrency("Llama 2 70B", "H100 SXM", 4096, n_gpus=2) >= 1

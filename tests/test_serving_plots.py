@@ -11,9 +11,10 @@ def test_batch_axis_stops_at_the_memory_limit_with_plain_labels():
     ax = figure.axes[0]
     batches = ax.get_lines()[0].get_xdata()
     limit = serving.max_concurrency("Llama 3 8B", "H100 SXM", 1024)
-    # (80 GB × 0.9 usable − 16.06 GB of weights) / (1,024 tokens × 128 KiB) = 416.8
-    assert limit == 416 and batches[-1] == limit and batches.max() == limit
+    # (80 GiB = 85.90 GB × 0.9 usable − 16.06 GB of weights) / (1,024 tokens × 128 KiB)
+    # = 456.3
+    assert limit == 456 and batches[-1] == limit and batches.max() == limit
     figure.canvas.draw()  # the Agg canvas: tick labels exist once drawn
     majors = [t.get_text() for t in ax.get_xticklabels()]
-    assert majors[-1] == "416" and all("^" not in t and "$" not in t for t in majors)
+    assert majors[-1] == "456" and all("^" not in t and "$" not in t for t in majors)
     assert not [t for t in ax.get_xticklabels(minor=True) if t.get_text()]

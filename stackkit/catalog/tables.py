@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .._declare import Spec, custom, date, declared, flag, optional
+from ..units import GIB, MB
 from .load import _cached, _table
 from .lookup import _record, known_name, lookup
 from .names import UnknownNameError, _find
@@ -36,7 +37,9 @@ class Accelerator(Record):
     fp32_tflops: float | None
     tf32_tflops: float | None
     int8_tops: float | None
-    memory_gb: float | None  # off-chip memory; None for SRAM-only chips
+    # off-chip DRAM as the datasheet prints it, in the vendor's binary GB (GiB): see
+    # memory_bytes; None for SRAM-only chips
+    memory_gb: float | None
     memory_type: str | None
     memory_bw_tb_s: float  # off-chip bandwidth, or on-chip SRAM bandwidth for SRAM-only chips
     sram_mb: float | None
@@ -52,13 +55,48 @@ class Accelerator(Record):
     retrieved: dt.date | None = None  # when the figure was read from its source
 
     @property
-    def weight_capacity_gb(self) -> float:
-        """Where weights can live: off-chip memory, or the SRAM on chips that have none."""
-        if self.memory_gb is not None:
-            return self.memory_gb
+    def memory_bytes(self) -> int | None:
+        """The off-chip memory in bytes: ``memory_gb`` × 2**30, or None when there is none.
+
+        ``memory_gb`` is the figure the datasheet prints ("80GB"), and vendors print HBM,
+        GDDR and LPDDR capacity in binary units: DRAM dies and HBM stacks come in powers of
+        two (JEDEC HBM stacks of 8, 16, 24 GiB; GDDR6 chips of 1 or 2 GiB), so an "80GB"
+        A100 holds five 16 GiB stacks, 80 GiB = 85.9e9 bytes. PyTorch reports
+        ``total_memory`` = 85,056,798,720 bytes (79.21 GiB) on an A100-SXM4-80GB, the driver
+        keeping a little; nvidia-smi shows 143,771 MiB on an H200 "141GB" and about 46,068
+        MiB on an L40S "48GB" with ECC on. AWS's Trainium and Inferentia pages write GiB
+        outright (the rows' sources). Every ``memory_gb`` in the catalog is such off-chip
+        DRAM (``memory_type`` HBM*/GDDR* or unstated): SRAM-only chips leave it empty and
+        give ``sram_mb``. This is the one place the datasheet figure turns into bytes.
+        """
+        if self.memory_gb is None:
+            return None
+        if self.memory_type == "SRAM":
+            raise ValueError(f"{self.name}: memory_gb is off-chip DRAM, but memory_type says "
+                             "SRAM (on-chip SRAM belongs in sram_mb)")
+        return round(self.memory_gb * GIB)
+
+    @property
+    def weight_capacity_bytes(self) -> int:
+        """Where weights can live, in bytes: the off-chip memory (:attr:`memory_bytes`), or
+        on chips that have none the SRAM, ``sram_mb`` × 1e6: the column is decimal MB, and
+        no SRAM-only vendor (Groq's 230 MB, Cerebras's 44 GB) says its figure is binary."""
+        if self.memory_bytes is not None:
+            return self.memory_bytes
         if self.sram_mb is not None:
-            return self.sram_mb / 1e3
+            return round(self.sram_mb * MB)
         raise ValueError(f"{self.name} has neither memory_gb nor sram_mb in the catalog")
+
+    @property
+    def weight_capacity_gb(self) -> float:
+        """:attr:`weight_capacity_bytes` in decimal GB (1e9 bytes), the kit's unit.
+
+        Not the datasheet figure: an "80GB" A100 holds 80 GiB of HBM (JEDEC and vendor
+        stacks are 8, 16 or 24 GiB), so this is 85.9 for it, and 85,056,798,720 bytes, what
+        PyTorch reports as the A100-SXM4-80GB's total memory, fit inside. Capacity limits
+        read this (or the bytes); a table of the catalog shows ``memory_gb``.
+        """
+        return self.weight_capacity_bytes / 1e9
 
 
 @table("interconnects")

@@ -202,7 +202,7 @@ def max_batch_in_memory(model: str | catalog.ModelSpec, chip: str | catalog.Acce
     width = _bytes_per_param(bytes_per_param, precision)
     if n_gpus is None:
         n_gpus = chips_to_hold_weights.unchecked(spec, accelerator, width)
-    free = n_gpus * accelerator.weight_capacity_gb * 1e9 - transformer.weight_bytes(spec, width)
+    free = n_gpus * accelerator.weight_capacity_bytes - transformer.weight_bytes(spec, width)
     per_sequence = ((context_tokens + 1)
                     * transformer.kv_cache_bytes_per_token(spec, kv_bytes_per_element))
     return max(0, math.floor(round(free / per_sequence, 9)))
@@ -300,6 +300,6 @@ def chips_to_hold_weights(model: str | catalog.ModelSpec | float,
         weights = model * bytes_per_param
     else:
         weights = transformer.weight_bytes(model, bytes_per_param)
-    capacity_bytes = catalog.accelerator.unchecked(chip).weight_capacity_gb * 1e9
-    # round first so that an exact fit (80 GB on 80 GB) is not pushed up by float error
+    capacity_bytes = catalog.accelerator.unchecked(chip).weight_capacity_bytes
+    # round first so that an exact fit (80 GiB on 80 GiB) is not pushed up by float error
     return max(1, math.ceil(round(weights / capacity_bytes, 9)))

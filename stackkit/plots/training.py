@@ -70,7 +70,7 @@ def memory_stack(fit: training.MemoryFit, ax: Axes | None = None) -> Figure:
         ax.barh([0], [gb], left=left, color=_MEMORY_COLORS[name], label=f"{name} {gb:,.1f} GB")
         left += gb
     ax.axvline(fit.capacity_gb, color=INK, lw=1.5, ls="--",
-               label=f"{fit.chip}: {fit.capacity_gb:g} GB")
+               label=f"{fit.chip}: {fit.capacity_gb:,.1f} GB")
     ax.set_yticks([])
     ax.set_xlim(0, max(fit.total_gb, fit.capacity_gb) * 1.12)
     verdict = ("fits" if fit.fits else f"does not fit: {fit.shortfall_gb:,.1f} GB over")
@@ -94,7 +94,7 @@ def memory_bars(fits: list[training.MemoryFit], labels: list[str],
             bottom += values
     capacity = fits[0].capacity_gb
     ax.axhline(capacity, color=INK, lw=1.2, ls="--")
-    ax.text(len(fits) - 0.5, capacity, f"{fits[0].chip} {capacity:g} GB", ha="right",
+    ax.text(len(fits) - 0.5, capacity, f"{fits[0].chip} {capacity:,.1f} GB", ha="right",
             va="bottom", fontsize=8)
     ax.set_xticks(x, labels, fontsize=8)
     # a linear axis: stacked segments on a log axis would have heights that mean nothing
@@ -212,7 +212,7 @@ def context_parallel_memory(runs: list[training.ContextParallel],
     ax.bar(x - width / 2, states, width, color=PALETTE[0], label="model states")
     ax.bar(x + width / 2, activations, width, color=PALETTE[2], label="activations and logits")
     capacity = runs[0].memory.capacity_gb
-    ax.axhline(capacity, color=INK, lw=1.2, ls="--", label=f"{runs[0].chip}: {capacity:g} GB")
+    ax.axhline(capacity, color=INK, lw=1.2, ls="--", label=f"{runs[0].chip}: {capacity:,.1f} GB")
     ax.set_xticks(x, [f"CP {r.cp}\n{r.n_gpus:,} GPUs" for r in runs], fontsize=8)
     ax.set_yscale("log")  # side by side, not stacked: each bar's height is its own value
     ax.set_ylim(min(states.min(), activations.min()) / 2, max(activations.max(), capacity) * 3)

@@ -238,7 +238,7 @@ def memory_fit(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     _check_degrees(spec, config["tp"], config["pp"])
     params, weights, grads, optimizer, activations, logits = _memory_parts(spec, **config)
     total = weights + grads + optimizer + activations + logits
-    capacity = accelerator.weight_capacity_gb * 1e9
+    capacity = accelerator.weight_capacity_bytes
     fits = total <= capacity
     return MemoryFit(
         model=spec.name, chip=accelerator.name, **config, params_per_gpu=params,

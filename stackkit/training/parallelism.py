@@ -152,7 +152,7 @@ class _Setup:
         if self.accelerator.bf16_tflops is None:
             raise ValueError(f"chip {self.accelerator.name!r} has no bf16_tflops in the catalog")
         self.peak = self.accelerator.bf16_tflops * 1e12
-        self.capacity = self.accelerator.weight_capacity_gb * 1e9
+        self.capacity = self.accelerator.weight_capacity_bytes
         self.seq_len = _checks.positive_int("seq_len", self.spec.context_length if seq_len is None
                                             else seq_len)
         self.global_batch = _checks.positive_int("global_batch", global_batch)

@@ -63,7 +63,7 @@ def _explain(best: dict, table, st: _Setup) -> str:
             + f", micro-batch {best['micro_batch']}, ZeRO-{best['zero_stage']}, "
             f"{best['recompute']} recomputation: {best['step_s']:.3g} s per step at "
             f"{best['mfu']:.0%} MFU, {best['memory_gb']:.0f} of "
-            f"{st.capacity / 1e9:.0f} GB per GPU. Compute is "
+            f"{st.accelerator.weight_capacity_gb:.0f} GB per GPU. Compute is "
             f"{best['compute_s'] / best['step_s']:.0%} of the step")
     if worst is not None:
         text += f"; the largest overhead is the {worst} ({overhead[worst] / best['step_s']:.0%})"

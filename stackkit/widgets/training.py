@@ -109,7 +109,7 @@ def memory_view(model: str, chip: str, zero_stage: int, dp: int, tp: int, pp: in
 
 def _render_memory(fit: training.MemoryFit) -> str:
     rows = {name: f"{gb:,.2f} GB" for name, gb in fit.parts().items()}
-    rows["total per GPU"] = f"{fit.total_gb:,.2f} GB of {fit.capacity_gb:g} GB"
+    rows["total per GPU"] = f"{fit.total_gb:,.2f} GB of {fit.capacity_gb:,.1f} GB"
     rows["verdict"] = ("fits" if fit.fits
                        else f"{fit.shortfall_gb:,.1f} GB too much — {fit.suggestion}")
     return table_html(rows, caption=f"{fit.model} on {fit.chip}: parameters on the busiest "
