@@ -308,10 +308,38 @@ def chip_costs() -> pd.DataFrame:
     return _table("chip_costs")
 
 
+@table("gpu_measurements", indexed=False)
+@dataclass(frozen=True)
+class GpuMeasurement(Record):
+    """One figure measured on a lent GPU by ``tools/gpu_check.py`` (``data/gpu_measurements.csv``):
+    the card's memory, its matmul ceiling, a layer's GEMMs, a training step, decode steps and
+    a prefill, each with the framework that ran it and the date."""
+
+    measurement: str = field(metadata=column(key=True, label=True, filter=True))
+    accelerator: str = field(metadata=column(key=True, filter=True))  # a data/accelerators.csv row
+    model: str | None = field(metadata=column(key=True))  # a data/models.csv shape, random weights
+    batch_size: int | None = field(metadata=column(key=True))
+    tokens: int | None = field(metadata=column(key=True))  # sequence, context or GEMM side
+    value: float
+    unit: str
+    repeats: int | None  # timed runs behind the median
+    framework: str = field(metadata=column(filter=True))
+    detail: str | None = field(metadata=column(key=True))  # shape, layout, versions
+    source: str
+    as_of: dt.date = field(metadata=column(key=True))  # the day it was measured
+    retrieved: dt.date | None = None
+
+
 @declared(name=known_name("chip_costs"))
 def chip_cost(name: str | ChipCostRow) -> ChipCostRow:
     """One accelerator's estimated cost build-up by name (``"H100 SXM"``)."""
     return lookup.unchecked("chip_costs", name)
+
+
+@declared()
+def gpu_measurements() -> pd.DataFrame:
+    """What a lent GPU measured with ``tools/gpu_check.py``: one row per figure, dated."""
+    return _table("gpu_measurements")
 
 
 @declared()
