@@ -632,3 +632,27 @@ def test_peer_figures_live():
     for scenario, figures in training.PEER_FIGURES.items():
         for peer, value in figures.items():
             assert live[scenario][peer] == pytest.approx(value, rel=1e-6), (scenario, peer)
+
+
+def test_optimizer_step_is_sharded_by_zero_and_left_to_a_flat_efficiency():
+    """The Adam update runs over the parameters this GPU updates: ZeRO-1 over 8 dp ranks
+    gives each an eighth of the update; a flat ``efficiency`` lumps it into compute."""
+    args = ("Llama 3.2 1B", "H200 SXM", 8, 8, 1, 1)
+    kw = {"global_batch": 8, "micro_batch": 1, "seq_len": 2048}
+    whole = training.step_time(*args, zero_stage=0, **kw).optimizer_s
+    sharded = training.step_time(*args, zero_stage=1, **kw).optimizer_s
+    assert whole > 0
+    assert sharded == pytest.approx(whole / 8)
+    assert training.step_time(*args, efficiency=0.5, **kw).optimizer_s == 0.0
+
+
+def test_gpu_measurements_table_holds_the_h200_run():
+    """The lent H200's run is in the catalog with its date; its memory is what the kit's
+    binary-GB reading gives, within the driver's reserve (PyTorch's total_memory)."""
+    frame = catalog.gpu_measurements()
+    h200 = frame[frame["accelerator"] == "H200 SXM"]
+    total = h200.loc[h200["measurement"] == "total_memory_bytes", "value"].item()
+    assert total == 150_109_880_320
+    assert 0.98 < total / catalog.accelerator("H200 SXM").memory_bytes <= 1.0
+    steps = h200[h200["measurement"] == "decode_step_s"]
+    assert len(steps) >= 4 and (steps["value"] > 0).all()

@@ -29,7 +29,8 @@ _STEP_PARTS = {"compute_s": ("compute", PALETTE[0]), "bubble_s": ("pipeline bubb
                "tp_comm_s": ("TP all-reduces", PALETTE[3]),
                "pp_comm_s": ("PP sends", PALETTE[4]),
                "dp_comm_s": ("DP gradient all-reduce (exposed)", PALETTE[5]),
-               "ep_comm_s": ("MoE all-to-alls", PALETTE[2])}
+               "ep_comm_s": ("MoE all-to-alls", PALETTE[2]),
+               "optimizer_s": ("optimizer step", PALETTE[6])}
 
 
 def isoflop_curves(budgets: tuple[float, ...] = (1e20, 1e21, 1e22, 1e23, 1e24),

@@ -13,7 +13,7 @@ from .._declare import count, declared, flag, fraction, optional
 from .._results import Result
 from ._specs import CHIP, LINK, MODEL, RECOMPUTE_MODE, ZERO_STAGE
 from .compute import RECOMPUTE, _param_parts, _spec, training_flops_per_token
-from .memory import _model_states_bytes, activation_bytes_per_layer
+from .memory import _OPTIMIZER_BYTES, _model_states_bytes, activation_bytes_per_layer
 
 
 @declared(pp=count(), n_microbatches=count(), interleave=count())
@@ -54,8 +54,12 @@ MATMUL_EFFICIENCY = 0.48
 #: chip's measured maximum achievable matmul throughput (MAMF, catalog
 #: ``measured_bf16_tflops``: the best square GEMM). Calibrated once, on Megatron-LM's 1T row
 #: (Narayanan et al. 2021, Table 1: 163 TFLOP/s on 3,072 A100s), the validation table's one
-#: calibration row; every other row is a prediction. Real layers' GEMMs are thinner than the
-#: best square one (t-way split, 3h and 4h/t shapes, wave quantization).
+#: calibration row; every other row is a prediction. It is more than the GEMMs' shape loss:
+#: a layer's twelve GEMMs alone (forward, input and weight gradients) ran at 0.84–0.87 of
+#: the MAMF on a lent H200 at Llama 3.2 1B, Llama 3 8B, Llama 3 405B (TP 8) and GPT-3 175B
+#: (TP 8) training shapes (data/gpu_measurements.csv, 2026-12-04), so the rest of the 0.735
+#: is what the step model does not itemize (launch gaps, kernels between the GEMMs beyond
+#: the HBM passes, the A100's own shape losses).
 GEMM_SHARE_OF_MAMF = 0.735
 
 #: HBM passes over a layer's activations outside the GEMMs (layer norms, GELU/SwiGLU,
@@ -100,6 +104,7 @@ class StepTime(Result):
     pp_comm_s: float  # activations sent between stages
     dp_comm_s: float  # gradient all-reduce (exposed part)
     ep_comm_s: float  # MoE all-to-alls
+    optimizer_s: float  # the Adam update over this GPU's share: HBM-bound (shape model only)
     step_s: float
     tokens_per_s: float
     achieved_tflops_per_gpu: float  # hardware FLOPs (recomputation included), as Megatron counts
@@ -287,8 +292,16 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
             routed, ep, st.inter_bw if cross else st.intra_bw,
             st.inter_alpha if cross else st.alpha)
         ep_comm = 4 * layers_here * m * per
-    step = compute + bubble + tp_comm + pp_comm + dp_comm + ep_comm
     weights, grads, optimizer = _model_states_bytes(params, zero, dp // ep if experts else dp)
+    # The optimizer step: mixed-precision Adam is elementwise, so HBM-bound. Each byte of the
+    # fp32 states (ZeRO's K = 12 per parameter, Rajbhandari et al. 2020, section 3.1) is read
+    # and written once, and each parameter updated here reads its bf16 gradient and writes
+    # its bf16 weight: 28 bytes per parameter. Part of the shape model; the flat efficiency
+    # lumps it in.
+    update = 0.0
+    if st.efficiency is None:
+        update = (2 * optimizer + 4 * optimizer / _OPTIMIZER_BYTES) / st.hbm_b_s
+    step = compute + bubble + tp_comm + pp_comm + dp_comm + ep_comm + update
     per_layer = activation_bytes_per_layer.unchecked(s, b, h, spec.n_heads, tp, sp, recompute)
     # 1F1B holds min(p, m) micro-batches on the first stage; interleaving adds (p−1)/(p·v)
     # of a stage's worth (Korthikanti et al. 2022, section 4.2.3)
@@ -297,7 +310,8 @@ def _evaluate(st: _Setup, dp: int, tp: int, pp: int, ep: int, b: int, zero: int,
     busiest = first + logits if pp == 1 else max(first, per_layer * layers_here + logits)
     memory = weights + grads + optimizer + busiest
     return {"compute_s": compute, "bubble_s": bubble, "tp_comm_s": tp_comm,
-            "pp_comm_s": pp_comm, "dp_comm_s": dp_comm, "ep_comm_s": ep_comm, "step_s": step,
+            "pp_comm_s": pp_comm, "dp_comm_s": dp_comm, "ep_comm_s": ep_comm,
+            "optimizer_s": update, "step_s": step,
             "tokens_per_s": tokens / step,
             "achieved_tflops_per_gpu": tokens * st.hw_fpt[recompute] / n / step / 1e12,
             "mfu": tokens * st.model_fpt / n / step / st.peak,
@@ -331,6 +345,12 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator, n
       Table 2 (4 with full recomputation) at the chip's memory bandwidth — so thin layers and
       long sequences run at a lower share of peak than wide ones; a number ``efficiency``
       instead gives the flat global_batch · seq_len · FLOPs per token / (n · efficiency · peak);
+    - the optimizer step (shape model only): mixed-precision Adam over the parameters this
+      GPU updates is elementwise, so HBM-bound at 28 bytes per parameter — its fp32 copy,
+      momentum and variance read and written, a bf16 gradient read, a bf16 weight written
+      (ZeRO's K = 12 bytes of state, Rajbhandari et al. 2020, section 3.1); ZeRO-1 and up
+      shard it over the dp ranks. It matters where the batch per GPU is small: a Llama 3.2
+      1B step of one 2,048-token sequence on one H200 (7 of 50 ms measured);
     - bubble = compute · (p − 1)/(v · m), so (p − 1)/(v·m + p − 1) of compute + bubble
       (:func:`pipeline_idle_share`), m = global_batch / (dp · b);
     - tensor parallel: 4 all-reduces of b·s·h bf16 values per layer per micro-batch (6 with

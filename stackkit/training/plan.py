@@ -47,16 +47,17 @@ class Plan(Result):
 _PLAN_COLUMNS = ("dp", "tp", "pp", "ep", "interleave", "micro_batch", "n_microbatches",
                  "zero_stage",
                  "recompute", "step_s", "compute_s", "bubble_s", "tp_comm_s", "pp_comm_s",
-                 "dp_comm_s", "ep_comm_s", "mfu", "achieved_tflops_per_gpu", "memory_gb",
-                 "tokens_per_s")
+                 "dp_comm_s", "ep_comm_s", "optimizer_s", "mfu", "achieved_tflops_per_gpu",
+                 "memory_gb", "tokens_per_s")
 
 
 def _explain(best: dict, table, st: _Setup) -> str:
     parts = {"compute": best["compute_s"], "pipeline bubble": best["bubble_s"],
              "tensor-parallel all-reduces": best["tp_comm_s"],
              "pipeline sends": best["pp_comm_s"], "gradient all-reduce": best["dp_comm_s"],
-             "MoE all-to-alls": best["ep_comm_s"]}
-    overhead = {k: v for k, v in parts.items() if k != "compute" and v > 0}
+             "MoE all-to-alls": best["ep_comm_s"], "optimizer step": best["optimizer_s"]}
+    # overheads under half a percent of the step are not worth a sentence
+    overhead = {k: v for k, v in parts.items() if k != "compute" and v >= 0.005 * best["step_s"]}
     worst = max(overhead, key=overhead.get) if overhead else None
     text = (f"dp={best['dp']} × tp={best['tp']} × pp={best['pp']}"
             + (f" × ep={best['ep']}" if best["ep"] > 1 else "")
@@ -85,7 +86,7 @@ def _explain(best: dict, table, st: _Setup) -> str:
                  f"pp={runner['pp']}) is {runner['step_s'] / best['step_s'] - 1:.1%} slower"
                  + (", mostly in "
                     + max(("compute_s", "bubble_s", "tp_comm_s", "pp_comm_s", "dp_comm_s",
-                           "ep_comm_s"), key=lambda k: runner[k] - best[k])
+                           "ep_comm_s", "optimizer_s"), key=lambda k: runner[k] - best[k])
                     .removesuffix("_s").replace("_", " ") + "."
                     if runner["step_s"] > best["step_s"] else "."))
     return text
