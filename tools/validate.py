@@ -11,6 +11,10 @@ known to miss stays in the table, outside its band, marked with the reason
 (:data:`KNOWN_MISSES`); ``tests/test_validation.py`` expects exactly those rows to
 fail (strict xfail), so a fix shows up as an unexpected pass.
 
+Beside the published figures, the rows of ``data/gpu_measurements.csv``: what a lent GPU
+measured with the kit's own ``tools/gpu_check.py`` (a training step and decode steps in
+JAX, the card's memory), dated, in the same bands.
+
 Calibration inputs are not rows: the expected serving bandwidth efficiency comes from
 the gpt-fast Llama 2 7B bf16 measurement and the expected FP8 compute share from
 TensorRT-LLM's Llama 2 7B FP8 first token at 2,048 tokens on an H100, so those
@@ -89,7 +93,7 @@ _A100_GQA_DECODE = (
 KNOWN_MISSES: dict[str, str] = {
     "DeepSeek-V3 pre-training on 14.8T tokens, 2,048 H800: GPU-hours":
         "the published hours imply a 19.9 s step (15,360 × 4,096 tokens at 1,543 tokens/s "
-        "per GPU); the kit's BF16 GEMMs and 1F1B bubble alone take 19.2 s, and its exposed "
+        "per GPU); the kit's BF16 GEMMs and 1F1B bubble alone take 18.6 s, and its exposed "
         "expert all-to-alls 22 s more. DeepSeek ran FP8 GEMMs, node-limited routing (a third "
         "of those bytes, as training.expert_traffic counts them) and DualPipe, which hides "
         "the all-to-alls behind compute (sections 3.2, 3.3): with all three the kit's step "
@@ -470,9 +474,54 @@ def _small_allreduce_us() -> float:
                                       clusters.collective_latency_s()) * 1e6
 
 
+_HERE = ("stackkit tools/gpu_check.py on a lent H200, {date} "
+         "(data/gpu_measurements.csv: {framework}{what})")
+
+
+def _rows_measured_here() -> list[Row]:
+    """What a lent GPU measured with the kit's own script (tools/gpu_check.py): a training
+    step and decode steps in JAX on random weights, and the card's memory. Every figure of
+    the table the kit can predict is a row; the decode rows take the head-major KV layout
+    serving engines use (the token-major run is in the table, and the script's docstring
+    says why it is slower)."""
+    frame = catalog.gpu_measurements()
+    out = []
+    for _, m in frame.iterrows():
+        chip = m["accelerator"]
+        src = _HERE.format(date=m["as_of"].date(), framework=m["framework"],
+                           what=f", {m['detail']}" if m["measurement"] != "total_memory_bytes"
+                           else ", torch.cuda.get_device_properties(0).total_memory")
+        if m["measurement"] == "total_memory_bytes":
+            out.append(Row("01", f"{chip} memory CUDA reports (PyTorch total_memory)", "GB",
+                           m["value"] / 1e9, src, "memory",
+                           lambda c=chip: catalog.accelerator(c).memory_bytes / 1e9))
+        elif m["measurement"] == "train_step_s":
+            b, t = int(m["batch_size"]), int(m["tokens"])
+            out.append(Row("05", f"{m['model']} training step on one {chip}, micro-batch "
+                           f"{b} × {t:,} (AdamW, no recomputation)", "ms", m["value"] * 1e3,
+                           src, "training step",
+                           lambda n=m["model"], c=chip, b=b, t=t: 1e3 * training.step_time(
+                               n, c, 1, 1, 1, 1, global_batch=b, micro_batch=b, seq_len=t,
+                               recompute="none").step_s))
+        elif m["measurement"] == "decode_step_s" and "head-major" in str(m["detail"]):
+            b, c_tokens = int(m["batch_size"]), int(m["tokens"])
+            out.append(Row("06", f"{m['model']} decode step on one {chip}, batch {b}, "
+                           f"{c_tokens:,} cached tokens (bf16)", "ms", m["value"] * 1e3, src,
+                           "serving latency",
+                           lambda n=m["model"], c=chip, b=b, k=c_tokens: 1e3 * serving.step_time(
+                               n, c, n_gpus=1, context_tokens=k)(0, b)))
+        elif m["measurement"] == "prefill_s" and int(m["batch_size"]) == 1:
+            t = int(m["tokens"])
+            out.append(Row("06", f"{m['model']} prefill of {t:,} tokens on one {chip} (bf16)",
+                           "ms", m["value"] * 1e3, src, "serving latency",
+                           lambda n=m["model"], c=chip, t=t: 1e3 * serving.step_time(
+                               n, c, n_gpus=1, context_tokens=t)(t, 0)))
+    return out
+
+
 def rows() -> list[Row]:
     """Every validation row, lesson by lesson."""
-    return _rows_training() + _rows_serving()
+    return _rows_training() + _rows_serving() + _rows_measured_here()
 
 
 # --------------------------------------------------------------------------- the table
