@@ -46,6 +46,16 @@ def _plot_functions() -> dict[str, Callable]:
 
 # ------------------------------------------------------------------ how to draw each figure
 
+def _decode_on_gpu():
+    from stackkit import catalog, plots, serving
+    steps = catalog.query("gpu_measurements", where={"measurement": "decode_step_s"})
+    batches = [1, 8, 32, 64, 128, 256, 512]
+    kit = [serving.step_time("Llama 3 8B", "H200 SXM", 1, context_tokens=1024, estimate=e)
+           for e in ("expected", "bound")]
+    return plots.decode_on_gpu(steps, [kit[0](0, b) for b in batches],
+                               [kit[1](0, b) for b in batches], batches)
+
+
 def _chips():
     from stackkit import catalog, chips, fabrication, plots
     return {
@@ -54,6 +64,8 @@ def _chips():
             color_by="vendor", unit="TFLOP/s"),
         "roofline": lambda: plots.roofline(["H100 SXM", "L4"], "bf16", {"decode": 10.0}),
         "realistic_peaks": lambda: plots.realistic_peaks(chips.realistic_peaks()),
+        "gemm_sweep": lambda: plots.gemm_sweep(
+            catalog.query("gpu_measurements", where={"measurement": "square_gemm_tflops"}), 989.0),
         "decode_batch": lambda: plots.decode_batch(
             [chips.decode_batch_curve("Llama 3 8B", "H100 SXM", context_tokens=2048,
                                       within_memory=True)]),
@@ -186,6 +198,7 @@ def _serving():
     lengths = (requests["prompt_tokens"] + requests["output_tokens"]).clip(upper=2048)
     return {
         "decode_measured_vs_predicted": None,  # times this machine: drawn in lesson 6
+        "decode_on_gpu": _decode_on_gpu,
         "kv_attention_bars": lambda: plots.kv_attention_bars(
             serving.kv_bytes_by_attention("Llama 3 70B")),
         "kv_waste_bars": lambda: plots.kv_waste_bars(

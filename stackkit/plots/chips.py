@@ -15,7 +15,7 @@ from .. import catalog, chips, fabrication
 from ._style import INK, PALETTE, color_for, new_axes, tidy
 
 __all__ = ["bench_matmul", "chip_cost_build_up", "chip_ranking", "decode_batch",
-           "realistic_peaks", "roofline", "roofline_colors"]
+           "gemm_sweep", "realistic_peaks", "roofline", "roofline_colors"]
 
 _LINESTYLES = ["-", "--", "-.", ":"]
 
@@ -172,7 +172,33 @@ def realistic_peaks(frame: pd.DataFrame, ax: Axes | None = None) -> Figure:
         Patch(color=color_for(v, i), label=f"best measured matmul, {v}")
         for i, v in enumerate(vendors)]
     ax.legend(handles=handles, fontsize=8, frameon=False, loc="lower right")
-    _note(ax, "Measured: stas00/ml-engineering, Maximum Achievable Matmul FLOPS (BF16)")
+    _note(ax, "Measured: stas00/ml-engineering, Maximum Achievable Matmul FLOPS (BF16); H200: "
+              "this kit's tools/gpu_check.py on a lent H200")
+    return ax.figure
+
+
+def gemm_sweep(measured: pd.DataFrame, datasheet_tflops: float,
+               ax: Axes | None = None) -> Figure:
+    """Square bf16 GEMMs a lent GPU timed (``catalog.gpu_measurements()`` rows of
+    ``square_gemm_tflops``: n × n × n against TFLOP/s) under the datasheet peak; the best of
+    them is the chip's measured matmul ceiling (MAMF)."""
+    ax = new_axes(ax, figsize=(7.5, 3.6))
+    n, tflops = measured["tokens"].astype(float), measured["value"].astype(float)
+    best = int(np.argmax(tflops.to_numpy()))
+    ax.plot(n, tflops, marker="o", color=PALETTE[0], label="measured, median of 20")
+    ax.axhline(datasheet_tflops, color="#999999", linestyle="--",
+               label=f"datasheet peak, {datasheet_tflops:,.0f}")
+    ax.plot([n.iloc[best]], [tflops.iloc[best]], "o", markersize=10, markerfacecolor="none",
+            color=PALETTE[3], label=f"best (MAMF): {tflops.iloc[best]:,.0f} at n = "
+                                    f"{n.iloc[best]:,.0f}")
+    ax.set_ylim(0, datasheet_tflops * 1.1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    first = measured.iloc[0]
+    tidy(ax, title=f"Square bf16 matmuls on one {first['accelerator']}",
+         xlabel="matrix side n (n × n × n)", ylabel="dense BF16 TFLOP/s")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _note(ax, f"Measured: tools/gpu_check.py, PyTorch, {first['as_of']:%Y-%m-%d} "
+              "(data/gpu_measurements.csv)")
     return ax.figure
 
 

@@ -13,6 +13,7 @@ from ._style import INK, PALETTE, new_axes, source_note, tidy
 
 __all__ = [
     "decode_measured_vs_predicted",
+    "decode_on_gpu",
     "disaggregation_bars",
     "kv_attention_bars",
     "kv_waste_bars",
@@ -225,6 +226,37 @@ def decode_measured_vs_predicted(measured: pd.DataFrame, predicted_s: object,
     tidy(ax, title="A numpy decode step on this machine", xlabel="batch (sequences)",
          ylabel="ms per step")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return ax.figure
+
+
+def decode_on_gpu(measured: pd.DataFrame, expected_s: object, bound_s: object,
+                  batches: object, ax: Axes | None = None) -> Figure:
+    """Decode steps a lent GPU measured (``catalog.gpu_measurements()`` rows of
+    ``decode_step_s``, one marker per KV layout) against the kit's expected time and its
+    roofline bound at ``batches`` (both in seconds, from :func:`stackkit.serving.step_time`)."""
+    ax = new_axes(ax, figsize=(7.5, 3.8))
+    x = np.asarray(batches, dtype=float)
+    ax.plot(x, np.asarray(expected_s) * 1e3, color=PALETTE[0], label="kit, expected")
+    ax.plot(x, np.asarray(bound_s) * 1e3, color=PALETTE[0], linestyle="--",
+            label="kit, roofline bound")
+    layouts = {"head-major": ("o", PALETTE[3], "measured, KV head-major (as engines keep it)"),
+               "token-major": ("s", PALETTE[1], "measured, KV token-major")}
+    for key, (marker, colour, label) in layouts.items():
+        rows = measured[measured["detail"].str.contains(key, regex=False)]
+        if len(rows):
+            ax.plot(rows["batch_size"].astype(float), rows["value"] * 1e3, marker,
+                    color=colour, label=label, linestyle="none")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_locator(FixedLocator(x))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(bottom=0)
+    first = measured.iloc[0]
+    tidy(ax, title=f"{first['model']} decode steps on one {first['accelerator']}",
+         xlabel="batch (sequences)", ylabel="ms per step")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    source_note(ax, f"Measured: tools/gpu_check.py in JAX, {first['as_of']:%Y-%m-%d} "
+                    "(data/gpu_measurements.csv)")
     return ax.figure
 
 
