@@ -11,7 +11,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help lab test quick lint unit nbval notebooks student bench validate fuzz dashboard clean
+.PHONY: help lab test quick lint unit nbval notebooks student bench validate gpu-check fuzz dashboard clean
 
 help:
 	@echo "make lab        set up if needed, open JupyterLab on notebooks/00_overview.ipynb"
@@ -25,6 +25,7 @@ help:
 	@echo "make hub        a JupyterHub for a class on 127.0.0.1:8000 (docs/instructors.md)"
 	@echo "make bench      print the performance figures"
 	@echo "make validate   the kit against published measurements: writes docs/validation.md"
+	@echo "make gpu-check  on a CUDA machine (PyTorch + JAX): tools/gpu_check.py, for data/"
 	@echo "make fuzz       a long fuzz run: 100,000 calls (STACKKIT_FUZZ_CALLS, _SEED to change)"
 	@echo "make dashboard  serve every tool as a Voila app (code hidden) on 127.0.0.1"
 	@echo "make clean      remove the venv and caches"
@@ -117,6 +118,11 @@ bench: $(VENV)/.stamp-bench
 
 validate: $(VENV)/.stamp-test
 	$(BIN)/python tools/validate.py --check
+
+# Optional: on a machine with a CUDA GPU, PyTorch and JAX (nothing else in the kit needs one).
+# Record the output with tools/gpu_check.py --record (see data/README.md).
+gpu-check:
+	python3 tools/gpu_check.py --out gpu_check_out
 
 # make test runs 10,000 seeded calls; this runs ten times as many (about 5 minutes)
 fuzz: $(VENV)/.stamp-test
