@@ -37,6 +37,7 @@ import csv
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -61,12 +62,6 @@ class Sink:
             csv.writer(f).writerow([row.get(k, "") for k in FIELDS])
         print("  ", {k: row[k] for k in ("measurement", "model", "batch_size", "tokens",
                                          "value", "unit") if k in row}, flush=True)
-
-
-def _median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
 # ----------------------------------------------------------------------------- PyTorch part
@@ -140,7 +135,7 @@ def torch_part(sink: Sink, small: bool) -> None:
         for _ in range(warmup):
             fn()
         if not cuda:
-            return _median([_wall(fn) for _ in range(3)])
+            return statistics.median([_wall(fn) for _ in range(3)])
         torch.cuda.synchronize()
         start = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
         stop = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
@@ -149,7 +144,8 @@ def torch_part(sink: Sink, small: bool) -> None:
             fn()
             b.record()
         torch.cuda.synchronize()
-        return _median([a.elapsed_time(b) * 1e-3 for a, b in zip(start, stop, strict=True)])
+        pairs = zip(start, stop, strict=True)
+        return statistics.median([a.elapsed_time(b) * 1e-3 for a, b in pairs])
 
     # MAMF: the best square bf16 GEMM (random data, never zeros).
     best = 0.0
@@ -240,7 +236,7 @@ def _per_call_s(fn, calls=10, rounds=5):
             fn()
         fn().block_until_ready()
         times.append((time.perf_counter() - t0) / calls)
-    return _median(times), calls * rounds
+    return statistics.median(times), calls * rounds
 
 
 def _shape(name, small):
@@ -343,7 +339,7 @@ def train_part(sink: Sink, small: bool, micro_batches=(1, 4, 8)) -> None:
                 params, state, loss = compiled(params, state, tokens)
             loss.block_until_ready()
             times.append((time.perf_counter() - t0) / calls)
-        s = _median(times)
+        s = statistics.median(times)
         sink.add(measurement="train_step_s", model=name, batch_size=mb, tokens=seq,
                  value=round(s, 6), unit="s", repeats=calls * len(times), framework="jax",
                  detail=json.dumps({"params": n_params, "xla_flops": xla_flops,
