@@ -178,12 +178,20 @@ def kv_cache_view(model: str, chip: str, n_gpus: int, context_tokens: int, weigh
                                _KV[kv_cache])
 
 
+def _datasheet(plan: serving.MemoryPlan) -> str:
+    """' = 1 × 80 GiB': the datasheet's figure, which is binary, so a student sees why an
+    "80 GB" card shows 86 GB (empty for chips whose weights live in SRAM)."""
+    printed = catalog.accelerator(plan.chip).memory_gb
+    return "" if printed is None else f" = {plan.n_gpus} × {printed:g} GiB"
+
+
 def _render_kv(plan: serving.MemoryPlan) -> str:
     per_token = plan.kv_per_sequence_gb * 1e9 / plan.context_tokens
     rows = {"weights": f"{plan.weights_gb:,.1f} GB",
             "KV cache per token": f"{per_token / 1024:,.0f} KiB",
             "KV cache per sequence": f"{plan.kv_per_sequence_gb:,.2f} GB",
-            "memory (usable at 90 %)": f"{plan.memory_gb:,.0f} GB ({plan.usable_gb:,.0f} GB)",
+            "memory (usable at 90 %)": f"{plan.memory_gb:,.0f} GB{_datasheet(plan)} "
+                                       f"({plan.usable_gb:,.0f} GB)",
             "sequences that fit": f"{plan.max_sequences:,}"}
     note = "" if plan.fits else ("<div class='sk-error'>The weights and one sequence do not "
                                  "fit: add chips, quantize, or shorten the context.</div>")
