@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from stackkit import plots, serving
 
 
@@ -18,3 +20,17 @@ def test_batch_axis_stops_at_the_memory_limit_with_plain_labels():
     majors = [t.get_text() for t in ax.get_xticklabels()]
     assert majors[-1] == "456" and all("^" not in t and "$" not in t for t in majors)
     assert not [t for t in ax.get_xticklabels(minor=True) if t.get_text()]
+
+
+def test_gpu_figures_refuse_rows_they_cannot_draw():
+    """The two figures of a lent GPU's run name what they need instead of failing inside
+    matplotlib or pandas on an empty or mixed frame."""
+    from stackkit import catalog
+    everything = catalog.gpu_measurements()
+    steps = catalog.query("gpu_measurements", where={"measurement": "decode_step_s"})
+    with pytest.raises(ValueError, match="only 'square_gemm_tflops' rows"):
+        plots.gemm_sweep(everything, 989.0)
+    with pytest.raises(ValueError, match="no rows"):
+        plots.decode_on_gpu(steps.head(0), [1], [1e-3], [1e-3])
+    with pytest.raises(ValueError, match="equal-length"):
+        plots.decode_on_gpu(steps, [1, 2], [1e-3], [1e-3, 2e-3])

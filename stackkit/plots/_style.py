@@ -52,3 +52,17 @@ def source_note(ax: Axes, text: str) -> None:
     constrained layout makes room for it instead of drawing it over the label."""
     ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -3),
                 textcoords="offset points", fontsize=7, color="#777777", va="top", ha="left")
+
+
+def gpu_rows(measured, measurement: str):
+    """``measured``'s rows of one ``catalog.gpu_measurements()`` measurement, checked: a
+    figure of a lent GPU's run needs at least one, and nothing else mixed in."""
+    columns = {"measurement", "accelerator", "value", "as_of"}
+    if not hasattr(measured, "columns") or not columns <= set(measured.columns):
+        raise ValueError(f"measured must be rows of catalog.gpu_measurements() (columns "
+                         f"{sorted(columns)}), got {type(measured).__name__}")
+    kinds = set(measured["measurement"])
+    if not len(measured) or kinds != {measurement}:
+        raise ValueError(f"measured must hold only {measurement!r} rows of "
+                         f"catalog.gpu_measurements(), got {sorted(kinds) or 'no rows'}")
+    return measured

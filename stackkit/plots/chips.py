@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from .. import catalog, chips, fabrication
-from ._style import INK, PALETTE, color_for, new_axes, tidy
+from ._style import INK, PALETTE, color_for, gpu_rows, new_axes, tidy
 
 __all__ = ["bench_matmul", "chip_cost_build_up", "chip_ranking", "decode_batch",
            "gemm_sweep", "realistic_peaks", "roofline", "roofline_colors"]
@@ -182,10 +182,12 @@ def gemm_sweep(measured: pd.DataFrame, datasheet_tflops: float,
     """Square bf16 GEMMs a lent GPU timed (``catalog.gpu_measurements()`` rows of
     ``square_gemm_tflops``: n × n × n against TFLOP/s) under the datasheet peak; the best of
     them is the chip's measured matmul ceiling (MAMF)."""
+    measured = gpu_rows(measured, "square_gemm_tflops")
     ax = new_axes(ax, figsize=(7.5, 3.6))
     n, tflops = measured["tokens"].astype(float), measured["value"].astype(float)
     best = int(np.argmax(tflops.to_numpy()))
-    ax.plot(n, tflops, marker="o", color=PALETTE[0], label="measured, median of 20")
+    ax.plot(n, tflops, marker="o", color=PALETTE[0],
+            label=f"measured, median of {int(measured['repeats'].max())}")
     ax.axhline(datasheet_tflops, color="#999999", linestyle="--",
                label=f"datasheet peak, {datasheet_tflops:,.0f}")
     ax.plot([n.iloc[best]], [tflops.iloc[best]], "o", markersize=10, markerfacecolor="none",

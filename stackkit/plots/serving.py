@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from .. import serving
-from ._style import INK, PALETTE, new_axes, source_note, tidy
+from ._style import INK, PALETTE, gpu_rows, new_axes, source_note, tidy
 
 __all__ = [
     "decode_measured_vs_predicted",
@@ -234,10 +234,15 @@ def decode_on_gpu(measured: pd.DataFrame, expected_s: object, bound_s: object,
     """Decode steps a lent GPU measured (``catalog.gpu_measurements()`` rows of
     ``decode_step_s``, one marker per KV layout) against the kit's expected time and its
     roofline bound at ``batches`` (both in seconds, from :func:`stackkit.serving.step_time`)."""
-    ax = new_axes(ax, figsize=(7.5, 3.8))
+    measured = gpu_rows(measured, "decode_step_s")
     x = np.asarray(batches, dtype=float)
-    ax.plot(x, np.asarray(expected_s) * 1e3, color=PALETTE[0], label="kit, expected")
-    ax.plot(x, np.asarray(bound_s) * 1e3, color=PALETTE[0], linestyle="--",
+    expected, bound = np.asarray(expected_s, dtype=float), np.asarray(bound_s, dtype=float)
+    if not (x.ndim == 1 and len(x) and x.shape == expected.shape == bound.shape):
+        raise ValueError(f"batches, expected_s and bound_s must be equal-length lists of "
+                         f"numbers, got lengths {x.size}, {expected.size}, {bound.size}")
+    ax = new_axes(ax, figsize=(7.5, 3.8))
+    ax.plot(x, expected * 1e3, color=PALETTE[0], label="kit, expected")
+    ax.plot(x, bound * 1e3, color=PALETTE[0], linestyle="--",
             label="kit, roofline bound")
     layouts = {"head-major": ("o", PALETTE[3], "measured, KV head-major (as engines keep it)"),
                "token-major": ("s", PALETTE[1], "measured, KV token-major")}
