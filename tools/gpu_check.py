@@ -17,7 +17,10 @@ Nothing in the kit needs a GPU. Where one is lent, this script measures, in one 
 5. a training step (forward, backward, AdamW) of a Llama-3.2-1B-shaped model in JAX,
    against ``training.step_time`` for the same layout;
 6. decode steps of a Llama-3-8B-shaped model in JAX at batch 1 … 512 (the decode knee)
-   and its prefill, against ``serving.step_time``.
+   and its prefill, against ``serving.step_time``;
+7. (``--part quant``) weight-only decode at batch 1: every linear map of Llama 2 7B (and 16
+   layers of Llama 2 70B) in bf16, int8 and int4 with gpt-fast's kernels, in one CUDA
+   graph: the rates ``stackkit.serving.dequant`` charges for dequantizing weights.
 
 Weights are random (no model is downloaded); the timings do not depend on their values.
 Each section writes its rows as soon as it finishes (``DIR/gpu_check.csv``), so a run cut
@@ -29,7 +32,12 @@ training part 46 s (compiling the scanned step takes 7 s a micro-batch; a micro-
 failed to allocate one 53.6 GiB buffer, which XLA did not name, so it is no longer asked
 for); each decode batch size about 55 s, nearly all of it XLA compiling 32 unrolled
 layers (so five sizes, not seven); the 2,048-token prefill did not finish inside the first
-call's 480 s, cause not established. A machine takes a minute or two to start. With 15
+call's 480 s, cause not established, but in a later session the prefill part (512 and
+2,048 tokens) ran in 124 s: JAX warns that it captures 2.1 GB of constants (the embedding
+and output weights the closure holds), which makes lowering slow. The weight-only part
+took 44–47 s a run, most of it Inductor compiling and autotuning the int8 kernel's four
+shapes a model (so its int8 rate varies from run to run; run it more than once). A
+machine took 30 s to start that day. With 15
 minutes of device time, run the parts as separate calls (``--part``) and give the machine
 back between them only if the next call is not ready.
 
@@ -104,6 +112,25 @@ def _wall(fn):
     return time.perf_counter() - t0
 
 
+def _timed(torch, fn, repeats=20, warmup=5):
+    """Median seconds of ``fn`` over ``repeats`` calls after ``warmup``: CUDA events on a GPU,
+    the wall clock on a CPU (which only checks the script)."""
+    for _ in range(warmup):
+        fn()
+    if not torch.cuda.is_available():
+        return statistics.median([_wall(fn) for _ in range(3)])
+    torch.cuda.synchronize()
+    start = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
+    stop = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
+    for a, b in zip(start, stop, strict=True):
+        a.record()
+        fn()
+        b.record()
+    torch.cuda.synchronize()
+    pairs = zip(start, stop, strict=True)
+    return statistics.median([a.elapsed_time(b) * 1e-3 for a, b in pairs])
+
+
 def _card(sink: Sink, torch) -> None:
     """The card's name and memory, and the kit's own CUDA path (stackkit.bench)."""
     props = torch.cuda.get_device_properties(0)
@@ -141,20 +168,7 @@ def torch_part(sink: Sink, small: bool) -> None:
         _card(sink, torch)
 
     def timed(fn, repeats=20, warmup=5):
-        for _ in range(warmup):
-            fn()
-        if not cuda:
-            return statistics.median([_wall(fn) for _ in range(3)])
-        torch.cuda.synchronize()
-        start = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
-        stop = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
-        for a, b in zip(start, stop, strict=True):
-            a.record()
-            fn()
-            b.record()
-        torch.cuda.synchronize()
-        pairs = zip(start, stop, strict=True)
-        return statistics.median([a.elapsed_time(b) * 1e-3 for a, b in pairs])
+        return _timed(torch, fn, repeats, warmup)
 
     # MAMF: the best square bf16 GEMM (random data, never zeros).
     best = 0.0
@@ -197,6 +211,117 @@ def torch_part(sink: Sink, small: bool) -> None:
                  framework="torch", detail=f"tp{t}; all 12 GEMMs of a layer, fwd+bwd")
     if cuda:
         torch.cuda.empty_cache()
+
+
+#: Models whose batch-1 decode GEMVs the weight-only part times, as gpt-fast lays them out
+#: (fused wqkv, wo, w1, w3, w2): name, d_model, d_ff, KV width (kv heads · head_dim), layers
+#: timed. Llama 2 7B: all 32 layers; Llama 2 70B: 16 of its 80 (the bf16 ones fill 27 GB).
+QUANT_MODELS = [("Llama 2 7B", 4096, 11008, 4096, 32), ("Llama 2 70B", 8192, 28672, 1024, 16)]
+#: gpt-fast's int4 layout (quantize.py): groups of 32 along k, a bf16 scale and zero per
+#: group, tinygemm's tiles of 8 × 16 along k.
+INT4_GROUP, INT4_INNER_K_TILES = 32, 8
+
+
+def _weight_only_linears(torch, fmt, shapes, layers, dev):
+    """One decode step's linear maps in ``fmt``, each as (k, bytes read, call(x) → y), as
+    gpt-fast runs them at batch 1: bf16 ``F.linear``; int8 weight-only, ``F.linear(x,
+    w.to(bf16)) * scales`` compiled by Inductor; int4, tinygemm's
+    ``aten._weight_int4pack_mm`` (``_for_cpu`` on a CPU, which only checks the script)."""
+    import torch.nn.functional as F
+    cuda = dev.type == "cuda"
+    bf = torch.bfloat16
+    if fmt == "int8":
+        for limit in ("recompile_limit", "cache_size_limit"):  # one compile per shape
+            if hasattr(torch._dynamo.config, limit):
+                setattr(torch._dynamo.config, limit, 64)
+        torch._inductor.config.coordinate_descent_tuning = True  # as gpt-fast's generate.py
+        lin8 = torch.compile(lambda x, w, s: F.linear(x, w.to(x.dtype)) * s, dynamic=False)
+    maps = []
+    for _ in range(layers):
+        for k, n in shapes:
+            if fmt == "bf16":
+                w = torch.randn(n, k, device=dev, dtype=bf) * 0.02
+                maps.append((k, 2 * n * k, lambda x, w=w: F.linear(x, w)))
+            elif fmt == "int8":
+                w = torch.randint(-128, 128, (n, k), device=dev, dtype=torch.int8)
+                s = torch.rand(n, device=dev, dtype=bf) * 0.01
+                maps.append((k, n * k + 2 * n, lambda x, w=w, s=s: lin8(x, w, s)))
+            else:
+                q = torch.randint(0, 16, (n, k), device=dev, dtype=torch.int32)
+                if cuda:  # two 4-bit values a byte, the high nibble first (PyTorch ≥ 2.5)
+                    packed = torch.ops.aten._convert_weight_to_int4pack(
+                        (q[:, ::2] << 4 | q[:, 1::2]).to(torch.uint8), INT4_INNER_K_TILES)
+                    mm = torch.ops.aten._weight_int4pack_mm
+                else:
+                    packed = torch.ops.aten._convert_weight_to_int4pack_for_cpu(
+                        q, INT4_INNER_K_TILES)
+                    mm = torch.ops.aten._weight_int4pack_mm_for_cpu
+                sz = torch.rand(k // INT4_GROUP, n, 2, device=dev, dtype=bf) * 0.01
+                del q
+                maps.append((k, n * k // 2 + sz.numel() * 2,
+                             lambda x, p=packed, sz=sz, mm=mm: mm(x, p, INT4_GROUP, sz)))
+    return maps
+
+
+def quant_part(sink: Sink, small: bool) -> None:
+    """Weight-only decode GEMVs at batch 1 in bf16, int8 and int4 (gpt-fast's kernels): the
+    bandwidth each format's weights are read at, all of a step's linear maps in one CUDA
+    graph (no launch gaps), weights distinct per layer (none stays in L2)."""
+    import torch
+    cuda = torch.cuda.is_available()
+    if not cuda and not small:
+        print("no CUDA: weight-only part skipped", flush=True)
+        return
+    dev = torch.device("cuda" if cuda else "cpu")
+    torch.manual_seed(0)
+    for model, d, d_ff, kv_width, layers in QUANT_MODELS:
+        if small:
+            d, d_ff, kv_width, layers = 256, 512, 256, 2
+        shapes = [(d, d + 2 * kv_width), (d, d), (d, d_ff), (d, d_ff), (d_ff, d)]
+        xs = {k: torch.randn(1, k, device=dev, dtype=torch.bfloat16) for k in (d, d_ff)}
+        gb_s = {}
+        for fmt in ("bf16", "int8", "int4"):
+            try:
+                maps = _weight_only_linears(torch, fmt, shapes, layers, dev)
+
+                def step(maps=maps, xs=xs):
+                    for k, _, call in maps:
+                        call(xs[k])
+
+                fn = step
+                if cuda:  # warm up (and compile) on a side stream, then capture a graph
+                    side = torch.cuda.Stream()
+                    side.wait_stream(torch.cuda.current_stream())
+                    with torch.cuda.stream(side):
+                        for _ in range(3):
+                            step()
+                    torch.cuda.current_stream().wait_stream(side)
+                    graph = torch.cuda.CUDAGraph()
+                    with torch.cuda.graph(graph):
+                        step()
+                    fn = graph.replay
+                seconds = _timed(torch, fn, repeats=20, warmup=3)
+                read = sum(b for _, b, _ in maps)
+                gb_s[fmt] = read / seconds / 1e9
+                sink.add(measurement="weight_only_gemv_gb_s", model=model, batch_size=1,
+                         value=round(gb_s[fmt], 1), unit="GB/s", repeats=20,
+                         framework="torch",
+                         detail=json.dumps({"format": fmt, "layers": layers,
+                                            "bytes": read, "step_ms": round(seconds * 1e3, 4),
+                                            "group": INT4_GROUP if fmt == "int4" else None,
+                                            "torch": torch.__version__}))
+                del maps, fn
+                if cuda:
+                    del graph
+                    torch.cuda.empty_cache()
+            except Exception:  # one format failing keeps the others
+                traceback.print_exc()
+        for fmt in ("int8", "int4"):
+            if fmt in gb_s and "bf16" in gb_s:
+                sink.add(measurement="weight_only_share_of_bf16", model=model, batch_size=1,
+                         value=round(gb_s[fmt] / gb_s["bf16"], 4), unit="share",
+                         framework="torch",
+                         detail=f"{fmt} weight-only GB/s over bf16 GB/s, same shapes")
 
 
 # -------------------------------------------------------------------------------- JAX part
@@ -445,7 +570,7 @@ def serve_part(sink: Sink, small: bool, decode_steps: bool = True,
                  framework="jax", detail="bf16; causal attention; last position's logits")
 
 
-PARTS = {"torch": torch_part, "train": train_part,
+PARTS = {"torch": torch_part, "quant": quant_part, "train": train_part,
          "decode": lambda sink, small: serve_part(sink, small, prefills=False),
          "prefill": lambda sink, small: serve_part(sink, small, decode_steps=False)}
 
