@@ -342,7 +342,8 @@ class BenchResult:
             fp32_tflops=self.peak_gflops("float32") / 1e3, tf32_tflops=None, int8_tops=None,
             memory_gb=None, memory_type="DRAM", memory_bw_tb_s=self.bandwidth_gb_s / 1e3,
             sram_mb=None, tdp_w=None, price_usd=None, price_note=None, scaleup_link=None,
-            scaleup_bw_gb_s=None, measured_bf16_tflops=None, year=self.date.year,
+            scaleup_bw_gb_s=None, measured_bf16_tflops=None, sm_count=None,
+            max_clock_mhz=None, year=self.date.year,
             source=f"stackkit.bench.run() on {self.machine}", as_of=self.date,
         )
 

@@ -277,3 +277,21 @@ def test_tpu_v5p_ici_is_half_of_googles_bidirectional_figure(acc):
     (Google Cloud TPU v5p documentation, key specifications; the older page's 4800 Gbps is
     the same 600 GB/s). The catalog keeps one direction, as for NVLink."""
     assert acc.loc["TPU v5p"]["scaleup_bw_gb_s"] == 1200 / 2
+
+
+#: FP32 FLOPs per SM (or CU) per clock, from each architecture's whitepaper: 64 FP32 cores
+#: on Volta and GA100 (A100), 128 on Hopper and Ada; CDNA 2 64 lanes, CDNA 3 128.
+FP32_FLOPS_PER_SM_CLOCK = {"A100 SXM 40GB": 128, "A100 SXM 80GB": 128, "V100 SXM2 16GB": 128,
+                           "H100 SXM": 256, "H100 PCIe": 256, "H200 SXM": 256, "H800 SXM": 256,
+                           "L40S": 256, "L4": 256, "MI250X": 128, "MI300X": 256, "MI325X": 256}
+
+
+def test_sm_count_and_clock_reproduce_the_datasheet_fp32_peak(acc):
+    # the SM counts and clocks (several from spec databases) against the vendors' own FP32
+    # peaks: SMs × FP32 FLOPs per SM per clock × clock
+    with_sms = acc.dropna(subset=["sm_count", "max_clock_mhz"])
+    assert set(with_sms.index) == set(FP32_FLOPS_PER_SM_CLOCK)
+    for name, per_clock in FP32_FLOPS_PER_SM_CLOCK.items():
+        row = acc.loc[name]
+        tflops = row["sm_count"] * per_clock * row["max_clock_mhz"] * 1e6 / 1e12
+        assert tflops == pytest.approx(row["fp32_tflops"], rel=0.01), name

@@ -49,6 +49,10 @@ class Accelerator(Record):
     scaleup_link: str | None
     scaleup_bw_gb_s: float | None  # per chip, one direction
     measured_bf16_tflops: float | None  # best measured matmul throughput
+    # streaming multiprocessors (NVIDIA) or compute units (AMD), and their highest clock:
+    # what sets the rate of work done outside the matrix units (weight dequantization)
+    sm_count: int | None
+    max_clock_mhz: float | None
     year: int = field(metadata=column(metric=False))
     source: str
     as_of: dt.date  # when the figure was true
