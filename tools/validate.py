@@ -72,22 +72,13 @@ _GQA_DECODE = (
     "head gives 1.70–1.75; the short-output rows stay in band either way (0.72–0.97). How "
     "much of the re-reading the L2 cache absorbs has no sourced figure, so the kit keeps one "
     "read")
-_A100_RESERVE = (
-    "the kit refuses the batch as too large: the A100's 80 GiB (85.9e9 bytes) less the 10 % "
-    "the kit holds back (vLLM's default gpu_memory_utilization, 0.9) leaves 77.3 GB, and the "
-    "batch's weights and KV cache, every sequence at its full 2,176 tokens, need 81.9 GB "
-    "(the kit's error above): 96 % of the 85,056,798,720 bytes PyTorch reports on an "
-    "A100-SXM4-80GB. So TensorRT-LLM 0.6.1's benchmark held back less than 4 % of the "
-    "device, or never held every sequence's whole cache at once; the kit has no sourced "
-    "reserve for it and keeps vLLM's")
 _A100_GQA_DECODE = (
     "as the two H100 FP8 rows of Llama 2 70B with 2,048 output tokens: TensorRT-LLM 0.6.1 ran "
     "the 70B's grouped-query decode on the masked multi-head kernel (0.7.1's release notes add "
     "'MMHA optimization for MQA and GQA'). With one KV read per query head (8 per KV head) "
     "the kit gives 0.59, with its one read per KV head 1.41; the 70B rows with 128 output "
     "tokens stay in band (1.12–1.17). How much of the re-reading the L2 cache absorbs has no "
-    "sourced figure, so the kit keeps one read. The batch fits the kit's 90 % of 80 GiB by "
-    "0.05 % (77.27 of 77.31 GB per GPU)")
+    "sourced figure, so the kit keeps one read")
 
 #: Rows the current models miss, with the reason. Each stays in the table as a miss.
 KNOWN_MISSES: dict[str, str] = {
@@ -100,12 +91,6 @@ KNOWN_MISSES: dict[str, str] = {
         "would be about 10 s, half of DeepSeek's. What it leaves out (routing and "
         "permutation kernels, expert load imbalance, 20 of 132 SMs given to communication, "
         "the MTP module, fine-grained FP8 scaling, uneven stages) has no sourced cost here",
-    "Llama 2 7B int4 weights, batch 1, one A100 (330 W): decode tokens/s":
-        "int4 weight-only decode (gpt-fast, group size 32) is limited by dequantizing the "
-        "weights on the CUDA cores, not by reading them: it runs at 1.9× bf16, the kit's "
-        "bytes model says 3.8×. The A100 pairs high bandwidth with little non-tensor-core "
-        "compute (E. Frantar, IST-DASLab/gptq issue #13); the kit has no sourced "
-        "per-weight dequantization cost to charge",
     **{f"Llama 2 7B bf16, batch 1, TP {tp} over A100 (NVLink): decode tokens/s":
        "a 7B step at batch 1 is mostly its 64 all-reduces per token. gpt-fast's 8 A100s are "
        "a hybrid cube mesh (README): GPU to GPU over point-to-point NVLinks, not one NVSwitch "
@@ -113,16 +98,13 @@ KNOWN_MISSES: dict[str, str] = {
        "where the kit prices NCCL's LL protocol on switched NVLink 3 at 5–10 µs; no sourced "
        "all-reduce latency for that mesh was found"
        for tp in (4, 8)},
-    "Llama 2 70B int4 weights, batch 1, one A100 (330 W): decode tokens/s":
-        "as the 7B int4 row: gpt-fast's int4 kernel dequantizes on the CUDA cores, so int4 "
-        "runs 1.32× faster than int8 here where the bytes say 2×; the kit has no sourced "
-        "per-weight dequantization cost",
     **{f"Llama 2 70B {bits} weights, batch 1, TP 8 over A100 (NVLink): decode tokens/s":
-       "quantized weights shrink the bytes but not the 160 all-reduces per token on gpt-fast's "
-       "hybrid cube mesh (the 7B TP rows' reason). Beyond the kit's bytes the published rates "
-       "leave 39 µs (int8) and 49 µs (int4) per all-reduce, against 23 µs in bf16, so the "
-       "quantized kernels add time of their own too (the int4 rows' reason); the kit models "
-       "neither"
+       "quantized weights shrink the bytes and the dequantizing (serving.dequant) but not the "
+       "160 all-reduces per token on gpt-fast's hybrid cube mesh (the 7B TP rows' reason). "
+       "Beyond the kit's weights and dequantization the published rates leave 39 µs (int8) "
+       "and 36 µs (int4) per all-reduce, against 22 µs in bf16 and the 11 µs the kit prices "
+       "on switched NVLink 3: the mesh's latency, and more of it with quantized weights, "
+       "which the kit does not model"
        for bits in ("int8", "int4")},
     "Llama 2 7B TP 1, 2,048-token prompt, L40S FP8: time to first token":
         "the kit has one FP8 compute share for every chip, 0.44 of peak, measured on an H100 "
@@ -130,9 +112,12 @@ KNOWN_MISSES: dict[str, str] = {
         "implies about 0.64 of its 733 TFLOP/s dense FP8 peak (v0.5 data); the 128-token row "
         "stays in band (1.20). No second FP8 measurement per chip is catalogued",
     "Llama 2 7B int8, batch 1, one MI250X GCD: decode tokens/s":
-        "as the A100's int4 rows, a weight-only kernel that dequantizes: gpt-fast's own column "
-        "gives 700 GB/s read in int8 on this GCD against 1,029 GB/s in bf16, where the kit "
-        "reads both at the bf16 share",
+        "a weight-only kernel that dequantizes, as the A100's int4 rows, but the kit's "
+        "measured rate (serving.dequant: NVIDIA's kernels on an H200, per SM per GHz) counts "
+        "a compute unit as an SM, so the GCD's 110 CUs at 1.7 GHz dequantize 2.2e12 weights "
+        "a second and the step stays bound by its bytes. gpt-fast's own column gives 700 GB/s "
+        "read in int8 on this GCD against 1,029 GB/s in bf16: ROCm's int8 kernel of 2023 was "
+        "slower than that, and no AMD kernel was measured",
     "Llama 2 70B TP 4, 128-token prompt, H100 FP8: time to first token":
         "a 128-token prefill sits at the ridge point; the expected estimate's no-overlap sum "
         "(compute + memory + all-reduces) brings the A100 rows to 0.97–1.00 but leaves this "
@@ -140,8 +125,6 @@ KNOWN_MISSES: dict[str, str] = {
         "quantize kernels), which weighs most where every kernel is shortest",
     **{f"Llama 2 70B TP {tp}, batch {batch}, {i:,} in / 2,048 out, H100 FP8: output "
        "tokens/s per GPU": _GQA_DECODE for tp, batch, i in ((4, 480, 128), (2, 64, 2048))},
-    "Llama 2 7B TP 1, batch 60, 128 in / 2,048 out, A100 FP16: output tokens/s per GPU":
-        _A100_RESERVE,
     "Llama 2 70B TP 4, batch 240, 128 in / 2,048 out, A100 FP16: output tokens/s per GPU":
         _A100_GQA_DECODE,
 }
@@ -301,8 +284,10 @@ GPT_FAST = "pytorch-labs/gpt-fast README.md (2023-11-30), Benchmarks table"
 GPT_FAST_TP = [("Llama 2 7B", 2, 168.84), ("Llama 2 7B", 4, 254.02), ("Llama 2 7B", 8, 328.43),
                ("Llama 2 70B", 2, 21.32), ("Llama 2 70B", 4, 38.01)]
 #: gpt-fast's quantized Llama 2 70B rows: TP, bytes per weight, name, tokens/s.
-GPT_FAST_70B_QUANTIZED = [(1, 1.0, "int8", 19.13), (1, 0.5, "int4", 25.25),
-                          (8, 1.0, "int8", 80.44), (8, 0.5, "int4", 90.77)]
+GPT_FAST_70B_QUANTIZED = [(1, 1.0, "int8", 19.13), (1, 0.625, "int4", 25.25),
+                          (8, 1.0, "int8", 80.44), (8, 0.625, "int4", 90.77)]
+#: gpt-fast's int4 weights (quantize.py, README's G=32): two a byte, and a bf16 scale and a
+#: bf16 zero for each group of 32, 0.5 + 4/32 = 0.625 bytes a weight.
 TRT_05 = ("NVIDIA/TensorRT-LLM docs/source/performance.md (release 0.6.1; 'Low Latency' tables "
           "from v0.5), A100 FP16 1st-token latency, batch 1")
 TRT_05_FP8 = ("NVIDIA/TensorRT-LLM docs/source/performance.md (release 0.6.1; 'Low Latency' "
@@ -344,12 +329,21 @@ def _trt_ttft_fp8(model: str, n_gpus: int, prompt: int, chip: str = "H100 SXM") 
                            kv_bytes_per_element=1).ttft_s * 1e3
 
 
+#: The page's Llama engines are built without ``--paged_kv_cache`` (its build commands), so
+#: the runtime holds one contiguous cache of batch × full length per layer (TensorRT-LLM
+#: docs/source/memory.md, GptSession: paged KV off, "[batch size, 2, heads, max seq
+#: length, hidden dimension per head]"), with no memory fraction held back: the kit's
+#: memory check lets weights and KV fill the chips (``memory_utilization=1.0``), not vLLM's 0.9.
+TRT_CONTIGUOUS_KV_UTILIZATION = 1.0
+
+
 def _trt_throughput(model: str, n_gpus: int, batch: int, prompt: int, output: int,
                     chip: str = "H100 SXM", fp8: bool = True) -> float:
     """Static batch of ``batch`` requests: output tokens per second per GPU over the batch's
     whole life (prefill + decode), with FP8 weights, KV and compute or in FP16."""
     width = {"precision": "fp8", "kv_bytes_per_element": 1} if fp8 else {}
-    t = serving.latency(model, chip, batch, prompt, output, n_gpus=n_gpus, **width)
+    t = serving.latency(model, chip, batch, prompt, output, n_gpus=n_gpus,
+                        memory_utilization=TRT_CONTIGUOUS_KV_UTILIZATION, **width)
     return batch * output / t.e2e_s / n_gpus
 
 
@@ -361,6 +355,7 @@ def _mi250x_gcd() -> catalog.Accelerator:
     half = {f: getattr(chip, f) / 2 for f in ("memory_gb", "memory_bw_tb_s", "bf16_tflops",
                                               "fp32_tflops", "tf32_tflops", "fp8_tflops",
                                               "int8_tops") if getattr(chip, f) is not None}
+    half["sm_count"] = chip.sm_count // 2  # 110 compute units a GCD
     return dataclasses.replace(chip, name="MI250X (one GCD)", **half)
 
 
@@ -374,7 +369,7 @@ def _rows_serving() -> list[Row]:
         Row("01", "Llama 2 7B int4 weights, batch 1, one A100 (330 W): decode tokens/s",
             "tokens/s", value("gpt_fast_llama2_7b_a100_int4_tokens_per_s"),
             GPT_FAST + " (4-bit G=32)", "serving throughput",
-            lambda: _tpot_tokens_per_s("Llama 2 7B", "A100 SXM 80GB", 1, bytes_per_param=0.5)),
+            lambda: _tpot_tokens_per_s("Llama 2 7B", "A100 SXM 80GB", 1, bytes_per_param=0.625)),
         Row("06", "Llama 2 70B bf16, batch 1, TP 8 over A100 (NVLink): decode tokens/s",
             "tokens/s", value("gpt_fast_llama2_70b_8xa100_tokens_per_s"),
             "pytorch-labs/gpt-fast README.md, Tensor Parallelism table", "serving throughput",
@@ -581,7 +576,13 @@ def markdown(results: list[Result]) -> str:
         "TensorRT-LLM's Llama 2 7B FP8 first token at 2,048 tokens on an H100 (the expected "
         "FP8 compute share). Every other figure of those two sources that the kit can "
         "predict is a row; left out are GPT-J 6B and Falcon 180B (not in the catalog) and "
-        "gpt-fast's speculative sampling (its acceptance rate is not published).",
+        "gpt-fast's speculative sampling (its acceptance rate is not published). The rate "
+        "at which weight-only int8 and int4 weights are dequantized "
+        "(`stackkit.serving.dequant`) comes from the kit's own measurements of gpt-fast's "
+        "kernels on an H200 (`data/gpu_measurements.csv`), per SM per GHz; the A100 and "
+        "MI250X rows with such weights are predictions from it. TensorRT-LLM's rows let "
+        "weights and KV fill the GPUs (`memory_utilization=1.0`): the page's Llama engines "
+        "keep one contiguous cache, allocated whole, with no memory fraction held back.",
         "",
         "| lesson | quantity | unit | kit | published | ratio | band | in band | source |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -189,10 +189,11 @@ def chips_for_batch(model: str | catalog.ModelSpec, chip: str | catalog.Accelera
 
 
 def _fewest_chips(model, chip, batch: int, context: int, width: float, kv_width: float,
-                  most: int) -> int | None:
+                  most: int, utilization: float | None = None) -> int | None:
     """The fewest chips (a power of two, at most ``most``) that hold the batch, or None."""
     n = 1
-    while memory_plan.unchecked(model, chip, n, context, width, kv_width).max_sequences < batch:
+    while memory_plan.unchecked(model, chip, n, context, width, kv_width,
+                                utilization).max_sequences < batch:
         n *= 2
         if n > most:
             return None

@@ -5,7 +5,7 @@ all-reduce."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Real
 
 import numpy as np
@@ -15,6 +15,7 @@ from .._declare import choice, count, declared, fraction, optional, positive
 from .._results import Result
 from ..units import BYTES_PER_ELEMENT
 from ._specs import CHIP, MODEL
+from .dequant import dequant_kernel, dequant_weights_per_s
 from .memory import (
     _context,
     _fewest_chips,
@@ -133,6 +134,9 @@ class StepTimeModel:
 
         compute = (P + D) · 2 N_active + attention, over n_gpus · peak · compute_efficiency
         memory  = weights + D · c · KV + (P + D) · KV, over n_gpus · bandwidth · bandwidth_eff
+                  (estimate "expected" with weights narrower than the compute precision:
+                  the weights' part is at least weights / the chips' dequantization rate,
+                  :mod:`stackkit.serving.dequant`)
         comm    = 2 L all-reduces of (P + D) · d_model · 2 bytes (Megatron-LM tensor parallel,
                   Shoeybi et al. 2019, section 3), each the cheaper of NCCL's LL protocol
                   (one latency, a quarter of the bandwidth) and the Simple ring
@@ -172,6 +176,16 @@ class StepTimeModel:
     ll_allreduce_latency_s: float = 0.0  # one LL all-reduce's fixed latency, 2(n−1) hops in
     ll_bandwidth_share: float = 1.0
     estimate: str = "bound"
+    n_weights: float = 0.0  # weights dequantized each step (weight-only quantization)
+    dequant_weights_per_s: float = 0.0  # all chips; 0: weights are read as they are stored
+    weights_s: float = field(init=False, repr=False, default=0.0)  # the weights' part of memory
+
+    def __post_init__(self) -> None:
+        # the weights' time, once: their bytes, or dequantizing them where that is slower
+        weights_s = self.weight_bytes / self.bandwidth_b_s
+        if self.dequant_weights_per_s:
+            weights_s = max(weights_s, self.n_weights / self.dequant_weights_per_s)
+        object.__setattr__(self, "weights_s", weights_s)
 
     def _comm_s(self, tokens: object) -> object:
         return self.n_allreduces * _allreduce_s(
@@ -185,10 +199,10 @@ class StepTimeModel:
         d = _step_tokens("n_decoding", n_decoding)
         tokens = p + d
         flops = tokens * self.flops_per_token + (d + 0.5 * p) * self.attention_flops_per_token
-        memory = (self.weight_bytes + (d * self.context_tokens + tokens) * self.kv_bytes_per_token)
+        kv = (d * self.context_tokens + tokens) * self.kv_bytes_per_token
         comm = self._comm_s(tokens) if self.n_allreduces else 0.0
-        return {"compute_s": flops / self.peak_flop_s, "memory_s": memory / self.bandwidth_b_s,
-                "comm_s": comm}
+        return {"compute_s": flops / self.peak_flop_s,
+                "memory_s": self.weights_s + kv / self.bandwidth_b_s, "comm_s": comm}
 
     def __call__(self, n_prefill_tokens: object, n_decoding: object) -> object:
         if (type(n_prefill_tokens) in _SCALARS and type(n_decoding) in _SCALARS) or (
@@ -205,8 +219,8 @@ class StepTimeModel:
             tokens = p + d
             compute = (tokens * self.flops_per_token
                        + (d + 0.5 * p) * self.attention_flops_per_token) / self.peak_flop_s
-            memory = (self.weight_bytes + (d * self.context_tokens + tokens)
-                      * self.kv_bytes_per_token) / self.bandwidth_b_s
+            memory = self.weights_s + ((d * self.context_tokens + tokens)
+                                       * self.kv_bytes_per_token) / self.bandwidth_b_s
             if self.estimate == "expected":  # no overlap (see the class docstring)
                 step = compute + memory
             else:
@@ -287,6 +301,8 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     why = (f" (the fewest chips that hold {spec.name}'s weights at bytes_per_param={width:g})"
            if n_gpus is None else "")
     link = _tp_link(accelerator, n, link_bandwidth_gb_s, why)
+    kernel = (dequant_kernel(width, BYTES_PER_ELEMENT[precision]) if kind == "expected"
+              else None)
     return StepTimeModel(
         model=spec.name, chip=accelerator.name, n_gpus=n, precision=precision,
         context_tokens=c, max_context_tokens=spec.context_length,
@@ -304,6 +320,8 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         ll_allreduce_latency_s=ll_s,
         ll_bandwidth_share=value("nccl_ll_bandwidth_fraction"),
         estimate=kind,
+        n_weights=weight_bytes(spec, 1.0) if kernel else 0.0,
+        dequant_weights_per_s=n * dequant_weights_per_s(accelerator, kernel) if kernel else 0.0,
     )
 
 
@@ -339,13 +357,14 @@ class Latency(Result):
 
 @declared(model=MODEL, chip=CHIP, batch_size=count(examples=(1, 64)),
           prompt_tokens=count(examples=(512, 2000)), output_tokens=count(examples=(256, 1)),
-          **_STEP)
+          memory_utilization=optional(fraction(low_open=True, examples=(0.9, 1.0))), **_STEP)
 def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
             batch_size: int = 1, prompt_tokens: int = 512, output_tokens: int = 256,
             n_gpus: int | None = None, precision: str = "bf16",
             bytes_per_param: float | None = None, kv_bytes_per_element: float = 2.0,
             compute_efficiency: float | None = None, bandwidth_efficiency: float | None = None,
-            link_bandwidth_gb_s: float | None = None, estimate: str = "expected") -> Latency:
+            link_bandwidth_gb_s: float | None = None, estimate: str = "expected",
+            memory_utilization: float | None = None) -> Latency:
     """TTFT and TPOT of ``batch_size`` requests served together.
 
     ``estimate="expected"`` (default) runs the chips at measured efficiencies (see
@@ -357,6 +376,10 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     ``n_gpus`` defaults to the fewest chips that hold the weights and the batch's
     KV (:func:`chips_for_batch`). ``link_bandwidth_gb_s`` is the chip-to-chip
     bandwidth for n_gpus > 1 (default the catalog's scale-up link; see :func:`step_time`).
+    ``memory_utilization`` is the share of the chips' memory weights and KV may fill
+    (:func:`memory_plan`; default vLLM's 0.9). An engine that allocates one contiguous
+    cache of batch × full length up front, as TensorRT-LLM's non-paged engines did, holds
+    nothing back for it: pass 1.0.
     Raises ``ValueError`` when a prompt plus its output exceeds the model's context
     or, with ``n_gpus`` given, the batch's KV does not fit beside the weights.
     """
@@ -366,7 +389,8 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     width = BYTES_PER_ELEMENT[precision] if bytes_per_param is None else bytes_per_param
     chips.peak_tflops(accelerator, precision)  # the chip has this precision
     if n_gpus is None:  # the fewest chips that hold the weights and the batch's KV
-        n_gpus = _fewest_chips(spec, accelerator, b, p + o, width, kv_width, 1024)
+        n_gpus = _fewest_chips(spec, accelerator, b, p + o, width, kv_width, 1024,
+                               memory_utilization)
         if n_gpus is None:
             raise ValueError(f"batch_size={b} × (prompt_tokens + output_tokens)={p + o:,} "
                              f"tokens does not fit on 1,024 × {accelerator.name} "
@@ -385,7 +409,7 @@ def latency(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
                      bandwidth_efficiency=bandwidth_efficiency,
                      link_bandwidth_gb_s=link_bandwidth_gb_s, estimate=estimate)
     plan = memory_plan(spec, accelerator, step.n_gpus, p + o,
-                       step.weight_bytes / spec.params, kv_width)
+                       step.weight_bytes / spec.params, kv_width, memory_utilization)
     kv_gb = b * plan.kv_per_sequence_gb
     if plan.weights_gb > plan.usable_gb:
         raise ValueError(f"{spec.name}'s weights ({plan.weights_gb:.4g} GB at "
