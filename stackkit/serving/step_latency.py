@@ -279,8 +279,11 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         (catalog ``measured_bf16_tflops``, e.g. 80 % on an H100), memory at the 69 % of
         HBM bandwidth a measured batch-1 decode reached (gpt-fast, Llama 2 7B on an A100),
         FP8 at the 44 % of its peak a measured TensorRT-LLM FP8 prefill reached; compute and
-        memory time add (no overlap); "bound": both 1.0 and the larger of the two, the
-        roofline (a lower bound on time).
+        memory time add (no overlap); weights narrower than the compute precision (int8 or
+        int4 weight-only, ``bytes_per_param`` below the precision's width) take at least
+        as long as the chips' SMs need to dequantize them (:mod:`stackkit.serving.dequant`;
+        a ``ValueError`` for chips the catalog gives no SM count); "bound": both 1.0 and
+        the larger of the two, the roofline (a lower bound on time), weights read as stored.
     """
     spec, accelerator = _spec(model), catalog.accelerator(chip)
     peak_tflops = chips.peak_tflops(accelerator, precision)  # the chip has this precision
