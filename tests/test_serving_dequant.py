@@ -90,7 +90,8 @@ def test_int4_on_a100_runs_faster_than_int8_but_far_from_the_bytes_ratio():
 
 
 def test_a_chip_without_sms_in_the_catalog_says_why_it_cannot_dequantize():
-    with pytest.raises(ValueError, match="no SM count or clock for TPU v5e"):
+    with pytest.raises(ValueError, match=r"bytes_per_param=0\.5 is narrower than "
+                       r"precision='bf16' .*no SM count or clock for TPU v5e"):
         serving.step_time("Llama 2 7B", "TPU v5e", n_gpus=1, bytes_per_param=0.5)
     step = serving.step_time("Llama 2 7B", "TPU v5e", n_gpus=1, bytes_per_param=0.5,
                              estimate="bound")

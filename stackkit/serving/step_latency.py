@@ -306,6 +306,13 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     link = _tp_link(accelerator, n, link_bandwidth_gb_s, why)
     kernel = (dequant_kernel(width, BYTES_PER_ELEMENT[precision]) if kind == "expected"
               else None)
+    if kernel and (accelerator.sm_count is None or accelerator.max_clock_mhz is None):
+        raise ValueError(
+            f"bytes_per_param={width:g} is narrower than precision={precision!r} "
+            f"({BYTES_PER_ELEMENT[precision]:g} bytes), so the expected estimate charges "
+            f"dequantizing the weights on the chip's SMs, and the catalog has no SM count or "
+            f"clock for {accelerator.name}; pass estimate='bound' (the bytes only) or "
+            f"bytes_per_param={BYTES_PER_ELEMENT[precision]:g}")
     return StepTimeModel(
         model=spec.name, chip=accelerator.name, n_gpus=n, precision=precision,
         context_tokens=c, max_context_tokens=spec.context_length,
