@@ -33,8 +33,9 @@ failed to allocate one 53.6 GiB buffer, which XLA did not name, so it is no long
 for); each decode batch size about 55 s, nearly all of it XLA compiling 32 unrolled
 layers (so five sizes, not seven); the 2,048-token prefill did not finish inside the first
 call's 480 s, cause not established, but in a later session the prefill part (512 and
-2,048 tokens) ran in 124 s: JAX warns that it captures 2.1 GB of constants (the embedding
-and output weights the closure holds), which makes lowering slow. The weight-only part
+2,048 tokens) ran in 124 s. JAX warned then that it captured 2.1 GB of constants (the
+embedding and output weights a closure held), which slows lowering; they are arguments
+now, like the layers (checked on a CPU, not yet on a GPU). The weight-only part
 took 44–47 s a run, most of it Inductor compiling and autotuning the int8 kernel's four
 shapes a model (so its int8 rate varies from run to run; run it more than once). A
 machine took 30 s to start that day. With 15
@@ -501,12 +502,16 @@ def serve_part(sink: Sink, small: bool, decode_steps: bool = True,
     layers = [{"wq": rnd((d, nh * hd)), "wkv": rnd((d, 2 * nkv * hd)), "wo": rnd((nh * hd, d)),
                "w13": rnd((d, 2 * f)), "w2": rnd((f, d)),
                "g1": jnp.ones((d,), bf), "g2": jnp.ones((d,), bf)} for _ in range(L)]
-    emb, out_w, gf = rnd((vocab, d)), rnd((d, vocab)), jnp.ones((d,), bf)
+    # The embedding and output weights go in as arguments, like the layers: a closure's
+    # arrays become constants of the compiled program (2.1 GB here), which slows lowering.
+    params = (layers, {"emb": rnd((vocab, d)), "out_w": rnd((d, vocab)),
+                       "gf": jnp.ones((d,), bf)})
 
-    def decode(layers, caches, tokens, pos):
+    def decode(params, caches, tokens, pos):
         """One decode step: every sequence attends over its ``ctx`` cached tokens."""
+        layers, head = params
         b = tokens.shape[0]
-        x = emb[tokens]  # [B, d]
+        x = head["emb"][tokens]  # [B, d]
         for w, (kc, vc) in zip(layers, caches, strict=True):
             h = _rms(jnp, x, w["g1"])
             q = _rope(jnp, (h @ w["wq"]).reshape(b, 1, nh, hd), pos)[:, 0]
@@ -520,7 +525,7 @@ def serve_part(sink: Sink, small: bool, decode_steps: bool = True,
             h = _rms(jnp, x, w["g2"])
             a, g = jnp.split(h @ w["w13"], 2, axis=-1)
             x = x + (jax.nn.silu(a) * g) @ w["w2"]
-        logits = _rms(jnp, x, gf) @ out_w
+        logits = _rms(jnp, x, head["gf"]) @ head["out_w"]
         return jnp.argmax(logits, -1)
 
     decode_j = jax.jit(decode)
@@ -532,8 +537,8 @@ def serve_part(sink: Sink, small: bool, decode_steps: bool = True,
     for b in batches:
         caches = [(jnp.tile(k, (b, 1, 1, 1)), jnp.tile(v, (b, 1, 1, 1))) for k, v in one]
         tokens = jax.random.randint(jax.random.PRNGKey(b), (b,), 0, vocab)
-        compiled = decode_j.lower(layers, caches, tokens, pos).compile()
-        s, n = _per_call_s(lambda c=compiled, kv=caches, t=tokens: c(layers, kv, t, pos),
+        compiled = decode_j.lower(params, caches, tokens, pos).compile()
+        s, n = _per_call_s(lambda c=compiled, kv=caches, t=tokens: c(params, kv, t, pos),
                            rounds=2 if small else 5)
         sink.add(measurement="decode_step_s", model=name, batch_size=b, tokens=ctx,
                  value=round(s, 7), unit="s", repeats=n,
@@ -543,10 +548,11 @@ def serve_part(sink: Sink, small: bool, decode_steps: bool = True,
         del caches, compiled
 
     # Prefill: the prompt's forward pass, causal attention, the last position's logits.
-    def prefill(layers, tokens):
+    def prefill(params, tokens):
+        layers, head = params
         b, t = tokens.shape
         pos = jnp.arange(t)
-        x = emb[tokens]
+        x = head["emb"][tokens]
         for w in layers:
             h = _rms(jnp, x, w["g1"])
             q = _rope(jnp, (h @ w["wq"]).reshape(b, t, nh, hd), pos)
@@ -557,14 +563,14 @@ def serve_part(sink: Sink, small: bool, decode_steps: bool = True,
             h = _rms(jnp, x, w["g2"])
             a, g = jnp.split(h @ w["w13"], 2, axis=-1)
             x = x + (jax.nn.silu(a) * g) @ w["w2"]
-        return jnp.argmax(_rms(jnp, x[:, -1], gf) @ out_w, -1)
+        return jnp.argmax(_rms(jnp, x[:, -1], head["gf"]) @ head["out_w"], -1)
 
     prefill_j = jax.jit(prefill)
     shapes = ((1, 64), (2, 64)) if small else ((1, 512), (1, 2048))
     for b, t in shapes if prefills else ():
         tokens = jax.random.randint(jax.random.PRNGKey(t), (b, t), 0, vocab)
-        compiled = _compile(jax, prefill_j, layers, tokens)
-        s, n = _per_call_s(lambda c=compiled, x=tokens: c(layers, x), rounds=2 if small else 3)
+        compiled = _compile(jax, prefill_j, params, tokens)
+        s, n = _per_call_s(lambda c=compiled, x=tokens: c(params, x), rounds=2 if small else 3)
         sink.add(measurement="prefill_s", model=name, batch_size=b, tokens=t,
                  value=round(s, 6), unit="s", repeats=n,
                  framework="jax", detail="bf16; causal attention; last position's logits")
