@@ -3,8 +3,6 @@ what the kit measured on an H200 and what gpt-fast published for an A100."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from stackkit import catalog, serving
@@ -18,10 +16,8 @@ GPT_FAST_A100_INT4_GB_S = {"Llama 2 7B": 862.69, "Llama 2 70B": 1097.66}
 
 def _measured_int4_weights_per_s(model: str) -> float:
     """The H200's int4 weights per second for ``model``: the median of the table's runs."""
-    frame = catalog.gpu_measurements()
-    rows = frame[(frame["measurement"] == "weight_only_gemv_gb_s") & (frame["model"] == model)]
-    rates = sorted(d["bytes"] / dequant.KERNEL_BYTES_PER_WEIGHT["int4"] / (d["step_ms"] * 1e-3)
-                   for d in map(json.loads, rows["detail"]) if d["format"] == "int4")
+    rates = sorted(per_s for chip, m, per_s in dequant.measured_runs("int4")
+                   if chip == "H200 SXM" and m == model)
     assert len(rates) == 3
     return rates[1]
 
@@ -56,8 +52,9 @@ def test_rate_is_the_median_of_the_measured_runs_per_sm_ghz():
                   for m in GPT_FAST_A100_INT4_GB_S]
     assert min(per_sm_ghz) < dequant._per_sm_ghz("int4") < max(per_sm_ghz)
     a100 = catalog.accelerator("A100 SXM 80GB")
-    assert dequant.dequant_weights_per_s(a100, "int4") == pytest.approx(
+    assert dequant.dequant_weights_per_s(a100, 0.625, "bf16") == pytest.approx(
         dequant._per_sm_ghz("int4") * 108 * 1.41)
+    assert dequant.dequant_weights_per_s(a100, 2.0, "bf16") == 0.0
 
 
 def test_expected_int4_decode_is_dequantization_bound_on_an_a100():

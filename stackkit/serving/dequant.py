@@ -30,6 +30,7 @@ import json
 import statistics
 
 from .. import catalog
+from ..units import BYTES_PER_ELEMENT
 
 #: Bytes per weight each measured kernel reads: int8 with one bf16 scale per output row
 #: (k = 4,096 or more weights a row: 0.05 % more, left out); int4 in gpt-fast's layout, two
@@ -46,32 +47,48 @@ def dequant_kernel(bytes_per_param: float, compute_bytes: float) -> str | None:
     return "int8" if bytes_per_param >= 1.0 else "int4"
 
 
-def _per_sm_ghz(kernel: str) -> float:
-    """Weights dequantized per second per SM per GHz: the median of the measured runs."""
+def measured_runs(kernel: str) -> list[tuple[str, str, float]]:
+    """(accelerator, model, weights dequantized per second) of each measured ``kernel`` run
+    in ``data/gpu_measurements.csv``."""
     frame = catalog.gpu_measurements()
-    rates = []
+    runs = []
     for row in frame[frame["measurement"] == "weight_only_gemv_gb_s"].itertuples():
         detail = json.loads(row.detail)
-        if detail["format"] != kernel:
-            continue
-        chip = catalog.accelerator(row.accelerator)
-        weights = detail["bytes"] / KERNEL_BYTES_PER_WEIGHT[kernel]
-        per_s = weights / (detail["step_ms"] * 1e-3)
-        rates.append(per_s / (chip.sm_count * chip.max_clock_mhz * 1e-3))
-    if not rates:
+        if detail["format"] == kernel:
+            weights = detail["bytes"] / KERNEL_BYTES_PER_WEIGHT[kernel]
+            runs.append((row.accelerator, row.model, weights / (detail["step_ms"] * 1e-3)))
+    if not runs:
         raise ValueError(f"data/gpu_measurements.csv has no {kernel} weight-only measurement")
-    return statistics.median(rates)
+    return runs
 
 
-def dequant_weights_per_s(chip: catalog.Accelerator, kernel: str) -> float:
-    """Weights one ``chip`` dequantizes per second with the measured ``kernel`` ("int8" or
-    "int4"): the measured rate per SM per GHz × the chip's SMs × its highest SM clock.
+def _sm_ghz(chip: catalog.Accelerator) -> float:
+    return chip.sm_count * chip.max_clock_mhz * 1e-3
+
+
+def _per_sm_ghz(kernel: str) -> float:
+    """Weights dequantized per second per SM per GHz: the median of the measured runs."""
+    return statistics.median(per_s / _sm_ghz(catalog.accelerator(chip))
+                             for chip, _, per_s in measured_runs(kernel))
+
+
+def dequant_weights_per_s(chip: catalog.Accelerator, bytes_per_param: float,
+                          precision: str) -> float:
+    """Weights one ``chip`` dequantizes per second when weights of ``bytes_per_param`` feed
+    compute in ``precision``: 0.0 when they are as wide as it (nothing to dequantize), else
+    the measured kernel's rate per SM per GHz × the chip's SMs × its highest SM clock.
 
     Raises ``ValueError`` for a chip the catalog gives no SM count or clock (TPUs and other
     ASICs have no SMs; no dequantizing kernel was measured on them)."""
+    compute_bytes = BYTES_PER_ELEMENT[precision]
+    kernel = dequant_kernel(bytes_per_param, compute_bytes)
+    if kernel is None:
+        return 0.0
     if chip.sm_count is None or chip.max_clock_mhz is None:
-        raise ValueError(f"weights narrower than the compute precision are dequantized on "
-                         f"the chip's cores, and the catalog has no SM count or clock for "
-                         f"{chip.name} to price that with; use estimate='bound' (bytes only), "
-                         "or weights as wide as the compute precision")
-    return _per_sm_ghz(kernel) * chip.sm_count * chip.max_clock_mhz * 1e-3
+        raise ValueError(
+            f"bytes_per_param={bytes_per_param:g} is narrower than precision={precision!r} "
+            f"({compute_bytes:g} bytes), so the expected estimate charges dequantizing the "
+            f"weights on the chip's SMs, and the catalog has no SM count or clock for "
+            f"{chip.name}; pass estimate='bound' (the bytes only) or "
+            f"bytes_per_param={compute_bytes:g}")
+    return _per_sm_ghz(kernel) * _sm_ghz(chip)

@@ -15,7 +15,7 @@ from .._declare import choice, count, declared, fraction, optional, positive
 from .._results import Result
 from ..units import BYTES_PER_ELEMENT
 from ._specs import CHIP, MODEL
-from .dequant import dequant_kernel, dequant_weights_per_s
+from .dequant import dequant_weights_per_s
 from .memory import (
     _context,
     _fewest_chips,
@@ -304,15 +304,8 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
     why = (f" (the fewest chips that hold {spec.name}'s weights at bytes_per_param={width:g})"
            if n_gpus is None else "")
     link = _tp_link(accelerator, n, link_bandwidth_gb_s, why)
-    kernel = (dequant_kernel(width, BYTES_PER_ELEMENT[precision]) if kind == "expected"
-              else None)
-    if kernel and (accelerator.sm_count is None or accelerator.max_clock_mhz is None):
-        raise ValueError(
-            f"bytes_per_param={width:g} is narrower than precision={precision!r} "
-            f"({BYTES_PER_ELEMENT[precision]:g} bytes), so the expected estimate charges "
-            f"dequantizing the weights on the chip's SMs, and the catalog has no SM count or "
-            f"clock for {accelerator.name}; pass estimate='bound' (the bytes only) or "
-            f"bytes_per_param={BYTES_PER_ELEMENT[precision]:g}")
+    dequant_rate = (n * dequant_weights_per_s(accelerator, width, precision)
+                    if kind == "expected" else 0.0)
     return StepTimeModel(
         model=spec.name, chip=accelerator.name, n_gpus=n, precision=precision,
         context_tokens=c, max_context_tokens=spec.context_length,
@@ -330,8 +323,8 @@ def step_time(model: str | catalog.ModelSpec, chip: str | catalog.Accelerator,
         ll_allreduce_latency_s=ll_s,
         ll_bandwidth_share=value("nccl_ll_bandwidth_fraction"),
         estimate=kind,
-        n_weights=weight_bytes(spec, 1.0) if kernel else 0.0,
-        dequant_weights_per_s=n * dequant_weights_per_s(accelerator, kernel) if kernel else 0.0,
+        n_weights=weight_bytes(spec, 1.0) if dequant_rate else 0.0,
+        dequant_weights_per_s=dequant_rate,
     )
 
 
